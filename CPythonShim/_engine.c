@@ -1,0 +1,630 @@
+/*
+ * _engine.c — the CPython extension module `causalfair._engine`.
+ *
+ * A thin shim over the C ABI in causalfair.h: it converts arguments (buffer protocol,
+ * no copies), releases the GIL around every engine computation, and maps the engine's
+ * status codes to Python exceptions. It holds no numerics and no policy; everything a
+ * user sees (names, defaults, pandas) lives in the Python package.
+ *
+ * Every function follows the same shape:
+ *
+ *     Call c;
+ *     if (!call_begin(&c, handle)) return NULL;        // handle live, right kind, idle
+ *     const Py_buffer *x = acquire(&c, obj, "x", F64, 2);
+ *     ...                                               // no-ops once one has failed
+ *     ENGINE(&c, cf_...(...));                          // skipped if anything failed
+ *     return call_end(&c) ? NULL : Py_NewRef(Py_None);  // releases all, maps status
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#include "causalfair.h"
+
+#define ERR_LEN 1024
+#define MAX_VIEWS 6
+
+/* ------------------------------------------------------------------ Handle ------ */
+
+typedef struct {
+    PyObject_HEAD
+    void *ptr;   /* engine object; NULL once freed */
+    int kind;    /* CF_HANDLE_* */
+    int busy;    /* an engine call on this handle is running with the GIL released */
+} HandleObject;
+
+static void free_engine_object(int kind, void *ptr) {
+    switch (kind) {
+    case CF_HANDLE_SCM: cf_scm_free(ptr); break;
+    default: break;
+    }
+}
+
+static const char *kind_name(int kind) {
+    switch (kind) {
+    case CF_HANDLE_SCM: return "SCM";
+    default: return "unknown";
+    }
+}
+
+static void Handle_dealloc(HandleObject *self) {
+    if (self->ptr != NULL) {
+        free_engine_object(self->kind, self->ptr);
+        self->ptr = NULL;
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Handle_repr(HandleObject *self) {
+    return PyUnicode_FromFormat("<causalfair._engine.Handle %s %s>", kind_name(self->kind),
+                                self->ptr ? "open" : "closed");
+}
+
+static PyObject *Handle_get_kind(HandleObject *self, void *closure) {
+    (void)closure;
+    return PyLong_FromLong(self->kind);
+}
+
+static PyObject *Handle_get_closed(HandleObject *self, void *closure) {
+    (void)closure;
+    return PyBool_FromLong(self->ptr == NULL);
+}
+
+static PyGetSetDef Handle_getset[] = {
+    {"kind", (getter)Handle_get_kind, NULL, "Handle kind (HANDLE_SCM, ...).", NULL},
+    {"closed", (getter)Handle_get_closed, NULL, "True once the engine object is freed.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject HandleType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "causalfair._engine.Handle",
+    .tp_doc = "Opaque handle to an engine object. Created by the *_new functions only; "
+              "freed by the matching *_free function or when garbage-collected.",
+    .tp_basicsize = sizeof(HandleObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)Handle_dealloc,
+    .tp_repr = (reprfunc)Handle_repr,
+    .tp_getset = Handle_getset,
+    /* no tp_new: Python code cannot forge a handle */
+};
+
+static PyObject *new_handle(void *ptr, int kind) {
+    HandleObject *h = PyObject_New(HandleObject, &HandleType);
+    if (h == NULL) {
+        free_engine_object(kind, ptr);
+        return NULL;
+    }
+    h->ptr = ptr;
+    h->kind = kind;
+    h->busy = 0;
+    return (PyObject *)h;
+}
+
+/* Checks that h is a live handle of `kind` that no other thread is using. */
+static int check_handle(HandleObject *h, int kind) {
+    if (h->ptr == NULL) {
+        PyErr_SetString(PyExc_ValueError, "handle is closed");
+        return 0;
+    }
+    if (h->kind != kind) {
+        PyErr_Format(PyExc_TypeError, "expected an %s handle, got a %s handle",
+                     kind_name(kind), kind_name(h->kind));
+        return 0;
+    }
+    if (h->busy) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "handle is in use by another thread (a handle may be used from "
+                        "one thread at a time)");
+        return 0;
+    }
+    return 1;
+}
+
+/* -------------------------------------------------------------------- Call ------ */
+
+enum { F64 = 1, I64 = 2, WRITE = 4 };
+
+typedef struct {
+    HandleObject *handle;           /* marked busy between call_begin and call_end */
+    Py_buffer views[MAX_VIEWS];
+    int n_views;
+    int failed;                     /* a Python exception is set */
+    int32_t status;                 /* engine status, CF_OK unless an engine call failed */
+    char err[ERR_LEN];
+} Call;
+
+static int call_begin(Call *c, HandleObject *h, int kind) {
+    c->handle = NULL;
+    c->n_views = 0;
+    c->failed = 0;
+    c->status = CF_OK;
+    c->err[0] = '\0';
+    if (h != NULL) {
+        if (!check_handle(h, kind)) return 0;
+        h->busy = 1;
+        c->handle = h;
+    }
+    return 1;
+}
+
+static int format_matches(const Py_buffer *v, int type) {
+    const char *f = v->format ? v->format : "B";
+    if (*f == '@' || *f == '=') f++;
+#if PY_LITTLE_ENDIAN
+    else if (*f == '<') f++;
+#else
+    else if (*f == '>' || *f == '!') f++;
+#endif
+    if (f[0] == '\0' || f[1] != '\0' || v->itemsize != 8) return 0;
+    if (type & F64) return f[0] == 'd';
+    return f[0] == 'q' || f[0] == 'l';  /* numpy reports int64 as 'l' on LP64 */
+}
+
+static void describe_expected(char *buf, size_t n, const char *name, int type, int ndim) {
+    snprintf(buf, n, "%s must be a %sC-contiguous %s array with %d dimension%s", name,
+             (type & WRITE) ? "writable " : "", (type & F64) ? "float64" : "int64", ndim,
+             ndim == 1 ? "" : "s");
+}
+
+/* Acquires obj's buffer as a C-contiguous array of the given type and ndim, or sets
+   TypeError naming the argument. Returns NULL (and does nothing) once the call failed. */
+static const Py_buffer *acquire(Call *c, PyObject *obj, const char *name, int type,
+                                int ndim) {
+    if (c->failed) return NULL;
+    char expected[160];
+    describe_expected(expected, sizeof expected, name, type, ndim);
+    if (c->n_views >= MAX_VIEWS) {  /* a bug in this file, not in the caller's input */
+        PyErr_SetString(PyExc_SystemError, "_engine: too many buffers in one call");
+        c->failed = 1;
+        return NULL;
+    }
+    Py_buffer *v = &c->views[c->n_views];
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | ((type & WRITE) ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, v, flags) != 0) {
+        PyObject *exc_type, *exc, *tb;
+        PyErr_Fetch(&exc_type, &exc, &tb);
+        PyObject *why = exc ? PyObject_Str(exc) : NULL;
+        Py_XDECREF(exc_type);
+        Py_XDECREF(exc);
+        Py_XDECREF(tb);
+        if (why != NULL) {
+            PyErr_Format(PyExc_TypeError, "%s, got %.100s (%U)", expected,
+                         Py_TYPE(obj)->tp_name, why);
+            Py_DECREF(why);
+        } else {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s, got %.100s", expected, Py_TYPE(obj)->tp_name);
+        }
+        c->failed = 1;
+        return NULL;
+    }
+    if (!format_matches(v, type) || v->ndim != ndim) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s, got an array of format '%s' (itemsize %zd) with %d dimension%s",
+                     expected, v->format ? v->format : "B", v->itemsize, v->ndim,
+                     v->ndim == 1 ? "" : "s");
+        PyBuffer_Release(v);
+        c->failed = 1;
+        return NULL;
+    }
+    c->n_views++;
+    return v;
+}
+
+/* Sets ValueError unless a and b have the same shape (the engine is given one shape). */
+static void require_same_shape(Call *c, const Py_buffer *a, const char *a_name,
+                               const Py_buffer *b, const char *b_name) {
+    if (c->failed) return;
+    if (a->ndim == b->ndim && memcmp(a->shape, b->shape, sizeof(Py_ssize_t) * a->ndim) == 0)
+        return;
+    PyErr_Format(PyExc_ValueError, "%s must have the same shape as %s", b_name, a_name);
+    c->failed = 1;
+}
+
+#define ROWS(v) ((int64_t)(v)->shape[0])
+#define COLS(v) ((int64_t)(v)->shape[1])
+#define LEN(v) ((int64_t)((v)->len / (v)->itemsize))
+
+/* Runs one engine call with the GIL released, unless the call already failed. */
+#define ENGINE(c, expr)                          \
+    do {                                         \
+        if (!(c)->failed) {                      \
+            int32_t status_;                     \
+            Py_BEGIN_ALLOW_THREADS               \
+            status_ = (expr);                    \
+            Py_END_ALLOW_THREADS                 \
+            (c)->status = status_;               \
+        }                                        \
+    } while (0)
+
+/* Releases everything acquired and raises for a failed engine status.
+   Returns 0 on success, -1 with an exception set. */
+static int call_end(Call *c) {
+    for (int i = 0; i < c->n_views; i++) PyBuffer_Release(&c->views[i]);
+    c->n_views = 0;
+    if (c->handle != NULL) c->handle->busy = 0;
+    if (c->failed) return -1;
+    if (c->status == CF_OK) return 0;
+    c->err[ERR_LEN - 1] = '\0';
+    const char *msg = c->err[0] ? c->err : "engine call failed";
+    PyObject *exc;
+    switch (c->status) {
+    case CF_VALUE_ERROR: exc = PyExc_ValueError; break;
+    case CF_TYPE_ERROR: exc = PyExc_TypeError; break;
+    case CF_MEMORY_ERROR: exc = PyExc_MemoryError; break;
+    case CF_RUNTIME_ERROR: exc = PyExc_RuntimeError; break;
+    case CF_KEY_ERROR: exc = PyExc_KeyError; break;
+    default:
+        PyErr_Format(PyExc_RuntimeError, "engine returned unknown status %d: %s",
+                     (int)c->status, msg);
+        return -1;
+    }
+    if (exc == PyExc_KeyError) {  /* KeyError's str() is the repr of its argument */
+        PyObject *m = PyUnicode_FromString(msg);
+        if (m != NULL) {
+            PyErr_SetObject(exc, m);
+            Py_DECREF(m);
+        }
+    } else {
+        PyErr_SetString(exc, msg);
+    }
+    return -1;
+}
+
+#define RETURN_NONE_OR_NULL(c)                   \
+    do {                                         \
+        if (call_end(c) != 0) return NULL;       \
+        Py_RETURN_NONE;                          \
+    } while (0)
+
+/* A seed: a Python int (or anything with __index__) in [0, 2**64). */
+static int parse_seed(PyObject *obj, uint64_t *out) {
+    PyObject *i = PyNumber_Index(obj);
+    if (i == NULL) return 0;
+    unsigned long long v = PyLong_AsUnsignedLongLong(i);
+    Py_DECREF(i);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_OverflowError, "seed must be an int in [0, 2**64)");
+        }
+        return 0;
+    }
+    *out = (uint64_t)v;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ module ------ */
+
+#define H_ARG "O!"
+#define H_PARSE &HandleType, &h
+
+static PyObject *py_version(PyObject *self, PyObject *noargs) {
+    (void)self;
+    (void)noargs;
+    const char *v = cf_version();
+    return PyUnicode_FromString(v ? v : "");
+}
+
+static PyObject *py_scm_new(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *ints_o, *doubles_o;
+    if (!PyArg_ParseTuple(args, "OO:scm_new", &ints_o, &doubles_o)) return NULL;
+    Call c;
+    call_begin(&c, NULL, 0);
+    const Py_buffer *ints = acquire(&c, ints_o, "spec_ints", I64, 1);
+    const Py_buffer *doubles = acquire(&c, doubles_o, "spec_doubles", F64, 1);
+    void *ptr = NULL;
+    ENGINE(&c, cf_scm_new(ints->buf, LEN(ints), doubles->buf, LEN(doubles), &ptr, c.err,
+                          ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    if (ptr == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "engine returned no SCM");
+        return NULL;
+    }
+    return new_handle(ptr, CF_HANDLE_SCM);
+}
+
+static PyObject *py_scm_free(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    if (!PyArg_ParseTuple(args, H_ARG ":scm_free", H_PARSE)) return NULL;
+    if (h->ptr == NULL) Py_RETURN_NONE;  /* idempotent */
+    if (h->kind != CF_HANDLE_SCM) return PyErr_Format(PyExc_TypeError, "expected an SCM handle");
+    if (h->busy) return PyErr_Format(PyExc_RuntimeError, "handle is in use by another thread");
+    void *ptr = h->ptr;
+    h->ptr = NULL;
+    cf_scm_free(ptr);  /* cheap; kept under the GIL like tp_dealloc */
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_scm_info(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    if (!PyArg_ParseTuple(args, H_ARG ":scm_info", H_PARSE)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    int64_t info[8] = {0};
+    ENGINE(&c, cf_scm_info(h->ptr, info, 8, c.err, ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    return Py_BuildValue("(LLLLLLLL)", (long long)info[0], (long long)info[1],
+                         (long long)info[2], (long long)info[3], (long long)info[4],
+                         (long long)info[5], (long long)info[6], (long long)info[7]);
+}
+
+static PyObject *py_scm_fit(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *data_o, *seed_o;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OO:scm_fit", H_PARSE, &data_o, &seed_o)) return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
+    ENGINE(&c, cf_scm_fit(h->ptr, data->buf, ROWS(data), COLS(data), seed, c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+/* The map-like calls: (h, data, out), both 2-D float64. */
+typedef int32_t (*map_fn)(void *, const double *, int64_t, int64_t, double *, int64_t, char *,
+                          int64_t);
+
+static PyObject *map_call(PyObject *args, const char *fmt, map_fn fn, const char *in_name) {
+    HandleObject *h;
+    PyObject *data_o, *out_o;
+    if (!PyArg_ParseTuple(args, fmt, H_PARSE, &data_o, &out_o)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, in_name, F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, fn(h->ptr, data->buf, ROWS(data), COLS(data), out->buf, LEN(out), c.err,
+                  ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_abduct(PyObject *self, PyObject *args) {
+    (void)self;
+    return map_call(args, H_ARG "OO:scm_abduct", cf_scm_abduct, "data");
+}
+
+static PyObject *py_scm_twins(PyObject *self, PyObject *args) {
+    (void)self;
+    return map_call(args, H_ARG "OO:scm_twins", cf_scm_twins, "data");
+}
+
+static PyObject *py_scm_phi(PyObject *self, PyObject *args) {
+    (void)self;
+    return map_call(args, H_ARG "OO:scm_phi", cf_scm_phi, "data");
+}
+
+static PyObject *py_scm_phi_inverse(PyObject *self, PyObject *args) {
+    (void)self;
+    return map_call(args, H_ARG "OO:scm_phi_inverse", cf_scm_phi_inverse, "z");
+}
+
+static PyObject *py_scm_factual_levels(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *data_o, *out_o;
+    if (!PyArg_ParseTuple(args, H_ARG "OO:scm_factual_levels", H_PARSE, &data_o, &out_o))
+        return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", I64 | WRITE, 1);
+    ENGINE(&c, cf_scm_factual_levels(h->ptr, data->buf, ROWS(data), COLS(data), out->buf,
+                                     LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+/* (h, out) calls with an int64 output. */
+typedef int32_t (*out_only_fn)(void *, int64_t *, int64_t, char *, int64_t);
+
+static PyObject *out_only(PyObject *args, const char *fmt, out_only_fn fn, int out_ndim) {
+    HandleObject *h;
+    PyObject *out_o;
+    if (!PyArg_ParseTuple(args, fmt, H_PARSE, &out_o)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *out = acquire(&c, out_o, "out", I64 | WRITE, out_ndim);
+    ENGINE(&c, fn(h->ptr, out->buf, LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_twin_levels(PyObject *self, PyObject *args) {
+    (void)self;
+    return out_only(args, H_ARG "O:scm_twin_levels", cf_scm_twin_levels, 2);
+}
+
+static PyObject *py_scm_perturbable(PyObject *self, PyObject *args) {
+    (void)self;
+    return out_only(args, H_ARG "O:scm_perturbable", cf_scm_perturbable, 1);
+}
+
+static PyObject *py_scm_counterfactual(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *data_o, *nodes_o, *values_o, *out_o;
+    if (!PyArg_ParseTuple(args, H_ARG "OOOO:scm_counterfactual", H_PARSE, &data_o, &nodes_o,
+                          &values_o, &out_o))
+        return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
+    const Py_buffer *nodes = acquire(&c, nodes_o, "do_nodes", I64, 1);
+    const Py_buffer *values = acquire(&c, values_o, "do_values", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, cf_scm_counterfactual(h->ptr, data->buf, ROWS(data), COLS(data), nodes->buf,
+                                     LEN(nodes), values->buf, ROWS(values), COLS(values),
+                                     out->buf, LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_sample(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *nodes_o, *values_o, *seed_o, *out_o;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OOOO:scm_sample", H_PARSE, &nodes_o, &values_o, &seed_o,
+                          &out_o))
+        return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *nodes = acquire(&c, nodes_o, "do_nodes", I64, 1);
+    const Py_buffer *values = acquire(&c, values_o, "do_values", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, cf_scm_sample(h->ptr, ROWS(out), nodes->buf, LEN(nodes), values->buf,
+                             ROWS(values), COLS(values), seed, out->buf, LEN(out), c.err,
+                             ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_phi_inverse_vjp(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *z_o, *cot_o, *out_o;
+    if (!PyArg_ParseTuple(args, H_ARG "OOO:scm_phi_inverse_vjp", H_PARSE, &z_o, &cot_o, &out_o))
+        return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *z = acquire(&c, z_o, "z", F64, 2);
+    const Py_buffer *cot = acquire(&c, cot_o, "cotangent", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    require_same_shape(&c, z, "z", cot, "cotangent");
+    ENGINE(&c, cf_scm_phi_inverse_vjp(h->ptr, z->buf, cot->buf, ROWS(z), COLS(z), out->buf,
+                                      LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_metric(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *a_o, *b_o, *out_o;
+    if (!PyArg_ParseTuple(args, H_ARG "OOO:scm_metric", H_PARSE, &a_o, &b_o, &out_o))
+        return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *a = acquire(&c, a_o, "a", F64, 2);
+    const Py_buffer *b = acquire(&c, b_o, "b", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 1);
+    require_same_shape(&c, a, "a", b, "b");
+    ENGINE(&c, cf_scm_metric(h->ptr, a->buf, b->buf, ROWS(a), COLS(a), out->buf, LEN(out),
+                             c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_ball(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *data_o, *seed_o, *out_o;
+    double radius;
+    long long n_samples;
+    int factual_only;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OdLpOO:scm_ball", H_PARSE, &data_o, &radius, &n_samples,
+                          &factual_only, &seed_o, &out_o))
+        return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, cf_scm_ball(h->ptr, data->buf, ROWS(data), COLS(data), radius,
+                           (int64_t)n_samples, (int32_t)factual_only, seed, out->buf,
+                           LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_export(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *params_o, *latent_o;
+    if (!PyArg_ParseTuple(args, H_ARG "OO:scm_export", H_PARSE, &params_o, &latent_o))
+        return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *params = acquire(&c, params_o, "params_out", F64 | WRITE, 1);
+    const Py_buffer *latent = acquire(&c, latent_o, "latent_out", F64 | WRITE, 2);
+    ENGINE(&c, cf_scm_export(h->ptr, params->buf, LEN(params), latent->buf, ROWS(latent),
+                             COLS(latent), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_import(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *params_o, *latent_o;
+    if (!PyArg_ParseTuple(args, H_ARG "OO:scm_import", H_PARSE, &params_o, &latent_o))
+        return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *params = acquire(&c, params_o, "params", F64, 1);
+    const Py_buffer *latent = acquire(&c, latent_o, "latent", F64, 2);
+    ENGINE(&c, cf_scm_import(h->ptr, params->buf, LEN(params), latent->buf, ROWS(latent),
+                             COLS(latent), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyMethodDef engine_methods[] = {
+    {"version", py_version, METH_NOARGS, "version() -> str: the engine version."},
+    {"scm_new", py_scm_new, METH_VARARGS,
+     "scm_new(spec_ints: int64[:], spec_doubles: float64[:]) -> Handle"},
+    {"scm_free", py_scm_free, METH_VARARGS, "scm_free(h) -> None (idempotent)"},
+    {"scm_info", py_scm_info, METH_VARARGS,
+     "scm_info(h) -> (columns, nodes, twin_levels, sensitive_nodes, perturbable_columns, "
+     "parameter_count, latent_rows, is_fitted)"},
+    {"scm_fit", py_scm_fit, METH_VARARGS, "scm_fit(h, data, seed) -> None"},
+    {"scm_abduct", py_scm_abduct, METH_VARARGS, "scm_abduct(h, data, out) -> None"},
+    {"scm_counterfactual", py_scm_counterfactual, METH_VARARGS,
+     "scm_counterfactual(h, data, do_nodes, do_values, out) -> None"},
+    {"scm_sample", py_scm_sample, METH_VARARGS,
+     "scm_sample(h, do_nodes, do_values, seed, out) -> None (n_out = out.shape[0])"},
+    {"scm_twin_levels", py_scm_twin_levels, METH_VARARGS,
+     "scm_twin_levels(h, out: int64[:, :]) -> None"},
+    {"scm_twins", py_scm_twins, METH_VARARGS, "scm_twins(h, data, out) -> None"},
+    {"scm_factual_levels", py_scm_factual_levels, METH_VARARGS,
+     "scm_factual_levels(h, data, out: int64[:]) -> None"},
+    {"scm_phi", py_scm_phi, METH_VARARGS, "scm_phi(h, data, out) -> None"},
+    {"scm_phi_inverse", py_scm_phi_inverse, METH_VARARGS, "scm_phi_inverse(h, z, out) -> None"},
+    {"scm_phi_inverse_vjp", py_scm_phi_inverse_vjp, METH_VARARGS,
+     "scm_phi_inverse_vjp(h, z, cotangent, out) -> None"},
+    {"scm_metric", py_scm_metric, METH_VARARGS, "scm_metric(h, a, b, out: float64[:]) -> None"},
+    {"scm_perturbable", py_scm_perturbable, METH_VARARGS,
+     "scm_perturbable(h, out: int64[:]) -> None"},
+    {"scm_ball", py_scm_ball, METH_VARARGS,
+     "scm_ball(h, data, radius, n_samples, factual_only, seed, out) -> None"},
+    {"scm_export", py_scm_export, METH_VARARGS, "scm_export(h, params_out, latent_out) -> None"},
+    {"scm_import", py_scm_import, METH_VARARGS, "scm_import(h, params, latent) -> None"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef engine_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "causalfair._engine",
+    .m_doc = "Low-level bindings to the causalfair Swift engine (C ABI in causalfair.h). "
+             "Arrays are taken zero-copy through the buffer protocol and must already have "
+             "the right dtype, layout and shape; use the causalfair package instead.",
+    .m_size = -1,
+    .m_methods = engine_methods,
+};
+
+PyMODINIT_FUNC PyInit__engine(void) {
+    if (PyType_Ready(&HandleType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&engine_module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&HandleType);
+    if (PyModule_AddObject(m, "Handle", (PyObject *)&HandleType) < 0) {
+        Py_DECREF(&HandleType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (PyModule_AddIntConstant(m, "HANDLE_SCM", CF_HANDLE_SCM) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_LEN", ERR_LEN) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

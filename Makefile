@@ -1,0 +1,68 @@
+# causalfair — the README's commands.
+#   make deps     system and Python dependencies (installs only what is missing)
+#   make install  pip install . (builds the Swift engine and the extension into one wheel)
+#   make demo     deps + install + the demo
+#   make test     deps + swift test + install + pytest on the installed package
+#   make bench    the benchmark harness, when there is one
+#   make clean    build products
+
+PYTHON ?= python3
+SWIFT  ?= swift
+PIP    := $(PYTHON) -m pip
+
+APT_PACKAGES := python3-dev libopenblas-dev
+PY_PACKAGES  := numpy pandas scikit-learn tqdm matplotlib networkx pytest hypothesis
+
+# Data sets shared beside the repository (CI lays shared/ next to its clone).
+export CAUSALFAIR_DATA ?= $(CURDIR)/../shared/data
+
+.NOTPARALLEL:
+
+.PHONY: all deps deps-system deps-python install demo test swift-test python-test bench clean
+
+all: install
+
+deps: deps-system deps-python
+
+deps-system:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "deps: installing$$missing"; \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+deps-python:
+	$(PIP) install --quiet --disable-pip-version-check $(PY_PACKAGES)
+
+install: deps-system
+	$(PIP) install --disable-pip-version-check --progress-bar off .
+
+demo: deps install
+	$(PYTHON) -m causalfair demo
+
+swift-test: deps-system
+	$(SWIFT) test
+
+# Run from python/tests so that the source tree (python/) is not on sys.path:
+# the tests import the installed wheel (test_packaging.py checks that).
+python-test:
+	cd python/tests && $(PYTHON) -m pytest -q -p no:cacheprovider
+
+test: deps swift-test install python-test
+
+bench:
+	@if [ -f benchmarks/run.py ]; then \
+	    $(MAKE) --no-print-directory install && $(PYTHON) benchmarks/run.py; \
+	else \
+	    echo "bench: no benchmarks yet (benchmarks/run.py does not exist)"; \
+	fi
+
+clean:
+	rm -rf .build .build-wheel build dist *.egg-info python/*.egg-info
+	find python -name '*.so' -delete
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,86 @@
+/// What a node's values are and how they are encoded as columns.
+public enum NodeKind: Sendable, Equatable {
+    /// One real column.
+    case continuous
+    /// One column coded 0/1.
+    case binary
+    /// `levels` one-hot columns (`levels >= 2`).
+    case categorical(levels: Int)
+
+    /// Number of encoded columns.
+    public var width: Int {
+        switch self {
+        case .continuous, .binary: return 1
+        case .categorical(let levels): return levels
+        }
+    }
+
+    /// Number of levels of a discrete node (nil for continuous nodes).
+    public var levelCount: Int? {
+        switch self {
+        case .continuous: return nil
+        case .binary: return 2
+        case .categorical(let levels): return levels
+        }
+    }
+
+    /// The encoded columns of level `level` of a discrete node: the code itself for a
+    /// binary node, the one-hot vector for a categorical one.
+    public func code(ofLevel level: Int) -> [Double] {
+        switch self {
+        case .continuous, .binary: return [Double(level)]
+        case .categorical(let levels): return (0..<levels).map { $0 == level ? 1 : 0 }
+        }
+    }
+}
+
+/// How a non-root node's value is computed from its parents (additive noise model
+/// V = f(Pa) + U on the node's encoded columns).
+public enum MechanismSpecification: Sendable, Equatable {
+    /// A root node: V = U.
+    case root
+    /// f linear, fitted by least squares with ridge penalty `ridge` (intercept free).
+    case linear(ridge: Double)
+    /// f a multilayer perceptron fitted by minibatch Adam on the squared error.
+    case mlp(hidden: [Int], activation: Activation, epochs: Int, batchSize: Int, learningRate: Double)
+}
+
+/// Distribution of a node's noise when sampling.
+public enum NoiseDistribution: Sendable, Equatable {
+    /// Rows of the fitted latent sample (the empirical distribution).
+    case empirical
+    /// Normal(loc, scale).
+    case normal(loc: Double, scale: Double)
+    /// loc + Gamma(shape, scale).
+    case gamma(shape: Double, scale: Double, loc: Double)
+    /// Bernoulli(p) on {0, 1}.
+    case bernoulli(p: Double)
+}
+
+/// One node of an SCM.
+public struct NodeSpecification: Sendable, Equatable {
+    /// Value kind and encoding.
+    public var kind: NodeKind
+    /// Indices of the parent nodes.
+    public var parents: [Int]
+    /// Whether the node is a sensitive attribute (twins vary it).
+    public var isSensitive: Bool
+    /// Whether the node may not be perturbed (excluded from the perturbation ball, and
+    /// the fair metric is infinite between points that differ on its latent value).
+    public var isImmutable: Bool
+    /// The mechanism (`.root` exactly when `parents` is empty).
+    public var mechanism: MechanismSpecification
+    /// Noise distribution used by sampling.
+    public var noise: NoiseDistribution
+
+    /// A node specification.
+    public init(kind: NodeKind, parents: [Int] = [], isSensitive: Bool = false, isImmutable: Bool = false,
+                mechanism: MechanismSpecification = .root, noise: NoiseDistribution = .empirical) {
+        self.kind = kind
+        self.parents = parents
+        self.isSensitive = isSensitive
+        self.isImmutable = isImmutable
+        self.mechanism = mechanism
+        self.noise = noise
+    }
+}

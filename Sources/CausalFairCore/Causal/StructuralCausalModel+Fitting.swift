@@ -1,0 +1,121 @@
+/// Fitting the mechanisms from observational data.
+extension StructuralCausalModel {
+    /// Fits every non-root mechanism on `data` (rows x columns, finite, binary columns
+    /// coded 0/1, categorical columns one-hot), stores the abducted noise as the
+    /// empirical noise sample and its per-column standard deviations.
+    ///
+    /// Each node's MLP draws from its own stream of `seed`, so the result does not
+    /// depend on the order nodes are fitted in. Throws for a bad encoding, a constant
+    /// continuous column, a sensitive node observed at fewer than 2 levels, or a
+    /// singular least-squares problem.
+    public mutating func fit(_ data: Matrix, seed: UInt64) throws {
+        try checkData(data)
+        try checkEncoding(data)
+        try checkVariation(data)
+        var fitted = [FittedMechanism?](repeating: nil, count: nodes.count)
+        for node in graph.topologicalOrder where !nodes[node].parents.isEmpty {
+            let inputs = data.gatherColumns(parentColumns[node])
+            let targets = data.gatherColumns(nodeColumns[node])
+            var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(node))
+            do {
+                fitted[node] = try Self.fitMechanism(nodes[node].mechanism, inputs: inputs, targets: targets,
+                                                     droppedInputs: droppedDesignColumns(of: node),
+                                                     generator: &generator)
+            } catch let error as CausalFairError {
+                throw CausalFairError.computation("fitting node \(node): \(error.message)")
+            }
+        }
+        mechanisms = fitted
+        isFitted = true
+        latentSample = try abduct(data)
+        noiseScales = Self.columnStandardDeviations(latentSample)
+    }
+
+    private static func fitMechanism(_ specification: MechanismSpecification, inputs: Matrix, targets: Matrix,
+                                     droppedInputs: Set<Int>,
+                                     generator: inout Xoshiro256StarStar) throws -> FittedMechanism? {
+        switch specification {
+        case .root:
+            return nil
+        case .linear(let ridge):
+            return .linear(try LinearMechanism(fittingInputs: inputs, targets: targets, ridge: ridge,
+                                               droppedInputs: droppedInputs))
+        case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
+            let mechanism = MLPMechanism(fittingInputs: inputs, targets: targets, hidden: hidden,
+                                         activation: activation, epochs: epochs, batchSize: batchSize,
+                                         learningRate: learningRate, generator: &generator)
+            guard mechanism.network.parameters.allSatisfy({ $0.isFinite }) else {
+                throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
+            }
+            return .mlp(mechanism)
+        }
+    }
+
+    /// Positions, within a node's parent columns, of the first one-hot column of each
+    /// categorical parent (collinear with the intercept of a linear fit).
+    private func droppedDesignColumns(of node: Int) -> Set<Int> {
+        var dropped = Set<Int>()
+        var position = 0
+        for parent in nodes[node].parents {
+            if case .categorical = nodes[parent].kind { dropped.insert(position) }
+            position += nodes[parent].kind.width
+        }
+        return dropped
+    }
+
+    /// Binary columns must hold 0 or 1; categorical rows must be one-hot.
+    func checkEncoding(_ data: Matrix) throws {
+        for (index, node) in nodes.enumerated() {
+            let columns = nodeColumns[index]
+            for r in 0..<data.rows {
+                switch node.kind {
+                case .continuous:
+                    continue
+                case .binary:
+                    let value = data[r, columns[0]]
+                    guard value == 0 || value == 1 else {
+                        throw CausalFairError.invalidArgument("row \(r), node \(index): a binary node must be coded 0 or 1, got \(value)")
+                    }
+                case .categorical:
+                    let values = columns.map { data[r, $0] }
+                    guard values.allSatisfy({ $0 == 0 || $0 == 1 }), values.reduce(0, +) == 1 else {
+                        throw CausalFairError.invalidArgument("row \(r), node \(index): a categorical node must be one-hot")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Continuous columns must vary; sensitive nodes must show at least two levels.
+    private func checkVariation(_ data: Matrix) throws {
+        let scales = Self.columnStandardDeviations(data)
+        for (index, node) in nodes.enumerated() {
+            if node.kind == .continuous, data.rows > 1, scales[nodeColumns[index][0]] == 0 {
+                throw CausalFairError.invalidArgument("node \(index) is a constant column")
+            }
+            if node.isSensitive {
+                let observed = nodeColumns[index].count == 1
+                    ? Set((0..<data.rows).map { data[$0, nodeColumns[index][0]] }).count
+                    : nodeColumns[index].filter { c in (0..<data.rows).contains { data[$0, c] == 1 } }.count
+                guard observed >= 2 else {
+                    throw CausalFairError.invalidArgument("sensitive node \(index) has only one level in the data")
+                }
+            }
+        }
+    }
+
+    /// Population standard deviation of every column.
+    static func columnStandardDeviations(_ data: Matrix) -> [Double] {
+        guard data.rows > 0 else { return [Double](repeating: 0, count: data.cols) }
+        let count = Double(data.rows)
+        let means = data.columnSums().map { $0 / count }
+        var squares = [Double](repeating: 0, count: data.cols)
+        for r in 0..<data.rows {
+            for c in 0..<data.cols {
+                let d = data[r, c] - means[c]
+                squares[c] += d * d
+            }
+        }
+        return squares.map { ($0 / count).squareRoot() }
+    }
+}

@@ -1,0 +1,63 @@
+/// Abduction and forward propagation: the two passes every other operation uses.
+extension StructuralCausalModel {
+    /// The latent noise of each row: U_i = V_i - f_i(Pa(i)), and U_i = V_i for roots.
+    public func abduct(_ data: Matrix) throws -> Matrix {
+        try checkFitted()
+        try checkData(data)
+        var latent = data
+        for node in graph.topologicalOrder {
+            guard let mechanism = mechanisms[node] else { continue }
+            let predicted = mechanism(data.gatherColumns(parentColumns[node]))
+            let residual = data.gatherColumns(nodeColumns[node]) - predicted
+            latent.scatterColumns(nodeColumns[node], from: residual)
+        }
+        return latent
+    }
+
+    /// Runs the mechanisms forward from latent noise `latent` (rows x columns). Nodes
+    /// in `fixed` are intervened on: their columns take the given values (one row per
+    /// row, or a single row for all) and ignore their mechanism and noise.
+    public func propagate(_ latent: Matrix, fixed: [Int: Matrix] = [:]) throws -> Matrix {
+        try checkFitted()
+        var values = latent
+        for node in graph.topologicalOrder {
+            if let value = fixed[node] {
+                values.scatterColumns(nodeColumns[node], from: value)
+            } else if let mechanism = mechanisms[node] {
+                let predicted = mechanism(values.gatherColumns(parentColumns[node]))
+                values.scatterColumns(nodeColumns[node], from: predicted + latent.gatherColumns(nodeColumns[node]))
+            }
+        }
+        return values
+    }
+
+    /// Checks interventions: known nodes, each given once, values of the node's width,
+    /// one row or `rows` rows, finite.
+    public func checkInterventions(_ interventions: [(node: Int, values: Matrix)], rows: Int) throws -> [Int: Matrix] {
+        var fixed: [Int: Matrix] = [:]
+        for (node, values) in interventions {
+            guard node >= 0, node < nodes.count else {
+                throw CausalFairError.unknownNode("intervention on node \(node), but there are \(nodes.count) nodes")
+            }
+            guard fixed[node] == nil else {
+                throw CausalFairError.invalidArgument("node \(node) is intervened on twice")
+            }
+            guard values.cols == nodes[node].kind.width, values.rows == 1 || values.rows == rows else {
+                throw CausalFairError.invalidArgument(
+                    "intervention on node \(node) needs 1 or \(rows) rows of \(nodes[node].kind.width) values")
+            }
+            guard values.isFinite else {
+                throw CausalFairError.invalidArgument("intervention on node \(node) contains NaN or infinity")
+            }
+            fixed[node] = values
+        }
+        return fixed
+    }
+
+    /// Counterfactuals: abduct each row's noise, apply do(node := value) for every
+    /// intervention, recompute every descendant.
+    public func counterfactual(_ data: Matrix, interventions: [(node: Int, values: Matrix)]) throws -> Matrix {
+        let fixed = try checkInterventions(interventions, rows: data.rows)
+        return try propagate(abduct(data), fixed: fixed)
+    }
+}

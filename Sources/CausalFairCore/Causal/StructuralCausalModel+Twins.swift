@@ -1,0 +1,62 @@
+/// Counterfactual twins: every individual under every combination of the sensitive
+/// nodes' levels.
+extension StructuralCausalModel {
+    /// The level index of every sensitive node for twin level `level` (mixed radix,
+    /// sensitive nodes in node order, the last varying fastest).
+    public func sensitiveLevels(ofTwinLevel level: Int) -> [Int] {
+        var remainder = level
+        var digits = [Int](repeating: 0, count: sensitiveNodes.count)
+        for position in stride(from: sensitiveNodes.count - 1, through: 0, by: -1) {
+            let radix = nodes[sensitiveNodes[position]].kind.levelCount ?? 1
+            digits[position] = remainder % radix
+            remainder /= radix
+        }
+        return digits
+    }
+
+    /// The index of each row's own (factual) twin level. Throws when a sensitive
+    /// node's value is not one of its levels (binary: 0 or 1; categorical: one-hot).
+    public func factualLevels(_ data: Matrix) throws -> [Int] {
+        try checkData(data)
+        return try (0..<data.rows).map { r in
+            var level = 0
+            for node in sensitiveNodes {
+                let count = nodes[node].kind.levelCount ?? 1
+                let values = nodeColumns[node].map { data[r, $0] }
+                guard let digit = (0..<count).first(where: { nodes[node].kind.code(ofLevel: $0) == values }) else {
+                    throw CausalFairError.invalidArgument(
+                        "row \(r): sensitive node \(node) has value \(values), which is not one of its levels")
+                }
+                level = level * count + digit
+            }
+            return level
+        }
+    }
+
+    /// Interventions setting every sensitive node to its value at the given twin level
+    /// of each row (`levels[r]` for row r).
+    func sensitiveInterventions(levels: [Int]) -> [Int: Matrix] {
+        var fixed: [Int: Matrix] = [:]
+        for (position, node) in sensitiveNodes.enumerated() {
+            var values = Matrix(rows: levels.count, cols: nodes[node].kind.width)
+            for (r, level) in levels.enumerated() {
+                let code = nodes[node].kind.code(ofLevel: sensitiveLevels(ofTwinLevel: level)[position])
+                for (j, value) in code.enumerated() { values[r, j] = value }
+            }
+            fixed[node] = values
+        }
+        return fixed
+    }
+
+    /// Twins of every row: ((rows * twinLevelCount) x columns), row r's twins
+    /// contiguous in twin-level order. The factual level reproduces the row itself.
+    public func twins(_ data: Matrix) throws -> Matrix {
+        let latent = try abduct(data)
+        let levelCount = twinLevelCount
+        let total = try checkedProduct(data.rows, levelCount, columnCount, what: "twins")
+        _ = total
+        let repeated = latent.gatherRows((0..<(data.rows * levelCount)).map { $0 / levelCount })
+        let levels = (0..<(data.rows * levelCount)).map { $0 % levelCount }
+        return try propagate(repeated, fixed: sensitiveInterventions(levels: levels))
+    }
+}

@@ -1,0 +1,144 @@
+/// A structural causal model over encoded columns: nodes in a DAG, each with an
+/// additive-noise mechanism V_i = f_i(Pa(i)) + U_i (V_i = U_i for roots).
+///
+/// Data matrices hold one row per individual and the nodes' encoded columns in node
+/// order (continuous and binary nodes one column, categorical nodes one-hot). The
+/// model is a value: fitting returns a fitted copy's state in place.
+public struct StructuralCausalModel: Sendable {
+    /// The nodes, in column order.
+    public let nodes: [NodeSpecification]
+    /// The DAG and its topological order.
+    public let graph: CausalGraph
+    /// First encoded column of every node.
+    public let columnOffsets: [Int]
+    /// Total number of encoded columns.
+    public let columnCount: Int
+    /// Encoded columns of every node.
+    public let nodeColumns: [[Int]]
+    /// Encoded columns of every node's parents, parents in listed order.
+    public let parentColumns: [[Int]]
+    /// Sensitive nodes, in node order.
+    public let sensitiveNodes: [Int]
+    /// Mask of perturbable columns: neither sensitive nor immutable.
+    public let perturbable: [Bool]
+
+    /// Fitted mechanisms (nil for roots, and for every node before fitting).
+    public internal(set) var mechanisms: [FittedMechanism?]
+    /// The latent noise of the fitting data (rows x columns): the empirical noise
+    /// distribution that sampling draws from.
+    public internal(set) var latentSample: Matrix
+    /// Standard deviation of every latent column over the fitting data.
+    public internal(set) var noiseScales: [Double]
+    /// Whether `fit` (or `importState`) has run.
+    public internal(set) var isFitted = false
+
+    /// A model from node specifications; checks the graph, kinds and settings.
+    public init(nodes: [NodeSpecification]) throws {
+        let graph = try CausalGraph(parents: nodes.map(\.parents))
+        for (index, node) in nodes.enumerated() {
+            try Self.validate(node, index: index)
+        }
+        self.nodes = nodes
+        self.graph = graph
+        var offsets: [Int] = []
+        var total = 0
+        for node in nodes {
+            offsets.append(total)
+            total += node.kind.width
+        }
+        columnOffsets = offsets
+        columnCount = total
+        let columns = nodes.indices.map { Array(offsets[$0]..<(offsets[$0] + nodes[$0].kind.width)) }
+        nodeColumns = columns
+        parentColumns = nodes.map { $0.parents.flatMap { columns[$0] } }
+        sensitiveNodes = nodes.indices.filter { nodes[$0].isSensitive }
+        var mask = [Bool](repeating: true, count: total)
+        for (index, node) in nodes.enumerated() where node.isSensitive || node.isImmutable {
+            for c in columns[index] { mask[c] = false }
+        }
+        perturbable = mask
+        mechanisms = [FittedMechanism?](repeating: nil, count: nodes.count)
+        latentSample = Matrix(rows: 0, cols: total)
+        noiseScales = [Double](repeating: 0, count: total)
+    }
+
+    private static func validate(_ node: NodeSpecification, index: Int) throws {
+        if case .categorical(let levels) = node.kind, levels < 2 {
+            throw CausalFairError.invalidArgument("node \(index): a categorical node needs at least 2 levels, got \(levels)")
+        }
+        if node.isSensitive, node.kind == .continuous {
+            throw CausalFairError.invalidArgument("node \(index): a sensitive node must be binary or categorical")
+        }
+        switch (node.parents.isEmpty, node.mechanism) {
+        case (true, .root), (false, .linear), (false, .mlp):
+            break
+        case (true, _):
+            throw CausalFairError.invalidArgument("node \(index) is a root: its mechanism must be none")
+        case (false, .root):
+            throw CausalFairError.invalidArgument("node \(index) has parents: it needs a linear or mlp mechanism")
+        }
+        switch node.mechanism {
+        case .linear(let ridge):
+            guard ridge >= 0, ridge.isFinite else {
+                throw CausalFairError.invalidArgument("node \(index): ridge must be finite and >= 0, got \(ridge)")
+            }
+        case .mlp(let hidden, _, let epochs, let batchSize, let learningRate):
+            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 && $0 <= 100_000 }) else {
+                throw CausalFairError.invalidArgument("node \(index): hidden layer sizes must be 1...100000, got \(hidden)")
+            }
+            guard epochs >= 0, epochs <= 1_000_000, batchSize > 0 else {
+                throw CausalFairError.invalidArgument("node \(index): epochs must be >= 0 and batch size > 0")
+            }
+            guard learningRate > 0, learningRate.isFinite else {
+                throw CausalFairError.invalidArgument("node \(index): learning rate must be > 0, got \(learningRate)")
+            }
+        case .root:
+            break
+        }
+        try validate(node.noise, kind: node.kind, index: index)
+    }
+
+    private static func validate(_ noise: NoiseDistribution, kind: NodeKind, index: Int) throws {
+        let fine: Bool
+        switch noise {
+        case .empirical: fine = true
+        case .normal(let loc, let scale): fine = loc.isFinite && scale.isFinite && scale >= 0
+        case .gamma(let shape, let scale, let loc): fine = shape > 0 && scale > 0 && shape.isFinite && scale.isFinite && loc.isFinite
+        case .bernoulli(let p): fine = p >= 0 && p <= 1
+        }
+        guard fine else { throw CausalFairError.invalidArgument("node \(index): invalid noise distribution \(noise)") }
+        if noise != .empirical, kind.width != 1 {
+            throw CausalFairError.invalidArgument("node \(index): a categorical node's noise can only be empirical")
+        }
+    }
+
+    /// Number of twin levels: the product of the sensitive nodes' level counts.
+    public var twinLevelCount: Int {
+        sensitiveNodes.reduce(1) { $0 * (nodes[$1].kind.levelCount ?? 1) }
+    }
+
+    /// Number of perturbable columns.
+    public var perturbableCount: Int { perturbable.filter { $0 }.count }
+
+    /// Number of parameters of all mechanisms, in node order.
+    public var parameterCount: Int {
+        nodes.indices.reduce(0) {
+            $0 + FittedMechanism.parameterCount(nodes[$1].mechanism, inputs: parentColumns[$1].count,
+                                                outputs: nodes[$1].kind.width)
+        }
+    }
+
+    /// Throws unless `data` has this model's columns, at least one row and finite values.
+    public func checkData(_ data: Matrix, name: String = "data") throws {
+        guard data.cols == columnCount else {
+            throw CausalFairError.invalidArgument("\(name) has \(data.cols) columns, the model has \(columnCount)")
+        }
+        guard data.rows > 0 else { throw CausalFairError.invalidArgument("\(name) has no rows") }
+        guard data.isFinite else { throw CausalFairError.invalidArgument("\(name) contains NaN or infinity") }
+    }
+
+    /// Throws unless the model is fitted.
+    public func checkFitted() throws {
+        guard isFitted else { throw CausalFairError.computation("the SCM is not fitted: call fit first") }
+    }
+}

@@ -1,0 +1,58 @@
+import CBLAS
+
+/// Matrix products on OpenBLAS (`cblas_dgemm`, `cblas_dgemv`), row-major.
+public enum BLAS {
+    /// `C = alpha * op(A) * op(B) + beta * C` on raw row-major buffers, where op(A) is
+    /// `m x k`, op(B) is `k x n` and C is `m x n`. Empty sizes are handled without
+    /// calling BLAS (C is scaled by beta when k is 0).
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        cblas_dgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(max(lda, 1)), b, blasint(max(ldb, 1)),
+            beta, c, blasint(max(ldc, 1)))
+    }
+
+    /// `op(a) * op(b)` as a new matrix.
+    public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let n = transposeB ? b.rows : b.cols
+        var c = Matrix(rows: m, cols: n)
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                c.storage.withUnsafeMutableBufferPointer { pc in
+                    guard let ap = pa.baseAddress, let bp = pb.baseAddress, let cp = pc.baseAddress else { return }
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                         a: ap, lda: a.cols, b: bp, ldb: b.cols, beta: 0, c: cp, ldc: n)
+                }
+            }
+        }
+        return c
+    }
+
+    /// `y = op(A) x` for a matrix and a vector, as a new vector.
+    public static func multiply(_ a: Matrix, _ x: [Double], transposeA: Bool = false) -> [Double] {
+        let outCount = transposeA ? a.cols : a.rows
+        var y = [Double](repeating: 0, count: outCount)
+        guard a.rows > 0, a.cols > 0 else { return y }
+        a.storage.withUnsafeBufferPointer { pa in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    guard let ap = pa.baseAddress, let xp = px.baseAddress, let yp = py.baseAddress else { return }
+                    cblas_dgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                                blasint(a.rows), blasint(a.cols), 1, ap, blasint(a.cols), xp, 1, 0, yp, 1)
+                }
+            }
+        }
+        return y
+    }
+}

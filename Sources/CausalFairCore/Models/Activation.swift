@@ -1,0 +1,31 @@
+/// Hidden-layer activation functions.
+public enum Activation: Int, Sendable, Equatable {
+    /// Hyperbolic tangent.
+    case tanh = 0
+    /// Rectified linear unit, max(0, x).
+    case relu = 1
+
+    /// Applies the activation to every element, in place.
+    func apply(_ values: inout [Double]) {
+        switch self {
+        case .tanh: for i in values.indices { values[i] = hyperbolicTangent(values[i]) }
+        case .relu: for i in values.indices { values[i] = max(values[i], 0) }
+        }
+    }
+
+    /// Multiplies `gradient` in place by the derivative σ'(z), given the outputs σ(z).
+    func multiplyByDerivative(_ gradient: inout [Double], outputs: [Double]) {
+        switch self {
+        case .tanh: for i in gradient.indices { gradient[i] *= 1 - outputs[i] * outputs[i] }
+        case .relu: for i in gradient.indices where outputs[i] <= 0 { gradient[i] = 0 }
+        }
+    }
+
+    /// σ''(z) given the output σ(z): −2a(1 − a²) for tanh, 0 for ReLU (almost everywhere).
+    func secondDerivative(output a: Double) -> Double {
+        switch self {
+        case .tanh: return -2 * a * (1 - a * a)
+        case .relu: return 0
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// A fully connected feed-forward network: hidden layers with one activation, a
+/// linear output layer. Parameters live in one flat array, layer by layer, each layer
+/// as its weight matrix (fan-in x fan-out, row-major) followed by its bias.
+///
+/// Used as the MLP mechanism of an SCM (regression) and, later, as a classifier.
+public struct MultilayerPerceptron: Sendable, Equatable {
+    /// Layer widths: input, hidden..., output.
+    public let widths: [Int]
+    /// Activation of the hidden layers.
+    public let activation: Activation
+    /// All weights and biases, layer by layer.
+    public var parameters: [Double]
+
+    /// Number of parameters of a network with these layer widths.
+    public static func parameterCount(widths: [Int]) -> Int {
+        zip(widths, widths.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+    }
+
+    /// A network with PyTorch-like initialisation: every weight and bias of a layer
+    /// with fan-in f is uniform in [-1/sqrt(f), 1/sqrt(f)].
+    public init(widths: [Int], activation: Activation, generator: inout Xoshiro256StarStar) {
+        self.widths = widths
+        self.activation = activation
+        var parameters: [Double] = []
+        parameters.reserveCapacity(Self.parameterCount(widths: widths))
+        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+            let bound = 1 / Double(max(fanIn, 1)).squareRoot()
+            for _ in 0..<((fanIn + 1) * fanOut) {
+                parameters.append((2 * generator.uniform() - 1) * bound)
+            }
+        }
+        self.parameters = parameters
+    }
+
+    /// A network with the given parameters (count checked).
+    public init(widths: [Int], activation: Activation, parameters: [Double]) throws {
+        guard parameters.count == Self.parameterCount(widths: widths) else {
+            throw CausalFairError.invalidArgument(
+                "network of widths \(widths) needs \(Self.parameterCount(widths: widths)) parameters, got \(parameters.count)")
+        }
+        self.widths = widths
+        self.activation = activation
+        self.parameters = parameters
+    }
+
+    /// The activations of every layer for a batch (input first, output last).
+    public func forwardPass(_ input: Matrix) -> [Matrix] {
+        var layers = [input]
+        var offset = 0
+        for (index, (fanIn, fanOut)) in zip(widths, widths.dropFirst()).enumerated() {
+            var next = affine(layers[layers.count - 1], fanIn: fanIn, fanOut: fanOut, offset: offset)
+            offset += (fanIn + 1) * fanOut
+            if index < widths.count - 2 { activation.apply(&next.storage) }
+            layers.append(next)
+        }
+        return layers
+    }
+
+    /// The network's output for a batch (rows x output width).
+    public func callAsFunction(_ input: Matrix) -> Matrix {
+        forwardPass(input)[widths.count - 1]
+    }
+
+    /// Back-propagates `outputGradient` (dL/d output, rows x output width) through the
+    /// activations of `forwardPass`: returns dL/d parameters (summed over rows) and
+    /// dL/d input.
+    public func backwardPass(_ layers: [Matrix], outputGradient: Matrix) -> (parameters: [Double], input: Matrix) {
+        var parameterGradient = [Double](repeating: 0, count: parameters.count)
+        var gradient = outputGradient
+        var offset = parameters.count
+        for layer in stride(from: widths.count - 1, to: 0, by: -1) {
+            let fanIn = widths[layer - 1]
+            let fanOut = widths[layer]
+            offset -= (fanIn + 1) * fanOut
+            let weightGradient = BLAS.multiply(layers[layer - 1], gradient, transposeA: true)
+            for i in 0..<(fanIn * fanOut) { parameterGradient[offset + i] = weightGradient.storage[i] }
+            let biasGradient = gradient.columnSums()
+            for j in 0..<fanOut { parameterGradient[offset + fanIn * fanOut + j] = biasGradient[j] }
+            var inputGradient = multiplyByWeights(gradient, layer: layer, offset: offset)
+            if layer > 1 { activation.multiplyByDerivative(&inputGradient.storage, outputs: layers[layer - 1].storage) }
+            gradient = inputGradient
+        }
+        return (parameterGradient, gradient)
+    }
+
+    /// `input * W + b` for the layer whose parameters start at `offset`.
+    private func affine(_ input: Matrix, fanIn: Int, fanOut: Int, offset: Int) -> Matrix {
+        var output = Matrix(rows: input.rows, cols: fanOut)
+        for r in 0..<input.rows {
+            for j in 0..<fanOut { output.storage[r * fanOut + j] = parameters[offset + fanIn * fanOut + j] }
+        }
+        input.storage.withUnsafeBufferPointer { pi in
+            parameters.withUnsafeBufferPointer { pw in
+                output.storage.withUnsafeMutableBufferPointer { po in
+                    guard let ip = pi.baseAddress, let wp = pw.baseAddress, let op = po.baseAddress else { return }
+                    BLAS.gemm(transposeA: false, transposeB: false, m: input.rows, n: fanOut, k: fanIn, alpha: 1,
+                              a: ip, lda: fanIn, b: wp + offset, ldb: fanOut, beta: 1, c: op, ldc: fanOut)
+                }
+            }
+        }
+        return output
+    }
+}

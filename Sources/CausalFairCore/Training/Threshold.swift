@@ -1,0 +1,42 @@
+/// Decision thresholds on predicted probabilities.
+public enum Threshold {
+    /// Matthews correlation coefficient of a confusion matrix (0 when undefined).
+    public static func mcc(truePositives tp: Double, falsePositives fp: Double,
+                           trueNegatives tn: Double, falseNegatives fn: Double) -> Double {
+        let denominator = ((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)).squareRoot()
+        return denominator > 0 ? (tp * tn - fp * fn) / denominator : 0
+    }
+
+    /// The threshold t maximising the MCC of the rule "predict 1 when p > t" on
+    /// (probabilities, labels): candidates are the midpoints between consecutive
+    /// distinct probabilities, and the values just below the smallest and at the largest.
+    /// Ties keep the candidate closest to 0.5.
+    public static func maximisingMCC(probabilities: [Double], labels: [Double]) throws -> Double {
+        guard !probabilities.isEmpty, probabilities.count == labels.count else {
+            throw CausalFairError.invalidArgument("need as many labels as probabilities, and at least one")
+        }
+        guard probabilities.allSatisfy({ $0.isFinite }), labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw CausalFairError.invalidArgument("probabilities must be finite and labels 0 or 1")
+        }
+        let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }
+        let positives = labels.reduce(0, +)
+        let negatives = Double(labels.count) - positives
+        var tp = 0.0, fp = 0.0
+        var best = (score: mcc(truePositives: 0, falsePositives: 0, trueNegatives: negatives, falseNegatives: positives),
+                    threshold: probabilities[order[0]])
+        var i = 0
+        while i < order.count {
+            let value = probabilities[order[i]]
+            while i < order.count, probabilities[order[i]] == value {
+                if labels[order[i]] == 1 { tp += 1 } else { fp += 1 }
+                i += 1
+            }
+            let threshold = i < order.count ? (value + probabilities[order[i]]) / 2 : value - 1e-12
+            let score = mcc(truePositives: tp, falsePositives: fp, trueNegatives: negatives - fp, falseNegatives: positives - tp)
+            if score > best.score || (score == best.score && abs(threshold - 0.5) < abs(best.threshold - 0.5)) {
+                best = (score, threshold)
+            }
+        }
+        return best.threshold
+    }
+}

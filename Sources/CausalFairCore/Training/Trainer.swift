@@ -1,0 +1,139 @@
+/// What a training run reports after every minibatch.
+public struct TrainingProgress: Sendable {
+    /// Current epoch, from 0.
+    public var epoch: Int
+    /// Epochs requested.
+    public var epochs: Int
+    /// Minibatch within the epoch, from 0.
+    public var batch: Int
+    /// Minibatches per epoch.
+    public var batches: Int
+    /// Mean objective over the epoch's batches so far.
+    public var loss: Double
+    /// Validation BCE at the end of the epoch (NaN before, or without validation).
+    public var validationLoss: Double
+}
+
+/// The outcome of a training run.
+public struct TrainingResult: Sendable {
+    /// The trained model (the best validation epoch's when early stopping is on).
+    public var model: MultilayerPerceptron
+    /// Mean training objective of every epoch run.
+    public var trainingLosses: [Double]
+    /// Validation BCE of every epoch run (NaN without validation).
+    public var validationLosses: [Double]
+}
+
+/// Minibatch training of a scalar-output network under an objective.
+public enum Trainer {
+    /// Trains a copy of `model` on encoded features `x` and labels `labels` ∈ {0, 1}.
+    ///
+    /// Rows are shuffled every epoch with the configuration's seed. With an SCM the
+    /// causal objectives perturb in its semi-latent space; without one they perturb
+    /// the inputs directly (φ = identity). `progress` is called after every minibatch;
+    /// returning false stops the run with `interrupted`, leaving `model` untouched.
+    public static func train(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+                             scm: StructuralCausalModel?, configuration: TrainingConfiguration,
+                             progress: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingResult {
+        try configuration.validate()
+        try checkInputs(model, x: x, labels: labels)
+        let space = try LatentSpace(scm: scm, columns: x.cols)
+        var generator = Xoshiro256StarStar(seed: configuration.seed)
+        var order = Array(0..<x.rows)
+        generator.shuffle(&order)
+        let validationCount = configuration.validationFraction > 0
+            ? min(max(Int(Double(x.rows) * configuration.validationFraction), 1), x.rows - 1) : 0
+        let validation = Array(order[(x.rows - validationCount)...])
+        var training = Array(order[..<(x.rows - validationCount)])
+
+        let latent = try space.phi(x)
+        let needsTwins = configuration.twinPenalty > 0 || configuration.objective == .causalAT
+            || (configuration.objective == .capify && configuration.nu > 0)
+        let twins = needsTwins ? try allTwins(latent, space: space) : nil
+        let jacobian = configuration.objective == .causalAT && model.widths.count == 2 ? try space.constantJacobian() : nil
+
+        var current = model
+        var optimiser = Adam(parameterCount: model.parameters.count, learningRate: configuration.learningRate,
+                             weightDecay: configuration.weightDecay)
+        var result = TrainingResult(model: model, trainingLosses: [], validationLosses: [])
+        var best = (loss: Double.infinity, model: model, epoch: 0)
+        let batches = (training.count + configuration.batchSize - 1) / configuration.batchSize
+        for epoch in 0..<configuration.epochs {
+            generator.shuffle(&training)
+            var total = 0.0
+            for batchIndex in 0..<batches {
+                let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])
+                let batch = TrainingBatch(x: x.gatherRows(rows), labels: rows.map { labels[$0] },
+                                          latent: latent.gatherRows(rows),
+                                          twins: twins.map { $0.gatherRows(rows.flatMap { r in (0..<space.levelCount).map { r * space.levelCount + $0 } }) },
+                                          levelCount: space.levelCount)
+                let objective = BatchObjective(model: current, configuration: configuration, space: space, jacobian: jacobian)
+                let (loss, gradient) = try objective.evaluate(batch, generator: &generator)
+                guard loss.isFinite, gradient.allSatisfy({ $0.isFinite }) else {
+                    throw CausalFairError.computation("training diverged at epoch \(epoch) (loss \(loss)); lower the learning rate")
+                }
+                step(&current.parameters, gradient: gradient, optimiser: &optimiser, configuration: configuration)
+                total += loss
+                let report = TrainingProgress(epoch: epoch, epochs: configuration.epochs, batch: batchIndex, batches: batches,
+                                              loss: total / Double(batchIndex + 1), validationLoss: .nan)
+                if batchIndex < batches - 1, !progress(report) {
+                    throw CausalFairError.interrupted("training interrupted at epoch \(epoch)")
+                }
+            }
+            let validationLoss = validation.isEmpty ? Double.nan
+                : meanCrossEntropy(current, x: x.gatherRows(validation), labels: validation.map { labels[$0] })
+            result.trainingLosses.append(total / Double(max(batches, 1)))
+            result.validationLosses.append(validationLoss)
+            let report = TrainingProgress(epoch: epoch, epochs: configuration.epochs, batch: batches - 1, batches: batches,
+                                          loss: total / Double(max(batches, 1)), validationLoss: validationLoss)
+            guard progress(report) else { throw CausalFairError.interrupted("training interrupted at epoch \(epoch)") }
+            if !validation.isEmpty {
+                if validationLoss < best.loss { best = (validationLoss, current, epoch) }
+                if epoch - best.epoch >= configuration.patience { break }
+            }
+        }
+        result.model = validation.isEmpty || !best.loss.isFinite ? current : best.model
+        return result
+    }
+
+    private static func checkInputs(_ model: MultilayerPerceptron, x: Matrix, labels: [Double]) throws {
+        guard x.rows > 0 else { throw CausalFairError.invalidArgument("X has no rows") }
+        guard x.isFinite else { throw CausalFairError.invalidArgument("X contains NaN or infinity") }
+        guard labels.count == x.rows else {
+            throw CausalFairError.invalidArgument("y has \(labels.count) labels, X has \(x.rows) rows")
+        }
+        guard labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw CausalFairError.invalidArgument("y must hold only 0 and 1")
+        }
+        guard Set(labels).count == 2 else { throw CausalFairError.invalidArgument("y must hold both classes 0 and 1") }
+        guard model.widths.first == x.cols, model.widths.last == 1 else {
+            throw CausalFairError.invalidArgument("the model takes \(model.widths.first ?? 0) inputs and must have 1 output; X has \(x.cols) columns")
+        }
+    }
+
+    /// Twins of every row from its latent coordinates: ((rows · levels) x columns).
+    static func allTwins(_ latent: Matrix, space: LatentSpace) throws -> Matrix {
+        let count = try checkedProduct(latent.rows, space.levelCount, what: "twins")
+        let levels = (0..<count).map { $0 % space.levelCount }
+        return try space.decode(space.settingLevels(latent.gatherRows((0..<count).map { $0 / space.levelCount }),
+                                                    levels: levels), levels: levels)
+    }
+
+    private static func step(_ parameters: inout [Double], gradient: [Double], optimiser: inout Adam,
+                             configuration: TrainingConfiguration) {
+        switch configuration.optimizer {
+        case .adam:
+            optimiser.update(&parameters, gradient: gradient)
+        case .sgd:
+            for i in parameters.indices {
+                parameters[i] -= configuration.learningRate * (gradient[i] + configuration.weightDecay * parameters[i])
+            }
+        }
+    }
+
+    /// Mean BCE of `model` on a data set.
+    public static func meanCrossEntropy(_ model: MultilayerPerceptron, x: Matrix, labels: [Double]) -> Double {
+        let evaluation = Evaluation(model, x, labels: labels)
+        return evaluation.losses.reduce(0, +) / Double(max(x.rows, 1))
+    }
+}

@@ -1,0 +1,88 @@
+"""The thin layer over the engine's model and training functions.
+
+Like :mod:`causalfair._handles` for SCMs: it preallocates outputs, converts to the
+engine's dtypes, and hides the configuration arrays of ``model_train``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import _engine
+
+__all__ = ["OBJECTIVES", "ACTIVATIONS", "new_model", "parameters", "set_parameters", "widths",
+           "logits", "input_gradient", "train", "mcc_threshold"]
+
+#: Objective name -> engine code (DESIGN §4).
+OBJECTIVES = {"erm": 0, "al": 1, "cal": 2, "llr": 3, "capify": 4, "causal_at": 5}
+#: Hidden activation name -> engine code.
+ACTIVATIONS = {"tanh": 0, "relu": 1}
+#: Optimiser name -> engine code.
+OPTIMIZERS = {"adam": 0, "sgd": 1}
+
+
+def new_model(layer_widths: Sequence[int], activation: str, seed: int) -> Any:
+    """A freshly initialised network handle (PyTorch-like uniform initialisation)."""
+    return _engine.model_new(np.asarray(layer_widths, dtype=np.int64), ACTIVATIONS[activation], seed)
+
+
+def widths(handle: Any) -> np.ndarray:
+    info = _engine.model_info(handle)
+    out = np.empty(int(info[2]), dtype=np.int64)
+    _engine.model_widths(handle, out)
+    return out
+
+
+def parameters(handle: Any) -> np.ndarray:
+    out = np.empty(int(_engine.model_info(handle)[1]))
+    _engine.model_get_parameters(handle, out)
+    return out
+
+
+def set_parameters(handle: Any, values: Any) -> None:
+    _engine.model_set_parameters(handle, np.ascontiguousarray(values, dtype=np.float64).reshape(-1))
+
+
+def logits(handle: Any, x: np.ndarray) -> np.ndarray:
+    out = np.empty(x.shape[0])
+    _engine.model_logits(handle, x, out)
+    return out
+
+
+def input_gradient(handle: Any, x: np.ndarray) -> np.ndarray:
+    out = np.empty(x.shape)
+    _engine.model_input_gradient(handle, x, out)
+    return out
+
+
+def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
+          settings: Mapping[str, Any], seed: int,
+          progress: Optional[Callable[[int, int, int, int, float, float], None]]) -> Tuple[np.ndarray, int]:
+    """Train in place; returns (history: epochs x 2 [objective, validation BCE], epochs run).
+
+    ``progress(epoch, epochs, batch, batches, loss, validation_loss)`` is called by the
+    engine at most every ~0.1 s and after every epoch; raising in it stops training.
+    """
+    ints = np.asarray([
+        OBJECTIVES[settings["method"]], settings["epochs"], settings["batch_size"],
+        OPTIMIZERS[settings["optimizer"]], settings["patience"], settings["steps"],
+        settings["n_samples"], 1 if settings["exact"] else 0,
+    ], dtype=np.int64)
+    doubles = np.asarray([
+        settings["learning_rate"], settings["weight_decay"], settings["validation_fraction"],
+        settings["radius"], settings["epsilon"], settings["step_size"],
+        settings["inner_learning_rate"], settings["lambda_"], settings["mu"], settings["nu"],
+        settings["twin_penalty"],
+    ], dtype=np.float64)
+    history = np.full((settings["epochs"], 2), np.nan)
+    labels = np.ascontiguousarray(y, dtype=np.float64)
+    ran = _engine.model_train(handle, scm_handle, x, labels, ints, doubles, seed, progress, history)
+    return history[:ran], int(ran)
+
+
+def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The threshold t maximising MCC of ``p > t`` (computed by the engine)."""
+    return float(_engine.threshold_mcc(np.ascontiguousarray(probabilities, dtype=np.float64),
+                                       np.ascontiguousarray(labels, dtype=np.float64)))

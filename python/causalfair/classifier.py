@@ -1,0 +1,400 @@
+"""The scikit-learn estimator that trains fair and robust classifiers
+(:class:`FairRobustClassifier`)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _models
+from ._progress import EpochBar
+from .mechanisms import LinearMechanism
+from .validation import seed_from
+
+__all__ = ["FairRobustClassifier"]
+
+_MODELS = ("logistic", "mlp")
+
+
+class FairRobustClassifier(ClassifierMixin, BaseEstimator):
+    """A binary classifier trained to be counterfactually fair, individually fair and
+    robust with respect to a structural causal model.
+
+    The model (logistic regression or an MLP) is trained by minibatch Adam on one of
+    the objectives of DESIGN §4:
+
+    ``"erm"``
+        Binary cross-entropy (BCE).
+    ``"al"``
+        Adversarial learning (Madry et al.): BCE at a PGD point of the L2 ball of
+        radius ``epsilon`` in the standardized input space.
+    ``"cal"``
+        Causal adversarial learning by sampling: BCE at the worst of ``n_samples``
+        uniform draws from the protected causal perturbation ball B_Δ(x), Δ = ``radius``.
+    ``"llr"``
+        Local linearity regularisation (Qin et al. 2019) on the loss, weights
+        ``lambda_`` and ``mu``, inner maximiser in the ``epsilon`` ball.
+    ``"capify"``
+        The CAPIFY objective: BCE + ``lambda_`` · |g(x+δ) − g(x) − δᵀ∇g(x)| +
+        ``mu`` · ‖∇ₓg‖² on the actionable (perturbable) features + ``nu`` · max over
+        twins of BCE; δ from ``steps`` Adam steps of size ``inner_learning_rate`` in the
+        ``epsilon`` ball, started at ε·N(0, I).
+    ``"causal_at"``
+        Causal adversarial training: BCE at the worst point of B_Δ(x) — every
+        counterfactual twin, and ``steps`` projected gradient steps on the latent
+        perturbation through the SCM. For logistic regression on a linear SCM the exact
+        closed form is used (``exact``).
+
+    ``twin_penalty`` adds, to any of them, that weight times the mean over rows of the
+    largest |g(twin) − g(x)|.
+
+    Parameters
+    ----------
+    scm : causalfair.SCM or None, default=None
+        The causal model of the features. Fitted, it is used as is; unfitted, a clone
+        of it is fitted on ``X`` inside :meth:`fit` (``scm_``). ``None`` means no
+        causal structure: features are standardized, every feature is perturbable and
+        there are no twins, so ``causal_at`` and ``cal`` become plain robust training
+        in the L2 ball of radius ``radius`` and ``capify`` loses its twin term.
+    model : {"mlp", "logistic"}, default="mlp"
+    hidden_layer_sizes : tuple of int, default=(100, 100)
+        Hidden widths of the MLP (ignored for logistic regression).
+    activation : {"tanh", "relu"}, default="tanh"
+    method : {"erm", "al", "cal", "llr", "capify", "causal_at"}, default="causal_at"
+    radius : float, default=0.05
+        Δ of the causal perturbation ball (``cal``, ``causal_at``), in the SCM's
+        standardized latent units.
+    epochs : int, default=10
+    batch_size : int, default=100
+    learning_rate : float, default=0.01
+    optimizer : {"adam", "sgd"}, default="adam"
+    weight_decay : float, default=0.0
+        L2 penalty added to the gradient.
+    validation_fraction : float in [0, 1), default=0.0
+        Fraction of rows held out for early stopping on validation BCE (0: none).
+    patience : int, default=5
+        Epochs without validation improvement before stopping.
+    threshold : float in (0, 1) or "mcc", default=0.5
+        Predict the positive class when its probability exceeds this; ``"mcc"`` picks
+        the threshold maximising the Matthews correlation on the training data.
+    epsilon : float, default=0.05
+        Radius of the input-space ball of ``al``, ``llr`` and ``capify``.
+    steps : int, default=10
+        Inner maximisation steps.
+    step_size : float or None, default=None
+        PGD step of ``al`` and ``causal_at``; None means 2.5 × radius / steps.
+    inner_learning_rate : float, default=0.1
+        Inner Adam step of ``llr`` and ``capify``.
+    n_samples : int, default=10
+        Candidates per row for ``cal``.
+    lambda_, mu, nu : float, default=1.0
+        Weights of the ``llr`` / ``capify`` terms.
+    twin_penalty : float, default=0.0
+    exact : {"auto", True, False}, default="auto"
+        ``causal_at``: use the closed form when the model is logistic and the SCM
+        linear ("auto"), insist on it (True), or always use projected gradient (False).
+    random_state : None, int or numpy.random.Generator, default=None
+        Seeds initialisation, shuffling, inner starts and samples. The same int gives
+        a bit-identical model on the same machine and thread count.
+    verbose : bool, default=True
+        Show a progress bar per epoch (needs tqdm).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+    scm_ : causalfair.SCM or None
+        The fitted SCM used.
+    threshold_ : float
+        The probability threshold used by :meth:`predict`.
+    history_ : pandas.DataFrame
+        Per epoch run: the mean training objective and the validation BCE.
+    n_epochs_ : int
+        Epochs run (early stopping may end sooner than ``epochs``).
+    coef_, intercept_ : ndarray
+        Logistic regression only: weights on the encoded (standardized) features.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When ``X`` was a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import causalfair as cf
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.integers(0, 2, 400)
+    >>> x1 = 2 * s + rng.normal(size=400)
+    >>> x2 = s - x1 + rng.normal(size=400)
+    >>> X = pd.DataFrame({"s": s, "x1": x1, "x2": x2})
+    >>> y = (rng.random(400) < 1 / (1 + np.exp(-(x1 + x2)))).astype(int)
+    >>> scm = cf.SCM({"x1": ["s"], "x2": ["s", "x1"]}, sensitive="s", random_state=0)
+    >>> clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="causal_at",
+    ...                               random_state=0, verbose=False).fit(X, y)
+    >>> clf.predict(X.head(3)).shape
+    (3,)
+    """
+
+    def __init__(self, scm: Any = None, model: str = "mlp", hidden_layer_sizes: Tuple[int, ...] = (100, 100),
+                 activation: str = "tanh", method: str = "causal_at", radius: float = 0.05, epochs: int = 10,
+                 batch_size: int = 100, learning_rate: float = 0.01, optimizer: str = "adam",
+                 weight_decay: float = 0.0, validation_fraction: float = 0.0, patience: int = 5,
+                 threshold: Any = 0.5, epsilon: float = 0.05, steps: int = 10, step_size: Optional[float] = None,
+                 inner_learning_rate: float = 0.1, n_samples: int = 10, lambda_: float = 1.0, mu: float = 1.0,
+                 nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
+                 verbose: bool = True):
+        self.scm = scm
+        self.model = model
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.method = method
+        self.radius = radius
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.threshold = threshold
+        self.epsilon = epsilon
+        self.steps = steps
+        self.step_size = step_size
+        self.inner_learning_rate = inner_learning_rate
+        self.n_samples = n_samples
+        self.lambda_ = lambda_
+        self.mu = mu
+        self.nu = nu
+        self.twin_penalty = twin_penalty
+        self.exact = exact
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # ------------------------------------------------------------------ parameters
+    def _settings(self) -> Dict[str, Any]:
+        """The parameters, checked, as the engine wants them."""
+        def choice(name: str, allowed: Tuple[str, ...]) -> str:
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in allowed:
+                raise ValueError(f"{name}: expected one of {list(allowed)}, got {value!r}")
+            return value
+
+        def integer(name: str, minimum: int) -> int:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{name}: expected an int >= {minimum}, got {value!r}")
+            if value < minimum:
+                raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
+            return int(value)
+
+        def real(name: str, low: float, high: float = np.inf, *, open_low: bool = False,
+                 open_high: bool = False) -> float:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name}: expected a number, got {value!r}")
+            value = float(value)
+            below = value <= low if open_low else value < low
+            above = value >= high if open_high else value > high
+            if not np.isfinite(value) or below or above:
+                interval = f"{'(' if open_low else '['}{low}, {high}{')' if open_high or high == np.inf else ']'}"
+                raise ValueError(f"{name}: expected a finite number in {interval}, got {value!r}")
+            return value
+
+        model = choice("model", _MODELS)
+        hidden = self.hidden_layer_sizes
+        if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
+            hidden = (hidden,)
+        try:
+            hidden = tuple(hidden)
+        except TypeError:
+            raise TypeError(f"hidden_layer_sizes: expected a tuple of positive ints, got {hidden!r}") from None
+        if model == "mlp" and (not hidden or not all(
+                isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in hidden)):
+            raise ValueError(f"hidden_layer_sizes: expected a non-empty tuple of positive ints, got {hidden!r}")
+        threshold = self.threshold
+        if not (isinstance(threshold, str) and threshold == "mcc"):
+            threshold = real("threshold", 0.0, 1.0, open_low=True, open_high=True)
+        if self.exact not in ("auto", True, False):
+            raise ValueError(f"exact: expected 'auto', True or False, got {self.exact!r}")
+        if not isinstance(self.verbose, (bool, np.bool_)):
+            raise TypeError(f"verbose: expected a bool, got {self.verbose!r}")
+        step_size = 0.0 if self.step_size is None else real("step_size", 0.0, open_low=True)
+        return {
+            "model": model, "hidden": tuple(int(h) for h in hidden) if model == "mlp" else (),
+            "activation": choice("activation", tuple(_models.ACTIVATIONS)),
+            "method": choice("method", tuple(_models.OBJECTIVES)),
+            "optimizer": choice("optimizer", tuple(_models.OPTIMIZERS)),
+            "radius": real("radius", 0.0), "epochs": integer("epochs", 0),
+            "batch_size": integer("batch_size", 1),
+            "learning_rate": real("learning_rate", 0.0, open_low=True),
+            "weight_decay": real("weight_decay", 0.0),
+            "validation_fraction": real("validation_fraction", 0.0, 1.0, open_high=True),
+            "patience": integer("patience", 1), "threshold": threshold,
+            "epsilon": real("epsilon", 0.0), "steps": integer("steps", 0), "step_size": step_size,
+            "inner_learning_rate": real("inner_learning_rate", 0.0, open_low=True),
+            "n_samples": integer("n_samples", 1), "lambda_": real("lambda_", 0.0),
+            "mu": real("mu", 0.0), "nu": real("nu", 0.0), "twin_penalty": real("twin_penalty", 0.0),
+            "exact": self.exact is not False,
+        }
+
+    # ------------------------------------------------------------------ data
+    def _encode(self, X: Any, *, fitting: bool) -> np.ndarray:
+        """The engine's float64 feature matrix for ``X``."""
+        if self.scm_ is not None:
+            if fitting and isinstance(X, pd.DataFrame):
+                self.feature_names_in_ = np.asarray(self.scm_.nodes_, dtype=object)
+            if fitting:
+                self.n_features_in_ = len(self.scm_.nodes_)
+            return self.scm_._data(X, "X")[0]
+        x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
+        if fitting:
+            self.mean_ = x.mean(axis=0)
+            scale = x.std(axis=0)
+            self.scale_ = np.where(scale > 0, scale, 1.0)
+        return np.ascontiguousarray((x - self.mean_) / self.scale_)
+
+    def _fitted_scm(self, X: Any) -> Any:
+        if self.scm is None:
+            return None
+        if not hasattr(self.scm, "twins") or not hasattr(self.scm, "fit"):
+            raise TypeError(f"scm: expected a causalfair.SCM or None, got {type(self.scm).__name__}")
+        if getattr(self.scm, "_handle", None) is not None:
+            return self.scm
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError("scm: the SCM is not fitted, so X must be a DataFrame to fit it on "
+                             "(or pass a fitted SCM)")
+        return clone(self.scm).fit(X)
+
+    def _labels(self, y: Any, rows: int) -> np.ndarray:
+        if y is None:
+            raise ValueError("y: expected the labels, got None (this classifier needs y)")
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1 or y.shape[0] != rows:
+            raise ValueError(f"y: expected {rows} labels (one per row of X), got shape {y.shape}")
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError("y: expected finite labels, found NaN or inf")
+        if y.dtype == object and pd.isna(y).any():
+            raise ValueError("y: expected labels, found missing values")
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.shape[0] != 2:
+            raise ValueError(f"y: expected exactly 2 classes, got {classes.shape[0]} "
+                             f"({classes[:5].tolist()}); this is a binary classifier")
+        self.classes_ = classes
+        return (y == classes[1]).astype(np.float64)
+
+    # ------------------------------------------------------------------ fit / predict
+    def fit(self, X: Any, y: Any) -> "FairRobustClassifier":
+        """Train the model on ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array of shape (n_samples, n_features)
+            With an SCM: a DataFrame holding the SCM's nodes (or the SCM's encoded
+            matrix). Without: numeric features.
+        y : array-like of shape (n_samples,)
+            Two classes (0/1, booleans or two labels).
+
+        Returns
+        -------
+        self : FairRobustClassifier
+
+        Raises
+        ------
+        ValueError
+            Bad parameters, one class, NaN, missing SCM columns.
+        KeyboardInterrupt
+            Ctrl-C between minibatches; the estimator is left unfitted.
+        """
+        for attribute in ("_handle", "classes_", "threshold_", "history_", "n_epochs_"):
+            self.__dict__.pop(attribute, None)
+        settings = self._settings()
+        self.scm_ = self._fitted_scm(X)
+        x = self._encode(X, fitting=True)
+        labels = self._labels(y, x.shape[0])
+        if settings["method"] == "causal_at" and self.exact is True and not (
+                settings["model"] == "logistic" and self._scm_is_linear()):
+            raise ValueError("exact=True: the closed form needs model='logistic' and a linear SCM")
+        seed = seed_from(self.random_state)
+        init_seed, train_seed = (int(s) for s in np.random.default_rng(seed).integers(0, 2 ** 63, size=2))
+        widths = (x.shape[1], *settings["hidden"], 1)
+        handle = _models.new_model(widths, settings["activation"], init_seed)
+        scm_handle = None if self.scm_ is None else self.scm_._handle
+        with EpochBar(settings["epochs"], f"{settings['method']}", bool(self.verbose)) as bar:
+            history, ran = _models.train(handle, scm_handle, x, labels, settings, train_seed, bar.callback)
+        probabilities = _probability(_models.logits(handle, x))
+        threshold = settings["threshold"]
+        self.threshold_ = _models.mcc_threshold(probabilities, labels) if threshold == "mcc" else threshold
+        self.history_ = pd.DataFrame(history, columns=["loss", "validation_loss"])
+        self.history_.index.name = "epoch"
+        self.n_epochs_ = ran
+        self._activation_ = settings["activation"]
+        if settings["model"] == "logistic":
+            parameters = _models.parameters(handle)
+            self.coef_ = parameters[:-1].reshape(1, -1)
+            self.intercept_ = parameters[-1:].copy()
+        self._handle = handle
+        return self
+
+    def _scm_is_linear(self) -> bool:
+        return self.scm_ is None or all(
+            node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+            for node in self.scm_.schema_.nodes)
+
+    def _check_fitted(self) -> None:
+        check_is_fitted(self, "_handle")
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The logit g(x) of the positive class, per row."""
+        self._check_fitted()
+        return _models.logits(self._handle, self._encode(X, fitting=False))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n_samples, 2), columns in ``classes_`` order."""
+        p = _probability(self.decision_function(X))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``classes_[1]`` where the positive probability exceeds ``threshold_``."""
+        p = _probability(self.decision_function(X))
+        return self.classes_[(p > self.threshold_).astype(int)]
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> Dict[str, Any]:
+        state = self.__dict__.copy()
+        handle = state.pop("_handle", None)
+        if handle is not None:
+            state["_model_state"] = (_models.widths(handle).tolist(), self._activation_,
+                                     _models.parameters(handle).tolist())
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        model_state = state.pop("_model_state", None)
+        self.__dict__.update(state)
+        if model_state is not None:
+            widths, activation, parameters = model_state
+            handle = _models.new_model(widths, activation, 0)
+            _models.set_parameters(handle, parameters)
+            self._handle = handle
+
+
+def _probability(logits: np.ndarray) -> np.ndarray:
+    """σ(g), computed without overflow."""
+    out = np.empty_like(logits)
+    positive = logits >= 0
+    out[positive] = 1 / (1 + np.exp(-logits[positive]))
+    e = np.exp(logits[~positive])
+    out[~positive] = e / (1 + e)
+    return out

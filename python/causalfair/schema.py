@@ -1,0 +1,383 @@
+"""The schema of an SCM: node kinds, encodings, scaling, and the engine's spec.
+
+The engine sees only a float64 matrix. The schema maps a DataFrame to that matrix and
+back:
+
+* **continuous** node -> 1 column; standardized ``(x - mean) / std`` when the SCM
+  standardizes, with the *population* standard deviation (``ddof=0``); otherwise
+  ``mean = 0, std = 1``. Decoding multiplies back.
+* **binary** node -> 1 column coded 0/1: code 0 is the first of its two labels, code 1
+  the second (labels sorted, or in pandas category order, ``[False, True]`` for
+  bools). Decoding thresholds the code at 0.5 (``>= 0.5`` -> second label).
+* **categorical** node with K observed labels -> K one-hot columns named
+  ``"node=label"`` (labels sorted, or in pandas category order). Decoding takes the
+  argmax of the K columns (the first on ties).
+
+Non-root binary and categorical nodes have additive noise on their code
+("paper-compatible" mode), so the codes of their counterfactuals can be fractional;
+the threshold and argmax above are how such codes are shown in the user's labels.
+Pass ``encoded=True`` to the SCM's methods to see the codes themselves.
+
+Nodes are kept in a topological order, which is also the order of the encoded columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from .distributions import Bernoulli, Distribution, as_distribution
+from .graph import Graph
+from .mechanisms import LinearMechanism, Mechanism, as_mechanism
+
+__all__ = ["KINDS", "NodeSchema", "Schema", "infer_kind"]
+
+KINDS = ("continuous", "binary", "categorical")
+_KIND_CODE = {"continuous": 0, "binary": 1, "categorical": 2}
+SPEC_VERSION = 1
+
+
+def infer_kind(column: pd.Series) -> str:
+    """Kind of a column from its dtype and values.
+
+    bool, or exactly two distinct values -> ``"binary"``; category, object or string
+    -> ``"categorical"``; any other numeric dtype -> ``"continuous"``.
+
+    Examples
+    --------
+    >>> infer_kind(pd.Series([0, 1, 1]))
+    'binary'
+    >>> infer_kind(pd.Series(["a", "b", "c"]))
+    'categorical'
+    >>> infer_kind(pd.Series([0.5, 1.5, 2.5]))
+    'continuous'
+    """
+    if ptypes.is_bool_dtype(column.dtype):
+        return "binary"
+    if column.nunique(dropna=True) == 2:
+        return "binary"
+    if (isinstance(column.dtype, pd.CategoricalDtype) or ptypes.is_object_dtype(column.dtype)
+            or ptypes.is_string_dtype(column.dtype)):
+        return "categorical"
+    if ptypes.is_numeric_dtype(column.dtype):
+        return "continuous"
+    raise TypeError(f"X: column {column.name!r} has dtype {column.dtype}, which is "
+                    "neither numeric, bool, category nor string; give its kind in `kinds` "
+                    "after converting it")
+
+
+def _python_scalar(value: Any) -> Any:
+    """numpy scalars -> Python scalars (JSON-friendly, and equal to the original)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _sorted_labels(values: Sequence[Any]) -> List[Any]:
+    try:
+        return sorted(values)
+    except TypeError:  # mixed types: a stable, documented order all the same
+        return sorted(values, key=lambda v: (type(v).__name__, str(v)))
+
+
+def _value_dtype(column: pd.Series) -> str:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return "category"
+    if ptypes.is_bool_dtype(column.dtype):
+        return "bool"
+    if ptypes.is_integer_dtype(column.dtype):
+        return "int64"
+    if ptypes.is_float_dtype(column.dtype):
+        return "float64"
+    return "object"
+
+
+@dataclass
+class NodeSchema:
+    """One node: its kind, its encoded columns and how to map values to them."""
+
+    name: str
+    kind: str
+    parents: List[str]
+    labels: List[Any] = field(default_factory=list)
+    mean: float = 0.0
+    std: float = 1.0
+    value_dtype: str = "float64"
+    sensitive: bool = False
+    immutable: bool = False
+    mechanism: Optional[Mechanism] = None  # None for roots
+    noise: Optional[Distribution] = None  # None: empirical
+
+    @property
+    def width(self) -> int:
+        """Number of encoded columns."""
+        return len(self.labels) if self.kind == "categorical" else 1
+
+    @property
+    def columns(self) -> List[str]:
+        """Encoded column names: the node's name, or ``"node=label"`` per level."""
+        if self.kind == "categorical":
+            return [f"{self.name}={label}" for label in self.labels]
+        return [self.name]
+
+    @property
+    def is_root(self) -> bool:
+        return not self.parents
+
+    # ------------------------------------------------------------------ encoding
+    def codes(self, values: pd.Series, name: str) -> np.ndarray:
+        """Label index of each value (binary/categorical); unseen labels are errors."""
+        if values.isna().any():
+            raise ValueError(f"{name}: column {self.name!r} has missing values (NaN/None)")
+        codes = pd.Index(self.labels).get_indexer(np.asarray(values, dtype=object)
+                                                  if values.dtype == object else values)
+        if (codes < 0).any():
+            unseen = _python_scalar(values.iloc[int(np.argmax(codes < 0))])
+            raise ValueError(f"{name}: column {self.name!r} holds the label {unseen!r}, "
+                             f"which was not seen when fitting (labels: {self.labels})")
+        return codes
+
+    def encode(self, values: pd.Series, name: str) -> np.ndarray:
+        """Encoded block (rows x width) of a column in user units."""
+        if self.kind == "continuous":
+            if not (ptypes.is_numeric_dtype(values.dtype) or ptypes.is_bool_dtype(values.dtype)):
+                raise TypeError(f"{name}: column {self.name!r} is continuous and must be "
+                                f"numeric, got dtype {values.dtype}")
+            x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            if not np.isfinite(x).all():
+                raise ValueError(f"{name}: column {self.name!r} has NaN or inf values")
+            return ((x - self.mean) / self.std).reshape(-1, 1)
+        codes = self.codes(values, name)
+        if self.kind == "binary":
+            return codes.astype(np.float64).reshape(-1, 1)
+        block = np.zeros((len(codes), self.width))
+        block[np.arange(len(codes)), codes] = 1.0
+        return block
+
+    def decode(self, block: np.ndarray, index: pd.Index) -> pd.Series:
+        """User-unit column from an encoded block (threshold / argmax for codes)."""
+        if self.kind == "continuous":
+            return pd.Series(block[:, 0] * self.std + self.mean, index=index, name=self.name)
+        if self.kind == "binary":
+            codes = (block[:, 0] >= 0.5).astype(np.intp)
+        else:
+            codes = np.argmax(block, axis=1)
+        return self.labels_from_codes(codes, index)
+
+    def labels_from_codes(self, codes: np.ndarray, index: Optional[pd.Index] = None) -> pd.Series:
+        labels = np.asarray(self.labels)
+        if labels.dtype.kind not in "biuf":
+            labels = np.array(self.labels, dtype=object)
+        values = labels[codes]
+        if self.value_dtype == "category":
+            return pd.Series(pd.Categorical(values, categories=self.labels), index=index,
+                             name=self.name)
+        series = pd.Series(values, index=index, name=self.name)
+        if self.value_dtype in ("bool", "int64", "float64") and labels.dtype.kind in "biuf":
+            series = series.astype(self.value_dtype)
+        return series
+
+    # ------------------------------------------------------------------ engine spec
+    def spec(self, index: Mapping[str, int]) -> Tuple[List[int], List[float]]:
+        ints = [_KIND_CODE[self.kind], self.width, len(self.parents)]
+        ints += [index[p] for p in self.parents]
+        ints += [int(self.sensitive), int(self.immutable)]
+        ridge = learning_rate = 0.0
+        if self.mechanism is None or self.is_root:
+            ints += [0, 0, 0, 0]
+        elif isinstance(self.mechanism, LinearMechanism):
+            ints += [1, 0, 0, 0]
+            ridge = self.mechanism.ridge
+        else:
+            sizes = list(self.mechanism.hidden_layer_sizes)
+            ints += [2, len(sizes), *sizes, self.mechanism.epochs, self.mechanism.batch_size]
+            learning_rate = self.mechanism.learning_rate
+        a = b = c = 0.0
+        if self.noise is None:
+            ints.append(0)
+        else:
+            # Roots: the law of the node itself, so the mean shifts it too.
+            shift = self.mean if self.is_root else 0.0
+            a, b, c = self.noise.engine_params(shift, self.std)
+            ints.append(self.noise.code)
+        return ints, [ridge, learning_rate, a, b, c]
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "name": self.name, "kind": self.kind, "parents": list(self.parents),
+            "labels": [_python_scalar(v) for v in self.labels],
+            "mean": float(self.mean), "std": float(self.std),
+            "value_dtype": self.value_dtype, "sensitive": self.sensitive,
+            "immutable": self.immutable,
+            "mechanism": None if self.mechanism is None else self.mechanism.to_dict(),
+            "noise": None if self.noise is None else self.noise.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "NodeSchema":
+        return cls(
+            name=d["name"], kind=d["kind"], parents=list(d["parents"]),
+            labels=list(d["labels"]), mean=float(d["mean"]), std=float(d["std"]),
+            value_dtype=d["value_dtype"], sensitive=bool(d["sensitive"]),
+            immutable=bool(d["immutable"]),
+            mechanism=None if d["mechanism"] is None else as_mechanism(d["mechanism"]),
+            noise=None if d["noise"] is None else as_distribution(d["noise"]),
+        )
+
+
+class Schema:
+    """Ordered nodes (topological) with their encodings; the engine's column layout.
+
+    Parameters
+    ----------
+    nodes : list of NodeSchema
+        In topological order.
+    """
+
+    def __init__(self, nodes: Sequence[NodeSchema]):
+        self.nodes: List[NodeSchema] = list(nodes)
+        self.index: Dict[str, int] = {n.name: i for i, n in enumerate(self.nodes)}
+        self.by_name: Dict[str, NodeSchema] = {n.name: n for n in self.nodes}
+        self.slices: Dict[str, slice] = {}
+        start = 0
+        for n in self.nodes:
+            self.slices[n.name] = slice(start, start + n.width)
+            start += n.width
+        self.n_columns = start
+
+    @property
+    def names(self) -> List[str]:
+        return [n.name for n in self.nodes]
+
+    @property
+    def columns(self) -> List[str]:
+        return [c for n in self.nodes for c in n.columns]
+
+    @property
+    def sensitive(self) -> List[NodeSchema]:
+        return [n for n in self.nodes if n.sensitive]
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(cls, graph: Graph, frame: pd.DataFrame, *, kinds: Mapping[str, str],
+              sensitive: Sequence[str], immutable: Sequence[str],
+              mechanisms: Mapping[str, Mechanism], noise: Mapping[str, Distribution],
+              standardize: bool) -> "Schema":
+        """Learn labels and scaling from ``frame`` (a DataFrame of the graph's nodes)."""
+        nodes = []
+        for name in graph.order:
+            column = frame[name]
+            kind = kinds.get(name) or infer_kind(column)
+            node = NodeSchema(name=name, kind=kind, parents=list(graph.parents[name]),
+                              sensitive=name in sensitive, immutable=name in immutable,
+                              value_dtype=_value_dtype(column),
+                              mechanism=mechanisms.get(name) if graph.parents[name] else None,
+                              noise=noise.get(name))
+            if kind == "continuous":
+                if node.sensitive:
+                    raise ValueError(f"sensitive: node {name!r} is continuous; sensitive "
+                                     "nodes must be binary or categorical with at least 2 "
+                                     "observed levels (give its kind in `kinds` if it is "
+                                     "inferred wrongly)")
+                node.encode(column, "X")  # type and finiteness checks
+                if standardize:
+                    x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+                    node.mean, node.std = float(x.mean()), float(x.std())
+                    if not node.std > 0:
+                        raise ValueError(f"X: continuous node {name!r} is constant (every "
+                                         f"value {float(x[0])!r}); it cannot be standardized")
+            else:
+                node.labels = _labels(column, kind, name)
+                observed = column.nunique(dropna=True)
+                if node.sensitive and observed < 2:
+                    raise ValueError(f"sensitive: node {name!r} has {observed} observed "
+                                     "level; a sensitive node needs at least 2")
+            if node.noise is not None:
+                if kind == "categorical":
+                    raise ValueError(f"noise: node {name!r} is categorical; noise "
+                                     "distributions are for continuous and binary nodes")
+                if isinstance(node.noise, Bernoulli) and kind != "binary":
+                    raise ValueError(f"noise: Bernoulli noise needs a binary node, and "
+                                     f"{name!r} is {kind}")
+            node.encode(column, "X")  # every label and value is encodable
+            nodes.append(node)
+        return cls(nodes)
+
+    # ------------------------------------------------------------------ encoding
+    def encode(self, frame: pd.DataFrame, name: str = "data") -> np.ndarray:
+        """Encoded float64 C-contiguous matrix (rows x columns) of a node DataFrame."""
+        out = np.empty((len(frame), self.n_columns))
+        for node in self.nodes:
+            out[:, self.slices[node.name]] = node.encode(frame[node.name], name)
+        return out
+
+    def decode(self, matrix: np.ndarray, index: Optional[pd.Index] = None) -> pd.DataFrame:
+        """User-unit DataFrame (columns = node names, topological order)."""
+        if index is None:
+            index = pd.RangeIndex(matrix.shape[0])
+        return pd.DataFrame({n.name: n.decode(matrix[:, self.slices[n.name]], index)
+                             for n in self.nodes}, index=index)
+
+    def encode_values(self, node: str, value: Any, n_rows: Optional[int],
+                      name: str) -> np.ndarray:
+        """Encoded block for an intervention value: a scalar (1 row) or one per row."""
+        schema = self.by_name[node]
+        if np.ndim(value) == 0:
+            values = pd.Series([value])
+        else:
+            if np.ndim(value) != 1:
+                raise ValueError(f"{name}: expected a scalar or a 1-D array of values "
+                                 f"for {node!r}, got {np.ndim(value)}-D")
+            values = pd.Series(list(value) if not isinstance(value, pd.Series) else value.values)
+            if n_rows is not None and len(values) != n_rows:
+                raise ValueError(f"{name}: expected one value for {node!r} or one per row "
+                                 f"({n_rows}), got {len(values)}")
+        if schema.kind == "continuous" and values.dtype == object:
+            try:
+                values = values.astype(np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"{name}: node {node!r} is continuous; expected numbers, "
+                                f"got {value!r}") from None
+        return schema.encode(values, name)
+
+    # ------------------------------------------------------------------ engine spec
+    def spec(self) -> Tuple[np.ndarray, np.ndarray]:
+        """The engine's ``spec_ints`` (int64) and ``spec_doubles`` (float64)."""
+        ints: List[int] = [SPEC_VERSION, len(self.nodes)]
+        doubles: List[float] = []
+        for node in self.nodes:
+            i, d = node.spec(self.index)
+            ints += i
+            doubles += d
+        return np.asarray(ints, dtype=np.int64), np.asarray(doubles, dtype=np.float64)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"nodes": [n.to_dict() for n in self.nodes]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Schema":
+        return cls([NodeSchema.from_dict(n) for n in d["nodes"]])
+
+
+def _labels(column: pd.Series, kind: str, name: str) -> List[Any]:
+    """The observed labels of a binary/categorical column, in their documented order."""
+    if column.isna().any():
+        raise ValueError(f"X: column {name!r} has missing values (NaN/None)")
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        used = set(column.unique().tolist())
+        labels = [c for c in column.cat.categories if c in used]
+    elif ptypes.is_bool_dtype(column.dtype) and kind == "binary":
+        labels = [False, True]
+    else:
+        labels = _sorted_labels(pd.unique(column).tolist())
+    labels = [_python_scalar(v) for v in labels]
+    if kind == "binary":
+        if len(labels) == 1 and labels[0] in (0, 1) and not isinstance(labels[0], str):
+            labels = [0, 1]
+        if len(labels) != 2:
+            raise ValueError(f"kinds: node {name!r} is binary but has {len(labels)} "
+                             f"distinct values {labels[:10]}; expected exactly 2")
+    return labels

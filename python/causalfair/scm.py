@@ -1,0 +1,654 @@
+"""The structural causal model users fit on a DataFrame (see :class:`SCM`)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _engine, _handles
+from .distributions import Distribution, as_distribution
+from .graph import parse_graph
+from .mechanisms import as_mechanism
+from .schema import KINDS, Schema
+from .validation import (NotFittedError, check_frame, check_matrix, check_node_list,
+                         check_output_size, check_positive_int, check_radius, seed_from)
+
+try:
+    from sklearn.base import BaseEstimator
+except ImportError:  # pragma: no cover - scikit-learn is a dependency
+    BaseEstimator = object  # type: ignore[assignment,misc]
+
+__all__ = ["SCM"]
+
+Data = Union[pd.DataFrame, np.ndarray]
+_FORMAT = "causalfair.SCM"
+_FORMAT_VERSION = 1
+
+
+class SCM(BaseEstimator):
+    """Structural causal model with additive noise, fitted on a DataFrame.
+
+    Every root node is its own noise, ``V := U``; every other node has an additive
+    noise mechanism ``V := f(Pa(V)) + U`` on its encoded columns, with ``f`` linear
+    (least squares) or an MLP. Once fitted, the SCM abducts noise, answers
+    interventions and counterfactuals, produces counterfactual *twins* (the
+    individual under every combination of sensitive levels), measures the causal fair
+    distance and samples the protected causal perturbation ball (DESIGN §4).
+
+    Parameters
+    ----------
+    graph : dict, list of (parent, child) pairs, or networkx.DiGraph
+        The causal DAG over the DataFrame's columns: a dict ``child -> parents``, a
+        list of edges, or a networkx ``DiGraph`` (duck-typed; networkx is optional).
+    sensitive : str or list of str
+        The sensitive nodes (at least one); each must be binary or categorical with at
+        least two observed levels.
+    kinds : dict, optional
+        Node -> ``"continuous"``, ``"binary"`` or ``"categorical"``. Nodes not given
+        are inferred from their column: bool or exactly two distinct values ->
+        binary; category, object or string -> categorical; other numbers ->
+        continuous.
+    mechanism : {"linear", "mlp"}, LinearMechanism, MLPMechanism, or dict, default="linear"
+        Mechanism of every non-root node, or a dict node -> mechanism (nodes not in
+        the dict get ``"linear"``; entries for roots are ignored).
+    immutable : iterable of str, default=()
+        Non-sensitive nodes that perturbations may not change (excluded from the
+        perturbable coordinates; the metric is infinite between individuals whose
+        latent values differ on them).
+    noise : dict, optional
+        Node -> :class:`~causalfair.Normal`, :class:`~causalfair.Gamma` or
+        :class:`~causalfair.Bernoulli`, in the user's units, used by :meth:`sample`.
+        Nodes not given are sampled from their empirical (abducted) noise.
+    standardize : bool, default=True
+        Standardize continuous nodes, ``(x - mean) / std`` with the population std
+        (``ddof=0``), before fitting. Results always come back in the user's units;
+        only the latent values of :meth:`abduct` and ``encoded=True`` outputs are in
+        standardized units.
+    random_state : None, int or numpy.random.Generator
+        Seed of :meth:`fit` (MLP initialisation and shuffling). ``None`` draws a fresh
+        seed on each fit.
+
+    Attributes
+    ----------
+    nodes_ : list of str
+        Nodes in topological order (stable: the graph's order where possible).
+    columns_ : list of str
+        The encoded columns, in order: one per continuous or binary node (named as the
+        node) and ``"node=label"`` per level of a categorical node.
+    kinds_ : dict
+        Node -> kind, as used.
+    schema_ : causalfair.schema.Schema
+        Labels, means and stds of every node: how values map to the encoded columns.
+    twin_levels_ : pandas.DataFrame
+        One row per twin level, one column per sensitive node, holding its label; the
+        last sensitive node varies fastest.
+    perturbable_ : list of str
+        Encoded columns a perturbation may move.
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray of str
+
+    Notes
+    -----
+    Binary and categorical non-root nodes get additive noise on their 0/1 or one-hot
+    code (the paper-compatible mode), so their counterfactual codes can be
+    fractional. Decoded results show a binary code ``>= 0.5`` as the second label
+    and a categorical one by the argmax of its one-hot columns; ``encoded=True``
+    returns the codes themselves.
+
+    Inputs and outputs: a method taking individuals accepts a DataFrame holding every
+    graph node in the user's units (extra columns are ignored) and answers with
+    DataFrames; or a 2-D array, always taken as an **encoded** matrix with the columns
+    ``columns_`` (as :meth:`encode` makes it), and answers with numpy arrays in the
+    same encoding. ``encoded=True`` makes DataFrame answers hold the encoded columns
+    instead of user units and labels.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import causalfair as cf
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.integers(0, 2, 500)
+    >>> x = 2.0 * s + rng.normal(size=500)
+    >>> df = pd.DataFrame({"s": s, "x": x, "y": s - x + rng.normal(size=500)})
+    >>> scm = cf.SCM({"x": ["s"], "y": ["s", "x"]}, sensitive="s").fit(df)
+    >>> scm.twins(df.head(2)).shape
+    (4, 3)
+    """
+
+    def __init__(self, graph: Any, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
+                 mechanism: Any = "linear", immutable: Iterable[str] = (),
+                 noise: Optional[Mapping[str, Distribution]] = None, standardize: bool = True,
+                 random_state: Any = None):
+        self.graph = graph
+        self.sensitive = sensitive
+        self.kinds = kinds
+        self.mechanism = mechanism
+        self.immutable = immutable
+        self.noise = noise
+        self.standardize = standardize
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ parameters
+    def _checked_params(self) -> Dict[str, Any]:
+        """Validate the constructor parameters; names each bad one."""
+        graph = parse_graph(self.graph)
+        nodes = graph.nodes
+        sensitive = check_node_list(self.sensitive, "sensitive", nodes)
+        if not sensitive:
+            raise ValueError("sensitive: expected at least one sensitive node")
+        immutable = check_node_list(self.immutable, "immutable", nodes)
+        for n in immutable:
+            if n in sensitive:
+                raise ValueError(f"immutable: {n!r} is sensitive; sensitive nodes are "
+                                 "never perturbed, list only non-sensitive nodes")
+        kinds = self._checked_mapping(self.kinds, "kinds", nodes)
+        for n, k in kinds.items():
+            if k not in KINDS:
+                raise ValueError(f"kinds: expected one of {list(KINDS)} for {n!r}, got {k!r}")
+        if isinstance(self.mechanism, Mapping):
+            given = self._checked_mapping(self.mechanism, "mechanism", nodes)
+            mechanisms = {n: as_mechanism(given.get(n, "linear"), f"mechanism[{n!r}]")
+                          for n in nodes}
+        else:
+            m = as_mechanism(self.mechanism)
+            mechanisms = {n: m for n in nodes}
+        noise = {n: as_distribution(d, f"noise[{n!r}]")
+                 for n, d in self._checked_mapping(self.noise, "noise", nodes).items()}
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise TypeError(f"standardize: expected a bool, got {self.standardize!r}")
+        return dict(graph=graph, sensitive=sensitive, immutable=immutable, kinds=kinds,
+                    mechanisms=mechanisms, noise=noise, standardize=bool(self.standardize))
+
+    @staticmethod
+    def _checked_mapping(value: Any, name: str, nodes: Sequence[str]) -> Dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{name}: expected a dict node -> value, got {type(value).__name__}")
+        unknown = [k for k in value if k not in nodes]
+        if unknown:
+            raise ValueError(f"{name}: {unknown} are not nodes of the graph (nodes: {list(nodes)})")
+        return dict(value)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: pd.DataFrame, y: Any = None) -> "SCM":
+        """Fit every mechanism on ``X``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            One row per individual and a column per graph node (extra columns are
+            ignored). Continuous columns must be numeric and finite; binary and
+            categorical columns must have no missing values.
+        y : ignored
+            Present for scikit-learn compatibility.
+
+        Returns
+        -------
+        self : SCM
+
+        Raises
+        ------
+        ValueError
+            Missing node columns, NaN/inf, cycles, unknown nodes in the parameters, a
+            sensitive node that is continuous or has one observed level, a constant
+            continuous column.
+        TypeError
+            A continuous column that is not numeric; parameters of the wrong type.
+
+        Examples
+        --------
+        >>> scm = cf.SCM([("s", "x")], sensitive="s", random_state=0)  # doctest: +SKIP
+        >>> scm.fit(df)  # doctest: +SKIP
+        """
+        p = self._checked_params()
+        frame = check_frame(X, "X", p["graph"].order)
+        seed = seed_from(self.random_state)
+        schema = Schema.build(p["graph"], frame, kinds=p["kinds"], sensitive=p["sensitive"],
+                              immutable=p["immutable"], mechanisms=p["mechanisms"],
+                              noise=p["noise"], standardize=p["standardize"])
+        data = schema.encode(frame, "X")
+        handle = _handles.new_handle(schema)
+        _engine.scm_fit(handle, data, seed)
+        self._set_fitted(schema, handle)
+        return self
+
+    def _set_fitted(self, schema: Schema, handle: Any) -> None:
+        facts = _handles.info(handle)
+        self._handle = handle
+        self.schema_ = schema
+        self.nodes_ = schema.names
+        self.columns_ = schema.columns
+        self.kinds_ = {n.name: n.kind for n in schema.nodes}
+        self.n_features_in_ = len(self.nodes_)
+        self.feature_names_in_ = np.asarray(self.nodes_, dtype=object)
+        levels = _handles.twin_levels(handle, facts.twin_levels, facts.sensitive_nodes)
+        self.twin_levels_ = pd.DataFrame(
+            {n.name: n.labels_from_codes(levels[:, j]).to_numpy()
+             for j, n in enumerate(schema.sensitive)})
+        self.twin_levels_.index.name = "twin"
+        mask = _handles.perturbable(handle, facts.columns)
+        self.perturbable_ = [c for c, m in zip(self.columns_, mask) if m]
+        self._twin_labels = [row[0] if len(row) == 1 else tuple(row)
+                             for row in self.twin_levels_.itertuples(index=False, name=None)]
+
+    def _check_fitted(self) -> None:
+        if getattr(self, "_handle", None) is None:
+            raise NotFittedError("This SCM is not fitted yet; call fit(df) before using it.")
+
+    # ------------------------------------------------------------------ data in/out
+    def _data(self, X: Any, name: str) -> Tuple[np.ndarray, Optional[pd.Index]]:
+        """Encoded matrix of ``X``, and its index when it was a DataFrame.
+
+        A DataFrame holds user units (one column per node); anything else is taken as
+        an encoded 2-D matrix with the columns ``columns_``."""
+        self._check_fitted()
+        if isinstance(X, pd.DataFrame):
+            frame = check_frame(X, name, self.nodes_)
+            return self.schema_.encode(frame, name), X.index
+        if isinstance(X, pd.Series):
+            raise TypeError(f"{name}: expected a DataFrame (one row per individual), got a "
+                            "Series; use df.loc[[label]] for one row")
+        return check_matrix(X, name, len(self.columns_)), None
+
+    def _result(self, matrix: np.ndarray, index: Optional[pd.Index], encoded: bool,
+                as_frame: bool = True) -> Data:
+        if not as_frame:
+            return matrix
+        if index is None:
+            index = pd.RangeIndex(matrix.shape[0])
+        if encoded:
+            return pd.DataFrame(matrix, index=index, columns=list(self.columns_))
+        return self.schema_.decode(matrix, index)
+
+    def _interventions(self, do: Any, n_rows: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
+        """Engine arrays (node indices, values matrix) for a ``do`` dict."""
+        if do is None:
+            do = {}
+        if not isinstance(do, Mapping):
+            raise TypeError(f"do: expected a dict node -> value, got {type(do).__name__}")
+        for node in do:
+            if node not in self.schema_.index:
+                raise KeyError(f"do: {node!r} is not a node of the graph (nodes: {self.nodes_})")
+        nodes = sorted(do, key=self.schema_.index.__getitem__)
+        if not nodes:
+            return np.empty(0, dtype=np.int64), np.empty((1, 0))
+        blocks = [self.schema_.encode_values(n, do[n], n_rows, f"do[{n!r}]") for n in nodes]
+        rows = max(b.shape[0] for b in blocks)
+        blocks = [np.repeat(b, rows, axis=0) if b.shape[0] != rows else b for b in blocks]
+        values = np.ascontiguousarray(np.hstack(blocks), dtype=np.float64)
+        return np.asarray([self.schema_.index[n] for n in nodes], dtype=np.int64), values
+
+    # ------------------------------------------------------------------ inference
+    def encode(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The encoded matrix of ``X`` as a DataFrame with the columns ``columns_``.
+
+        Continuous nodes standardized, binary coded 0/1, categorical one-hot.
+
+        Examples
+        --------
+        >>> scm.encode(df).columns.tolist()  # doctest: +SKIP
+        ['s', 'x', 'y']
+        """
+        matrix, index = self._data(X, "X")
+        return self._result(matrix, index, encoded=True)
+
+    def decode(self, matrix: Any) -> pd.DataFrame:
+        """User-unit DataFrame from an encoded matrix (DataFrame with ``columns_``, or
+        a 2-D array). Binary codes are thresholded at 0.5, categorical ones argmaxed.
+
+        Examples
+        --------
+        >>> scm.decode(scm.encode(df)).equals(df[scm.nodes_])  # doctest: +SKIP
+        True
+        """
+        self._check_fitted()
+        if isinstance(matrix, pd.DataFrame):
+            frame = check_frame(matrix, "matrix", self.columns_)
+            return self._result(check_matrix(frame, "matrix", len(self.columns_)),
+                                matrix.index, encoded=False)
+        return self._result(check_matrix(matrix, "matrix", len(self.columns_)), None,
+                            encoded=False)
+
+    def abduct(self, X: Data) -> Data:
+        """Latent noise of each row: ``U = V - f(Pa(V))``, and ``U = V`` for roots.
+
+        The latent values are in the **encoded** units (continuous nodes
+        standardized when ``standardize=True``; binary and categorical nodes on their
+        0/1 or one-hot code), one column per encoded column.
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+            Individuals: a DataFrame in user units, or an encoded 2-D array.
+
+        Returns
+        -------
+        DataFrame (same index, columns ``columns_``) or numpy array for array input.
+
+        Examples
+        --------
+        >>> u = scm.abduct(df)  # doctest: +SKIP
+        """
+        data, index = self._data(X, "X")
+        out = np.empty_like(data)
+        _engine.scm_abduct(self._handle, data, out)
+        if index is None:
+            return out
+        return pd.DataFrame(out, index=index, columns=list(self.columns_))
+
+    def counterfactual(self, X: Data, do: Mapping[str, Any], *, encoded: bool = False) -> Data:
+        """Counterfactual of each row under the hard interventions ``do``.
+
+        Abducts each row's noise, sets the intervened nodes, and recomputes their
+        descendants from their parents and their own noise.
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+            The factual individuals.
+        do : dict
+            Node -> value in the user's units / labels: a scalar for every row or an
+            array-like with one value per row.
+        encoded : bool, default=False
+            Return the encoded columns (codes not thresholded) instead of user units.
+
+        Returns
+        -------
+        DataFrame
+            Same index, columns = the graph nodes (topological order), user units;
+            binary codes thresholded at 0.5, categorical argmaxed. A numpy array for
+            array input.
+
+        Raises
+        ------
+        KeyError
+            ``do`` names a node not in the graph.
+        ValueError
+            A label never seen in fit, or a value count that is neither 1 nor one
+            per row.
+
+        Examples
+        --------
+        >>> scm.counterfactual(df, do={"s": 0})  # doctest: +SKIP
+        """
+        data, index = self._data(X, "X")
+        nodes, values = self._interventions(do, data.shape[0])
+        out = np.empty_like(data)
+        _engine.scm_counterfactual(self._handle, data, nodes, values, out)
+        return self._result(out, index, encoded, as_frame=index is not None)
+
+    def twins(self, X: Data, *, encoded: bool = False) -> Data:
+        """Counterfactual twins: each row under every combination of sensitive levels.
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+            Individuals: a DataFrame in user units, or an encoded 2-D array.
+        encoded : bool, default=False
+            Return the encoded columns (codes not thresholded) instead of user units.
+
+        Returns
+        -------
+        DataFrame
+            ``len(X) * len(twin_levels_)`` rows; MultiIndex (original row label, twin
+            level) named ``(X.index.name or "row", "twin")``, where the twin level is
+            the sensitive label (one sensitive node) or a tuple of labels (several),
+            ordered as ``twin_levels_``. The factual row is among its twins. A numpy
+            array for array input.
+
+        Examples
+        --------
+        >>> scm.twins(df.head(2))  # doctest: +SKIP
+        """
+        data, index = self._data(X, "X")
+        levels = len(self._twin_labels)
+        check_output_size(data.shape[0] * levels, data.shape[1], "twins")
+        out = np.empty((data.shape[0] * levels, data.shape[1]))
+        _engine.scm_twins(self._handle, data, out)
+        if index is None:
+            return out
+        twin = np.empty(levels, dtype=object)
+        twin[:] = self._twin_labels
+        multi = pd.MultiIndex.from_arrays(
+            [index.repeat(levels), np.tile(twin, data.shape[0])],
+            names=[index.name or "row", "twin"])
+        return self._result(out, multi, encoded)
+
+    def factual_levels(self, X: Data) -> np.ndarray:
+        """Index (row of ``twin_levels_``) of each row's own twin level."""
+        data, _ = self._data(X, "X")
+        out = np.empty(data.shape[0], dtype=np.int64)
+        _engine.scm_factual_levels(self._handle, data, out)
+        return out
+
+    def sample(self, n: int, do: Optional[Mapping[str, Any]] = None, random_state: Any = None,
+               *, encoded: bool = False) -> pd.DataFrame:
+        """Draw ``n`` individuals, observational or under the interventions ``do``.
+
+        Each node's noise comes from its ``noise`` distribution, or else from its
+        empirical (training) latent values, independently per node.
+
+        Parameters
+        ----------
+        n : int
+            Number of rows, > 0.
+        do : dict, optional
+            Node -> value (scalar, or one per drawn row), user units / labels.
+        random_state : None, int or numpy.random.Generator
+            ``None`` draws a fresh seed; an int reproduces the draw bit for bit.
+        encoded : bool, default=False
+            Return encoded columns (codes not thresholded).
+
+        Returns
+        -------
+        DataFrame with a RangeIndex.
+
+        Examples
+        --------
+        >>> scm.sample(3, do={"s": 1}, random_state=0)  # doctest: +SKIP
+        """
+        self._check_fitted()
+        n = check_positive_int(n, "n")
+        check_output_size(n, len(self.columns_), "sample")
+        nodes, values = self._interventions(do, n)
+        seed = seed_from(random_state)
+        out = np.empty((n, len(self.columns_)))
+        _engine.scm_sample(self._handle, nodes, values, seed, out)
+        return self._result(out, None, encoded)
+
+    def metric(self, a: Data, b: Data) -> Union[pd.Series, np.ndarray]:
+        """Causal fair distance ``d(a_r, b_r)`` row by row.
+
+        ``d(v, v') = ||Π_P(φ(v) − φ(v'))||₂`` over the perturbable latent coordinates,
+        ``inf`` where the rows differ on an immutable node's latent value. It is a
+        pseudometric: ``d(v, twin) = 0`` for every twin of ``v``.
+
+        Parameters
+        ----------
+        a, b : DataFrame or 2-D array
+            The same number of rows (and, for two DataFrames, the same index). Arrays
+            are encoded matrices, e.g. ``scm.twins(df, encoded=True).to_numpy()``:
+            compare codes rather than thresholded labels when binary or categorical
+            nodes have parents.
+
+        Returns
+        -------
+        pandas.Series named ``"distance"`` with ``a``'s index, or a numpy array for
+        array input.
+
+        Examples
+        --------
+        >>> scm.metric(df, scm.counterfactual(df, do={"s": 1}))  # doctest: +SKIP
+        """
+        da, ia = self._data(a, "a")
+        db, ib = self._data(b, "b")
+        if da.shape[0] != db.shape[0]:
+            raise ValueError(f"a, b: expected the same number of rows, got {da.shape[0]} "
+                             f"and {db.shape[0]}")
+        if ia is not None and ib is not None and not ia.equals(ib):
+            raise ValueError("a, b: expected DataFrames with the same index (rows are "
+                             "compared pairwise)")
+        out = np.empty(da.shape[0])
+        _engine.scm_metric(self._handle, da, db, out)
+        if ia is None and ib is None:
+            return out
+        return pd.Series(out, index=ia if ia is not None else ib, name="distance")
+
+    def perturbation_ball(self, X: Data, radius: float, n_samples: int,
+                          random_state: Any = None, factual_only: bool = False, *,
+                          encoded: bool = False) -> Data:
+        """Uniform samples from the protected causal perturbation ball of each row.
+
+        ``B_Δ(v) = ⋃_s {φ⁻¹(φ(twin_s(v)) + δ) : ||δ||₂ ≤ Δ, δ on the perturbable
+        coordinates}``; with ``factual_only=True`` only the factual twin's ball (the
+        causal robustness ball).
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+        radius : float
+            Δ >= 0 (in encoded, i.e. standardized latent, units).
+        n_samples : int
+            Samples per row and twin level, > 0.
+        random_state : None, int or numpy.random.Generator
+        factual_only : bool, default=False
+        encoded : bool, default=False
+            Return the encoded columns instead of user units.
+
+        Returns
+        -------
+        DataFrame
+            MultiIndex (row, twin, sample); rows ordered row, twin level, sample.
+            A numpy array for array input.
+
+        Examples
+        --------
+        >>> scm.perturbation_ball(df.head(2), 0.05, 10, random_state=0)  # doctest: +SKIP
+        """
+        data, index = self._data(X, "X")
+        radius = check_radius(radius)
+        n_samples = check_positive_int(n_samples, "n_samples")
+        if not isinstance(factual_only, (bool, np.bool_)):
+            raise TypeError(f"factual_only: expected a bool, got {factual_only!r}")
+        levels = 1 if factual_only else len(self._twin_labels)
+        check_output_size(data.shape[0] * levels * n_samples, data.shape[1],
+                          "perturbation_ball")
+        seed = seed_from(random_state)
+        out = np.empty((data.shape[0] * levels * n_samples, data.shape[1]))
+        _engine.scm_ball(self._handle, data, radius, n_samples, int(bool(factual_only)), seed, out)
+        if index is None:
+            return out
+        twin = np.empty(len(self._twin_labels), dtype=object)
+        twin[:] = self._twin_labels
+        if factual_only:
+            twin_col = np.repeat(twin[self.factual_levels(data)], n_samples)
+        else:
+            twin_col = np.tile(np.repeat(twin, n_samples), data.shape[0])
+        multi = pd.MultiIndex.from_arrays(
+            [index.repeat(levels * n_samples), twin_col,
+             np.tile(np.arange(n_samples), data.shape[0] * levels)],
+            names=[index.name or "row", "twin", "sample"])
+        return self._result(out, multi, encoded)
+
+    # ------------------------------------------------------------------ serialisation
+    def _params_dict(self) -> Dict[str, Any]:
+        p = self._checked_params()
+        if isinstance(self.mechanism, Mapping):
+            mechanism: Any = {n: m if isinstance(m, str) else as_mechanism(m).to_dict()
+                              for n, m in self.mechanism.items()}
+        else:
+            mechanism = self.mechanism if isinstance(self.mechanism, str) \
+                else as_mechanism(self.mechanism).to_dict()
+        random_state = self.random_state
+        if not (random_state is None or (isinstance(random_state, numbers.Integral)
+                                         and not isinstance(random_state, bool))):
+            random_state = None  # a Generator has no JSON form; pickle keeps it
+        return {
+            "graph": p["graph"].to_dict(),
+            "sensitive": p["sensitive"] if not isinstance(self.sensitive, str) else self.sensitive,
+            "kinds": None if self.kinds is None else dict(p["kinds"]),
+            "mechanism": mechanism,
+            "immutable": list(p["immutable"]),
+            "noise": None if self.noise is None else {n: d.to_dict() for n, d in p["noise"].items()},
+            "standardize": p["standardize"],
+            "random_state": None if random_state is None else int(random_state),
+        }
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain, JSON-serialisable dict of the SCM: parameters, schema, fitted state.
+
+        Floats are Python floats, so ``json.dumps`` / ``json.loads`` and
+        :meth:`from_dict` restore the fitted engine bit for bit. A ``random_state``
+        that is a Generator is stored as ``None``.
+
+        Examples
+        --------
+        >>> import json
+        >>> same = cf.SCM.from_dict(json.loads(json.dumps(scm.to_dict())))  # doctest: +SKIP
+        """
+        d: Dict[str, Any] = {"format": _FORMAT, "format_version": _FORMAT_VERSION,
+                             "engine_version": _handles.engine_version(),
+                             "params": self._params_dict(), "fitted": None}
+        if getattr(self, "_handle", None) is not None:
+            params, latent = _handles.export_state(self._handle)
+            d["fitted"] = {"schema": self.schema_.to_dict(),
+                           "parameters": params.tolist(), "latent": latent.tolist(),
+                           "columns": len(self.columns_)}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SCM":
+        """Rebuild an SCM written by :meth:`to_dict` (fitted state included).
+
+        Examples
+        --------
+        >>> clone = cf.SCM.from_dict(scm.to_dict())  # doctest: +SKIP
+        """
+        if not isinstance(d, Mapping) or d.get("format") != _FORMAT:
+            raise ValueError(f"d: expected a dict written by SCM.to_dict (format {_FORMAT!r})")
+        if d.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(f"d: unsupported format_version {d.get('format_version')!r}; "
+                             f"this causalfair reads {_FORMAT_VERSION}")
+        params = dict(d["params"])
+        if isinstance(params.get("mechanism"), Mapping) and "type" not in params["mechanism"]:
+            params["mechanism"] = {n: m if isinstance(m, str) else as_mechanism(m)
+                                   for n, m in params["mechanism"].items()}
+        elif isinstance(params.get("mechanism"), Mapping):
+            params["mechanism"] = as_mechanism(params["mechanism"])
+        if params.get("noise") is not None:
+            params["noise"] = {n: as_distribution(v) for n, v in params["noise"].items()}
+        scm = cls(**params)
+        fitted = d.get("fitted")
+        if fitted is not None:
+            schema = Schema.from_dict(fitted["schema"])
+            handle = _handles.new_handle(schema)
+            _handles.import_state(handle, fitted["parameters"], fitted["latent"],
+                                  int(fitted["columns"]))
+            scm._set_fitted(schema, handle)
+        return scm
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # The engine handle is not picklable: state is the JSON form plus the
+        # parameters as given (a networkx graph or a Generator survive pickling).
+        return {"scm": self.to_dict(), "params": self.get_params(deep=False)}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        rebuilt = type(self).from_dict(state["scm"])
+        self.__dict__.update(rebuilt.__dict__)
+        for name, value in state["params"].items():
+            setattr(self, name, value)
+
+    if BaseEstimator is object:  # pragma: no cover - minimal estimator protocol
+        def get_params(self, deep: bool = True) -> Dict[str, Any]:
+            return {k: getattr(self, k) for k in ("graph", "sensitive", "kinds", "mechanism",
+                                                  "immutable", "noise", "standardize",
+                                                  "random_state")}
+
+        def set_params(self, **params: Any) -> "SCM":
+            for k, v in params.items():
+                setattr(self, k, v)
+            return self

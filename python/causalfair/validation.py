@@ -1,0 +1,143 @@
+"""Shared argument checks. Each raises before any work starts, naming the argument
+and what was expected."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Iterable, List, Sequence
+
+import numpy as np
+import pandas as pd
+
+try:  # scikit-learn's exception, so `except NotFittedError` works across libraries
+    from sklearn.exceptions import NotFittedError
+except ImportError:  # pragma: no cover - scikit-learn is a dependency
+    class NotFittedError(ValueError, AttributeError):
+        """Raised when a method needs a fitted SCM."""
+
+__all__ = [
+    "NotFittedError", "MAX_ELEMENTS", "check_frame", "check_matrix", "check_positive_int",
+    "check_radius", "check_output_size", "seed_from", "check_node_list",
+]
+
+#: Largest output (in float64 elements) any call allocates: 2**31 elements = 16 GiB.
+MAX_ELEMENTS = 2 ** 31
+_SEED_BOUND = 2 ** 64
+
+
+def check_frame(df: Any, name: str, nodes: Sequence[str]) -> pd.DataFrame:
+    """``df`` is a DataFrame holding every node (extra columns are ignored) and at
+    least one row; returns ``df[nodes]``."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name}: expected a pandas DataFrame with the columns "
+                        f"{list(nodes)}, got {type(df).__name__}")
+    if df.columns.has_duplicates:
+        dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise ValueError(f"{name}: expected unique column names, got duplicates {dup}")
+    missing = [n for n in nodes if n not in df.columns]
+    if missing:
+        raise ValueError(f"{name}: expected a column for every graph node; missing "
+                         f"{missing} (columns present: {[str(c) for c in df.columns]})")
+    if len(df) == 0:
+        raise ValueError(f"{name}: expected at least one row, got an empty DataFrame")
+    return df.loc[:, list(nodes)]
+
+
+def check_matrix(x: Any, name: str, n_columns: int) -> np.ndarray:
+    """An encoded 2-D float matrix with ``n_columns`` columns, finite, >= 1 row;
+    returned float64 and C-contiguous (no copy when it already is)."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name}: expected a DataFrame or a 2-D numeric array, got "
+                        f"{type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name}: expected a 2-D numeric array ({exc})") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or arr.dtype == np.bool_):
+        raise TypeError(f"{name}: expected a 2-D numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array (rows x {n_columns} encoded "
+                         f"columns), got {arr.ndim}-D with shape {arr.shape}")
+    if arr.shape[1] != n_columns:
+        raise ValueError(f"{name}: expected {n_columns} encoded columns, got "
+                         f"{arr.shape[1]}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name}: expected at least one row, got 0")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name}: expected finite values, found NaN or inf")
+    return arr
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """A Python or numpy integer > 0 (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected a positive int, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    return int(value)
+
+
+def check_radius(value: Any, name: str = "radius") -> float:
+    """A finite real number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a non-negative number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+    return value
+
+
+def check_output_size(rows: int, columns: int, what: str) -> None:
+    """Refuse outputs of more than :data:`MAX_ELEMENTS` elements before allocating."""
+    if rows * max(columns, 1) > MAX_ELEMENTS:
+        raise ValueError(f"{what}: the result would have {rows} rows x {columns} "
+                         f"columns, more than the {MAX_ELEMENTS} elements allowed; ask "
+                         "for fewer rows or samples")
+
+
+def seed_from(random_state: Any, name: str = "random_state") -> int:
+    """An engine seed in ``[0, 2**64)``.
+
+    ``None`` draws a fresh seed from the operating system's entropy; an int is used as
+    is (it must lie in ``[0, 2**64)``); a ``numpy.random.Generator`` or
+    ``RandomState`` gives one draw (advancing it).
+    """
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy) % _SEED_BOUND
+    if isinstance(random_state, bool):
+        raise TypeError(f"{name}: expected None, an int or a numpy Generator, got a bool")
+    if isinstance(random_state, numbers.Integral):
+        if not 0 <= random_state < _SEED_BOUND:
+            raise ValueError(f"{name}: expected an int in [0, 2**64), got {random_state}")
+        return int(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, _SEED_BOUND, dtype=np.uint64))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2 ** 63, dtype=np.int64))
+    raise TypeError(f"{name}: expected None, an int or a numpy Generator, got "
+                    f"{type(random_state).__name__}")
+
+
+def check_node_list(value: Any, name: str, nodes: Iterable[str]) -> List[str]:
+    """A node name or a list of node names, each in ``nodes``; no repeats."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    try:
+        items = list(value)
+    except TypeError:
+        raise TypeError(f"{name}: expected a node name or a list of node names, got "
+                        f"{value!r}") from None
+    known = list(nodes)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"{name}: expected node names (str), got {item!r}")
+        if item not in known:
+            raise ValueError(f"{name}: {item!r} is not a node of the graph "
+                             f"(nodes: {known})")
+    if len(set(items)) != len(items):
+        raise ValueError(f"{name}: expected distinct node names, got {items}")
+    return items
