@@ -18,6 +18,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include <time.h>
 
 #include "causalfair.h"
 
@@ -36,6 +37,7 @@ typedef struct {
 static void free_engine_object(int kind, void *ptr) {
     switch (kind) {
     case CF_HANDLE_SCM: cf_scm_free(ptr); break;
+    case CF_HANDLE_MODEL: cf_model_free(ptr); break;
     default: break;
     }
 }
@@ -43,6 +45,7 @@ static void free_engine_object(int kind, void *ptr) {
 static const char *kind_name(int kind) {
     switch (kind) {
     case CF_HANDLE_SCM: return "SCM";
+    case CF_HANDLE_MODEL: return "model";
     default: return "unknown";
     }
 }
@@ -127,6 +130,7 @@ enum { F64 = 1, I64 = 2, WRITE = 4 };
 
 typedef struct {
     HandleObject *handle;           /* marked busy between call_begin and call_end */
+    HandleObject *other;            /* a second handle the call reads (call_also) */
     Py_buffer views[MAX_VIEWS];
     int n_views;
     int failed;                     /* a Python exception is set */
@@ -136,6 +140,7 @@ typedef struct {
 
 static int call_begin(Call *c, HandleObject *h, int kind) {
     c->handle = NULL;
+    c->other = NULL;
     c->n_views = 0;
     c->failed = 0;
     c->status = CF_OK;
@@ -146,6 +151,24 @@ static int call_begin(Call *c, HandleObject *h, int kind) {
         c->handle = h;
     }
     return 1;
+}
+
+/* Marks a second handle (of `kind`) busy for the call; None is allowed and ignored. */
+static void call_also(Call *c, PyObject *obj, int kind, const char *name) {
+    if (c->failed || obj == Py_None) return;
+    if (!PyObject_TypeCheck(obj, &HandleType)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a Handle or None, got %.100s", name,
+                     Py_TYPE(obj)->tp_name);
+        c->failed = 1;
+        return;
+    }
+    HandleObject *h = (HandleObject *)obj;
+    if (!check_handle(h, kind)) {
+        c->failed = 1;
+        return;
+    }
+    h->busy = 1;
+    c->other = h;
 }
 
 static int format_matches(const Py_buffer *v, int type) {
@@ -244,8 +267,13 @@ static int call_end(Call *c) {
     for (int i = 0; i < c->n_views; i++) PyBuffer_Release(&c->views[i]);
     c->n_views = 0;
     if (c->handle != NULL) c->handle->busy = 0;
+    if (c->other != NULL) c->other->busy = 0;
     if (c->failed) return -1;
     if (c->status == CF_OK) return 0;
+    if (c->status == CF_INTERRUPTED) {  /* keep what the progress callback raised */
+        if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return -1;
+    }
     c->err[ERR_LEN - 1] = '\0';
     const char *msg = c->err[0] ? c->err : "engine call failed";
     PyObject *exc;
@@ -568,6 +596,196 @@ static PyObject *py_scm_import(PyObject *self, PyObject *args) {
     RETURN_NONE_OR_NULL(&c);
 }
 
+/* ------------------------------------------------------------------ models ------ */
+
+static PyObject *py_model_new(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *widths_o, *seed_o;
+    int activation;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, "OiO:model_new", &widths_o, &activation, &seed_o)) return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    Call c;
+    call_begin(&c, NULL, 0);
+    const Py_buffer *widths = acquire(&c, widths_o, "widths", I64, 1);
+    void *ptr = NULL;
+    ENGINE(&c, cf_model_new(widths->buf, LEN(widths), (int32_t)activation, seed, &ptr, c.err,
+                            ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    if (ptr == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "engine returned no model");
+        return NULL;
+    }
+    return new_handle(ptr, CF_HANDLE_MODEL);
+}
+
+static PyObject *py_model_free(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    if (!PyArg_ParseTuple(args, H_ARG ":model_free", H_PARSE)) return NULL;
+    if (h->ptr == NULL) Py_RETURN_NONE;  /* idempotent */
+    if (h->kind != CF_HANDLE_MODEL) return PyErr_Format(PyExc_TypeError, "expected a model handle");
+    if (h->busy) return PyErr_Format(PyExc_RuntimeError, "handle is in use by another thread");
+    void *ptr = h->ptr;
+    h->ptr = NULL;
+    cf_model_free(ptr);
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_model_info(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    if (!PyArg_ParseTuple(args, H_ARG ":model_info", H_PARSE)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    int64_t info[4] = {0};
+    ENGINE(&c, cf_model_info(h->ptr, info, 4, c.err, ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    return Py_BuildValue("(LLLL)", (long long)info[0], (long long)info[1], (long long)info[2],
+                         (long long)info[3]);
+}
+
+static PyObject *py_model_widths(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *out_o;
+    if (!PyArg_ParseTuple(args, H_ARG "O:model_widths", H_PARSE, &out_o)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    const Py_buffer *out = acquire(&c, out_o, "out", I64 | WRITE, 1);
+    ENGINE(&c, cf_model_widths(h->ptr, out->buf, LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_model_get_parameters(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *out_o;
+    if (!PyArg_ParseTuple(args, H_ARG "O:model_get_parameters", H_PARSE, &out_o)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 1);
+    ENGINE(&c, cf_model_get_parameters(h->ptr, out->buf, LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_model_set_parameters(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *params_o;
+    if (!PyArg_ParseTuple(args, H_ARG "O:model_set_parameters", H_PARSE, &params_o)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    const Py_buffer *params = acquire(&c, params_o, "parameters", F64, 1);
+    ENGINE(&c, cf_model_set_parameters(h->ptr, params->buf, LEN(params), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+/* (h, x, out) model evaluations; out has `out_ndim` dimensions. */
+static PyObject *model_eval(PyObject *args, const char *fmt, map_fn fn, int out_ndim) {
+    HandleObject *h;
+    PyObject *x_o, *out_o;
+    if (!PyArg_ParseTuple(args, fmt, H_PARSE, &x_o, &out_o)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, out_ndim);
+    ENGINE(&c, fn(h->ptr, x->buf, ROWS(x), COLS(x), out->buf, LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_model_logits(PyObject *self, PyObject *args) {
+    (void)self;
+    return model_eval(args, H_ARG "OO:model_logits", cf_model_logits, 1);
+}
+
+static PyObject *py_model_input_gradient(PyObject *self, PyObject *args) {
+    (void)self;
+    return model_eval(args, H_ARG "OO:model_input_gradient", cf_model_input_gradient, 2);
+}
+
+/* Training progress: re-enters Python at an epoch's end, or when 0.1 s have passed
+   since the last time, to check for Ctrl-C and call the user's callable. */
+typedef struct {
+    PyObject *callable;  /* or Py_None */
+    double last;
+} Progress;
+
+static double monotonic_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int32_t progress_trampoline(void *context, int64_t epoch, int64_t epochs, int64_t batch,
+                                   int64_t batches, double loss, double validation_loss) {
+    Progress *p = context;
+    double now = monotonic_seconds();
+    if (batch != batches - 1 && now - p->last < 0.1) return 0;
+    p->last = now;
+    int32_t stop = 0;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    if (PyErr_CheckSignals() != 0) {
+        stop = 1;
+    } else if (p->callable != Py_None) {
+        PyObject *r = PyObject_CallFunction(p->callable, "LLLLdd", (long long)epoch,
+                                            (long long)epochs, (long long)batch,
+                                            (long long)batches, loss, validation_loss);
+        if (r == NULL) stop = 1;
+        Py_XDECREF(r);
+    }
+    PyGILState_Release(gil);
+    return stop;
+}
+
+static PyObject *py_model_train(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *scm_o, *x_o, *y_o, *ints_o, *doubles_o, *seed_o, *progress_o, *history_o;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OOOOOOOO:model_train", H_PARSE, &scm_o, &x_o, &y_o,
+                          &ints_o, &doubles_o, &seed_o, &progress_o, &history_o))
+        return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    if (progress_o != Py_None && !PyCallable_Check(progress_o))
+        return PyErr_Format(PyExc_TypeError, "progress must be callable or None");
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    call_also(&c, scm_o, CF_HANDLE_SCM, "scm");
+    const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
+    const Py_buffer *y = acquire(&c, y_o, "y", F64, 1);
+    const Py_buffer *ints = acquire(&c, ints_o, "config_ints", I64, 1);
+    const Py_buffer *doubles = acquire(&c, doubles_o, "config_doubles", F64, 1);
+    const Py_buffer *history = acquire(&c, history_o, "history", F64 | WRITE, 2);
+    Progress progress = {progress_o, monotonic_seconds()};
+    int64_t ran = 0;
+    void *scm = c.other != NULL ? c.other->ptr : NULL;
+    ENGINE(&c, cf_model_train(h->ptr, scm, x->buf, ROWS(x), COLS(x), y->buf, LEN(y),
+                              ints->buf, LEN(ints), doubles->buf, LEN(doubles), seed,
+                              progress_trampoline, &progress, history->buf, LEN(history), &ran,
+                              c.err, ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    return PyLong_FromLongLong((long long)ran);
+}
+
+static PyObject *py_threshold_mcc(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *p_o, *y_o;
+    if (!PyArg_ParseTuple(args, "OO:threshold_mcc", &p_o, &y_o)) return NULL;
+    Call c;
+    call_begin(&c, NULL, 0);
+    const Py_buffer *p = acquire(&c, p_o, "probabilities", F64, 1);
+    const Py_buffer *y = acquire(&c, y_o, "labels", F64, 1);
+    if (!c.failed && LEN(p) != LEN(y)) {
+        PyErr_SetString(PyExc_ValueError, "labels must have the same length as probabilities");
+        c.failed = 1;
+    }
+    double threshold = 0;
+    ENGINE(&c, cf_threshold_mcc(p->buf, y->buf, LEN(p), &threshold, 1, c.err, ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    return PyFloat_FromDouble(threshold);
+}
+
 static PyMethodDef engine_methods[] = {
     {"version", py_version, METH_NOARGS, "version() -> str: the engine version."},
     {"scm_new", py_scm_new, METH_VARARGS,
@@ -598,6 +816,25 @@ static PyMethodDef engine_methods[] = {
      "scm_ball(h, data, radius, n_samples, factual_only, seed, out) -> None"},
     {"scm_export", py_scm_export, METH_VARARGS, "scm_export(h, params_out, latent_out) -> None"},
     {"scm_import", py_scm_import, METH_VARARGS, "scm_import(h, params, latent) -> None"},
+    {"model_new", py_model_new, METH_VARARGS,
+     "model_new(widths: int64[:], activation: int, seed) -> Handle"},
+    {"model_free", py_model_free, METH_VARARGS, "model_free(h) -> None (idempotent)"},
+    {"model_info", py_model_info, METH_VARARGS,
+     "model_info(h) -> (inputs, parameter_count, n_widths, activation)"},
+    {"model_widths", py_model_widths, METH_VARARGS, "model_widths(h, out: int64[:]) -> None"},
+    {"model_get_parameters", py_model_get_parameters, METH_VARARGS,
+     "model_get_parameters(h, out: float64[:]) -> None"},
+    {"model_set_parameters", py_model_set_parameters, METH_VARARGS,
+     "model_set_parameters(h, parameters: float64[:]) -> None"},
+    {"model_logits", py_model_logits, METH_VARARGS, "model_logits(h, x, out: float64[:]) -> None"},
+    {"model_input_gradient", py_model_input_gradient, METH_VARARGS,
+     "model_input_gradient(h, x, out) -> None"},
+    {"model_train", py_model_train, METH_VARARGS,
+     "model_train(h, scm_or_None, x, y, config_ints, config_doubles, seed, progress_or_None, "
+     "history) -> epochs run. Raises KeyboardInterrupt (or what progress raised) when "
+     "stopped; the model is then unchanged."},
+    {"threshold_mcc", py_threshold_mcc, METH_VARARGS,
+     "threshold_mcc(probabilities, labels) -> float"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -622,6 +859,7 @@ PyMODINIT_FUNC PyInit__engine(void) {
         return NULL;
     }
     if (PyModule_AddIntConstant(m, "HANDLE_SCM", CF_HANDLE_SCM) < 0 ||
+        PyModule_AddIntConstant(m, "HANDLE_MODEL", CF_HANDLE_MODEL) < 0 ||
         PyModule_AddIntConstant(m, "ERR_LEN", ERR_LEN) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -61,9 +61,11 @@ struct TrainingInnerMaximisationTests {
         }
     }
 
-    @Test("causal_at by PGD through MLP mechanisms: the point is in the causal ball of its twin, BCE there is the returned loss, and it beats every twin")
-    func causalAscentNonlinear() throws {
-        let f = try Fixture(nonlinear: true)
+    @Test("causal_at by PGD through MLP mechanisms: the point is in the causal ball of its twin, BCE there is the returned loss, and it beats every twin",
+          arguments: [false, true])
+    func causalAscentNonlinear(linearModel: Bool) throws {
+        // With a linear model the closed form is requested but the SCM is not linear: PGD runs.
+        let f = try Fixture(nonlinear: true, linearModel: linearModel)
         var configuration = TrainingConfiguration()
         configuration.objective = .causalAT
         configuration.radius = 0.3
@@ -93,6 +95,28 @@ struct TrainingInnerMaximisationTests {
             let sampled = trainingBCEs(f.model, samples, label: y).max() ?? .infinity
             #expect(loss >= sampled - 1e-6, "row \(row): PGD \(loss) < sampled \(sampled)")
         }
+    }
+
+    @Test("without an SCM, causal_at on logistic regression is al with ε = Δ (closed form = PGD in input space)")
+    func causalWithoutSCMIsAdversarial() throws {
+        let f = try Fixture(nonlinear: false, linearModel: true)
+        let space = try LatentSpace(scm: nil, columns: 3)
+        let batch = try trainingBatch(f.x, f.labels, rows: Array(0..<8), space: space)
+        var causal = TrainingConfiguration()
+        causal.objective = .causalAT
+        causal.radius = 0.3
+        var adversarial = TrainingConfiguration()
+        adversarial.objective = .al
+        adversarial.epsilon = 0.3
+        var generator = Xoshiro256StarStar(seed: 0)
+        let exact = try trainingObjective(f.model, causal, space: space).evaluate(batch, generator: &generator)
+        let pgd = try trainingObjective(f.model, adversarial, space: space).evaluate(batch, generator: &generator)
+        #expect(abs(exact.loss - pgd.loss) < 1e-9)
+        #expect(trainingClose(exact.gradient, pgd.gradient, relative: 1e-7, absolute: 1e-10))
+        // And both exceed erm's loss.
+        var erm = TrainingConfiguration()
+        erm.objective = .erm
+        #expect(exact.loss > (try trainingObjective(f.model, erm, space: space).evaluate(batch, generator: &generator).loss) + 1e-3)
     }
 
     @Test("causal_at by PGD with an immutable node never moves it and keeps the twin's sensitive value")

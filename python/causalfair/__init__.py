@@ -15,6 +15,7 @@ from importlib import metadata as _metadata
 
 from . import distributions, mechanisms
 from .distributions import Bernoulli, Gamma, Normal
+from .classifier import FairRobustClassifier
 from .graph import CycleError
 from .mechanisms import LinearMechanism, MLPMechanism
 from .scm import SCM
@@ -26,6 +27,6 @@ except _metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "SCM", "LinearMechanism", "MLPMechanism", "Normal", "Gamma", "Bernoulli",
+    "SCM", "FairRobustClassifier", "LinearMechanism", "MLPMechanism", "Normal", "Gamma", "Bernoulli",
     "CycleError", "NotFittedError", "mechanisms", "distributions", "__version__",
 ]

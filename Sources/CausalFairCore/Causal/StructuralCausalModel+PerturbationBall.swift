@@ -10,7 +10,7 @@ extension StructuralCausalModel {
         }
         guard samples > 0 else { throw CausalFairError.invalidArgument("n_samples must be > 0, got \(samples)") }
         let z = try phi(data)
-        let factual = try factualOnly ? factualLevels(data) : []
+        let factual = try factualLevels(data)
         let levelsPerRow = factualOnly ? 1 : twinLevelCount
         let total = try checkedProduct(data.rows, levelsPerRow, samples, what: "perturbation ball")
         _ = try checkedProduct(total, columnCount, what: "perturbation ball")

@@ -19,6 +19,15 @@ extension StructuralCausalModel {
     /// row, or a single row for all) and ignore their mechanism and noise.
     public func propagate(_ latent: Matrix, fixed: [Int: Matrix] = [:]) throws -> Matrix {
         try checkFitted()
+        guard latent.cols == columnCount else {
+            throw CausalFairError.invalidArgument("latent has \(latent.cols) columns, the model has \(columnCount)")
+        }
+        for (node, values) in fixed {
+            guard node >= 0, node < nodes.count, values.cols == nodes[node].kind.width,
+                  values.rows == 1 || values.rows == latent.rows else {
+                throw CausalFairError.invalidArgument("fixed values for node \(node) have the wrong shape")
+            }
+        }
         var values = latent
         for node in graph.topologicalOrder {
             if let value = fixed[node] {

@@ -51,7 +51,7 @@ extension StructuralCausalModel {
             throw CausalFairError.invalidArgument("a is \(a.rows) x \(a.cols) but b is \(b.rows) x \(b.cols)")
         }
         let za = try phi(a)
-        let zb = try phi(b.cols == columnCount ? b : a)
+        let zb = try phi(b)
         let immutableColumns = nodes.indices.filter { nodes[$0].isImmutable && !nodes[$0].isSensitive }
             .flatMap { nodeColumns[$0] }
         return (0..<a.rows).map { r in

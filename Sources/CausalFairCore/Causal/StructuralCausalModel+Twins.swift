@@ -49,12 +49,13 @@ extension StructuralCausalModel {
     }
 
     /// Twins of every row: ((rows * twinLevelCount) x columns), row r's twins
-    /// contiguous in twin-level order. The factual level reproduces the row itself.
+    /// contiguous in twin-level order. The factual level reproduces the row itself;
+    /// every sensitive value must be one of its node's levels.
     public func twins(_ data: Matrix) throws -> Matrix {
+        _ = try factualLevels(data)
         let latent = try abduct(data)
         let levelCount = twinLevelCount
-        let total = try checkedProduct(data.rows, levelCount, columnCount, what: "twins")
-        _ = total
+        _ = try checkedProduct(data.rows, levelCount, columnCount, what: "twins")
         let repeated = latent.gatherRows((0..<(data.rows * levelCount)).map { $0 / levelCount })
         let levels = (0..<(data.rows * levelCount)).map { $0 % levelCount }
         return try propagate(repeated, fixed: sensitiveInterventions(levels: levels))

@@ -31,6 +31,11 @@ public struct StructuralCausalModel: Sendable {
     public internal(set) var noiseScales: [Double]
     /// Whether `fit` (or `importState`) has run.
     public internal(set) var isFitted = false
+    /// Number of twin levels: the product of the sensitive nodes' level counts
+    /// (1 without sensitive nodes).
+    public let twinLevelCount: Int
+    /// Number of parameters of all mechanisms, in node order.
+    public let parameterCount: Int
 
     /// A model from node specifications; checks the graph, kinds and settings.
     public init(nodes: [NodeSpecification]) throws {
@@ -57,6 +62,24 @@ public struct StructuralCausalModel: Sendable {
             for c in columns[index] { mask[c] = false }
         }
         perturbable = mask
+        var levels = 1
+        for node in sensitiveNodes {
+            levels = try checkedProduct(levels, nodes[node].kind.levelCount ?? 1, what: "the twin levels")
+        }
+        twinLevelCount = levels
+        var parameters = 0
+        for (index, node) in nodes.enumerated() {
+            let inputs = parentColumns[index].count
+            var widths = [inputs]
+            if case .mlp(let hidden, _, _, _, _) = node.mechanism { widths += hidden }
+            widths.append(node.kind.width)
+            if case .root = node.mechanism { continue }
+            for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+                parameters += try checkedProduct(fanIn + 1, fanOut, what: "the mechanism parameters of node \(index)")
+                _ = try checkedProduct(parameters, 1, what: "the mechanism parameters")
+            }
+        }
+        parameterCount = parameters
         mechanisms = [FittedMechanism?](repeating: nil, count: nodes.count)
         latentSample = Matrix(rows: 0, cols: total)
         noiseScales = [Double](repeating: 0, count: total)
@@ -112,21 +135,8 @@ public struct StructuralCausalModel: Sendable {
         }
     }
 
-    /// Number of twin levels: the product of the sensitive nodes' level counts.
-    public var twinLevelCount: Int {
-        sensitiveNodes.reduce(1) { $0 * (nodes[$1].kind.levelCount ?? 1) }
-    }
-
     /// Number of perturbable columns.
     public var perturbableCount: Int { perturbable.filter { $0 }.count }
-
-    /// Number of parameters of all mechanisms, in node order.
-    public var parameterCount: Int {
-        nodes.indices.reduce(0) {
-            $0 + FittedMechanism.parameterCount(nodes[$1].mechanism, inputs: parentColumns[$1].count,
-                                                outputs: nodes[$1].kind.width)
-        }
-    }
 
     /// Throws unless `data` has this model's columns, at least one row and finite values.
     public func checkData(_ data: Matrix, name: String = "data") throws {

@@ -1,6 +1,6 @@
 /*
  * causalfair.h — the C ABI of the causalfair engine (hand-written; keep in sync with
- * Sources/CausalFairEngine/*.swift).
+ * the Swift files of Sources/CausalFairEngine).
  *
  * Conventions
  *  - Every function that can fail returns an int32 status (CF_OK on success) and, on
