@@ -786,6 +786,44 @@ static PyObject *py_threshold_mcc(PyObject *self, PyObject *args) {
     return PyFloat_FromDouble(threshold);
 }
 
+/* ------------------------------------------------------------------ audits ------ */
+
+static PyObject *py_audit(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *scm_o, *x_o, *seed_o, *progress_o, *flags_o, *levels_o, *witnesses_o;
+    double threshold, radius, step_size;
+    int factual_only, method;
+    long long n_samples, steps, restarts;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OOddpiLLLdOOOOO:audit", H_PARSE, &scm_o, &x_o, &threshold,
+                          &radius, &factual_only, &method, &n_samples, &steps, &restarts,
+                          &step_size, &seed_o, &progress_o, &flags_o, &levels_o, &witnesses_o))
+        return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    if (progress_o != Py_None && !PyCallable_Check(progress_o))
+        return PyErr_Format(PyExc_TypeError, "progress must be callable or None");
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    call_also(&c, scm_o, CF_HANDLE_SCM, "scm");
+    const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
+    const Py_buffer *flags = acquire(&c, flags_o, "flags", I64 | WRITE, 1);
+    const Py_buffer *levels = acquire(&c, levels_o, "levels", I64 | WRITE, 1);
+    const Py_buffer *witnesses = acquire(&c, witnesses_o, "witnesses", F64 | WRITE, 2);
+    if (!c.failed && (LEN(flags) != ROWS(x) || LEN(levels) != ROWS(x))) {
+        PyErr_SetString(PyExc_ValueError, "flags and levels must have one element per row of x");
+        c.failed = 1;
+    }
+    Progress progress = {progress_o, monotonic_seconds()};
+    void *scm = c.other != NULL ? c.other->ptr : NULL;
+    ENGINE(&c, cf_audit(h->ptr, scm, x->buf, ROWS(x), COLS(x), threshold, radius,
+                        (int32_t)factual_only, (int32_t)method, (int64_t)n_samples,
+                        (int64_t)steps, (int64_t)restarts, step_size, seed, progress_trampoline,
+                        &progress, flags->buf, levels->buf, witnesses->buf, LEN(witnesses),
+                        c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
 static PyMethodDef engine_methods[] = {
     {"version", py_version, METH_NOARGS, "version() -> str: the engine version."},
     {"scm_new", py_scm_new, METH_VARARGS,
@@ -833,6 +871,10 @@ static PyMethodDef engine_methods[] = {
      "model_train(h, scm_or_None, x, y, config_ints, config_doubles, seed, progress_or_None, "
      "history) -> epochs run. Raises KeyboardInterrupt (or what progress raised) when "
      "stopped; the model is then unchanged."},
+    {"audit", py_audit, METH_VARARGS,
+     "audit(model, scm_or_None, x, logit_threshold, radius, factual_only, method, n_samples, "
+     "steps, restarts, step_size, seed, progress_or_None, flags_out, levels_out, "
+     "witnesses_out) -> None"},
     {"threshold_mcc", py_threshold_mcc, METH_VARARGS,
      "threshold_mcc(probabilities, labels) -> float"},
     {NULL, NULL, 0, NULL},

@@ -293,6 +293,17 @@ struct TrainingTrainerTests {
         }, "\(problem)")
     }
 
+    @Test("a network without layers (widths [1]) is rejected, not trained (llr/capify would index an empty array)")
+    func networkWithoutLayers() throws {
+        var (x, labels) = TrainingLIN.sample(rows: 20, seed: 43)
+        x = x.gatherColumns([1])
+        let model = try MultilayerPerceptron(widths: [1], activation: .tanh, parameters: [])
+        // erm is used here because llr and capify trap on this model (inputGradientPass reads betas[0]).
+        #expect(trainingThrows(.invalidArgument("")) {
+            try Trainer.train(model, x: x, labels: labels, scm: nil, configuration: Self.configuration())
+        })
+    }
+
     @Test("an unfitted SCM throws computation; an SCM of other columns throws invalidArgument")
     func invalidSCM() throws {
         let (x, labels) = TrainingLIN.sample(rows: 20, seed: 42)

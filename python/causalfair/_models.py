@@ -13,7 +13,7 @@ import numpy as np
 from . import _engine
 
 __all__ = ["OBJECTIVES", "ACTIVATIONS", "new_model", "parameters", "set_parameters", "widths",
-           "logits", "input_gradient", "train", "mcc_threshold"]
+           "logits", "input_gradient", "train", "mcc_threshold", "AUDIT_METHODS", "audit"]
 
 #: Objective name -> engine code (DESIGN §4).
 OBJECTIVES = {"erm": 0, "al": 1, "cal": 2, "llr": 3, "capify": 4, "causal_at": 5}
@@ -86,3 +86,22 @@ def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """The threshold t maximising MCC of ``p > t`` (computed by the engine)."""
     return float(_engine.threshold_mcc(np.ascontiguousarray(probabilities, dtype=np.float64),
                                        np.ascontiguousarray(labels, dtype=np.float64)))
+
+
+#: Audit method name -> engine code.
+AUDIT_METHODS = {"sample": 0, "attack": 1, "exact": 2}
+
+
+def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold: float, radius: float,
+          factual_only: bool, method: str, n_samples: int, steps: int, restarts: int, seed: int,
+          progress: Optional[Callable[[int, int, int, int, float, float], None]] = None
+          ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-row (flags: bool, witness twin level: int, -1 if none; witnesses: rows x cols,
+    NaN rows if none) of one unfair-area indicator, computed by the engine."""
+    rows = x.shape[0]
+    flags = np.empty(rows, dtype=np.int64)
+    levels = np.empty(rows, dtype=np.int64)
+    witnesses = np.empty(x.shape)
+    _engine.audit(handle, scm_handle, x, logit_threshold, radius, factual_only, AUDIT_METHODS[method],
+                  n_samples, steps, restarts, 0.0, seed, progress, flags, levels, witnesses)
+    return flags.astype(bool), levels, witnesses

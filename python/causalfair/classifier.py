@@ -9,8 +9,8 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _models
 from ._progress import EpochBar
@@ -277,21 +277,21 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
 
     def _labels(self, y: Any, rows: int) -> np.ndarray:
         if y is None:
-            raise ValueError("y: expected the labels, got None (this classifier needs y)")
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if y.ndim != 1 or y.shape[0] != rows:
-            raise ValueError(f"y: expected {rows} labels (one per row of X), got shape {y.shape}")
+            raise ValueError("y: this classifier requires y to be passed, but the target y is None")
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != rows:
+            raise ValueError(f"y: expected {rows} labels (one per row of X), got {y.shape[0]}")
         if y.dtype.kind == "f" and not np.isfinite(y).all():
             raise ValueError("y: expected finite labels, found NaN or inf")
         if y.dtype == object and pd.isna(y).any():
             raise ValueError("y: expected labels, found missing values")
         check_classification_targets(y)
         classes = np.unique(y)
-        if classes.shape[0] != 2:
-            raise ValueError(f"y: expected exactly 2 classes, got {classes.shape[0]} "
-                             f"({classes[:5].tolist()}); this is a binary classifier")
+        if classes.shape[0] < 2:
+            raise ValueError(f"y: expected 2 classes, got 1 class ({classes.tolist()})")
+        if classes.shape[0] > 2:
+            raise ValueError(f"y: Only binary classification is supported. The type of the target is "
+                             f"{type_of_target(y, input_name='y')} ({classes.shape[0]} classes, expected 2).")
         self.classes_ = classes
         return (y == classes[1]).astype(np.float64)
 
@@ -318,7 +318,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         KeyboardInterrupt
             Ctrl-C between minibatches; the estimator is left unfitted.
         """
-        for attribute in ("_handle", "classes_", "threshold_", "history_", "n_epochs_"):
+        for attribute in ("_handle", "classes_", "threshold_", "history_", "n_epochs_", "coef_",
+                          "intercept_", "scm_", "mean_", "scale_", "n_features_in_", "feature_names_in_"):
             self.__dict__.pop(attribute, None)
         settings = self._settings()
         self.scm_ = self._fitted_scm(X)
@@ -353,8 +354,13 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
             for node in self.scm_.schema_.nodes)
 
+    def __sklearn_is_fitted__(self) -> bool:
+        # The parameter ``lambda_`` ends in "_", so scikit-learn's default test (any
+        # attribute ending in "_") would call an unfitted estimator fitted.
+        return getattr(self, "_handle", None) is not None
+
     def _check_fitted(self) -> None:
-        check_is_fitted(self, "_handle")
+        check_is_fitted(self)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The logit g(x) of the positive class, per row."""

@@ -31,7 +31,14 @@ public enum Threshold {
                 if labels[order[i]] == 1 { tp += 1 } else { fp += 1 }
                 i += 1
             }
-            let threshold = i < order.count ? (value + probabilities[order[i]]) / 2 : value - 1e-12
+            let threshold: Double
+            if i < order.count {
+                // "p > t" must keep `value` and drop the next one: next <= t < value.
+                let next = probabilities[order[i]], middle = (value + next) / 2
+                threshold = middle < value ? middle : next
+            } else {
+                threshold = min(value - 1e-12, value.nextDown)
+            }
             let score = mcc(truePositives: tp, falsePositives: fp, trueNegatives: negatives - fp, falseNegatives: positives - tp)
             if score > best.score || (score == best.score && abs(threshold - 0.5) < abs(best.threshold - 0.5)) {
                 best = (score, threshold)

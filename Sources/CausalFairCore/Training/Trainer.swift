@@ -106,7 +106,7 @@ public enum Trainer {
             throw CausalFairError.invalidArgument("y must hold only 0 and 1")
         }
         guard Set(labels).count == 2 else { throw CausalFairError.invalidArgument("y must hold both classes 0 and 1") }
-        guard model.widths.first == x.cols, model.widths.last == 1 else {
+        guard model.widths.count >= 2, model.widths.first == x.cols, model.widths.last == 1 else {
             throw CausalFairError.invalidArgument("the model takes \(model.widths.first ?? 0) inputs and must have 1 output; X has \(x.cols) columns")
         }
     }

@@ -199,6 +199,25 @@ int32_t cf_model_train(void *model, void *scm, const double *x, int64_t rows, in
 int32_t cf_threshold_mcc(const double *probabilities, const double *labels, int64_t n,
                          double *out, int64_t out_len, char *err, int64_t err_len);
 
+/* --------------------------------------------------------------- audits -----------
+
+ Unfair-area indicators of the classifier h(x) = 1[g(x) > logit_threshold] for every
+ row of x: is some point of the protected causal perturbation ball of radius `radius`
+ (all twin levels; only the row's own level when factual_only != 0) classified
+ differently from the row? scm may be NULL (the ball is then the input-space L2 ball).
+ method: 0 sample (n_samples uniform points per twin ball), 1 attack (projected
+ gradient, `steps` steps of `step_size` (0: 2.5 radius / steps), `restarts` starts),
+ 2 exact (logistic regression on a linear SCM).
+ Outputs: flags (rows int64, 0/1), witness twin levels (rows int64, -1 if not flagged),
+ witnesses (rows x cols, NaN rows if not flagged). progress is called after every
+ chunk of rows with batch = rows done, batches = rows (epoch 0, epochs 1). */
+int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
+                 double logit_threshold, double radius, int32_t factual_only, int32_t method,
+                 int64_t n_samples, int64_t steps, int64_t restarts, double step_size,
+                 uint64_t seed, cf_progress_fn progress, void *context,
+                 int64_t *flags, int64_t *levels, double *witnesses, int64_t witnesses_len,
+                 char *err, int64_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,145 @@
+"""FairRobustClassifier follows scikit-learn's estimator rules: check_estimator, clone,
+get_params/set_params, pickling, Pipeline and GridSearchCV."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.validation import check_is_fitted
+
+import causalfair as cf
+from causalfair import FairRobustClassifier
+
+
+def small(**params):
+    base = dict(verbose=False, epochs=5, hidden_layer_sizes=(8,), random_state=0)
+    base.update(params)
+    return FairRobustClassifier(**base)
+
+
+def lin_data(n, seed):
+    """The LIN SCM: S ~ Bernoulli(0.5); X1 = 2S + U1; X2 = S - X1 + U2; y ~ σ(X1 + X2)."""
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 2, n)
+    x1 = 2 * s + rng.normal(size=n)
+    x2 = s - x1 + rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x1 + x2)))).astype(int)
+    return pd.DataFrame({"s": s, "x1": x1, "x2": x2}), y
+
+
+def lin_scm():
+    return cf.SCM({"x1": ["s"], "x2": ["s", "x1"]}, sensitive="s", random_state=0)
+
+
+@parametrize_with_checks([small()])
+def test_sklearn_check(estimator, check):
+    check(estimator)
+
+
+def test_binary_only_tag():
+    tags = small().__sklearn_tags__()
+    assert tags.estimator_type == "classifier"
+    assert tags.classifier_tags.multi_class is False
+    assert tags.input_tags.allow_nan is False
+
+
+def test_unfitted_even_though_a_parameter_ends_in_underscore():
+    # lambda_ is a parameter; it must not make check_is_fitted believe we are fitted
+    with pytest.raises(NotFittedError):
+        check_is_fitted(small())
+
+
+def test_get_set_params_and_clone_keep_parameters_untouched():
+    scm = lin_scm()
+    clf = small(scm=scm, method="capify", lambda_=0.5, hidden_layer_sizes=[4, 4], threshold="mcc")
+    params = clf.get_params(deep=False)
+    assert params["scm"] is scm and params["hidden_layer_sizes"] == [4, 4]
+    assert params["lambda_"] == 0.5 and params["threshold"] == "mcc"
+    assert clf.set_params(method="erm", radius=0.2) is clf
+    assert (clf.method, clf.radius) == ("erm", 0.2)
+    twin = clone(clf)
+    assert twin is not clf and twin.get_params(deep=False).keys() == params.keys()
+    for name, value in twin.get_params(deep=False).items():
+        if name != "scm":
+            assert value == clf.get_params(deep=False)[name], name
+    assert isinstance(twin.scm, cf.SCM) and twin.scm is not scm
+    with pytest.raises(ValueError, match="nonexistent"):
+        clf.set_params(nonexistent=1)
+
+
+def test_clone_of_fitted_estimator_is_unfitted():
+    X, y = lin_data(100, 0)
+    fitted = small(model="logistic").fit(X.to_numpy(), y)
+    with pytest.raises(NotFittedError):
+        clone(fitted).predict(X.to_numpy())
+
+
+def test_refit_forgets_the_previous_fit():
+    X, y = lin_data(100, 0)
+    clf = small(model="logistic").fit(X, y)
+    assert hasattr(clf, "coef_") and list(clf.feature_names_in_) == ["s", "x1", "x2"]
+    clf.set_params(model="mlp").fit(X.to_numpy(), y)
+    assert not hasattr(clf, "coef_") and not hasattr(clf, "feature_names_in_")
+
+
+@pytest.mark.parametrize("with_scm", [False, True])
+@pytest.mark.parametrize("model", ["logistic", "mlp"])
+def test_pickle_round_trip_predicts_identically(with_scm, model):
+    X, y = lin_data(200, 0)
+    clf = small(model=model, method="causal_at", scm=lin_scm() if with_scm else None,
+                threshold="mcc").fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(copy.decision_function(X), clf.decision_function(X))
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(copy.predict(X), clf.predict(X))
+    assert copy.threshold_ == clf.threshold_
+    pd.testing.assert_frame_equal(copy.history_, clf.history_)
+    if with_scm:
+        pd.testing.assert_frame_equal(copy.scm_.twins(X.head(5)), clf.scm_.twins(X.head(5)))
+    # the copy is independent: refitting the original leaves the copy as it was
+    before = copy.decision_function(X)
+    clf.set_params(random_state=1).fit(X, y)
+    np.testing.assert_array_equal(copy.decision_function(X), before)
+
+
+def test_pickle_of_unfitted_estimator():
+    copy = pickle.loads(pickle.dumps(small(scm=lin_scm())))
+    with pytest.raises(NotFittedError):
+        copy.predict(np.zeros((2, 3)))
+
+
+def test_inside_pipeline():
+    X, y = lin_data(200, 0)
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", small(model="logistic", epochs=100))])
+    pipe.fit(X.to_numpy(), y)
+    assert pipe.predict(X.to_numpy()).shape == (200,)
+    assert pipe.predict_proba(X.to_numpy()).shape == (200, 2)
+    assert pipe.score(X.to_numpy(), y) > 0.65  # scikit-learn's LogisticRegression: 0.735
+
+
+def test_inside_grid_search():
+    X, y = lin_data(200, 0)
+    search = GridSearchCV(small(model="logistic", epochs=20), {"method": ["erm", "causal_at"]}, cv=3)
+    search.fit(X.to_numpy(), y)
+    assert search.best_params_["method"] in ("erm", "causal_at")
+    assert len(search.cv_results_["mean_test_score"]) == 2
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.predict(X.to_numpy()).shape == (200,)
+
+
+def test_grid_search_with_an_unfitted_scm():
+    X, y = lin_data(200, 0)
+    scm = lin_scm()
+    search = GridSearchCV(small(model="logistic", scm=scm), {"method": ["erm", "causal_at"]}, cv=2)
+    search.fit(X, y)
+    assert search.best_estimator_.scm_ is not scm
+    assert getattr(scm, "_handle", None) is None  # the user's SCM is never fitted in place
