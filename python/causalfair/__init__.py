@@ -13,7 +13,8 @@ Examples
 
 from importlib import metadata as _metadata
 
-from . import distributions, mechanisms
+from . import distributions, mechanisms, metrics
+from .audit import AuditReport, audit
 from .distributions import Bernoulli, Gamma, Normal
 from .classifier import FairRobustClassifier
 from .graph import CycleError
@@ -27,6 +28,6 @@ except _metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "SCM", "FairRobustClassifier", "LinearMechanism", "MLPMechanism", "Normal", "Gamma", "Bernoulli",
+    "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism", "MLPMechanism", "Normal", "Gamma", "Bernoulli",
     "CycleError", "NotFittedError", "mechanisms", "distributions", "__version__",
 ]

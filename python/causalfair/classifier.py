@@ -256,6 +256,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             if fitting:
                 self.n_features_in_ = len(self.scm_.nodes_)
             return self.scm_._data(X, "X")[0]
+        if X is None or isinstance(X, (str, bytes)):
+            raise TypeError(f"X: expected a 2-D array of numbers, got {type(X).__name__}")
         x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
         if fitting:
             self.mean_ = x.mean(axis=0)

@@ -111,8 +111,9 @@ def matthews_corrcoef(y_true: Any, y_pred: Any, *, pos_label: Any = 1) -> float:
     return (tp * tn - fp * fn) / denominator if denominator > 0 else 0.0
 
 
-def _groups(sensitive_features: Any, n: int) -> pd.Series:
-    """One group key per row: the value, or the tuple of values of several columns."""
+def _groups(sensitive_features: Any, n: int) -> Tuple[np.ndarray, pd.Index]:
+    """An integer group code per row, and the group labels; a group is a value, or
+    the tuple of values of several columns."""
     if sensitive_features is None:
         raise ValueError("sensitive_features: expected one value per row, got None")
     if isinstance(sensitive_features, pd.DataFrame):
@@ -129,7 +130,8 @@ def _groups(sensitive_features: Any, n: int) -> pd.Series:
         raise ValueError(f"sensitive_features: expected {n} rows (one per prediction), got {len(keys)}")
     if keys.isna().any():
         raise ValueError("sensitive_features: expected no missing values")
-    return keys.reset_index(drop=True)
+    codes, labels = pd.factorize(keys)
+    return codes, pd.Index(labels)
 
 
 def selection_rates(y_pred: Any, *, sensitive_features: Any, pos_label: Any = 1) -> pd.Series:
@@ -137,8 +139,9 @@ def selection_rates(y_pred: Any, *, sensitive_features: Any, pos_label: Any = 1)
     y_pred = np.asarray(y_pred).ravel()
     if y_pred.size == 0:
         raise ValueError("y_pred: expected at least one prediction")
-    groups = _groups(sensitive_features, y_pred.size)
-    return pd.Series(y_pred == pos_label).groupby(groups.to_numpy()).mean().rename("selection_rate")
+    codes, labels = _groups(sensitive_features, y_pred.size)
+    rates = pd.Series(y_pred == pos_label).groupby(codes).mean()
+    return pd.Series(rates.to_numpy(), index=labels[rates.index], name="selection_rate")
 
 
 def demographic_parity_difference(y_pred: Any, *, sensitive_features: Any, pos_label: Any = 1) -> float:
@@ -155,8 +158,8 @@ def demographic_parity_ratio(y_pred: Any, *, sensitive_features: Any, pos_label:
 
 def _group_rates(y_true: Any, y_pred: Any, sensitive_features: Any, pos_label: Any) -> pd.DataFrame:
     y_true, y_pred = _labels(y_true, y_pred)
-    groups = _groups(sensitive_features, y_true.size).to_numpy()
-    rows = {g: _rates(y_true[groups == g], y_pred[groups == g], pos_label) for g in pd.unique(groups)}
+    codes, labels = _groups(sensitive_features, y_true.size)
+    rows = {labels[g]: _rates(y_true[codes == g], y_pred[codes == g], pos_label) for g in np.unique(codes)}
     return pd.DataFrame.from_dict(rows, orient="index", columns=["tpr", "fpr"])
 
 

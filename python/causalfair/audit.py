@@ -1,0 +1,360 @@
+"""Audits of a classifier against an SCM: the unfair area U_Δ, the counterfactual
+unfairness U_CF = U_0 and the non-robust area NR_Δ (DESIGN §4), beside accuracy, MCC
+and group-fairness metrics, each proportion with a 95% Wilson interval
+(:func:`audit`, :class:`AuditReport`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from . import _models, metrics
+from ._progress import EpochBar
+from .mechanisms import LinearMechanism
+from .validation import check_positive_int, check_radius, seed_from
+
+__all__ = ["audit", "AuditReport", "Indicator", "indicator"]
+
+_METHODS = ("auto", "sample", "attack", "exact")
+#: Attack settings: projected gradient steps and starts per twin ball.
+ATTACK_STEPS = 20
+ATTACK_RESTARTS = 4
+
+
+@dataclass
+class Indicator:
+    """One unfairness indicator evaluated on every row.
+
+    Attributes
+    ----------
+    name : str
+        ``"U_0.05"``, ``"U_CF"``, ``"NR_0.05"``, ...
+    radius : float
+    factual_only : bool
+        True for NR_Δ (the factual twin's ball only).
+    method : str
+        The estimator actually used: ``"sample"``, ``"attack"`` or ``"exact"``.
+    flags : numpy.ndarray of bool
+        Per row: some individual of the ball is classified differently.
+    witnesses : pandas.DataFrame
+        For flagged rows: the twin level (column ``"twin"``) and an individual of the
+        ball whose prediction differs, in the user's units.
+    proportion : causalfair.metrics.Proportion
+    """
+
+    name: str
+    radius: float
+    factual_only: bool
+    method: str
+    flags: np.ndarray
+    witnesses: pd.DataFrame
+    proportion: metrics.Proportion
+
+
+class _EnginePath:
+    """A causalfair classifier audited inside the engine (every method available)."""
+
+    def __init__(self, clf: Any, scm: Any, X: Any):
+        self.clf, self.scm = clf, scm
+        self.x = clf._encode(X, fitting=False) if scm is None or scm is clf.scm_ else scm._data(X, "X")[0]
+        self.linear = len(_models.widths(clf._handle)) == 2 and _is_linear(scm)
+        t = clf.threshold_
+        self.logit_threshold = math.log(t / (1 - t))
+
+    def default_method(self, radius: float) -> str:
+        return "exact" if self.linear else ("sample" if radius == 0 else "attack")
+
+    def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
+            progress: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if method == "exact" and not self.linear:
+            raise ValueError("method='exact' needs model='logistic' and a linear SCM; use 'attack' or 'sample'")
+        scm_handle = None if self.scm is None else self.scm._handle
+        return _models.audit(self.clf._handle, scm_handle, self.x, self.logit_threshold, radius, factual_only,
+                             method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress)
+
+    def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
+        if self.scm is None:
+            return pd.DataFrame(witnesses * self.clf.scale_ + self.clf.mean_,
+                                columns=getattr(self.clf, "feature_names_in_", None))
+        return self.scm.decode(witnesses)
+
+
+def _is_linear(scm: Any) -> bool:
+    """No SCM, or every mechanism linear (φ⁻¹ affine)."""
+    return scm is None or all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+                              for node in scm.schema_.nodes)
+
+
+class _BlackBoxPath:
+    """Any fitted classifier with ``predict``: only sampling of the ball is possible."""
+
+    def __init__(self, clf: Any, scm: Any, X: Any):
+        if scm is None:
+            raise ValueError("scm: a fitted causalfair.SCM is needed to audit this classifier")
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError("X: a black-box classifier is audited on a DataFrame of the SCM's nodes")
+        self.clf, self.scm, self.X = clf, scm, X
+        columns = getattr(clf, "feature_names_in_", None)
+        self.columns = list(columns) if columns is not None else list(scm.nodes_)
+        missing = [c for c in self.columns if c not in scm.nodes_]
+        if missing:
+            raise ValueError(f"clf: it was fitted on columns {missing} that are not SCM nodes; "
+                             "a black-box audit can only vary the SCM's nodes")
+
+    def default_method(self, radius: float) -> str:
+        return "sample"
+
+    def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
+            progress: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if method != "sample":
+            raise ValueError(f"method={method!r}: a classifier other than FairRobustClassifier is a black box; "
+                             "only method='sample' (or 'auto') can audit it")
+        m = n_samples if radius > 0 else 1
+        rows = len(self.X)
+        levels = 1 if factual_only else len(self.scm._twin_labels)
+        chunk = max(1, 2_000_000 // (levels * m * max(1, len(self.scm.columns_))))
+        own = np.asarray(self.clf.predict(self.X[self.columns]))
+        flags = np.zeros(rows, dtype=bool)
+        witness_levels = np.full(rows, -1, dtype=np.int64)
+        witnesses = np.full((rows, len(self.scm.columns_)), np.nan)
+        rng = np.random.default_rng(seed)
+        for start in range(0, rows, chunk):
+            part = self.X.iloc[start:start + chunk]
+            ball = self.scm.perturbation_ball(part, radius, m, random_state=rng, factual_only=factual_only,
+                                              encoded=True)
+            predicted = np.asarray(self.clf.predict(self.scm.decode(ball.to_numpy())[self.columns]))
+            differs = (predicted != np.repeat(own[start:start + len(part)], levels * m)).reshape(len(part), -1)
+            twin_of = np.asarray(ball.index.get_level_values("twin"), dtype=object).reshape(len(part), -1)
+            for i in np.flatnonzero(differs.any(axis=1)):
+                j = int(np.argmax(differs[i]))
+                flags[start + i] = True
+                witness_levels[start + i] = self.scm._twin_labels.index(twin_of[i, j])
+                witnesses[start + i] = ball.to_numpy()[i * levels * m + j]
+            if progress is not None:
+                progress(0, 1, start + len(part), rows, float("nan"), float("nan"))
+        return flags, witness_levels, witnesses
+
+    def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
+        return self.scm.decode(witnesses)
+
+
+def _path(clf: Any, scm: Any, X: Any) -> Any:
+    """How ``clf`` is audited: in the engine when it is a fitted causalfair classifier
+    whose features are ``scm``'s encoded columns, else as a black box."""
+    from .classifier import FairRobustClassifier
+    if scm is not None and getattr(scm, "_handle", None) is None:
+        raise ValueError("scm: expected a fitted causalfair.SCM (call scm.fit first)")
+    if isinstance(clf, FairRobustClassifier):
+        clf._check_fitted()
+        own = clf.scm_
+        if scm is None or scm is clf.scm or scm is own:
+            return _EnginePath(clf, own, X)
+        if own is not None and scm.schema_.to_dict() == own.schema_.to_dict():
+            return _EnginePath(clf, scm, X)
+    elif not hasattr(clf, "predict"):
+        raise TypeError(f"clf: expected a fitted classifier with predict, got {type(clf).__name__}")
+    return _BlackBoxPath(clf, scm if scm is not None else getattr(clf, "scm_", None), X)
+
+
+def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, method: str = "auto",
+              n_samples: int = 1000, random_state: Any = None, name: Optional[str] = None,
+              _path_cache: Any = None, _progress: Any = None) -> Indicator:
+    """Evaluate one indicator (U_Δ, or NR_Δ with ``factual_only``) on every row of ``X``.
+
+    See :func:`audit` for the arguments; the building block of the audit and of
+    :func:`causalfair.metrics.unfair_area` and friends."""
+    radius = check_radius(radius)
+    n_samples = check_positive_int(n_samples, "n_samples")
+    if method not in _METHODS:
+        raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
+    path = _path_cache or _path(clf, scm, X)
+    used = path.default_method(radius) if method == "auto" else method
+    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed_from(random_state), _progress)
+    index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
+    chosen = np.flatnonzero(flags)
+    decoded = path.decode(witnesses[chosen]) if chosen.size else path.decode(witnesses[:0])
+    decoded.index = index[chosen]
+    labels = getattr(path.scm, "_twin_labels", None)
+    twin = [labels[l] if labels is not None else 0 for l in levels[chosen]]
+    decoded.insert(0, "twin", pd.Series(twin, index=decoded.index, dtype=object))
+    if name is None:
+        name = ("NR_" if factual_only else "U_") + (f"{radius:g}" if radius > 0 or factual_only else "CF")
+    return Indicator(name, radius, factual_only, used, flags, decoded, metrics.proportion(flags))
+
+
+class AuditReport:
+    """The result of :func:`audit`: every indicator and metric, per point and aggregated.
+
+    Use :meth:`to_frame` for the table, :meth:`flags` and :meth:`witnesses` for the
+    points behind an indicator, :meth:`plot` for a chart.
+    """
+
+    def __init__(self, indicators: Sequence[Indicator], scores: Dict[str, Dict[str, Any]], index: pd.Index):
+        self.indicators = {i.name: i for i in indicators}
+        self._scores = scores
+        self._index = index
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric: value, ci_low, ci_high, method, n (rows evaluated) and
+        count (rows flagged, or correct for accuracy) so results can be pooled."""
+        rows = {}
+        for name, ind in self.indicators.items():
+            p = ind.proportion
+            rows[name] = {"value": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "method": ind.method,
+                          "n": p.n, "count": p.count}
+        rows.update(self._scores)
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=["value", "ci_low", "ci_high", "method", "n", "count"])
+        frame.index.name = "metric"
+        return frame
+
+    def _indicator(self, radius: float, kind: str) -> Indicator:
+        if kind not in ("unfair", "non_robust"):
+            raise ValueError(f"kind: expected 'unfair' or 'non_robust', got {kind!r}")
+        for ind in self.indicators.values():
+            if ind.radius == radius and ind.factual_only == (kind == "non_robust"):
+                return ind
+        known = sorted({i.radius for i in self.indicators.values()})
+        raise KeyError(f"radius: no {kind} indicator at radius {radius} (audited radii: {known})")
+
+    def flags(self, radius: float, kind: str = "unfair") -> pd.Series:
+        """Per point: flagged at ``radius`` (0 for U_CF), same index as ``X``."""
+        ind = self._indicator(radius, kind)
+        return pd.Series(ind.flags, index=self._index, name=ind.name)
+
+    def witnesses(self, radius: float, kind: str = "unfair") -> pd.DataFrame:
+        """For flagged points: the twin level and the perturbed individual that is
+        classified differently, in the user's units."""
+        return self._indicator(radius, kind).witnesses
+
+    def plot(self, ax: Any = None) -> Any:
+        """Bar chart of the proportions with their 95% intervals (needs matplotlib).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:  # pragma: no cover - optional dependency
+            raise ImportError("AuditReport.plot needs matplotlib: pip install matplotlib") from None
+        frame = self.to_frame().dropna(subset=["ci_low"])
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1.2 + 0.8 * len(frame), 3.5))
+        values = frame["value"].astype(float)
+        errors = np.vstack([values - frame["ci_low"].astype(float), frame["ci_high"].astype(float) - values])
+        ax.bar(frame.index, values, yerr=errors, capsize=4, color="#4c72b0")
+        ax.set_ylabel("proportion (95% Wilson interval)")
+        ax.set_ylim(0, 1)
+        ax.tick_params(axis="x", rotation=45)
+        return ax
+
+    def __repr__(self) -> str:
+        return f"AuditReport(\n{self.to_frame().to_string()}\n)"
+
+
+def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Sequence[float] = (0.05, 0.01),
+          method: str = "auto", n_samples: int = 1000, n_points: int = 1000, random_state: Any = None,
+          verbose: bool = False) -> AuditReport:
+    """Audit ``clf`` for counterfactual unfairness, unfair area and non-robustness.
+
+    For every radius Δ in ``radii``: U_Δ (some individual of B_Δ — every twin,
+    perturbed within Δ in the latent space — is classified differently) and NR_Δ (the
+    factual twin's ball only); and U_CF = U_0. Each is computed on its own (never
+    nested). With ``y``: accuracy, balanced accuracy and MCC. Group metrics over the
+    SCM's sensitive nodes: demographic parity difference and ratio, and with ``y``
+    equalized odds and equal opportunity differences.
+
+    Parameters
+    ----------
+    clf : FairRobustClassifier or any fitted classifier with ``predict``
+        A :class:`~causalfair.FairRobustClassifier` is audited inside the engine with
+        any method. Any other classifier is a black box: only ``"sample"`` applies
+        (no gradients), its ``predict`` is called on decoded individuals (binary
+        codes thresholded at 0.5, categorical ones argmaxed).
+    scm : causalfair.SCM, optional
+        The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
+    X : DataFrame, optional
+        Evaluation points (e.g. test data). Default: ``n_points`` individuals sampled
+        from the SCM.
+    y : array-like, optional
+        Labels of ``X`` for the performance and equalized-odds metrics.
+    radii : sequence of float, default=(0.05, 0.01)
+    method : {"auto", "sample", "attack", "exact"}, default="auto"
+        ``"sample"``: ``n_samples`` uniform points per twin ball (a lower bound);
+        ``"attack"``: projected gradient search toward the boundary from several
+        starts (a tighter lower bound); ``"exact"``: the closed form for logistic
+        regression on a linear SCM. ``"auto"`` uses exact where it applies, else
+        attack (sample for black boxes). At Δ = 0 every method is exact.
+    n_samples : int, default=1000
+    n_points : int, default=1000
+        Points drawn from the SCM when ``X`` is None.
+    random_state : None, int or numpy.random.Generator
+    verbose : bool, default=False
+        A progress bar over the indicators.
+
+    Returns
+    -------
+    AuditReport
+
+    Examples
+    --------
+    >>> report = cf.audit(clf, scm, X_test, y_test, random_state=0)  # doctest: +SKIP
+    >>> report.to_frame().loc["U_CF", "value"]  # doctest: +SKIP
+    """
+    if not isinstance(radii, (list, tuple, np.ndarray)):
+        radii = [radii]
+    radii = [check_radius(r, "radii") for r in radii]
+    if method not in _METHODS:
+        raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
+    check_positive_int(n_samples, "n_samples")
+    rng = np.random.default_rng(seed_from(random_state))
+    chosen_scm = scm if scm is not None else getattr(clf, "scm_", None)
+    if X is None:
+        if chosen_scm is None:
+            raise ValueError("X: evaluation points are needed when there is no SCM to sample them from")
+        X = chosen_scm.sample(check_positive_int(n_points, "n_points"), random_state=rng)
+    path = _path(clf, scm, X)
+    plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
+    for r in radii:
+        plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
+    indicators = []
+    with EpochBar(len(plan), "audit", bool(verbose)) as bar:
+        for step, (name, r, factual) in enumerate(plan):
+            indicators.append(indicator(clf, scm, X, r, factual_only=factual, method="auto" if r == 0 else method,
+                                        n_samples=n_samples, random_state=rng, name=name, _path_cache=path))
+            if bar.callback is not None:
+                bar.callback(step, len(plan), 0, 1, float("nan"), float("nan"))
+    index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
+    return AuditReport(indicators, _scores(clf, path.scm, X, y), index)
+
+
+def _scores(clf: Any, scm: Any, X: Any, y: Any) -> Dict[str, Dict[str, Any]]:
+    """Performance and group metrics (fairlearn's definitions) beside the indicators."""
+    y_pred = np.asarray(clf.predict(X))
+    rows: Dict[str, Dict[str, Any]] = {}
+    n = len(y_pred)
+    classes = getattr(clf, "classes_", None)
+    positive = classes[1] if classes is not None and len(classes) == 2 else 1
+    if y is not None:
+        y_true = np.asarray(y).ravel()
+        acc = metrics.accuracy(y_true, y_pred)
+        rows["accuracy"] = {"value": acc.value, "ci_low": acc.ci_low, "ci_high": acc.ci_high, "method": "",
+                            "n": acc.n, "count": acc.count}
+        rows["balanced_accuracy"] = {"value": metrics.balanced_accuracy(y_true, y_pred, pos_label=positive), "n": n}
+        rows["mcc"] = {"value": metrics.matthews_corrcoef(y_true, y_pred, pos_label=positive), "n": n}
+    if scm is not None and isinstance(X, pd.DataFrame):
+        groups = X[[node.name for node in scm.schema_.sensitive]]
+        rows["demographic_parity_difference"] = {"value": metrics.demographic_parity_difference(
+            y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+        rows["demographic_parity_ratio"] = {"value": metrics.demographic_parity_ratio(
+            y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+        if y is not None:
+            rows["equalized_odds_difference"] = {"value": metrics.equalized_odds_difference(
+                y_true, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+            rows["equal_opportunity_difference"] = {"value": metrics.equal_opportunity_difference(
+                y_true, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+    return rows

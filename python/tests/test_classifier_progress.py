@@ -1,0 +1,150 @@
+"""Training reports progress through a tqdm bar when verbose, is silent otherwise, and
+stops cleanly on Ctrl-C or when the progress callback raises."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from causalfair import FairRobustClassifier, _models
+from causalfair.classifier import FairRobustClassifier as _Same  # noqa: F401  (import check)
+
+
+def data(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    y = (x[:, 0] + rng.normal(size=n) > 0).astype(int)
+    return x, y
+
+
+def test_verbose_shows_a_tqdm_bar(capsys):
+    x, y = data()
+    FairRobustClassifier(model="logistic", method="erm", epochs=3, random_state=0,
+                         verbose=True).fit(x, y)
+    captured = capsys.readouterr()
+    assert "epoch" in captured.err and "erm" in captured.err, captured.err
+    assert captured.out == ""
+
+
+def test_quiet_shows_nothing(capsys):
+    x, y = data()
+    FairRobustClassifier(model="logistic", method="erm", epochs=3, random_state=0,
+                         verbose=False).fit(x, y)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_progress_does_not_change_the_result():
+    x, y = data()
+    quiet = FairRobustClassifier(model="mlp", hidden_layer_sizes=(8,), epochs=3, random_state=0,
+                                 verbose=False).fit(x, y)
+    loud = FairRobustClassifier(model="mlp", hidden_layer_sizes=(8,), epochs=3, random_state=0,
+                                verbose=True).fit(x, y)
+    np.testing.assert_array_equal(quiet.decision_function(x), loud.decision_function(x))
+
+
+def _settings(**overrides):
+    settings = FairRobustClassifier(model="logistic", method="erm", epochs=5, batch_size=20,
+                                    verbose=False)._settings()
+    settings.update(overrides)
+    return settings
+
+
+def test_progress_callback_is_called_with_epochs_and_finite_loss():
+    x, y = data()
+    calls = []
+    handle = _models.new_model((3, 1), "tanh", 0)
+    history, ran = _models.train(handle, None, x, y.astype(float), _settings(), 1,
+                                 lambda *args: calls.append(args))
+    assert ran == 5 and history.shape == (5, 2)
+    assert calls, "the progress callback was never called"
+    for epoch, epochs, batch, batches, loss, _ in calls:
+        assert 0 <= epoch < 5 and epochs == 5 and 0 <= batch < batches == 10
+        assert np.isfinite(loss)
+    assert (calls[-1][0], calls[-1][2]) == (4, 9)  # called after the last batch of the last epoch
+
+
+def test_exception_in_progress_callback_stops_training():
+    x, y = data()
+    calls = []
+
+    def progress(*args):
+        calls.append(args)
+        raise ValueError("stop here")
+
+    handle = _models.new_model((3, 1), "tanh", 0)
+    before = _models.parameters(handle)
+    with pytest.raises(ValueError, match="stop here"):
+        _models.train(handle, None, x, y.astype(float), _settings(epochs=1000), 1, progress)
+    assert len(calls) == 1, "training went on calling back after the callback raised"
+    assert np.all(np.isfinite(_models.parameters(handle)))
+    assert before.shape == _models.parameters(handle).shape
+
+
+def test_exception_in_progress_bar_leaves_estimator_unfitted(monkeypatch):
+    from causalfair import _progress
+    from sklearn.exceptions import NotFittedError
+
+    def broken(self, *args):
+        raise RuntimeError("display failed")
+
+    monkeypatch.setattr(_progress.EpochBar, "_update", broken)
+    x, y = data()
+    clf = FairRobustClassifier(model="logistic", epochs=3, random_state=0, verbose=True)
+    with pytest.raises(RuntimeError, match="display failed"):
+        clf.fit(x, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(x)
+
+
+INTERRUPT = textwrap.dedent("""
+    import json, os, signal, threading, time
+    import numpy as np
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+    import causalfair as cf
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 5))
+    y = (x[:, 0] > 0).astype(int)
+    clf = cf.FairRobustClassifier(model="mlp", hidden_layer_sizes=(32, 32), method="causal_at",
+                                  epochs=10000, random_state=0, verbose={verbose})
+    # a first fit that finishes, so the interrupted fit must also forget it
+    clf.set_params(epochs=1).fit(x[:100], y[:100]).set_params(epochs=10000)
+    sent = {{}}
+    def interrupt():
+        sent["at"] = time.monotonic()
+        os.kill(os.getpid(), signal.SIGINT)
+    threading.Timer(1.0, interrupt).start()
+    start = time.monotonic()
+    try:
+        clf.fit(x, y)
+        outcome = {{"raised": None}}
+    except KeyboardInterrupt:
+        outcome = {{"raised": "KeyboardInterrupt"}}
+    end = time.monotonic()
+    outcome["delay"] = end - sent.get("at", end)
+    outcome["elapsed"] = end - start
+    try:
+        check_is_fitted(clf)
+        outcome["fitted"] = True
+    except NotFittedError:
+        outcome["fitted"] = False
+    print(json.dumps(outcome), flush=True)
+""")
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_keyboard_interrupt_stops_training_and_leaves_estimator_unfitted(verbose):
+    proc = subprocess.run([sys.executable, "-c", INTERRUPT.format(verbose=verbose)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    outcome = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert outcome["raised"] == "KeyboardInterrupt", outcome
+    assert outcome["delay"] < 2.0, f"training took {outcome['delay']:.2f} s to stop after SIGINT"
+    assert outcome["fitted"] is False
