@@ -7,6 +7,7 @@ struct SpecificationDecoder {
     private let doubles: [Double]
     private var intPosition = 0
     private var doublePosition = 0
+    private var version = 1
 
     init(ints: [Int64], doubles: [Double]) {
         self.ints = ints
@@ -15,7 +16,7 @@ struct SpecificationDecoder {
 
     /// Decodes all nodes; the whole of both arrays must be consumed.
     mutating func decode() throws -> [NodeSpecification] {
-        guard try nextInt(in: 1...1, "version") == 1 else { return [] }
+        version = try nextInt(in: 1...2, "version")
         let count = try nextInt(in: 1...100_000, "number of nodes")
         var nodes: [NodeSpecification] = []
         for index in 0..<count {
@@ -43,7 +44,7 @@ struct SpecificationDecoder {
         let parents = try (0..<parentCount).map { _ in try nextInt(in: 0...Int(Int32.max), "node \(index) parent") }
         let sensitive = try nextInt(in: 0...1, "node \(index) sensitive flag") == 1
         let immutable = try nextInt(in: 0...1, "node \(index) immutable flag") == 1
-        let mechanismCode = try nextInt(in: 0...2, "node \(index) mechanism")
+        let mechanismCode = try nextInt(in: 0...(version == 1 ? 2 : 3), "node \(index) mechanism")
         let hiddenCount = try nextInt(in: 0...64, "node \(index) hidden layer count")
         let hidden = try (0..<hiddenCount).map { _ in try nextInt(in: 1...100_000, "node \(index) hidden size") }
         let epochs = try nextInt(in: 0...1_000_000, "node \(index) epochs")
@@ -52,12 +53,14 @@ struct SpecificationDecoder {
         let ridge = try nextDouble()
         let learningRate = try nextDouble()
         let a = try nextDouble(), b = try nextDouble(), c = try nextDouble()
+        let (program, outer) = version == 1 ? ([], OuterFunction.identity) : try decodeExpression(index)
         let mechanism: MechanismSpecification
         switch mechanismCode {
         case 0: mechanism = .root
         case 1: mechanism = .linear(ridge: ridge)
-        default: mechanism = .mlp(hidden: hidden, activation: .tanh, epochs: epochs, batchSize: batchSize,
-                                  learningRate: learningRate)
+        case 2: mechanism = .mlp(hidden: hidden, activation: .tanh, epochs: epochs, batchSize: batchSize,
+                                 learningRate: learningRate)
+        default: mechanism = .expression(try Expression(program: program, inputCount: Int(Int32.max)), outer: outer)
         }
         let noise: NoiseDistribution
         switch noiseCode {
@@ -68,6 +71,28 @@ struct SpecificationDecoder {
         }
         return NodeSpecification(kind: kind, parents: parents, isSensitive: sensitive, isImmutable: immutable,
                                  mechanism: mechanism, noise: noise)
+    }
+
+    /// Version 2: the expression program and outer function every node carries
+    /// (empty and identity unless its mechanism is an expression).
+    private mutating func decodeExpression(_ index: Int) throws -> ([Expression.Operation], OuterFunction) {
+        let length = try nextInt(in: 0...100_000, "node \(index) program length")
+        var program: [Expression.Operation] = []
+        for _ in 0..<length {
+            let code = try nextInt(in: 0...13, "node \(index) operation")
+            switch code {
+            case 0: program.append(.input(try nextInt(in: 0...Int(Int32.max), "node \(index) input")))
+            case 1: program.append(.constant(try nextDouble()))
+            case 13: program.append(.power(try nextInt(in: 0...64, "node \(index) power")))
+            default:
+                let simple: [Expression.Operation] = [.add, .subtract, .multiply, .divide, .negate, .square, .relu,
+                                                      .sigmoid, .tanh, .exp, .log]
+                program.append(simple[code - 2])
+            }
+        }
+        let kind = try nextInt(in: 0...3, "node \(index) outer function")
+        let offset = try nextDouble(), scale = try nextDouble()
+        return (program, try OuterFunction(kind: OuterFunction.Kind(rawValue: kind) ?? .identity, offset: offset, scale: scale))
     }
 
     private mutating func nextInt(in range: ClosedRange<Int>, _ what: String) throws -> Int {

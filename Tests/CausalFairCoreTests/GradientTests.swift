@@ -71,18 +71,53 @@ struct GradientTests {
         #expect(f.parameters == parameters)
     }
 
-    @Test("MLPMechanism.inputGradient matches finite differences")
+    @Test("an MLP mechanism's vector-Jacobian product matches finite differences")
     func mlpMechanismInputGradient() throws {
         var generator = Xoshiro256StarStar(seed: 63)
         let network = MultilayerPerceptron(widths: [2, 7, 3], activation: .tanh, generator: &generator)
         let f = FittedMechanism.mlp(MLPMechanism(network: network))
         let x = randomMatrix(rows: 3, cols: 2, generator: &generator)
+        let u = randomMatrix(rows: 3, cols: 3, generator: &generator)
         let c = randomMatrix(rows: 3, cols: 3, generator: &generator)
-        let gradient = f.inputGradient(at: x, cotangent: c)
+        let gradient = f.vectorJacobianProduct(parents: x, noise: u, cotangent: c)
         let numeric = try finiteDifferenceGradient({ flat in
-            Self.pairing(c, f(try Matrix(rows: 3, cols: 2, storage: flat)))
+            Self.pairing(c, f.value(parents: try Matrix(rows: 3, cols: 2, storage: flat), noise: u))
         }, at: x.storage)
-        #expect(allClose(gradient.storage, numeric))
+        #expect(allClose(gradient.parents.storage, numeric))
+        #expect(gradient.noise == c)
+    }
+
+    @Test("an expression mechanism (post-nonlinear) matches finite differences in parents and noise")
+    func expressionMechanismGradient() throws {
+        var generator = Xoshiro256StarStar(seed: 64)
+        // f(a, b) = σ(0.1 a) · b − a² / (1 + b²) + relu(b) + tanh(a) + exp(−b) ; outer: −0.5 + σ(t)
+        let program: [Expression.Operation] = [
+            .constant(0.1), .input(0), .multiply, .sigmoid, .input(1), .multiply,
+            .input(0), .power(2), .constant(1), .input(1), .square, .add, .divide, .subtract,
+            .input(1), .relu, .add, .input(0), .tanh, .add, .input(1), .negate, .exp, .add,
+        ]
+        let expression = try Expression(program: program, inputCount: 2)
+        let outer = try OuterFunction(kind: .sigmoid, offset: -0.5, scale: 1)
+        let f = FittedMechanism.expression(ExpressionMechanism(expression: expression, outer: outer))
+        let x = randomMatrix(rows: 4, cols: 2, generator: &generator)
+        let u = randomMatrix(rows: 4, cols: 1, generator: &generator)
+        let c = randomMatrix(rows: 4, cols: 1, generator: &generator)
+        let gradient = f.vectorJacobianProduct(parents: x, noise: u, cotangent: c)
+        let byParents = try finiteDifferenceGradient({ flat in
+            Self.pairing(c, f.value(parents: try Matrix(rows: 4, cols: 2, storage: flat), noise: u))
+        }, at: x.storage)
+        let byNoise = try finiteDifferenceGradient({ flat in
+            Self.pairing(c, f.value(parents: x, noise: try Matrix(rows: 4, cols: 1, storage: flat)))
+        }, at: u.storage)
+        #expect(allClose(gradient.parents.storage, byParents))
+        #expect(allClose(gradient.noise.storage, byNoise))
+        // Abduction inverts the mechanism.
+        let value = f.value(parents: x, noise: u)
+        #expect(maxAbsDifference(try f.noise(parents: x, value: value), u) < 1e-9)
+        // A value outside the outer function's range is an error, not a NaN.
+        #expect(throws: CausalFairError.self) {
+            _ = try f.noise(parents: x, value: Matrix(rows: 4, cols: 1, repeating: 0.7))
+        }
     }
 
     /// Checks phiInverseVJP against finite differences of <c, phiInverse(z)> for every

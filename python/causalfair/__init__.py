@@ -13,12 +13,12 @@ Examples
 
 from importlib import metadata as _metadata
 
-from . import distributions, mechanisms, metrics
+from . import datasets, distributions, mechanisms, metrics
 from .audit import AuditReport, audit
 from .distributions import Bernoulli, Gamma, Normal
 from .classifier import FairRobustClassifier
 from .graph import CycleError
-from .mechanisms import LinearMechanism, MLPMechanism
+from .mechanisms import ExpressionMechanism, LinearMechanism, MLPMechanism
 from .scm import SCM
 from .validation import NotFittedError
 
@@ -28,6 +28,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism", "MLPMechanism", "Normal", "Gamma", "Bernoulli",
-    "CycleError", "NotFittedError", "mechanisms", "distributions", "__version__",
+    "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism",
+    "MLPMechanism", "ExpressionMechanism", "Normal", "Gamma", "Bernoulli",
+    "CycleError", "NotFittedError", "datasets", "mechanisms", "distributions", "__version__",
 ]

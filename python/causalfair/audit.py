@@ -76,11 +76,14 @@ class _EnginePath:
         return _models.audit(self.clf._handle, scm_handle, self.x, self.logit_threshold, radius, factual_only,
                              method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress)
 
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.clf.predict(X))
+
     def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
         if self.scm is None:
             return pd.DataFrame(witnesses * self.clf.scale_ + self.clf.mean_,
                                 columns=getattr(self.clf, "feature_names_in_", None))
-        return self.scm.decode(witnesses)
+        return self.scm._result(witnesses, None, encoded=False)
 
 
 def _is_linear(scm: Any) -> bool:
@@ -117,7 +120,7 @@ class _BlackBoxPath:
         rows = len(self.X)
         levels = 1 if factual_only else len(self.scm._twin_labels)
         chunk = max(1, 2_000_000 // (levels * m * max(1, len(self.scm.columns_))))
-        own = np.asarray(self.clf.predict(self.X[self.columns]))
+        own = self.predict(self.X)
         flags = np.zeros(rows, dtype=bool)
         witness_levels = np.full(rows, -1, dtype=np.int64)
         witnesses = np.full((rows, len(self.scm.columns_)), np.nan)
@@ -126,7 +129,7 @@ class _BlackBoxPath:
             part = self.X.iloc[start:start + chunk]
             ball = self.scm.perturbation_ball(part, radius, m, random_state=rng, factual_only=factual_only,
                                               encoded=True)
-            predicted = np.asarray(self.clf.predict(self.scm.decode(ball.to_numpy())[self.columns]))
+            predicted = self.predict(self.scm.decode(ball.to_numpy()))
             differs = (predicted != np.repeat(own[start:start + len(part)], levels * m)).reshape(len(part), -1)
             twin_of = np.asarray(ball.index.get_level_values("twin"), dtype=object).reshape(len(part), -1)
             for i in np.flatnonzero(differs.any(axis=1)):
@@ -138,8 +141,12 @@ class _BlackBoxPath:
                 progress(0, 1, start + len(part), rows, float("nan"), float("nan"))
         return flags, witness_levels, witnesses
 
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """The black box's predictions on the columns it was fitted on."""
+        return np.asarray(self.clf.predict(X[self.columns]))
+
     def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
-        return self.scm.decode(witnesses)
+        return self.scm._result(witnesses, None, encoded=False)
 
 
 def _path(clf: Any, scm: Any, X: Any) -> Any:
@@ -176,7 +183,7 @@ def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, 
     flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed_from(random_state), _progress)
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
     chosen = np.flatnonzero(flags)
-    decoded = path.decode(witnesses[chosen]) if chosen.size else path.decode(witnesses[:0])
+    decoded = path.decode(witnesses[chosen])
     decoded.index = index[chosen]
     labels = getattr(path.scm, "_twin_labels", None)
     twin = [labels[l] if labels is not None else 0 for l in levels[chosen]]
@@ -208,6 +215,7 @@ class AuditReport:
                           "n": p.n, "count": p.count}
         rows.update(self._scores)
         frame = pd.DataFrame.from_dict(rows, orient="index", columns=["value", "ci_low", "ci_high", "method", "n", "count"])
+        frame[["n", "count"]] = frame[["n", "count"]].astype("Int64")
         frame.index.name = "metric"
         return frame
 
@@ -307,7 +315,7 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     """
     if not isinstance(radii, (list, tuple, np.ndarray)):
         radii = [radii]
-    radii = [check_radius(r, "radii") for r in radii]
+    radii = list(dict.fromkeys(check_radius(r, "radii") for r in radii))
     if method not in _METHODS:
         raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
     check_positive_int(n_samples, "n_samples")
@@ -318,6 +326,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
             raise ValueError("X: evaluation points are needed when there is no SCM to sample them from")
         X = chosen_scm.sample(check_positive_int(n_points, "n_points"), random_state=rng)
     path = _path(clf, scm, X)
+    if y is not None and np.asarray(y).ravel().shape[0] != len(X):
+        raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
     plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
     for r in radii:
         plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
@@ -329,12 +339,11 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
             if bar.callback is not None:
                 bar.callback(step, len(plan), 0, 1, float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
-    return AuditReport(indicators, _scores(clf, path.scm, X, y), index)
+    return AuditReport(indicators, _scores(clf, path.scm, X, y, path.predict(X)), index)
 
 
-def _scores(clf: Any, scm: Any, X: Any, y: Any) -> Dict[str, Dict[str, Any]]:
+def _scores(clf: Any, scm: Any, X: Any, y: Any, y_pred: np.ndarray) -> Dict[str, Dict[str, Any]]:
     """Performance and group metrics (fairlearn's definitions) beside the indicators."""
-    y_pred = np.asarray(clf.predict(X))
     rows: Dict[str, Dict[str, Any]] = {}
     n = len(y_pred)
     classes = getattr(clf, "classes_", None)

@@ -20,6 +20,7 @@ from .validation import seed_from
 __all__ = ["FairRobustClassifier"]
 
 _MODELS = ("logistic", "mlp")
+_MAX_EPOCHS = 1_000_000  # the engine's limit
 
 
 class FairRobustClassifier(ClassifierMixin, BaseEstimator):
@@ -57,8 +58,10 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     scm : causalfair.SCM or None, default=None
-        The causal model of the features. Fitted, it is used as is; unfitted, a clone
-        of it is fitted on ``X`` inside :meth:`fit` (``scm_``). ``None`` means no
+        The causal model of the features. Fitted, it is used as is, also by clones
+        of this estimator (so inside ``GridSearchCV`` every fold shares it, and ``X``
+        may be its encoded matrix); unfitted, a clone of it is fitted on ``X`` inside
+        :meth:`fit` (``scm_``), and the SCM passed is left untouched. ``None`` means no
         causal structure: features are standardized, every feature is perturbable and
         there are no twins, so ``causal_at`` and ``cal`` become plain robust training
         in the L2 ball of radius ``radius`` and ``capify`` loses its twin term.
@@ -70,7 +73,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     radius : float, default=0.05
         Δ of the causal perturbation ball (``cal``, ``causal_at``), in the SCM's
         standardized latent units.
-    epochs : int, default=10
+    epochs : int in [0, 1000000], default=10
     batch_size : int, default=100
     learning_rate : float, default=0.01
     optimizer : {"adam", "sgd"}, default="adam"
@@ -189,12 +192,13 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name}: expected one of {list(allowed)}, got {value!r}")
             return value
 
-        def integer(name: str, minimum: int) -> int:
+        def integer(name: str, minimum: int, maximum: Optional[int] = None) -> int:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise TypeError(f"{name}: expected an int >= {minimum}, got {value!r}")
-            if value < minimum:
-                raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
+            if value < minimum or (maximum is not None and value > maximum):
+                expected = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
+                raise ValueError(f"{name}: expected an int {expected}, got {value!r}")
             return int(value)
 
         def real(name: str, low: float, high: float = np.inf, *, open_low: bool = False,
@@ -234,7 +238,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             "activation": choice("activation", tuple(_models.ACTIVATIONS)),
             "method": choice("method", tuple(_models.OBJECTIVES)),
             "optimizer": choice("optimizer", tuple(_models.OPTIMIZERS)),
-            "radius": real("radius", 0.0), "epochs": integer("epochs", 0),
+            "radius": real("radius", 0.0), "epochs": integer("epochs", 0, _MAX_EPOCHS),
             "batch_size": integer("batch_size", 1),
             "learning_rate": real("learning_rate", 0.0, open_low=True),
             "weight_decay": real("weight_decay", 0.0),
@@ -264,6 +268,16 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             scale = x.std(axis=0)
             self.scale_ = np.where(scale > 0, scale, 1.0)
         return np.ascontiguousarray((x - self.mean_) / self.scale_)
+
+    def __sklearn_clone__(self) -> "FairRobustClassifier":
+        # scikit-learn's clone would clone a fitted ``scm`` into an unfitted one, to be
+        # refitted on every cross-validation fold; a fitted SCM is shared instead
+        # (fit only reads it).
+        if getattr(self.scm, "_handle", None) is None:
+            return super().__sklearn_clone__()
+        params = self.get_params(deep=False)
+        return type(self)(**{name: value if name == "scm" else clone(value, safe=False)
+                             for name, value in params.items()})
 
     def _fitted_scm(self, X: Any) -> Any:
         if self.scm is None:

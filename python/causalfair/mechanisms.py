@@ -3,15 +3,18 @@
 Every non-root node ``V`` has an additive-noise mechanism ``V := f(Pa(V)) + U`` on its
 encoded columns; these small value objects say which ``f`` to fit. Pass them (or the
 strings ``"linear"`` / ``"mlp"``) as ``SCM(mechanism=...)``, globally or per node.
+:class:`ExpressionMechanism` is the exception: a known, exact (and possibly
+post-nonlinear) mechanism that is not fitted, for reference SCMs.
 """
 
 from __future__ import annotations
 
+import ast
 import numbers
 from dataclasses import dataclass
-from typing import Any, Dict, Tuple, Union
+from typing import Any, Dict, List, Sequence, Tuple, Union
 
-__all__ = ["LinearMechanism", "MLPMechanism", "Mechanism", "as_mechanism"]
+__all__ = ["LinearMechanism", "MLPMechanism", "ExpressionMechanism", "Mechanism", "as_mechanism"]
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -107,21 +110,145 @@ class MLPMechanism:
                 "batch_size": self.batch_size}
 
 
-Mechanism = Union[LinearMechanism, MLPMechanism]
+#: Engine operation codes of expression programs (see causalfair.h, spec version 2).
+_BINARY_OPS = {ast.Add: 2, ast.Sub: 3, ast.Mult: 4, ast.Div: 5}
+_FUNCTIONS = {"square": 7, "relu": 8, "sigmoid": 9, "tanh": 10, "exp": 11, "log": 12}
+_OUTER = {"identity": 0, "sigmoid": 1, "tanh": 2, "exp": 3}
+
+
+@dataclass(frozen=True)
+class ExpressionMechanism:
+    """A known mechanism ``V := offset + scale · outer(f(Pa) + U)``, not fitted.
+
+    ``f`` is a Python expression over the node's parents (continuous or binary
+    parents, by name) with ``+ - * /``, ``**`` with a non-negative integer exponent,
+    unary minus, numbers, and the functions ``sigmoid``, ``tanh``, ``exp``, ``log``,
+    ``relu``, ``square`` and ``max(x, 0)``. With ``outer="identity"`` (default) the
+    mechanism is additive, ``V := f(Pa) + U``; otherwise it is post-nonlinear and
+    abduction inverts ``outer``. Values are in the SCM's encoded units, so an SCM with
+    expression mechanisms needs ``standardize=False``.
+
+    Parameters
+    ----------
+    expression : str
+        ``f``, e.g. ``"S - X1**2"``.
+    outer : {"identity", "sigmoid", "tanh", "exp"}, default="identity"
+    offset, scale : float, default 0.0 and 1.0
+        ``V = offset + scale · outer(t)``; scale must be non-zero.
+
+    Examples
+    --------
+    >>> ExpressionMechanism("-1 + 0.5*G + sigmoid(0.1*A)", outer="sigmoid", offset=-0.5)
+    ExpressionMechanism(expression='-1 + 0.5*G + sigmoid(0.1*A)', outer='sigmoid', offset=-0.5, scale=1.0)
+    """
+
+    expression: str
+    outer: str = "identity"
+    offset: float = 0.0
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.expression, str):
+            raise TypeError(f"expression: expected a string, got {self.expression!r}")
+        if self.outer not in _OUTER:
+            raise ValueError(f"outer: expected one of {list(_OUTER)}, got {self.outer!r}")
+        for name in ("offset", "scale"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value \
+                    or value in (float("inf"), float("-inf")):
+                raise ValueError(f"{name}: expected a finite number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        if self.scale == 0:
+            raise ValueError("scale: expected a non-zero number")
+        self.variables()  # parse now: syntax errors surface at construction
+
+    def _tree(self) -> ast.expr:
+        try:
+            return ast.parse(self.expression, mode="eval").body
+        except SyntaxError as exc:
+            raise ValueError(f"expression: {self.expression!r} is not a valid expression ({exc.msg})") from None
+
+    def variables(self) -> List[str]:
+        """The names the expression reads, in order of first use."""
+        names: List[str] = []
+        self._compile(self._tree(), None, [], [], names)
+        return names
+
+    def program(self, inputs: Sequence[str]) -> Tuple[List[int], List[float]]:
+        """The engine program (ints, constants) with ``inputs`` the node's parent columns."""
+        ints: List[int] = []
+        constants: List[float] = []
+        self._compile(self._tree(), list(inputs), ints, constants, [])
+        return ints, constants
+
+    def _compile(self, node: ast.expr, inputs: Any, ints: List[int], constants: List[float],
+                 names: List[str]) -> None:
+        def fail(what: str) -> None:
+            raise ValueError(f"expression {self.expression!r}: {what} is not supported")
+
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            ints.append(1)
+            constants.append(float(node.value))
+        elif isinstance(node, ast.Name):
+            if node.id not in names:
+                names.append(node.id)
+            if inputs is not None:
+                if node.id not in inputs:
+                    raise ValueError(f"expression {self.expression!r}: {node.id!r} is not a parent of the node "
+                                     f"(parents: {list(inputs)})")
+                ints += [0, inputs.index(node.id)]
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            self._compile(node.operand, inputs, ints, constants, names)
+            if isinstance(node.op, ast.USub):
+                ints.append(6)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exponent = node.right
+            if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
+                    and not isinstance(exponent.value, bool) and 0 <= exponent.value <= 64):
+                fail("a power other than a whole number in 0..64")
+            self._compile(node.left, inputs, ints, constants, names)
+            ints += [13, exponent.value]
+        elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
+            self._compile(node.left, inputs, ints, constants, names)
+            self._compile(node.right, inputs, ints, constants, names)
+            ints.append(_BINARY_OPS[type(node.op)])
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            name, args = node.func.id, node.args
+            if name == "max" and len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value == 0:
+                args, name = args[:1], "relu"
+            if name not in _FUNCTIONS or len(args) != 1:
+                fail(f"the call {name}(...)")
+            self._compile(args[0], inputs, ints, constants, names)
+            ints.append(_FUNCTIONS[name])
+        else:
+            fail(f"{type(node).__name__}")
+
+    @property
+    def outer_code(self) -> int:
+        return _OUTER[self.outer]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "ExpressionMechanism", "expression": self.expression, "outer": self.outer,
+                "offset": self.offset, "scale": self.scale}
+
+
+Mechanism = Union[LinearMechanism, MLPMechanism, ExpressionMechanism]
 
 
 def as_mechanism(value: Any, name: str = "mechanism") -> Mechanism:
     """``"linear"``, ``"mlp"``, a mechanism object, or its ``to_dict()`` -> mechanism."""
-    if isinstance(value, (LinearMechanism, MLPMechanism)):
+    if isinstance(value, (LinearMechanism, MLPMechanism, ExpressionMechanism)):
         return value
     if isinstance(value, str):
         if value == "linear":
             return LinearMechanism()
         if value == "mlp":
             return MLPMechanism()
-    if isinstance(value, dict) and value.get("type") in ("LinearMechanism", "MLPMechanism"):
+    classes = {"LinearMechanism": LinearMechanism, "MLPMechanism": MLPMechanism,
+               "ExpressionMechanism": ExpressionMechanism}
+    if isinstance(value, dict) and value.get("type") in classes:
         kwargs = {k: v for k, v in value.items() if k != "type"}
-        cls = LinearMechanism if value["type"] == "LinearMechanism" else MLPMechanism
-        return cls(**kwargs)
-    raise ValueError(f"{name}: expected 'linear', 'mlp', a LinearMechanism or an "
-                     f"MLPMechanism, got {value!r}")
+        return classes[value["type"]](**kwargs)
+    raise ValueError(f"{name}: expected 'linear', 'mlp', a LinearMechanism, an MLPMechanism or an "
+                     f"ExpressionMechanism, got {value!r}")

@@ -60,7 +60,9 @@ def wilson_interval(count: int, n: int, z: float = _Z95) -> Tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if count == 0 else max(0.0, centre - half)  # exact bounds, no rounding residue
+    high = 1.0 if count == n else min(1.0, centre + half)
+    return low, high
 
 
 def proportion(flags: Any) -> Proportion:
@@ -80,6 +82,16 @@ def _labels(y_true: Any, y_pred: Any) -> Tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
+def _check_pos_label(pos_label: Any, *labels: np.ndarray) -> None:
+    """Binary labels, ``pos_label`` among them when both classes occur (so that, e.g.,
+    string labels with the default ``pos_label=1`` are refused rather than scored 0)."""
+    present = pd.unique(np.concatenate([np.asarray(values, dtype=object).ravel() for values in labels]))
+    if len(present) > 2:
+        raise ValueError(f"y: expected binary labels, got {len(present)} distinct values")
+    if len(present) == 2 and not any(value == pos_label for value in present):
+        raise ValueError(f"pos_label: {pos_label!r} is not one of the labels {list(present)}")
+
+
 def accuracy(y_true: Any, y_pred: Any) -> Proportion:
     """Fraction of correct predictions, with its Wilson interval."""
     y_true, y_pred = _labels(y_true, y_pred)
@@ -97,6 +109,7 @@ def _rates(y_true: np.ndarray, y_pred: np.ndarray, pos_label: Any) -> Tuple[floa
 def balanced_accuracy(y_true: Any, y_pred: Any, *, pos_label: Any = 1) -> float:
     """Mean of the true positive and true negative rates (binary)."""
     y_true, y_pred = _labels(y_true, y_pred)
+    _check_pos_label(pos_label, y_true, y_pred)
     tpr, fpr = _rates(y_true, y_pred, pos_label)
     return float(np.nanmean([tpr, 1 - fpr]))
 
@@ -104,6 +117,7 @@ def balanced_accuracy(y_true: Any, y_pred: Any, *, pos_label: Any = 1) -> float:
 def matthews_corrcoef(y_true: Any, y_pred: Any, *, pos_label: Any = 1) -> float:
     """Matthews correlation coefficient (binary); 0 when undefined."""
     y_true, y_pred = _labels(y_true, y_pred)
+    _check_pos_label(pos_label, y_true, y_pred)
     t, p = y_true == pos_label, y_pred == pos_label
     tp, tn = float(np.sum(t & p)), float(np.sum(~t & ~p))
     fp, fn = float(np.sum(~t & p)), float(np.sum(t & ~p))
@@ -112,24 +126,20 @@ def matthews_corrcoef(y_true: Any, y_pred: Any, *, pos_label: Any = 1) -> float:
 
 
 def _groups(sensitive_features: Any, n: int) -> Tuple[np.ndarray, pd.Index]:
-    """An integer group code per row, and the group labels; a group is a value, or
-    the tuple of values of several columns."""
+    """An integer group code per row, and the group labels; a group is a value (one
+    column), or the tuple of values of several columns."""
     if sensitive_features is None:
         raise ValueError("sensitive_features: expected one value per row, got None")
-    if isinstance(sensitive_features, pd.DataFrame):
-        keys = pd.Series(list(sensitive_features.itertuples(index=False, name=None)))
-    else:
-        values = np.asarray(sensitive_features, dtype=object)
-        if values.ndim == 2:
-            keys = pd.Series([tuple(row) for row in values])
-        elif values.ndim == 1:
-            keys = pd.Series(values)
-        else:
-            raise ValueError(f"sensitive_features: expected 1 or 2 dimensions, got {values.ndim}")
-    if len(keys) != n:
-        raise ValueError(f"sensitive_features: expected {n} rows (one per prediction), got {len(keys)}")
-    if keys.isna().any():
+    values = np.asarray(sensitive_features, dtype=object)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim not in (1, 2):
+        raise ValueError(f"sensitive_features: expected 1 or 2 dimensions, got {values.ndim}")
+    if len(values) != n:
+        raise ValueError(f"sensitive_features: expected {n} rows (one per prediction), got {len(values)}")
+    if pd.isna(values).any():
         raise ValueError("sensitive_features: expected no missing values")
+    keys = pd.Series(list(map(tuple, values)) if values.ndim == 2 else values)
     codes, labels = pd.factorize(keys)
     return codes, pd.Index(labels)
 
@@ -139,6 +149,7 @@ def selection_rates(y_pred: Any, *, sensitive_features: Any, pos_label: Any = 1)
     y_pred = np.asarray(y_pred).ravel()
     if y_pred.size == 0:
         raise ValueError("y_pred: expected at least one prediction")
+    _check_pos_label(pos_label, y_pred)
     codes, labels = _groups(sensitive_features, y_pred.size)
     rates = pd.Series(y_pred == pos_label).groupby(codes).mean()
     return pd.Series(rates.to_numpy(), index=labels[rates.index], name="selection_rate")
@@ -158,6 +169,7 @@ def demographic_parity_ratio(y_pred: Any, *, sensitive_features: Any, pos_label:
 
 def _group_rates(y_true: Any, y_pred: Any, sensitive_features: Any, pos_label: Any) -> pd.DataFrame:
     y_true, y_pred = _labels(y_true, y_pred)
+    _check_pos_label(pos_label, y_true, y_pred)
     codes, labels = _groups(sensitive_features, y_true.size)
     rows = {labels[g]: _rates(y_true[codes == g], y_pred[codes == g], pos_label) for g in np.unique(codes)}
     return pd.DataFrame.from_dict(rows, orient="index", columns=["tpr", "fpr"])

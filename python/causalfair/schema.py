@@ -32,13 +32,13 @@ from pandas.api import types as ptypes
 
 from .distributions import Bernoulli, Distribution, as_distribution
 from .graph import Graph
-from .mechanisms import LinearMechanism, Mechanism, as_mechanism
+from .mechanisms import ExpressionMechanism, LinearMechanism, Mechanism, MLPMechanism, as_mechanism
 
 __all__ = ["KINDS", "NodeSchema", "Schema", "infer_kind"]
 
 KINDS = ("continuous", "binary", "categorical")
 _KIND_CODE = {"continuous": 0, "binary": 1, "categorical": 2}
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 
 
 def infer_kind(column: pd.Series) -> str:
@@ -92,6 +92,15 @@ def _value_dtype(column: pd.Series) -> str:
     if ptypes.is_float_dtype(column.dtype):
         return "float64"
     return "object"
+
+
+def _program_length(program: List[int]) -> int:
+    """Number of operations of an encoded program (inputs and powers take 2 ints)."""
+    count = position = 0
+    while position < len(program):
+        position += 2 if program[position] in (0, 13) else 1
+        count += 1
+    return count
 
 
 @dataclass
@@ -190,10 +199,12 @@ class NodeSchema:
         elif isinstance(self.mechanism, LinearMechanism):
             ints += [1, 0, 0, 0]
             ridge = self.mechanism.ridge
-        else:
+        elif isinstance(self.mechanism, MLPMechanism):
             sizes = list(self.mechanism.hidden_layer_sizes)
             ints += [2, len(sizes), *sizes, self.mechanism.epochs, self.mechanism.batch_size]
             learning_rate = self.mechanism.learning_rate
+        else:
+            ints += [3, 0, 0, 0]
         a = b = c = 0.0
         if self.noise is None:
             ints.append(0)
@@ -202,7 +213,17 @@ class NodeSchema:
             shift = self.mean if self.is_root else 0.0
             a, b, c = self.noise.engine_params(shift, self.std)
             ints.append(self.noise.code)
-        return ints, [ridge, learning_rate, a, b, c]
+        doubles = [ridge, learning_rate, a, b, c]
+        # Spec version 2: every node carries an expression program (empty but for
+        # ExpressionMechanism) and its outer function.
+        if isinstance(self.mechanism, ExpressionMechanism) and not self.is_root:
+            program, constants = self.mechanism.program(self.parents)
+            ints += [_program_length(program), *program, self.mechanism.outer_code]
+            doubles += [*constants, self.mechanism.offset, self.mechanism.scale]
+        else:
+            ints += [0, 0]
+            doubles += [0.0, 1.0]
+        return ints, doubles
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> Dict[str, Any]:

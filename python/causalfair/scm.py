@@ -11,7 +11,7 @@ import pandas as pd
 from . import _engine, _handles
 from .distributions import Distribution, as_distribution
 from .graph import parse_graph
-from .mechanisms import as_mechanism
+from .mechanisms import ExpressionMechanism, as_mechanism
 from .schema import KINDS, Schema
 from .validation import (NotFittedError, check_frame, check_matrix, check_node_list,
                          check_output_size, check_positive_int, check_radius, seed_from)
@@ -159,6 +159,12 @@ class SCM(BaseEstimator):
                  for n, d in self._checked_mapping(self.noise, "noise", nodes).items()}
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise TypeError(f"standardize: expected a bool, got {self.standardize!r}")
+        for n, m in mechanisms.items():
+            if isinstance(m, ExpressionMechanism) and graph.parents[n]:
+                if self.standardize:
+                    raise ValueError(f"mechanism[{n!r}]: an ExpressionMechanism is written in the data's "
+                                     "own units; pass standardize=False")
+                m.program(graph.parents[n])  # every name it reads must be a parent
         return dict(graph=graph, sensitive=sensitive, immutable=immutable, kinds=kinds,
                     mechanisms=mechanisms, noise=noise, standardize=bool(self.standardize))
 

@@ -121,7 +121,7 @@ CASES: Dict[str, Tuple[str, str, str]] = {
     "scm_not_an_scm": ("c(scm='graph.json').fit(X, y)", "TypeError", "scm"),
     # ---- sizes that would overflow or exhaust memory
     "huge_hidden": ("c(model='mlp', hidden_layer_sizes=(10**12,)).fit(A, y)", "Error", ""),
-    "huge_epochs_history": ("c(epochs=10**15).fit(A, y)", "Error", ""),
+    "huge_epochs": ("c(epochs=10**15).fit(A, y)", "ValueError", "epochs"),
     "huge_batch_size": ("c(batch_size=2**62).fit(A, y)", None, ""),
 }
 

@@ -209,3 +209,24 @@ def test_every_method_and_model_trains(data, method, model_kind, with_scm):
     assert g.shape == (len(X_test),) and np.all(np.isfinite(g))
     assert set(np.unique(model.predict(X_test))) <= {0, 1}
     assert (model.scm_ is scm) == with_scm
+
+
+# ---------------------------------------------------------------- training options
+def test_early_stopping_ends_training_and_records_validation_loss():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    y = (x[:, 0] > 0).astype(int)
+    model = FairRobustClassifier(model="mlp", hidden_layer_sizes=(64,), method="erm",
+                                 validation_fraction=0.9, patience=2, epochs=50, random_state=0,
+                                 verbose=False).fit(x, y)
+    assert model.n_epochs_ < 50 and len(model.history_) == model.n_epochs_
+    assert np.all(np.isfinite(model.history_["validation_loss"]))
+    no_validation = clf(None, method="erm", epochs=4).fit(x, y)
+    assert no_validation.n_epochs_ == 4 and no_validation.history_["validation_loss"].isna().all()
+
+
+def test_zero_epochs_leaves_the_initial_model(data):
+    X, y, *_ = data
+    model = clf(None, epochs=0).fit(X.to_numpy(), y)
+    assert model.n_epochs_ == 0 and model.history_.shape == (0, 2)
+    assert model.predict(X.to_numpy()).shape == (len(X),)

@@ -143,3 +143,21 @@ def test_grid_search_with_an_unfitted_scm():
     search.fit(X, y)
     assert search.best_estimator_.scm_ is not scm
     assert getattr(scm, "_handle", None) is None  # the user's SCM is never fitted in place
+
+
+def test_clone_shares_a_fitted_scm_and_clones_an_unfitted_one():
+    X, _ = lin_data(100, 0)
+    fitted = lin_scm().fit(X)
+    assert clone(small(scm=fitted)).scm is fitted
+    unfitted = lin_scm()
+    copy = clone(small(scm=unfitted)).scm
+    assert copy is not unfitted and copy.get_params() == unfitted.get_params()
+
+
+def test_cross_validation_with_a_fitted_scm_on_its_encoded_matrix():
+    X, y = lin_data(200, 0)
+    scm = lin_scm().fit(X)
+    search = GridSearchCV(small(model="logistic", scm=scm), {"method": ["erm", "causal_at"]}, cv=2,
+                          error_score="raise")
+    search.fit(scm.encode(X).to_numpy(), y)
+    assert search.best_estimator_.scm_ is scm

@@ -1,38 +1,53 @@
-/// A node's fitted mechanism f in V = f(Pa) + U; roots have none.
+/// A node's fitted mechanism in V = f(Pa) + U (linear or MLP f), or the exact
+/// post-nonlinear V = outer(f(Pa) + U) of an expression; roots have none.
 public enum FittedMechanism: Sendable, Equatable {
     /// Linear f.
     case linear(LinearMechanism)
     /// Multilayer perceptron f.
     case mlp(MLPMechanism)
+    /// An exact expression, possibly post-nonlinear.
+    case expression(ExpressionMechanism)
 
-    /// f(parent columns).
-    public func callAsFunction(_ inputs: Matrix) -> Matrix {
+    /// The node's value from its parents' columns and its own noise.
+    public func value(parents: Matrix, noise: Matrix) -> Matrix {
         switch self {
-        case .linear(let f): return f(inputs)
-        case .mlp(let f): return f(inputs)
+        case .linear(let f): return f(parents) + noise
+        case .mlp(let f): return f(parents) + noise
+        case .expression(let m): return m.value(parents: parents, noise: noise)
         }
     }
 
-    /// d<cotangent, f(x)>/dx at x = `inputs`.
-    public func inputGradient(at inputs: Matrix, cotangent: Matrix) -> Matrix {
+    /// The node's noise from its parents' columns and its value (abduction).
+    public func noise(parents: Matrix, value: Matrix) throws -> Matrix {
         switch self {
-        case .linear(let f): return f.inputGradient(cotangent)
-        case .mlp(let f): return f.inputGradient(at: inputs, cotangent: cotangent)
+        case .linear(let f): return value - f(parents)
+        case .mlp(let f): return value - f(parents)
+        case .expression(let m): return try m.noise(parents: parents, value: value)
         }
     }
 
-    /// Flat parameters (layout fixed by the mechanism specification).
+    /// Cotangents of the parents' columns and of the noise, given the value's.
+    public func vectorJacobianProduct(parents: Matrix, noise: Matrix, cotangent: Matrix) -> (parents: Matrix, noise: Matrix) {
+        switch self {
+        case .linear(let f): return (f.inputGradient(cotangent), cotangent)
+        case .mlp(let f): return (f.inputGradient(at: parents, cotangent: cotangent), cotangent)
+        case .expression(let m): return m.vectorJacobianProduct(parents: parents, noise: noise, cotangent: cotangent)
+        }
+    }
+
+    /// Flat parameters (layout fixed by the mechanism specification; none for expressions).
     public var parameters: [Double] {
         switch self {
         case .linear(let f): return f.parameters
         case .mlp(let f): return f.network.parameters
+        case .expression: return []
         }
     }
 
     /// Number of parameters a mechanism of this specification has.
     public static func parameterCount(_ specification: MechanismSpecification, inputs: Int, outputs: Int) -> Int {
         switch specification {
-        case .root: return 0
+        case .root, .expression: return 0
         case .linear: return LinearMechanism.parameterCount(inputs: inputs, outputs: outputs)
         case .mlp(let hidden, _, _, _, _):
             return MultilayerPerceptron.parameterCount(widths: [inputs] + hidden + [outputs])
@@ -51,6 +66,8 @@ public enum FittedMechanism: Sendable, Equatable {
             let network = try MultilayerPerceptron(widths: [inputs] + hidden + [outputs], activation: activation,
                                                    parameters: Array(parameters))
             self = .mlp(MLPMechanism(network: network))
+        case .expression(let expression, let outer):
+            self = .expression(ExpressionMechanism(expression: expression, outer: outer))
         }
     }
 }

@@ -43,6 +43,9 @@ public enum MechanismSpecification: Sendable, Equatable {
     case linear(ridge: Double)
     /// f a multilayer perceptron fitted by minibatch Adam on the squared error.
     case mlp(hidden: [Int], activation: Activation, epochs: Int, batchSize: Int, learningRate: Double)
+    /// An exact, known mechanism V = outer(f(Pa) + U) (continuous nodes only): not
+    /// fitted, no parameters.
+    case expression(Expression, outer: OuterFunction)
 }
 
 /// Distribution of a node's noise when sampling.

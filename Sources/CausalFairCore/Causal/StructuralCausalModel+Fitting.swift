@@ -37,6 +37,8 @@ extension StructuralCausalModel {
         switch specification {
         case .root:
             return nil
+        case .expression(let expression, let outer):
+            return .expression(ExpressionMechanism(expression: expression, outer: outer))
         case .linear(let ridge):
             return .linear(try LinearMechanism(fittingInputs: inputs, targets: targets, ridge: ridge,
                                                droppedInputs: droppedInputs))

@@ -1,15 +1,16 @@
 /// Abduction and forward propagation: the two passes every other operation uses.
 extension StructuralCausalModel {
-    /// The latent noise of each row: U_i = V_i - f_i(Pa(i)), and U_i = V_i for roots.
+    /// The latent noise of each row: U_i = V_i − f_i(Pa(i)) (post-nonlinear:
+    /// outer⁻¹(V_i) − f_i(Pa(i))), and U_i = V_i for roots.
     public func abduct(_ data: Matrix) throws -> Matrix {
         try checkFitted()
         try checkData(data)
         var latent = data
         for node in graph.topologicalOrder {
             guard let mechanism = mechanisms[node] else { continue }
-            let predicted = mechanism(data.gatherColumns(parentColumns[node]))
-            let residual = data.gatherColumns(nodeColumns[node]) - predicted
-            latent.scatterColumns(nodeColumns[node], from: residual)
+            let noise = try mechanism.noise(parents: data.gatherColumns(parentColumns[node]),
+                                            value: data.gatherColumns(nodeColumns[node]))
+            latent.scatterColumns(nodeColumns[node], from: noise)
         }
         return latent
     }
@@ -33,8 +34,9 @@ extension StructuralCausalModel {
             if let value = fixed[node] {
                 values.scatterColumns(nodeColumns[node], from: value)
             } else if let mechanism = mechanisms[node] {
-                let predicted = mechanism(values.gatherColumns(parentColumns[node]))
-                values.scatterColumns(nodeColumns[node], from: predicted + latent.gatherColumns(nodeColumns[node]))
+                let value = mechanism.value(parents: values.gatherColumns(parentColumns[node]),
+                                            noise: latent.gatherColumns(nodeColumns[node]))
+                values.scatterColumns(nodeColumns[node], from: value)
             }
         }
         return values

@@ -23,7 +23,8 @@ extension StructuralCausalModel {
 
     /// Vector–Jacobian product of φ⁻¹ at `z`: Jᵀ c for each row, where J = ∂φ⁻¹(z)/∂z.
     /// Reverse mode through the mechanisms in reverse topological order; a sensitive
-    /// node passes its cotangent to its own coordinate only (it is held fixed).
+    /// node passes its cotangent to its own coordinate only (it is held fixed); a
+    /// post-nonlinear node scales it by the outer function's slope.
     public func phiInverseVJP(_ z: Matrix, cotangent: Matrix) throws -> Matrix {
         try checkFitted()
         try checkData(z, name: "z")
@@ -35,9 +36,11 @@ extension StructuralCausalModel {
         var gradient = cotangent
         for node in graph.topologicalOrder.reversed() where !nodes[node].isSensitive {
             guard let mechanism = mechanisms[node] else { continue }
-            let inputs = values.gatherColumns(parentColumns[node])
-            let upstream = mechanism.inputGradient(at: inputs, cotangent: gradient.gatherColumns(nodeColumns[node]))
-            gradient.accumulateColumns(parentColumns[node], from: upstream)
+            let (parents, noise) = mechanism.vectorJacobianProduct(
+                parents: values.gatherColumns(parentColumns[node]), noise: z.gatherColumns(nodeColumns[node]),
+                cotangent: gradient.gatherColumns(nodeColumns[node]))
+            gradient.scatterColumns(nodeColumns[node], from: noise)
+            gradient.accumulateColumns(parentColumns[node], from: parents)
         }
         return gradient
     }

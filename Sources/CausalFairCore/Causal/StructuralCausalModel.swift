@@ -56,6 +56,10 @@ public struct StructuralCausalModel: Sendable {
         let columns = nodes.indices.map { Array(offsets[$0]..<(offsets[$0] + nodes[$0].kind.width)) }
         nodeColumns = columns
         parentColumns = nodes.map { $0.parents.flatMap { columns[$0] } }
+        for (index, node) in nodes.enumerated() {
+            guard case .expression(let expression, _) = node.mechanism else { continue }
+            _ = try Expression(program: expression.program, inputCount: parentColumns[index].count)
+        }
         sensitiveNodes = nodes.indices.filter { nodes[$0].isSensitive }
         var mask = [Bool](repeating: true, count: total)
         for (index, node) in nodes.enumerated() where node.isSensitive || node.isImmutable {
@@ -93,7 +97,7 @@ public struct StructuralCausalModel: Sendable {
             throw CausalFairError.invalidArgument("node \(index): a sensitive node must be binary or categorical")
         }
         switch (node.parents.isEmpty, node.mechanism) {
-        case (true, .root), (false, .linear), (false, .mlp):
+        case (true, .root), (false, .linear), (false, .mlp), (false, .expression):
             break
         case (true, _):
             throw CausalFairError.invalidArgument("node \(index) is a root: its mechanism must be none")
@@ -114,6 +118,10 @@ public struct StructuralCausalModel: Sendable {
             }
             guard learningRate > 0, learningRate.isFinite else {
                 throw CausalFairError.invalidArgument("node \(index): learning rate must be > 0, got \(learningRate)")
+            }
+        case .expression:
+            guard node.kind == .continuous else {
+                throw CausalFairError.invalidArgument("node \(index): an expression mechanism needs a continuous node")
             }
         case .root:
             break

@@ -55,6 +55,14 @@ int32_t cf_handle_kind(void *handle);
  doubles: for each node: [ridge, learning_rate, noise_a, noise_b, noise_c]
             normal: loc = a, scale = b; gamma: shape = a, scale = b, loc = c;
             bernoulli: p = a. Unused entries are 0.
+ Version 2 (ints[0] = 2) adds mechanism 3 (expression, continuous nodes: the exact
+ post-nonlinear V = offset + scale * h(f(Pa) + U)) and, for EVERY node, after its noise:
+   ints:    n_ops, the program in postfix (0 input k (k follows: index among the
+            node's parent columns), 1 constant (its value is the next double),
+            2 add, 3 subtract, 4 multiply, 5 divide, 6 negate, 7 square, 8 relu,
+            9 sigmoid, 10 tanh, 11 exp, 12 log, 13 power n (n follows, 0..64)),
+            outer h (0 identity, 1 sigmoid, 2 tanh, 3 exp)
+   doubles: the constants in program order, then offset, scale (0, 1 for none).
  The encoded data matrix holds the nodes' columns in node order (widths as given).
  Categorical nodes are one-hot; binary nodes are coded 0/1. */
 
