@@ -23,7 +23,7 @@ struct AuditInputSpaceTests {
                     abs(abs(logits[r] - threshold) - halfWidth) < 1e-9
                 })
                 let exact = try auditRun(model, space, threshold: threshold, x, radius: radius, method: .exact)
-                let differing = x.indices.filter { exact.flags[$0] != expected[$0] && !nearBoundary.contains($0) }
+                let differing = (0..<x.rows).filter { exact.flags[$0] != expected[$0] && !nearBoundary.contains($0) }
                 #expect(differing.isEmpty, "classifier \(k), Δ = \(radius): rows \(differing.prefix(5))")
                 if radius > 0 { #expect(auditCount(expected) > 0, "classifier \(k), Δ = \(radius)") }
                 else { #expect(auditCount(exact.flags) == 0) }
@@ -39,8 +39,4 @@ struct AuditInputSpaceTests {
             }
         }
     }
-}
-
-private extension Matrix {
-    var indices: Range<Int> { 0..<rows }
 }

@@ -59,7 +59,7 @@ struct AuditInvarianceTests {
                     let result = try auditRun(model, space, threshold: threshold, x, radius: radius,
                                               factualOnly: factualOnly, method: method)
                     #expect(!result.flags.contains(true), "\(method), Δ = \(radius), factualOnly \(factualOnly)")
-                    #expect(result.witnesses.storage.allSatisfy(\.isNaN))
+                    #expect(result.witnesses.storage.allSatisfy { $0.isNaN })
                 }
             }
         }

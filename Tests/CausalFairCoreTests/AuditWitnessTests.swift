@@ -20,7 +20,7 @@ struct AuditWitnessTests {
         var bad: [String] = []
         for r in 0..<x.rows {
             guard result.flags[r] else {
-                if result.witnessLevels[r] != -1 || !row(result.witnesses, r).allSatisfy(\.isNaN) {
+                if result.witnessLevels[r] != -1 || !row(result.witnesses, r).allSatisfy { $0.isNaN } {
                     bad.append("row \(r): unflagged but level \(result.witnessLevels[r]), witness \(row(result.witnesses, r))")
                 }
                 continue
@@ -126,7 +126,7 @@ struct AuditWitnessTests {
             #expect(auditCount(result.flags) >= 10)
             for r in 0..<x.rows {
                 guard result.flags[r] else {
-                    #expect(result.witnessLevels[r] == -1 && row(result.witnesses, r).allSatisfy(\.isNaN))
+                    #expect(result.witnessLevels[r] == -1 && row(result.witnesses, r).allSatisfy { $0.isNaN })
                     continue
                 }
                 #expect(result.witnessLevels[r] == 0)

@@ -15,7 +15,7 @@ import pandas as pd
 from . import _models, metrics
 from ._progress import EpochBar
 from .mechanisms import LinearMechanism
-from .validation import check_positive_int, check_radius, seed_from
+from .validation import MAX_ELEMENTS, check_positive_int, check_radius, seed_from
 
 __all__ = ["audit", "AuditReport", "Indicator", "indicator"]
 
@@ -100,6 +100,7 @@ class _BlackBoxPath:
             raise ValueError("scm: a fitted causalfair.SCM is needed to audit this classifier")
         if not isinstance(X, pd.DataFrame):
             raise TypeError("X: a black-box classifier is audited on a DataFrame of the SCM's nodes")
+        scm._data(X, "X")  # every node present, finite, known labels: refused before any work
         self.clf, self.scm, self.X = clf, scm, X
         columns = getattr(clf, "feature_names_in_", None)
         self.columns = list(columns) if columns is not None else list(scm.nodes_)
@@ -162,9 +163,17 @@ def _path(clf: Any, scm: Any, X: Any) -> Any:
             return _EnginePath(clf, own, X)
         if own is not None and scm.schema_.to_dict() == own.schema_.to_dict():
             return _EnginePath(clf, scm, X)
-    elif not hasattr(clf, "predict"):
-        raise TypeError(f"clf: expected a fitted classifier with predict, got {type(clf).__name__}")
+    elif isinstance(clf, type) or not hasattr(clf, "predict"):
+        got = f"the class {clf.__name__}" if isinstance(clf, type) else type(clf).__name__
+        raise TypeError(f"clf: expected a fitted classifier with predict, got {got}")
     return _BlackBoxPath(clf, scm if scm is not None else getattr(clf, "scm_", None), X)
+
+
+def _check_n_samples(n_samples: Any) -> int:
+    n_samples = check_positive_int(n_samples, "n_samples")
+    if n_samples > MAX_ELEMENTS:
+        raise ValueError(f"n_samples: expected at most {MAX_ELEMENTS} samples per ball, got {n_samples}")
+    return n_samples
 
 
 def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, method: str = "auto",
@@ -175,7 +184,7 @@ def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, 
     See :func:`audit` for the arguments; the building block of the audit and of
     :func:`causalfair.metrics.unfair_area` and friends."""
     radius = check_radius(radius)
-    n_samples = check_positive_int(n_samples, "n_samples")
+    n_samples = _check_n_samples(n_samples)
     if method not in _METHODS:
         raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
     path = _path_cache or _path(clf, scm, X)
@@ -282,7 +291,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         A :class:`~causalfair.FairRobustClassifier` is audited inside the engine with
         any method. Any other classifier is a black box: only ``"sample"`` applies
         (no gradients), its ``predict`` is called on decoded individuals (binary
-        codes thresholded at 0.5, categorical ones argmaxed).
+        codes thresholded at 0.5, categorical ones argmaxed), restricted to the
+        columns in its ``feature_names_in_`` (all the SCM's nodes when it has none).
     scm : causalfair.SCM, optional
         The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
     X : DataFrame, optional
@@ -318,7 +328,7 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     radii = list(dict.fromkeys(check_radius(r, "radii") for r in radii))
     if method not in _METHODS:
         raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
-    check_positive_int(n_samples, "n_samples")
+    _check_n_samples(n_samples)
     rng = np.random.default_rng(seed_from(random_state))
     chosen_scm = scm if scm is not None else getattr(clf, "scm_", None)
     if X is None:

