@@ -22,7 +22,7 @@ struct AuditCounterfactualTests {
         let x = AuditLIN.sample(rows: 1_000, seed: 13)
         var generator = Xoshiro256StarStar(seed: 99)
         for k in 0..<3 {
-            let (w, b, threshold) = auditRandomLogistic(columns: 3, generator: &generator)
+            let (w, b, threshold) = auditRandomLogistic(columns: 3, generator: &generator, x: x)
             let model = try auditLogistic(w, b)
             let expected = try Self.twinsDisagree(scm: scm, model: model, threshold: threshold, x: x)
             #expect(auditCount(expected) >= 50, "classifier \(k): only \(auditCount(expected)) disagreeing points")

@@ -74,7 +74,7 @@ struct AuditExactBruteForceTests {
         var compared = 0, excluded = 0, differing: [String] = []
         var flaggedCounts = (unfair: 0, nonRobust: 0, byOtherTwinOnly: 0, byRadiusOnly: 0)
         for trial in 0..<40 {
-            let (w, b, threshold) = auditRandomLogistic(columns: 3, generator: &generator)
+            let (w, b, threshold) = auditRandomLogistic(columns: 3, generator: &generator, x: data)
             let radius = radii[trial % radii.count]
             let x = data.gatherRows(Array((trial * 8)..<(trial * 8 + 8)))
             let model = try auditLogistic(w, b)

@@ -10,9 +10,9 @@ struct AuditInputSpaceTests {
         let space = try LatentSpace(scm: nil, columns: 4)
         #expect(space.levelCount == 1 && space.perturbable == [true, true, true, true])
         var generator = Xoshiro256StarStar(seed: 27)
-        let x = randomMatrix(rows: 1_000, cols: 4, generator: &generator)
-        for k in 0..<5 {
-            let (w, b, threshold) = auditRandomLogistic(columns: 4, generator: &generator)
+        let x = randomMatrix(rows: 400, cols: 4, generator: &generator)
+        for k in 0..<3 {
+            let (w, b, threshold) = auditRandomLogistic(columns: 4, generator: &generator, x: x)
             let model = try auditLogistic(w, b)
             let logits = auditPlainLogits(w, b, x)
             for radius in [0.0, 0.05, 0.5] {
@@ -30,10 +30,11 @@ struct AuditInputSpaceTests {
                 // One level: factual-only is the same ball.
                 let factual = try auditRun(model, space, threshold: threshold, x, radius: radius, factualOnly: true,
                                            method: .exact)
-                #expect(factual == exact)
+                #expect(factual.flags == exact.flags && factual.witnessLevels == exact.witnessLevels
+                        && bitIdentical(factual.witnesses, exact.witnesses))
                 let attacked = try auditRun(model, space, threshold: threshold, x, radius: radius, method: auditAttack)
                 let sampled = try auditRun(model, space, threshold: threshold, x, radius: radius,
-                                           method: .sample(samples: 30))
+                                           method: .sample(samples: 20))
                 #expect(auditNotContained(sampled.flags, in: attacked.flags).isEmpty, "classifier \(k), Δ = \(radius)")
                 #expect(attacked.flags == exact.flags, "classifier \(k), Δ = \(radius)")
             }

@@ -13,7 +13,7 @@ struct AuditMonotonicityTests {
         let x = AuditLIN.sample(rows: 1_500, seed: 22)
         var generator = Xoshiro256StarStar(seed: 23)
         for k in 0..<4 {
-            let (w, b, threshold) = auditRandomLogistic(columns: 3, generator: &generator)
+            let (w, b, threshold) = auditRandomLogistic(columns: 3, generator: &generator, x: x)
             let model = try auditLogistic(w, b)
             var previous: (unfair: [Bool], nonRobust: [Bool])?
             var counts: [(Int, Int)] = []

@@ -100,11 +100,17 @@ func auditLogistic(_ w: [Double], _ b: Double) throws -> MultilayerPerceptron {
     try MultilayerPerceptron(widths: [w.count, 1], activation: .tanh, parameters: w + [b])
 }
 
-/// A random logistic classifier: w ~ N(0, I), b ~ N(0, 1), τ ~ N(0, 0.25).
-func auditRandomLogistic(columns: Int, generator: inout Xoshiro256StarStar)
+/// A random logistic classifier: w ~ N(0, I), b ~ N(0, 1), and τ ~ N(0, 0.25) — or,
+/// given data `x`, τ at a uniform random quantile in [0.15, 0.85] of its logits, so
+/// that both classes are well represented.
+func auditRandomLogistic(columns: Int, generator: inout Xoshiro256StarStar, x: Matrix? = nil)
     -> (w: [Double], b: Double, threshold: Double) {
     let w = (0..<columns).map { _ in generator.normal() }
-    return (w, generator.normal(), 0.5 * generator.normal())
+    let b = generator.normal()
+    guard let x else { return (w, b, 0.5 * generator.normal()) }
+    let logits = auditPlainLogits(w, b, x).sorted()
+    let position = Int((0.15 + 0.7 * generator.uniform()) * Double(logits.count - 1))
+    return (w, b, logits[position])
 }
 
 /// wᵀx_r + b for every row, by plain loops.

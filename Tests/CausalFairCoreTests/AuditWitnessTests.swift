@@ -81,9 +81,9 @@ struct AuditWitnessTests {
         let model = try auditLogistic([0.5, 2, 0.7, 0.4], -1)
         for factualOnly in [false, true] {
             for method in [AuditMethod.sample(samples: 30), auditAttack, .exact] {
-                let result = try auditRun(model, space, threshold: 0, x, radius: 0.3, factualOnly: factualOnly, method: method)
+                let result = try auditRun(model, space, threshold: 0, x, radius: 0.5, factualOnly: factualOnly, method: method)
                 #expect(auditCount(result.flags) >= 10, "\(method)")
-                try Self.check(result, scm: scm, model: model, threshold: 0, x: x, radius: 0.3, factualOnly: factualOnly,
+                try Self.check(result, scm: scm, model: model, threshold: 0, x: x, radius: 0.5, factualOnly: factualOnly,
                                boundarySlack: method == .exact ? 1e-9 : 0, label: "immutable A, \(method)")
                 for r in 0..<x.rows where result.flags[r] {
                     #expect(abs(result.witnesses[r, 1] - x[r, 1]) < 1e-12, "\(method), row \(r): A moved")

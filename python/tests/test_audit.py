@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 import causalfair as cf
 from causalfair import metrics
-from causalfair.demo import synthetic_linear
+from _support import synthetic_linear
 
 GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
 INDICATORS = ["U_CF", "U_0.05", "NR_0.05", "U_0.01", "NR_0.01"]

@@ -13,7 +13,7 @@ from sklearn.neural_network import MLPClassifier
 
 import causalfair as cf
 from causalfair import metrics
-from causalfair.demo import synthetic_linear
+from _support import synthetic_linear
 
 GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
 
@@ -158,9 +158,7 @@ import warnings
 import numpy as np, pandas as pd
 import causalfair as cf
 from causalfair import metrics
-from causalfair.demo import synthetic_linear
-
-df = synthetic_linear(200, random_state=0)
+df = cf.datasets.make_lin(200, random_state=0).X
 y = (df.X1 + df.X2 > 0.5).astype(int).to_numpy()
 scm = cf.SCM({"X1": ["S"], "X2": ["S", "X1"]}, sensitive="S", random_state=0).fit(df)
 clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", random_state=0, verbose=False).fit(df, y)
