@@ -27,6 +27,10 @@ public enum CausalFairError: Error, Equatable, Sendable {
 /// The largest number of `Double` elements one result may hold (2^31, 16 GiB).
 public let maximumElementCount = 1 << 31
 
+/// The largest perturbation radius the ball and the audits accept (in standardized
+/// latent units, where the data's scale is 1): beyond it points overflow to infinity.
+public let maximumRadius = 1e6
+
 /// Multiplies sizes, throwing `tooLarge` on overflow or beyond `maximumElementCount`.
 public func checkedProduct(_ factors: Int..., what: String) throws -> Int {
     var product = 1

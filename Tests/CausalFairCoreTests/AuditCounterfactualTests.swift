@@ -47,8 +47,7 @@ struct AuditCounterfactualTests {
         let logistic = try auditLogistic(w, b)
         let mlp = try trainingNetwork([AuditTenLevels.columns, 8, 1], .tanh, seed: 3)
         for (name, model) in [("logistic", logistic), ("mlp", mlp)] {
-            let sorted = model(x).storage.sorted()
-            let threshold = sorted[sorted.count / 2]
+            let threshold = auditMedianThreshold(model(x).storage)
             let expected = try Self.twinsDisagree(scm: scm, model: model, threshold: threshold, x: x)
             #expect(auditCount(expected) >= 30 && auditCount(expected) < x.rows, "\(name): \(auditCount(expected))")
             for method in Self.methods where !(name == "mlp" && method == .exact) {

@@ -90,8 +90,7 @@ struct AuditEstimatorOrderingTests {
         let (_, space) = try AuditLIN.fitted()
         let x = AuditLIN.sample(rows: 400, seed: 9)
         let model = try trainingNetwork([3, 16, 1], .tanh, seed: 6)
-        let logits = model(x).storage.sorted()
-        let threshold = logits[logits.count / 2]
+        let threshold = auditMedianThreshold(model(x).storage)
         for radius in [0.05, 0.5] {
             let sampled = try auditRun(model, space, threshold: threshold, x, radius: radius,
                                        method: .sample(samples: 20), seed: 4)

@@ -34,10 +34,10 @@ struct AuditInvarianceTests {
     func blindClassifierImmutableRoot() throws {
         let (scm, data) = try LinearReference.fitted(immutableA: true)
         let space = try LatentSpace(scm: scm, columns: 4)
-        let x = data.gatherRows(Array(0..<400))
+        let x = data.gatherRows(Array(0..<200))
         let model = try auditLogistic([0, 1.3, 0, 0], -1.2)
         for method in Self.methods {
-            for radius in [0.0, 0.05, 0.5, 3.0] {
+            for radius in [0.0, 0.5, 3.0] {
                 for factualOnly in [false, true] {
                     let result = try auditRun(model, space, threshold: 0.1, x, radius: radius, factualOnly: factualOnly,
                                               method: method)
@@ -51,10 +51,10 @@ struct AuditInvarianceTests {
           arguments: [(0.7, 0.0), (-0.3, 0.0), (0.0, 0.5), (0.0, -0.5)])
     func constantLogistic(bias: Double, threshold: Double) throws {
         let (_, space) = try AuditLIN.fitted()
-        let x = AuditLIN.sample(rows: 300, seed: 16)
+        let x = AuditLIN.sample(rows: 150, seed: 16)
         let model = try auditLogistic([0, 0, 0], bias)
         for method in Self.methods {
-            for radius in [0.0, 0.01, 0.05, 0.5, 10.0] {
+            for radius in [0.0, 0.05, 10.0] {
                 for factualOnly in [false, true] {
                     let result = try auditRun(model, space, threshold: threshold, x, radius: radius,
                                               factualOnly: factualOnly, method: method)
@@ -68,7 +68,7 @@ struct AuditInvarianceTests {
     @Test("a constant MLP (zero output weights) has U_Δ = NR_Δ = 0 for sample and attack")
     func constantMLP() throws {
         let (_, space) = try AuditLIN.fitted()
-        let x = AuditLIN.sample(rows: 300, seed: 17)
+        let x = AuditLIN.sample(rows: 150, seed: 17)
         var model = try trainingNetwork([3, 8, 1], .tanh, seed: 2)
         // Output layer: 8 weights then the bias.
         let count = model.parameters.count

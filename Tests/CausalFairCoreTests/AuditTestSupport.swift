@@ -57,14 +57,14 @@ enum AuditLIN {
     }
 }
 
-/// A linear SCM with a ten-level categorical sensitive node, over columns
-/// [S (10 one-hot), X1, X2]: X1 = 0.3 level + U1, X2 = 0.5 X1 − 0.1 level + U2. Twelve
-/// columns and ten twin levels make the audit process it in several chunks.
-enum AuditTenLevels {
-    static let levels = 10
-    static let columns = levels + 2
+/// A linear SCM with a `levels`-level categorical sensitive node, over columns
+/// [S (one-hot), X1, X2]: X1 = 0.3 level + U1, X2 = 0.5 X1 − 0.1 level + U2. With many
+/// levels, few rows already make the audit process its input in several chunks.
+struct AuditManyLevels {
+    let levels: Int
+    var columns: Int { levels + 2 }
 
-    static func nodes() -> [NodeSpecification] {
+    func nodes() -> [NodeSpecification] {
         [
             NodeSpecification(kind: .categorical(levels: levels), isSensitive: true),
             NodeSpecification(kind: .continuous, parents: [0], mechanism: .linear(ridge: 0)),
@@ -72,13 +72,14 @@ enum AuditTenLevels {
         ]
     }
 
-    static func sample(rows: Int, seed: UInt64) -> Matrix {
+    /// `rows` rows; the first `levels` rows visit every level once.
+    func sample(rows: Int, seed: UInt64) -> Matrix {
         var generator = Xoshiro256StarStar(seed: seed)
         var x = Matrix(rows: rows, cols: columns)
         for r in 0..<rows {
-            let level = generator.index(below: levels)
-            let x1 = 0.3 * Double(level) + generator.normal()
-            let x2 = 0.5 * x1 - 0.1 * Double(level) + generator.normal()
+            let level = r < levels ? r : generator.index(below: levels)
+            let x1 = 0.3 * Double(level % 10) + generator.normal()
+            let x2 = 0.5 * x1 - 0.1 * Double(level % 7) + generator.normal()
             x[r, level] = 1
             x[r, levels] = x1
             x[r, levels + 1] = x2
@@ -86,11 +87,19 @@ enum AuditTenLevels {
         return x
     }
 
-    static func fitted(rows: Int = 1_000, seed: UInt64 = 31) throws -> (scm: StructuralCausalModel, space: LatentSpace) {
+    func fitted(rows: Int, seed: UInt64 = 31) throws -> (scm: StructuralCausalModel, space: LatentSpace) {
         var scm = try StructuralCausalModel(nodes: nodes())
         try scm.fit(sample(rows: rows, seed: seed), seed: 4)
         return (scm, try LatentSpace(scm: scm, columns: columns))
     }
+}
+
+/// Ten levels (twelve columns).
+enum AuditTenLevels {
+    static let model = AuditManyLevels(levels: 10)
+    static let columns = model.columns
+    static func sample(rows: Int, seed: UInt64) -> Matrix { model.sample(rows: rows, seed: seed) }
+    static func fitted() throws -> (scm: StructuralCausalModel, space: LatentSpace) { try model.fitted(rows: 1_000) }
 }
 
 // MARK: - Classifiers
@@ -110,7 +119,7 @@ func auditRandomLogistic(columns: Int, generator: inout Xoshiro256StarStar, x: M
     guard let x else { return (w, b, 0.5 * generator.normal()) }
     let logits = auditPlainLogits(w, b, x).sorted()
     let position = Int((0.15 + 0.7 * generator.uniform()) * Double(logits.count - 1))
-    return (w, b, logits[position])
+    return (w, b, 0.5 * (logits[position] + logits[position + 1]))
 }
 
 /// wᵀx_r + b for every row, by plain loops.
@@ -167,6 +176,13 @@ let auditAttack = AuditMethod.attack(steps: 10, restarts: 2, stepSize: 0)
 /// Indices where `a` is set and `b` is not (a ⊄ b witnesses).
 func auditNotContained(_ a: [Bool], in b: [Bool]) -> [Int] {
     a.indices.filter { a[$0] && !b[$0] }
+}
+
+/// A threshold between two data logits (never equal to one): the midpoint of the
+/// middle pair of the sorted `logits`.
+func auditMedianThreshold(_ logits: [Double]) -> Double {
+    let sorted = logits.sorted()
+    return 0.5 * (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2])
 }
 
 /// Number of set flags.

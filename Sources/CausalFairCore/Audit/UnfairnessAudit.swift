@@ -33,8 +33,8 @@ public struct UnfairnessAudit: Sendable {
     /// is called after every chunk; returning false stops with `interrupted`.
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
                     progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
-        guard radius >= 0, radius.isFinite else {
-            throw CausalFairError.invalidArgument("radius must be finite and >= 0, got \(radius)")
+        guard radius >= 0, radius <= maximumRadius else {
+            throw CausalFairError.invalidArgument("radius must be in [0, \(maximumRadius)], got \(radius)")
         }
         guard x.rows > 0, x.cols == space.columnCount else {
             throw CausalFairError.invalidArgument("X must have at least one row and \(space.columnCount) columns")
@@ -147,24 +147,23 @@ public struct UnfairnessAudit: Sendable {
         }
         // Direction that moves toward the other class: −∇g where the row is positive.
         let signs = (0..<start.rows).map { own[$0 / perRow] ? -1.0 : 1.0 }
-        var best = firstFlip(own: own, candidates: try space.decode(start + delta, levels: levels), levels: levels, perRow: perRow)
-        if radius > 0, steps > 0 {
-            let step = stepSize > 0 ? stepSize : 2.5 * radius / Double(steps)
-            for _ in 0..<steps {
-                delta = try ascent.normalisedGradientAscent(from: delta, steps: 1, stepSize: step) { delta in
-                    let z = start + delta
-                    let points = try space.decode(z, levels: levels)
-                    let inputGradient = model.inputGradientPass(model.forwardPass(points)).gradient
-                    return try space.perturbableVJP(z, cotangent: Rows.scaled(inputGradient, by: signs))
-                }
-                let found = firstFlip(own: own, candidates: try space.decode(start + delta, levels: levels),
-                                      levels: levels, perRow: perRow)
-                for r in 0..<own.count where found.flags[r] && !best.flags[r] {
-                    best.flags[r] = true
-                    best.levels[r] = found.levels[r]
-                    for c in 0..<x.cols { best.witnesses[r, c] = found.witnesses[r, c] }
-                }
+        // One decode per step: its points are checked for a flip, and its pullback
+        // gives the next step's direction.
+        let step = stepSize > 0 ? stepSize : 2.5 * radius / Double(max(steps, 1))
+        var best = (flags: [Bool](repeating: false, count: own.count), levels: [Int](repeating: -1, count: own.count),
+                    witnesses: Matrix(rows: own.count, cols: x.cols, repeating: .nan))
+        for iteration in 0...(radius > 0 ? steps : 0) {
+            let (points, pullback) = try space.decodeWithPullback(start + delta, levels: levels)
+            let found = firstFlip(own: own, candidates: points, levels: levels, perRow: perRow)
+            for r in 0..<own.count where found.flags[r] && !best.flags[r] {
+                best.flags[r] = true
+                best.levels[r] = found.levels[r]
+                for c in 0..<x.cols { best.witnesses[r, c] = found.witnesses[r, c] }
             }
+            guard iteration < steps, radius > 0, best.flags.contains(false) else { break }
+            let inputGradient = model.inputGradientPass(model.forwardPass(points)).gradient
+            let direction = pullback(Rows.scaled(inputGradient, by: signs))
+            delta = ascent.normalisedGradientAscent(from: delta, steps: 1, stepSize: step) { _ in direction }
         }
         return best
     }

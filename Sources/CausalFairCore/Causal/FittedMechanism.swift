@@ -28,10 +28,41 @@ public enum FittedMechanism: Sendable, Equatable {
 
     /// Cotangents of the parents' columns and of the noise, given the value's.
     public func vectorJacobianProduct(parents: Matrix, noise: Matrix, cotangent: Matrix) -> (parents: Matrix, noise: Matrix) {
+        pullback(recording(parents: parents, noise: noise).tape, cotangent: cotangent)
+    }
+
+    /// What a pullback needs from the forward evaluation.
+    public enum Tape {
+        /// Nothing: the Jacobian is constant.
+        case constant
+        /// The network's layers at the parents.
+        case layers([Matrix])
+        /// The inputs of an expression.
+        case inputs(parents: Matrix, noise: Matrix)
+    }
+
+    /// The value, and the tape its pullback reuses (no second forward pass).
+    public func recording(parents: Matrix, noise: Matrix) -> (value: Matrix, tape: Tape) {
         switch self {
-        case .linear(let f): return (f.inputGradient(cotangent), cotangent)
-        case .mlp(let f): return (f.inputGradient(at: parents, cotangent: cotangent), cotangent)
-        case .expression(let m): return m.vectorJacobianProduct(parents: parents, noise: noise, cotangent: cotangent)
+        case .linear(let f): return (f(parents) + noise, .constant)
+        case .mlp(let f):
+            let layers = f.network.forwardPass(parents)
+            return (layers[layers.count - 1] + noise, .layers(layers))
+        case .expression(let m): return (m.value(parents: parents, noise: noise), .inputs(parents: parents, noise: noise))
+        }
+    }
+
+    /// Cotangents of the parents' columns and of the noise from a recorded evaluation.
+    public func pullback(_ tape: Tape, cotangent: Matrix) -> (parents: Matrix, noise: Matrix) {
+        switch (self, tape) {
+        case (.mlp(let f), .layers(let layers)):
+            return (f.network.inputGradient(layers, outputGradient: cotangent), cotangent)
+        case (.expression(let m), .inputs(let parents, let noise)):
+            return m.vectorJacobianProduct(parents: parents, noise: noise, cotangent: cotangent)
+        case (.linear(let f), _):
+            return (f.inputGradient(cotangent), cotangent)
+        default:  // a tape from another mechanism: `recording` never produces one
+            return (Matrix(rows: cotangent.rows, cols: 0), cotangent)
         }
     }
 

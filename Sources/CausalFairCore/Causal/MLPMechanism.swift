@@ -38,6 +38,6 @@ public struct MLPMechanism: Sendable, Equatable {
 
     /// Vector–Jacobian product at `inputs`: d<cotangent, f(x)>/dx.
     public func inputGradient(at inputs: Matrix, cotangent: Matrix) -> Matrix {
-        network.backwardPass(network.forwardPass(inputs), outputGradient: cotangent).input
+        network.inputGradient(network.forwardPass(inputs), outputGradient: cotangent)
     }
 }

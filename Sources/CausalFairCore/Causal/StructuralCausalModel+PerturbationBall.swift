@@ -5,8 +5,8 @@ extension StructuralCausalModel {
     /// `radius` on the perturbable columns. Rows ordered (row, level, sample).
     public func perturbationBall(_ data: Matrix, radius: Double, samples: Int, factualOnly: Bool,
                                  seed: UInt64) throws -> Matrix {
-        guard radius >= 0, radius.isFinite else {
-            throw CausalFairError.invalidArgument("radius must be finite and >= 0, got \(radius)")
+        guard radius >= 0, radius <= maximumRadius else {
+            throw CausalFairError.invalidArgument("radius must be in [0, \(maximumRadius)], got \(radius)")
         }
         guard samples > 0 else { throw CausalFairError.invalidArgument("n_samples must be > 0, got \(samples)") }
         let z = try phi(data)

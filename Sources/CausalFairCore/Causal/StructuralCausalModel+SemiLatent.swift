@@ -32,17 +32,52 @@ extension StructuralCausalModel {
         guard cotangent.rows == z.rows else {
             throw CausalFairError.invalidArgument("cotangent has \(cotangent.rows) rows, z has \(z.rows)")
         }
-        let values = try propagate(z, fixed: sensitiveValues(z))
-        var gradient = cotangent
-        for node in graph.topologicalOrder.reversed() where !nodes[node].isSensitive {
-            guard let mechanism = mechanisms[node] else { continue }
-            let (parents, noise) = mechanism.vectorJacobianProduct(
-                parents: values.gatherColumns(parentColumns[node]), noise: z.gatherColumns(nodeColumns[node]),
-                cotangent: gradient.gatherColumns(nodeColumns[node]))
-            gradient.scatterColumns(nodeColumns[node], from: noise)
-            gradient.accumulateColumns(parentColumns[node], from: parents)
+        return try phiInverseWithPullback(z).pullback(cotangent)
+    }
+
+    /// φ⁻¹(z), and the pullback c ↦ Jᵀc at z, which reuses the forward pass.
+    public func phiInverseWithPullback(_ z: Matrix) throws -> (values: Matrix, pullback: Pullback) {
+        try propagateWithPullback(z, fixed: sensitiveValues(z))
+    }
+
+    /// `propagate(latent, fixed:)`, recording what the pullback of every mechanism
+    /// needs; intervened nodes pass their cotangent to their own coordinates only.
+    public func propagateWithPullback(_ latent: Matrix, fixed: [Int: Matrix]) throws -> (values: Matrix, pullback: Pullback) {
+        try checkFitted()
+        guard latent.cols == columnCount else {
+            throw CausalFairError.invalidArgument("latent has \(latent.cols) columns, the model has \(columnCount)")
         }
-        return gradient
+        var values = latent
+        var tapes = [FittedMechanism.Tape?](repeating: nil, count: nodes.count)
+        for node in graph.topologicalOrder {
+            if let value = fixed[node] {
+                values.scatterColumns(nodeColumns[node], from: value)
+            } else if let mechanism = mechanisms[node] {
+                let (value, tape) = mechanism.recording(parents: values.gatherColumns(parentColumns[node]),
+                                                        noise: latent.gatherColumns(nodeColumns[node]))
+                values.scatterColumns(nodeColumns[node], from: value)
+                tapes[node] = tape
+            }
+        }
+        return (values, Pullback(model: self, tapes: tapes))
+    }
+
+    /// The reverse pass of one forward propagation (see `propagateWithPullback`).
+    public struct Pullback {
+        let model: StructuralCausalModel
+        let tapes: [FittedMechanism.Tape?]
+
+        /// Jᵀ c for every row, c with one row per propagated row.
+        public func callAsFunction(_ cotangent: Matrix) -> Matrix {
+            var gradient = cotangent
+            for node in model.graph.topologicalOrder.reversed() {
+                guard let tape = tapes[node], let mechanism = model.mechanisms[node] else { continue }
+                let (parents, noise) = mechanism.pullback(tape, cotangent: gradient.gatherColumns(model.nodeColumns[node]))
+                gradient.scatterColumns(model.nodeColumns[node], from: noise)
+                gradient.accumulateColumns(model.parentColumns[node], from: parents)
+            }
+            return gradient
+        }
     }
 
     /// The causal fair distance d(a_r, b_r) of each pair of rows: the L2 norm of

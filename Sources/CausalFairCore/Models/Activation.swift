@@ -8,7 +8,7 @@ public enum Activation: Int, Sendable, Equatable {
     /// Applies the activation to every element, in place.
     func apply(_ values: inout [Double]) {
         switch self {
-        case .tanh: for i in values.indices { values[i] = hyperbolicTangent(values[i]) }
+        case .tanh: VectorMath.tanh(&values)
         case .relu: for i in values.indices { values[i] = max(values[i], 0) }
         }
     }

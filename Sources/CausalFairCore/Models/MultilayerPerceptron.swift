@@ -66,22 +66,38 @@ public struct MultilayerPerceptron: Sendable, Equatable {
     /// dL/d input.
     public func backwardPass(_ layers: [Matrix], outputGradient: Matrix) -> (parameters: [Double], input: Matrix) {
         var parameterGradient = [Double](repeating: 0, count: parameters.count)
-        var gradient = outputGradient
-        var offset = parameters.count
-        for layer in stride(from: widths.count - 1, to: 0, by: -1) {
-            let fanIn = widths[layer - 1]
-            let fanOut = widths[layer]
-            offset -= (fanIn + 1) * fanOut
+        let input = backpropagate(layers, outputGradient: outputGradient) { layer, offset, gradient in
+            let fanIn = widths[layer - 1], fanOut = widths[layer]
             let weightGradient = BLAS.multiply(layers[layer - 1], gradient, transposeA: true)
             for i in 0..<(fanIn * fanOut) { parameterGradient[offset + i] = weightGradient.storage[i] }
             let biasGradient = gradient.columnSums()
             for j in 0..<fanOut { parameterGradient[offset + fanIn * fanOut + j] = biasGradient[j] }
-            var inputGradient = multiplyByWeights(gradient, layer: layer, offset: offset)
-            if layer > 1 { activation.multiplyByDerivative(&inputGradient.storage, outputs: layers[layer - 1].storage) }
-            gradient = inputGradient
         }
-        return (parameterGradient, gradient)
+        return (parameterGradient, input)
     }
+
+    /// dL/d input only (no parameter gradients): the vector–Jacobian product of the
+    /// network at the inputs of `layers`.
+    public func inputGradient(_ layers: [Matrix], outputGradient: Matrix) -> Matrix {
+        backpropagate(layers, outputGradient: outputGradient) { _, _, _ in }
+    }
+
+    /// Runs the backward pass, handing each layer's output gradient (with the layer
+    /// index and parameter offset) to `visit` before moving below it.
+    private func backpropagate(_ layers: [Matrix], outputGradient: Matrix,
+                               visit: (Int, Int, Matrix) -> Void) -> Matrix {
+        var gradient = outputGradient
+        var offset = parameters.count
+        for layer in stride(from: widths.count - 1, to: 0, by: -1) {
+            offset -= (widths[layer - 1] + 1) * widths[layer]
+            visit(layer, offset, gradient)
+            var below = multiplyByWeights(gradient, layer: layer, offset: offset)
+            if layer > 1 { activation.multiplyByDerivative(&below.storage, outputs: layers[layer - 1].storage) }
+            gradient = below
+        }
+        return gradient
+    }
+
 
     /// `input * W + b` for the layer whose parameters start at `offset`.
     private func affine(_ input: Matrix, fanIn: Int, fanOut: Int, offset: Int) -> Matrix {

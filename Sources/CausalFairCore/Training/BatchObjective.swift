@@ -43,7 +43,7 @@ struct BatchObjective {
     /// ∇ₓBCE at each row of `points`.
     func lossInputGradient(at points: Matrix, labels: [Double]) -> Matrix {
         let evaluation = Evaluation(model, points, labels: labels)
-        return model.backwardPass(evaluation.layers, outputGradient: evaluation.lossDerivatives(labels: labels, scale: 1)).input
+        return model.inputGradient(evaluation.layers, outputGradient: evaluation.lossDerivatives(labels: labels, scale: 1))
     }
 
     /// al: BCE at the PGD point of the input-space ball of radius ε.
@@ -85,9 +85,8 @@ struct BatchObjective {
             let ascent = ProjectedAscent(radius: configuration.radius, mask: space.perturbable)
             delta = try ascent.normalisedGradientAscent(
                 from: delta, steps: configuration.steps, stepSize: configuration.pgdStep(for: configuration.radius)) { delta in
-                    let z = start + delta
-                    let inputGradient = lossInputGradient(at: try space.decode(z, levels: levels), labels: labels)
-                    return try space.perturbableVJP(z, cotangent: inputGradient)
+                    let (points, pullback) = try space.decodeWithPullback(start + delta, levels: levels)
+                    return pullback(lossInputGradient(at: points, labels: labels))
                 }
         }
         let points = try space.decode(start + delta, levels: levels)
@@ -151,8 +150,8 @@ struct BatchObjective {
         return ascent.adamAscent(rows: batch.rows, steps: configuration.steps,
                                  learningRate: configuration.innerLearningRate, generator: &generator) { delta in
             let (values, shifted) = lossLinearityGap(batch, delta: delta, base: base, lossGradient: lossGradient)
-            let shiftedGradient = model.backwardPass(
-                shifted.layers, outputGradient: shifted.lossDerivatives(labels: batch.labels, scale: 1)).input
+            let shiftedGradient = model.inputGradient(
+                shifted.layers, outputGradient: shifted.lossDerivatives(labels: batch.labels, scale: 1))
             return Rows.scaled(shiftedGradient - lossGradient, by: values.map(Rows.sign))
         }
     }

@@ -53,14 +53,26 @@ public struct LatentSpace: Sendable {
         return result
     }
 
+    /// φ⁻¹(z) with the sensitive nodes of row r at twin level `levels[r]`, and the
+    /// pullback c ↦ Jᵀc restricted to the perturbable columns (zero elsewhere), with
+    /// J = ∂φ⁻¹/∂z at z; the pullback reuses the forward pass.
+    public func decodeWithPullback(_ z: Matrix, levels: [Int]) throws -> (points: Matrix, pullback: (Matrix) -> Matrix) {
+        guard let scm else { return (z, restrictToPerturbable) }
+        let (points, pullback) = try scm.propagateWithPullback(z, fixed: scm.sensitiveInterventions(levels: levels))
+        return (points, { restrictToPerturbable(pullback($0)) })
+    }
+
+    /// `gradient` with its non-perturbable columns set to zero.
+    func restrictToPerturbable(_ gradient: Matrix) -> Matrix {
+        var result = gradient
+        for r in 0..<result.rows { for c in 0..<result.cols where !perturbable[c] { result[r, c] = 0 } }
+        return result
+    }
+
     /// Jᵀc with J = ∂φ⁻¹/∂z at z (sensitive values taken from z), restricted to the
     /// perturbable columns (zero elsewhere).
     public func perturbableVJP(_ z: Matrix, cotangent: Matrix) throws -> Matrix {
-        var gradient = try scm?.phiInverseVJP(z, cotangent: cotangent) ?? cotangent
-        for r in 0..<gradient.rows {
-            for c in 0..<columnCount where !perturbable[c] { gradient[r, c] = 0 }
-        }
-        return gradient
+        restrictToPerturbable(try scm?.phiInverseVJP(z, cotangent: cotangent) ?? cotangent)
     }
 
     /// Whether φ⁻¹ is affine (no SCM, or every mechanism linear).
