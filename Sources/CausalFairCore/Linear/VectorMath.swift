@@ -31,11 +31,13 @@ public enum VectorMath {
             for i in buffer.indices {
                 let x = buffer[i]
                 let y = x.isNaN ? 0 : 2 * min(abs(x), 19)
-                // Round to nearest by the 1.5·2^52 trick (no libm call, so the loop vectorises).
-                let k = (y * 1.442_695_040_888_963_387 + 0x1.8p52) - 0x1.8p52
+                // Round to nearest by the 1.5·2^52 trick; the sum's low bits then hold k,
+                // so 2^k comes from integer bit operations (no conversions: the loop vectorises).
+                let shifted = y * 1.442_695_040_888_963_387 + 0x1.8p52
+                let k = shifted - 0x1.8p52
                 let r = (y - k * ln2High) - k * ln2Low
                 let q = expm1Reduced(r)
-                let twoToK = Double(bitPattern: UInt64(Int64(k) + 1023) << 52)
+                let twoToK = Double(bitPattern: (shifted.bitPattern &+ 1023) << 52)
                 let numerator = twoToK * q + (twoToK - 1)   // e^y − 1 without cancellation at k = 0
                 let magnitude = numerator / (numerator + 2)
                 buffer[i] = x.isNaN ? x : (x < 0 ? -magnitude : magnitude)
