@@ -9,3 +9,68 @@ def synthetic_linear(n: int = 2000, random_state: int = 0) -> pd.DataFrame:
     """``n`` draws of the LIN SCM (S, X1, X2): S ~ Bernoulli(0.5), X1 = 2S + U1,
     X2 = S − X1 + U2."""
     return cf.datasets.make_lin(n, random_state=random_state).X
+
+
+# ---------------------------------------------------------------- crash-safe input checks
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Dict, List, Optional, Tuple
+
+_RUNNER = textwrap.dedent("""
+    import json, sys
+    cases = json.loads(sys.argv[1])
+    exec(sys.argv[2], globals())
+    for name, code in cases:
+        print(json.dumps({"start": name}), flush=True)
+        try:
+            exec(code, dict(globals()))
+            outcome = {"name": name, "raised": None, "message": ""}
+        except BaseException as exc:
+            outcome = {"name": name, "raised": [k.__name__ for k in type(exc).__mro__],
+                       "message": str(exc)}
+        print(json.dumps(outcome), flush=True)
+""")
+
+
+class ChildRun:
+    """Bad-input cases run one after another in a child interpreter, so a crash (a
+    Swift trap kills the process) fails the case it died in, not the test session."""
+
+    def __init__(self, cases: List[Tuple[str, str]], setup: str, timeout: int = 600):
+        self.cases = dict(cases)
+        self.proc = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(cases), setup],
+                                   capture_output=True, text=True, timeout=timeout)
+        self.results: Dict[str, dict] = {}
+        self.last_started: Optional[str] = None
+        for line in self.proc.stdout.splitlines():
+            record = json.loads(line)
+            if "start" in record:
+                self.last_started = record["start"]
+            else:
+                self.results[record["name"]] = record
+
+    def outcome(self, name: str) -> dict:
+        """The case's record; fails the test when the interpreter died before it ended."""
+        import pytest
+
+        if name not in self.results:
+            where = "while running this case" if self.last_started == name else "before this case ran"
+            pytest.fail(f"the interpreter died (exit status {self.proc.returncode}) {where}: "
+                        f"{self.cases[name]}\nstderr:\n{self.proc.stderr[-2000:]}")
+        return self.results[name]
+
+    def check(self, name: str, expected: Optional[str], text: str) -> None:
+        """The case raised an exception whose class (or a base) is ``expected`` ("Error":
+        any ``*Error``) with ``text`` in its message; ``expected=None``: it only must not crash."""
+        record = self.outcome(name)
+        raised = record["raised"]
+        if expected is None:
+            return
+        assert raised is not None, f"{self.cases[name]!r} raised nothing; expected {expected}"
+        if expected == "Error":
+            assert any(k.endswith("Error") for k in raised), raised
+        else:
+            assert expected in raised, f"{self.cases[name]!r} raised {raised[0]}: {record['message']}"
+        assert text in record["message"], record["message"]

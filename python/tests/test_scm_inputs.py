@@ -8,13 +8,11 @@ case it died in fails here with the child's exit status.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from typing import Dict, Tuple
 
 import pytest
+from _support import ChildRun
 
 SETUP = textwrap.dedent("""
     import numpy as np, pandas as pd
@@ -121,60 +119,21 @@ CASES: Dict[str, Tuple[str, str, str]] = {
     "engine_wrong_handle": ("_engine.scm_info(object())", "TypeError", ""),
 }
 
-RUNNER = textwrap.dedent("""
-    import json, sys, traceback
-    cases = json.loads(sys.argv[1])
-    setup = sys.argv[2]
-    exec(setup, globals())
-    for name, code in cases:
-        print(json.dumps({"start": name}), flush=True)
-        env = dict(globals())
-        if name == "use_after_free":  # keep the shared SCM usable for other cases
-            exec("import copy; scm = cf.SCM.from_dict(scm.to_dict())", env)
-        try:
-            exec(code, env)
-            outcome = {"name": name, "raised": None, "message": ""}
-        except BaseException as exc:
-            outcome = {"name": name, "raised": [c.__name__ for c in type(exc).__mro__],
-                       "message": str(exc)}
-        print(json.dumps(outcome), flush=True)
-""")
-
 
 @pytest.fixture(scope="module")
 def outcomes():
     cases = sorted(CASES.items())
     # "use_after_free" last: it frees a handle
     cases.sort(key=lambda item: item[0] == "use_after_free")
-    payload = json.dumps([(name, code) for name, (code, _, _) in cases])
-    proc = subprocess.run([sys.executable, "-c", RUNNER, payload, SETUP],
-                          capture_output=True, text=True, timeout=600)
-    results, started = {}, None
-    for line in proc.stdout.splitlines():
-        record = json.loads(line)
-        if "start" in record:
-            started = record["start"]
-        else:
-            results[record["name"]] = record
-    return results, started, proc
+    return ChildRun([(name, code) for name, (code, _, _) in cases], SETUP)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_raises(outcomes, name):
-    results, last_started, proc = outcomes
-    code, expected, text = CASES[name]
-    if name not in results:
-        died_here = last_started == name
-        pytest.fail(f"the interpreter died (exit status {proc.returncode}) "
-                    f"{'while running this case' if died_here else 'before this case ran'}: "
-                    f"{code}\nstderr:\n{proc.stderr[-2000:]}")
-    raised = results[name]["raised"]
-    assert raised is not None, f"{code!r} raised nothing; expected {expected}"
-    assert expected in raised, f"{code!r} raised {raised[0]}: {results[name]['message']}"
-    assert text in results[name]["message"], results[name]["message"]
+    _, expected, text = CASES[name]
+    outcomes.check(name, expected, text)
 
 
 def test_the_child_interpreter_exits_cleanly(outcomes):
-    results, _, proc = outcomes
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert len(results) == len(CASES)
+    assert outcomes.proc.returncode == 0, outcomes.proc.stderr[-2000:]
+    assert len(outcomes.results) == len(CASES)
