@@ -19,7 +19,7 @@ public func cf_model_new(_ widths: UnsafePointer<Int64>?, _ widthCount: Int64, _
             throw CausalFairError.invalidArgument("activation must be 0 (tanh) or 1 (relu), got \(activation)")
         }
         let layers = sizes.map { Int($0) }
-        _ = try checkedProduct(MultilayerPerceptron.parameterCount(widths: layers), 1, what: "model parameters")
+        _ = try MultilayerPerceptron.checkedParameterCount(widths: layers)
         var generator = Xoshiro256StarStar(seed: seed)
         outHandle.pointee = Handles.retain(ModelBox(MultilayerPerceptron(widths: layers, activation: kind,
                                                                          generator: &generator)))

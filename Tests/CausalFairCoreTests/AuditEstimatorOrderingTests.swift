@@ -45,7 +45,6 @@ struct AuditEstimatorOrderingTests {
                 // Each setting has unfair points to find, and sampling misses some at Δ = 0.5.
                 #expect(exactCount >= 10, "\(label): only \(exactCount) exact flags")
                 if radius == 0.5 { #expect(sampleCount < exactCount, "\(label): sampling found every exact flag") }
-                print("AUDITNUM ordering \(label): sample \(sampleCount) attack \(attackCount) exact \(exactCount)")
             }
         }
     }
@@ -64,7 +63,6 @@ struct AuditEstimatorOrderingTests {
             exactCount += auditCount(exact.flags)
             found += zip(attacked.flags, exact.flags).filter { $0 && $1 }.count
         }
-        print("AUDITNUM recall factualOnly \(factualOnly): \(found)/\(exactCount)")
         #expect(exactCount >= 100)
         #expect(Double(found) >= 0.99 * Double(exactCount), "attack finds \(found) of \(exactCount) exact unfair points")
     }
@@ -97,7 +95,6 @@ struct AuditEstimatorOrderingTests {
             let attacked = try auditRun(model, space, threshold: threshold, x, radius: radius,
                                         method: .attack(steps: 10, restarts: 2, stepSize: 0), seed: 4)
             let missed = auditNotContained(sampled.flags, in: attacked.flags)
-            print("AUDITNUM mlp Δ = \(radius): sample \(auditCount(sampled.flags)) attack \(auditCount(attacked.flags)) sample-not-attack \(missed.count)")
             #expect(missed.isEmpty, "Δ = \(radius): sample flags \(missed.count) points attack misses: \(missed.prefix(5))")
             #expect(auditCount(sampled.flags) <= auditCount(attacked.flags))
             #expect(auditCount(attacked.flags) >= 10, "Δ = \(radius)")

@@ -111,7 +111,6 @@ struct AuditExactBruteForceTests {
                 }
             }
         }
-        print("AUDITNUM brute", compared, excluded, flaggedCounts)
         #expect(differing.isEmpty, "\(differing.count) of \(compared) differ: \(differing.prefix(5))")
         #expect(excluded <= 6, "\(excluded) point-balls excluded as within the tolerance of the boundary")
         #expect(compared >= 634)

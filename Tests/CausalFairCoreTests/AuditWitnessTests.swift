@@ -20,7 +20,7 @@ struct AuditWitnessTests {
         var bad: [String] = []
         for r in 0..<x.rows {
             guard result.flags[r] else {
-                if result.witnessLevels[r] != -1 || !row(result.witnesses, r).allSatisfy { $0.isNaN } {
+                if result.witnessLevels[r] != -1 || !row(result.witnesses, r).allSatisfy({ $0.isNaN }) {
                     bad.append("row \(r): unflagged but level \(result.witnessLevels[r]), witness \(row(result.witnesses, r))")
                 }
                 continue

@@ -108,6 +108,9 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     >>> results = run(["lin"], ["erm", "capify"], seeds=range(2), n_synthetic=2000)  # doctest: +SKIP
     >>> print(markdown_table(summarize(results)))  # doctest: +SKIP
     """
+    for name in datasets:
+        if name not in DATASETS:
+            raise ValueError(f"datasets: expected names from {list(DATASETS)}, got {name!r}")
     for m in methods:
         if m not in METHODS:
             raise ValueError(f"methods: expected names from {list(METHODS)}, got {m!r}")
@@ -133,7 +136,7 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation over seeds of every metric, per (data set, method)."""
     grouped = results.groupby(["dataset", "method"], sort=False)[list(METRICS)]
     summary = grouped.agg(["mean", "std"])
-    summary["seeds"] = results.groupby(["dataset", "method"], sort=False)["seed"].nunique()
+    summary[("seeds", "")] = results.groupby(["dataset", "method"], sort=False)["seed"].nunique()
     return summary
 
 

@@ -1,6 +1,6 @@
 /// How an unfair-area indicator is estimated for each evaluation point.
 public enum AuditMethod: Sendable, Equatable {
-    /// `samples` uniform draws from every twin's ball; a lower bound on the indicator.
+    /// Every twin and `samples` uniform draws from its ball; a lower bound on the indicator.
     case sample(samples: Int)
     /// Projected gradient search on δ toward the decision boundary for every twin,
     /// from δ = 0 and `restarts − 1` uniform random starts, `steps` normalised steps of

@@ -18,7 +18,9 @@ public struct UnfairnessAudit: Sendable {
             throw CausalFairError.invalidArgument(
                 "the model takes \(model.widths.first ?? 0) inputs; the data has \(space.columnCount) columns")
         }
-        guard logitThreshold.isFinite else { throw CausalFairError.invalidArgument("the threshold must be in (0, 1)") }
+        guard logitThreshold.isFinite else {
+            throw CausalFairError.invalidArgument("the logit threshold must be finite (a probability threshold in (0, 1))")
+        }
         self.model = model
         self.space = space
         self.logitThreshold = logitThreshold
@@ -126,10 +128,19 @@ public struct UnfairnessAudit: Sendable {
         return (flags, witnessLevels, witnesses)
     }
 
+    /// Every twin itself and `samples` uniform points of its ball (the twin is included,
+    /// so a counterfactually unfair point is flagged at every radius).
     private func sampled(_ x: Matrix, radius: Double, factualOnly: Bool, samples: Int,
                          generator: inout Xoshiro256StarStar) throws -> (flags: [Bool], levels: [Int], witnesses: Matrix) {
-        var (latent, levels, perRow) = try startingPoints(x, factualOnly: factualOnly, copies: samples)
-        if radius > 0 { space.perturbUniformly(&latent, radius: radius, generator: &generator) }
+        let copies = radius > 0 ? samples + 1 : 1
+        var (latent, levels, perRow) = try startingPoints(x, factualOnly: factualOnly, copies: copies)
+        if radius > 0 {
+            let centres = latent
+            space.perturbUniformly(&latent, radius: radius, generator: &generator)
+            for i in stride(from: 0, to: latent.rows, by: copies) {
+                for c in 0..<latent.cols { latent[i, c] = centres[i, c] }
+            }
+        }
         let candidates = try space.decode(latent, levels: levels)
         return firstFlip(own: predictions(x), candidates: candidates, levels: levels, perRow: perRow)
     }
@@ -183,6 +194,9 @@ public struct UnfairnessAudit: Sendable {
         var flags = [Bool](repeating: false, count: own.count)
         var witnessLevels = [Int](repeating: -1, count: own.count)
         var witnesses = Matrix(rows: own.count, cols: x.cols, repeating: .nan)
+        // The ball's extreme points toward either class: ∓Δ J Jᵀw/‖Jᵀw‖.
+        let towardNegative = norm > 0 ? BLAS.multiply(jacobian, projected.map { -radius * $0 / norm })
+                                      : [Double](repeating: 0, count: x.cols)
         for r in 0..<own.count {
             let positive = own[r]
             guard let i = (r * perRow..<(r + 1) * perRow).first(where: { i in
@@ -190,10 +204,7 @@ public struct UnfairnessAudit: Sendable {
             }) else { continue }
             flags[r] = true
             witnessLevels[r] = levels[i]
-            // The ball's extreme point toward the other class (logit g(x_s) ∓ Δ‖Jᵀw‖).
-            let shift = norm > 0 ? BLAS.multiply(jacobian, projected.map { (positive ? -radius : radius) * $0 / norm })
-                                 : [Double](repeating: 0, count: x.cols)
-            for c in 0..<x.cols { witnesses[r, c] = twins[i, c] + shift[c] }
+            for c in 0..<x.cols { witnesses[r, c] = twins[i, c] + (positive ? towardNegative[c] : -towardNegative[c]) }
         }
         return (flags, witnessLevels, witnesses)
     }

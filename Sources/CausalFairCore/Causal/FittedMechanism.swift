@@ -75,13 +75,14 @@ public enum FittedMechanism: Sendable, Equatable {
         }
     }
 
-    /// Number of parameters a mechanism of this specification has.
-    public static func parameterCount(_ specification: MechanismSpecification, inputs: Int, outputs: Int) -> Int {
+    /// Number of parameters a mechanism of this specification has; throws `tooLarge`
+    /// beyond `maximumElementCount`.
+    public static func parameterCount(_ specification: MechanismSpecification, inputs: Int, outputs: Int) throws -> Int {
         switch specification {
         case .root, .expression: return 0
-        case .linear: return LinearMechanism.parameterCount(inputs: inputs, outputs: outputs)
+        case .linear: return try checkedProduct(inputs + 1, outputs, what: "the linear mechanism's parameters")
         case .mlp(let hidden, _, _, _, _):
-            return MultilayerPerceptron.parameterCount(widths: [inputs] + hidden + [outputs])
+            return try MultilayerPerceptron.checkedParameterCount(widths: [inputs] + hidden + [outputs])
         }
     }
 

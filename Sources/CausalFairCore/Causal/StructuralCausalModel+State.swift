@@ -22,7 +22,7 @@ extension StructuralCausalModel {
         var offset = 0
         for (index, node) in nodes.enumerated() {
             let inputs = parentColumns[index].count
-            let count = FittedMechanism.parameterCount(node.mechanism, inputs: inputs, outputs: node.kind.width)
+            let count = try FittedMechanism.parameterCount(node.mechanism, inputs: inputs, outputs: node.kind.width)
             restored[index] = try FittedMechanism(node.mechanism, inputs: inputs, outputs: node.kind.width,
                                                   parameters: parameters[offset..<(offset + count)])
             offset += count

@@ -73,15 +73,9 @@ public struct StructuralCausalModel: Sendable {
         twinLevelCount = levels
         var parameters = 0
         for (index, node) in nodes.enumerated() {
-            let inputs = parentColumns[index].count
-            var widths = [inputs]
-            if case .mlp(let hidden, _, _, _, _) = node.mechanism { widths += hidden }
-            widths.append(node.kind.width)
-            if case .root = node.mechanism { continue }
-            for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
-                parameters += try checkedProduct(fanIn + 1, fanOut, what: "the mechanism parameters of node \(index)")
-                _ = try checkedProduct(parameters, 1, what: "the mechanism parameters")
-            }
+            let count = try FittedMechanism.parameterCount(node.mechanism, inputs: parentColumns[index].count,
+                                                           outputs: node.kind.width)
+            parameters = try checkedProduct(parameters + count, 1, what: "the mechanism parameters")
         }
         parameterCount = parameters
         mechanisms = [FittedMechanism?](repeating: nil, count: nodes.count)

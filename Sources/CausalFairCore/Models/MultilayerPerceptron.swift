@@ -16,6 +16,17 @@ public struct MultilayerPerceptron: Sendable, Equatable {
         zip(widths, widths.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
     }
 
+    /// `parameterCount(widths:)`, throwing `tooLarge` beyond `maximumElementCount`
+    /// instead of overflowing.
+    public static func checkedParameterCount(widths: [Int]) throws -> Int {
+        var total = 0
+        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+            total = try checkedProduct(total + checkedProduct(fanIn + 1, fanOut, what: "a layer's parameters"),
+                                       1, what: "the network's parameters")
+        }
+        return total
+    }
+
     /// A network with PyTorch-like initialisation: every weight and bias of a layer
     /// with fan-in f is uniform in [-1/sqrt(f), 1/sqrt(f)].
     public init(widths: [Int], activation: Activation, generator: inout Xoshiro256StarStar) {

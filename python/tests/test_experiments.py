@@ -1,0 +1,134 @@
+"""The reproduction of the CAPIFY results table (cf.experiments) and its command line."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import causalfair as cf
+from causalfair import experiments
+
+PERCENT = [m for m in experiments.METRICS if m != "mcc"]
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("repro")
+    results = experiments.run(["lin", "imf"], ["erm", "capify"], seeds=range(2), n_synthetic=1500, n_audit=200,
+                              output_dir=str(out), verbose=False)
+    return results, out
+
+
+def test_one_row_per_run(small_run):
+    results, _ = small_run
+    assert isinstance(results, pd.DataFrame)
+    assert len(results) == 2 * 2 * 2
+    cells = set(zip(results.dataset, results.method, results.seed))
+    assert cells == {(d, m, s) for d in ("lin", "imf") for m in ("erm", "capify") for s in (0, 1)}
+    for metric in experiments.METRICS:
+        assert metric in results.columns
+        assert results[metric].notna().all()
+    assert ((results[PERCENT] >= 0) & (results[PERCENT] <= 100)).all().all()
+    assert results.mcc.between(-1, 1).all()
+    assert (results.n_train == 1200).all() and (results.n_audit == 200).all()
+    # proportions of 200 audited points, in %: multiples of 0.5
+    assert np.allclose(results["U_0.05"] * 2, np.round(results["U_0.05"] * 2))
+    assert (results[["seconds_scm", "seconds_train", "seconds_audit"]] >= 0).all().all()
+
+
+def test_seeds_differ_and_runs_are_reproducible(small_run):
+    results, _ = small_run
+    lin_erm = results[(results.dataset == "lin") & (results.method == "erm")]
+    assert lin_erm.accuracy.nunique() == 2 or lin_erm["U_CF"].nunique() == 2
+    again = experiments.run_one("lin", "erm", 0, n_synthetic=1500, n_audit=200)
+    first = lin_erm[lin_erm.seed == 0].iloc[0]
+    for metric in experiments.METRICS:
+        assert again[metric] == pytest.approx(first[metric])
+
+
+def test_files_written(small_run):
+    results, out = small_run
+    for name in ("runs.csv", "summary.csv", "table.md"):
+        assert (out / name).is_file(), name
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == len(results)
+    assert np.allclose(runs["U_CF"], results["U_CF"])
+    table = (out / "table.md").read_text()
+    assert "| lin | erm |" in table and "| imf | capify |" in table
+    assert "(68.0)" in table  # published LIN ERM accuracy
+    assert "(42.7)" in table  # published LIN ERM U_CF
+    assert "(14.9)" in table  # published LIN CAPIFY U_CF
+    assert "nested" in table
+    for metric in experiments.METRICS:
+        png = out / f"{metric}.png"
+        assert png.is_file(), metric
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_summarize(small_run):
+    results, _ = small_run
+    summary = experiments.summarize(results)
+    assert len(summary) == 4
+    row = summary.loc[("lin", "erm")]
+    sel = results[(results.dataset == "lin") & (results.method == "erm")]
+    for metric in experiments.METRICS:
+        assert row[(metric, "mean")] == pytest.approx(sel[metric].mean())
+        assert row[(metric, "std")] == pytest.approx(sel[metric].std())
+    assert int(row["seeds"].iloc[0] if hasattr(row["seeds"], "iloc") else row["seeds"]) == 2
+    text = experiments.markdown_table(summary)
+    rows = [line for line in text.splitlines() if line.startswith(("| lin |", "| imf |"))]
+    assert len(rows) == 4 and all(line.count("±") == len(experiments.METRICS) for line in rows)
+
+
+def test_capify_is_fairer_than_erm_on_lin(small_run):
+    # The paper's main claim, on LIN: CAPIFY lowers counterfactual unfairness.
+    results, _ = small_run
+    lin = results[results.dataset == "lin"].groupby("method")["U_CF"].mean()
+    assert lin["capify"] < lin["erm"]
+    per_seed = results[results.dataset == "lin"].pivot(index="seed", columns="method", values="U_CF")
+    assert (per_seed["capify"] < per_seed["erm"]).all()
+    assert lin["erm"] > 10  # LIN's ERM is markedly unfair (published 42.7%)
+
+
+def test_unknown_names(tmp_path):
+    with pytest.raises(ValueError, match="datasets"):
+        experiments.run(["nope"], ["erm"], seeds=range(1), n_synthetic=200, n_audit=20, verbose=False)
+    with pytest.raises(ValueError, match="methods"):
+        experiments.run(["lin"], ["nope"], seeds=range(1), n_synthetic=200, n_audit=20, verbose=False)
+    with pytest.raises(ValueError):
+        experiments.run_one("nope", "erm", 0)
+    # checked before anything runs: no LIN runs first, no files written
+    out = tmp_path / "never"
+    with pytest.raises(ValueError, match="datasets"):
+        experiments.run(["lin", "nope"], ["erm"], seeds=range(1), n_synthetic=200, n_audit=20, output_dir=str(out),
+                        verbose=False, log=pytest.fail)
+    assert not out.exists()
+
+
+def test_published_table_is_complete():
+    for name in ("adult", "compas", "lin", "imf", "loan", "nlm"):
+        for method in ("erm", "capify"):
+            assert set(experiments.PUBLISHED[(name, method)]) == {"accuracy", "U_0.05", "U_CF", "NR_0.05"}
+    assert experiments.PUBLISHED[("nlm", "capify")]["accuracy"] == 44.5
+    assert experiments.PUBLISHED[("loan", "erm")]["NR_0.05"] == 22.9
+
+
+def test_reproduce_command_line(tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run([sys.executable, "-m", "causalfair", "reproduce", "--datasets", "lin", "--methods", "erm",
+                           "--seeds", "1", "--n-synthetic", "1000", "--output", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "| lin | erm |" in proc.stdout
+    assert (out / "table.md").is_file() and (out / "runs.csv").is_file()
+    assert len(pd.read_csv(out / "runs.csv")) == 1
+
+
+def test_command_line_rejects_unknown_method(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "causalfair", "reproduce", "--datasets", "lin", "--methods",
+                           "bogus", "--seeds", "1", "--output", str(tmp_path / "x")],
+                          capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
+    assert proc.returncode != 0
+    assert "bogus" in proc.stderr
