@@ -4,6 +4,9 @@
 #   make demo     deps + install + the demo
 #   make test     deps + swift test + install + pytest on the installed package
 #   make bench    the benchmark harness, when there is one
+#   make sanitize-address / make sanitize-thread
+#                 swift test under AddressSanitizer / ThreadSanitizer (own build
+#                 directories .build-asan / .build-tsan; slow, not part of make test)
 #   make clean    build products
 
 PYTHON ?= python3
@@ -18,7 +21,8 @@ export CAUSALFAIR_DATA ?= $(CURDIR)/../shared/data
 
 .NOTPARALLEL:
 
-.PHONY: all deps deps-system deps-python install demo test swift-test python-test bench clean
+.PHONY: all deps deps-system deps-python install demo test swift-test python-test bench clean \
+        sanitize-address sanitize-thread
 
 all: install
 
@@ -55,6 +59,15 @@ python-test:
 
 test: deps swift-test install python-test
 
+# The Swift core under the sanitizers (issue 6). Separate scratch paths so the
+# instrumented objects never mix with the release/debug builds in .build/.
+sanitize-address: deps-system
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
+	    $(SWIFT) test --sanitize=address --scratch-path .build-asan
+
+sanitize-thread: deps-system
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+
 bench:
 	@if [ -f benchmarks/run.py ]; then \
 	    $(MAKE) --no-print-directory install && $(PYTHON) benchmarks/run.py; \
@@ -63,6 +76,6 @@ bench:
 	fi
 
 clean:
-	rm -rf .build .build-wheel build dist *.egg-info python/*.egg-info
+	rm -rf .build .build-wheel .build-asan .build-tsan build dist *.egg-info python/*.egg-info
 	find python -name '*.so' -delete
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

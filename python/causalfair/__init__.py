@@ -1,9 +1,17 @@
 """causalfair: counterfactually fair, individually fair and robust tabular models.
 
-The first capability is the structural causal model, :class:`SCM`: fit it on a
-DataFrame and a causal graph, then ask for abduction, interventions, counterfactuals,
-counterfactual twins, the causal fair metric and perturbation balls. The numerics run
-in a Swift engine (``causalfair._engine``); this package owns the pandas side.
+- :class:`SCM`: a structural causal model fitted on a DataFrame and a causal graph —
+  abduction, interventions, counterfactuals, counterfactual twins, the causal fair
+  metric and the protected causal perturbation ball.
+- :class:`FairRobustClassifier`: a scikit-learn classifier trained against that ball
+  (erm, al, cal, llr, capify, causal_at).
+- :func:`audit` and :mod:`metrics`: unfair area, counterfactual unfairness,
+  non-robust area, accuracy and group metrics, with Wilson intervals.
+- :mod:`datasets` (benchmark data and exact reference SCMs) and :mod:`experiments`
+  (the CAPIFY paper's results table).
+
+The numerics run in a Swift engine (``causalfair._engine``); this package owns the
+pandas side.
 
 Examples
 --------
@@ -13,7 +21,7 @@ Examples
 
 from importlib import metadata as _metadata
 
-from . import datasets, distributions, mechanisms, metrics
+from . import datasets, distributions, experiments, mechanisms, metrics
 from .audit import AuditReport, audit
 from .distributions import Bernoulli, Gamma, Normal
 from .classifier import FairRobustClassifier
@@ -30,5 +38,6 @@ except _metadata.PackageNotFoundError:  # running from a source tree
 __all__ = [
     "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism",
     "MLPMechanism", "ExpressionMechanism", "Normal", "Gamma", "Bernoulli",
-    "CycleError", "NotFittedError", "datasets", "mechanisms", "distributions", "__version__",
+    "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions",
+    "__version__",
 ]
