@@ -80,6 +80,16 @@ struct TrainingThresholdTests {
         #expect(abs(threshold - 0.5) < 1e-15)
     }
 
+    @Test("maximisingMCC on an uninformative model predicts the majority class for everyone")
+    func uninformativeMajority() throws {
+        // Higher scores go with the minority class: every informative cut has MCC < 0.
+        let probabilities = [0.45, 0.46, 0.47], labels = [1.0, 1, 0]
+        let threshold = try Threshold.maximisingMCC(probabilities: probabilities, labels: labels)
+        #expect(probabilities.allSatisfy { $0 > threshold })
+        let negativeMajority = try Threshold.maximisingMCC(probabilities: probabilities, labels: [1, 0, 0])
+        #expect(probabilities.allSatisfy { $0 <= negativeMajority })
+    }
+
     @Test("maximisingMCC separates adjacent doubles (a midpoint that rounds up must not be used)")
     func adjacentDoubles() throws {
         // 0.5 + 2⁻⁵³ and its successor 0.5 + 2⁻⁵²: (low + high) / 2 rounds (to even) to

@@ -10,7 +10,9 @@ public enum Threshold {
     /// The threshold t maximising the MCC of the rule "predict 1 when p > t" on
     /// (probabilities, labels): candidates are the midpoints between consecutive
     /// distinct probabilities, and the values just below the smallest and at the largest.
-    /// Ties keep the candidate closest to 0.5.
+    /// Ties keep the candidate closest to 0.5. When no cut reaches a positive MCC (an
+    /// uninformative model) and one class is the majority, every row gets that class
+    /// (also MCC 0, and the most accurate of those).
     public static func maximisingMCC(probabilities: [Double], labels: [Double]) throws -> Double {
         guard !probabilities.isEmpty, probabilities.count == labels.count else {
             throw CausalFairError.invalidArgument("need as many labels as probabilities, and at least one")
@@ -44,6 +46,8 @@ public enum Threshold {
                 best = (score, threshold)
             }
         }
-        return best.threshold
+        guard best.score <= 0, positives != negatives else { return best.threshold }
+        let smallest = probabilities[order[order.count - 1]]
+        return positives > negatives ? min(smallest - 1e-12, smallest.nextDown) : probabilities[order[0]]
     }
 }
