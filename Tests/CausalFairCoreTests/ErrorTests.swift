@@ -112,9 +112,11 @@ struct ErrorTests {
         // Four sensitive categorical nodes of 100000 levels (the C ABI's width limit): 10^20 levels.
         let wide = (0..<4).map { _ in NodeSpecification(kind: .categorical(levels: 100_000), isSensitive: true) }
         #expect(thrownError { try StructuralCausalModel(nodes: wide) }?.kind == .tooLarge)
-        // A large but representable product is fine at init.
-        let many = (0..<20).map { _ in NodeSpecification(kind: .binary, isSensitive: true) }
+        // Up to maximumTwinLevels is fine at init; 2^20 is one step too many.
+        let many = (0..<19).map { _ in NodeSpecification(kind: .binary, isSensitive: true) }
         #expect(thrownError { try StructuralCausalModel(nodes: many) } == nil)
+        let tooMany = (0..<20).map { _ in NodeSpecification(kind: .binary, isSensitive: true) }
+        #expect(thrownError { try StructuralCausalModel(nodes: tooMany) }?.kind == .tooLarge)
     }
 
     @Test("a model whose MLP would need more than maximumElementCount parameters is rejected with tooLarge")

@@ -37,6 +37,13 @@ public struct StructuralCausalModel: Sendable {
     /// Number of parameters of all mechanisms, in node order.
     public let parameterCount: Int
 
+    /// Limits on a model's size, so that no specification can exhaust memory.
+    public static let maximumColumns = 1_000_000
+    /// At most this many twin levels (combinations of the sensitive nodes' levels).
+    public static let maximumTwinLevels = 1_000_000
+    /// At most this many mechanism parameters (800 MB of doubles).
+    public static let maximumParameters = 100_000_000
+
     /// A model from node specifications; checks the graph, kinds and settings.
     public init(nodes: [NodeSpecification]) throws {
         let graph = try CausalGraph(parents: nodes.map(\.parents))
@@ -50,6 +57,9 @@ public struct StructuralCausalModel: Sendable {
         for node in nodes {
             offsets.append(total)
             total += node.kind.width
+        }
+        guard total <= Self.maximumColumns else {
+            throw CausalFairError.tooLarge("the model would have \(total) encoded columns; at most \(Self.maximumColumns)")
         }
         columnOffsets = offsets
         columnCount = total
@@ -70,12 +80,19 @@ public struct StructuralCausalModel: Sendable {
         for node in sensitiveNodes {
             levels = try checkedProduct(levels, nodes[node].kind.levelCount ?? 1, what: "the twin levels")
         }
+        guard levels <= Self.maximumTwinLevels else {
+            throw CausalFairError.tooLarge(
+                "the sensitive nodes have \(levels) level combinations (twins per row); at most \(Self.maximumTwinLevels)")
+        }
         twinLevelCount = levels
         var parameters = 0
         for (index, node) in nodes.enumerated() {
             let count = try FittedMechanism.parameterCount(node.mechanism, inputs: parentColumns[index].count,
                                                            outputs: node.kind.width)
             parameters = try checkedProduct(parameters + count, 1, what: "the mechanism parameters")
+        }
+        guard parameters <= Self.maximumParameters else {
+            throw CausalFairError.tooLarge("the mechanisms would have \(parameters) parameters; at most \(Self.maximumParameters)")
         }
         parameterCount = parameters
         mechanisms = [FittedMechanism?](repeating: nil, count: nodes.count)
