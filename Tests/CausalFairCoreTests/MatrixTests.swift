@@ -117,6 +117,18 @@ struct MatrixTests {
         #expect(error?.message.contains("singular") == true)
     }
 
+    @Test("Cholesky's singularity test does not depend on the columns' scales")
+    func choleskyScaleInvariant() throws {
+        // The Gram matrix of [1, s, 10⁶ x] for a well-posed design: condition number ~10¹²
+        // from the scales alone, which a tolerance relative to the largest diagonal rejected.
+        let a = matrix([[4.0, 2, 2e6], [2, 2, 1.5e6], [2e6, 1.5e6, 3e12]])
+        let x = matrix([[1.0], [-2], [3e-6]])
+        let b = naiveMultiply(a, x, transposeA: false, transposeB: false)
+        let solution = try Cholesky.solve(a, b)
+        #expect(abs(solution[0, 0] - 1) < 1e-6 && abs(solution[1, 0] + 2) < 1e-6)
+        #expect(abs(solution[2, 0] - 3e-6) < 1e-12)
+    }
+
     @Test("Matrix(rows:cols:storage:) checks the element count")
     func storageCountChecked() throws {
         #expect(thrownError { try Matrix(rows: 2, cols: 3, storage: [1, 2, 3, 4, 5]) }?.kind == .invalidArgument)

@@ -6,6 +6,7 @@ and group-fairness metrics, each proportion with a 95% Wilson interval
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -63,7 +64,10 @@ class _EnginePath:
         self.x = clf._encode(X, fitting=False) if scm is None or scm is clf.scm_ else scm._data(X, "X")[0]
         self.linear = len(_models.widths(clf._handle)) == 2 and _is_linear(scm)
         t = clf.threshold_
-        self.logit_threshold = math.log(t / (1 - t))
+        # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
+        # class for everyone): then every finite logit is on the same side of it.
+        self.logit_threshold = (math.log(t / (1 - t)) if 0 < t < 1
+                                else -sys.float_info.max if t <= 0 else sys.float_info.max)
 
     def default_method(self, radius: float) -> str:
         return "exact" if self.linear else ("sample" if radius == 0 else "attack")

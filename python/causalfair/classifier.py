@@ -264,10 +264,21 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError(f"X: expected a 2-D array of numbers, got {type(X).__name__}")
         x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
         if fitting:
-            self.mean_ = x.mean(axis=0)
-            scale = x.std(axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean, scale = x.mean(axis=0), x.std(axis=0)
+            huge = ~(np.isfinite(mean) & np.isfinite(scale))
+            if huge.any():  # sums of squares overflowed (|x| ~ 1e154 and up): rescale first
+                magnitude = np.abs(x[:, huge]).max(axis=0)
+                mean[huge] = magnitude * (x[:, huge] / magnitude).mean(axis=0)
+                scale[huge] = magnitude * (x[:, huge] / magnitude).std(axis=0)
+            self.mean_ = mean
             self.scale_ = np.where(scale > 0, scale, 1.0)
-        return np.ascontiguousarray((x - self.mean_) / self.scale_)
+        with np.errstate(over="ignore"):
+            standardized = (x - self.mean_) / self.scale_
+        if not np.isfinite(standardized).all():
+            raise ValueError("X: values too large for the standardization fitted on the training data "
+                             "(they overflow to infinity)")
+        return np.ascontiguousarray(standardized)
 
     def __sklearn_clone__(self) -> "FairRobustClassifier":
         # scikit-learn's clone would clone a fitted ``scm`` into an unfitted one, to be

@@ -3,17 +3,17 @@ public enum Cholesky {
     /// Solves `A X = B` for symmetric positive definite `A` (p x p) and `B` (p x q).
     ///
     /// Throws `computation` when `A` is not numerically positive definite: a pivot
-    /// falls below `1e-12` times the largest diagonal entry (collinear or constant
-    /// regressors in a least-squares fit).
+    /// falls below `1e-12` times its own diagonal entry (collinear or constant
+    /// regressors in a least-squares fit). Relative to each column's own diagonal, so
+    /// the test does not depend on the columns' scales (a regressor in units of 10⁶
+    /// beside a 0/1 one is not singular).
     public static func solve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
         let p = a.rows
         var l = Matrix(rows: p, cols: p)
-        let largest = (0..<p).map { a[$0, $0] }.max() ?? 0
-        let tolerance = 1e-12 * max(largest, .leastNormalMagnitude)
         for j in 0..<p {
             var pivot = a[j, j]
             for k in 0..<j { pivot -= l[j, k] * l[j, k] }
-            guard pivot > tolerance, pivot.isFinite else {
+            guard pivot > 1e-12 * max(a[j, j], .leastNormalMagnitude), pivot.isFinite else {
                 throw CausalFairError.computation("matrix is singular at column \(j)")
             }
             let root = pivot.squareRoot()
