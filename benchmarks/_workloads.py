@@ -1,0 +1,425 @@
+"""The benchmark's workloads, each run in its own process by ``benchmarks/run.py``:
+
+    python3 benchmarks/_workloads.py TASK CONFIG_JSON OUTPUT_JSON
+
+so that the thread settings (``OPENBLAS_NUM_THREADS`` ...) are in the environment
+before numpy, the engine and torch are loaded, and so that peak RSS is per task.
+Each task writes ``{"rows": [...], "info": {...}}``: one row per (workload,
+implementation) with the wall-clock and CPU seconds of every repetition and the
+quality reached.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import resource
+import sys
+import time
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+TASKS = ("scm", "train", "logistic", "audit", "audit_torch", "dgemm", "scaling")
+METHODS = ("erm", "al", "causal_at", "capify")
+
+
+# --------------------------------------------------------------------- helpers
+def max_rss_mb() -> float:
+    """Peak resident set size of this process so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(fn: Callable[[], Any], reps: int) -> Tuple[Dict[str, List[float]], Any]:
+    """Wall-clock and CPU (all threads of this process) seconds of ``reps`` calls."""
+    wall, cpu, out = [], [], None
+    for _ in range(max(1, reps)):
+        gc.collect()
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"seconds": wall, "cpu_seconds": cpu}, out
+
+
+def row(workload: str, impl: str, timing: Dict[str, List[float]], quality: Optional[Dict[str, Any]] = None,
+        note: str = "", **extra: Any) -> Dict[str, Any]:
+    return {"workload": workload, "impl": impl, **timing, "quality": quality or {}, "note": note,
+            "threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0), **extra}
+
+
+def torch_or_none() -> Any:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", "1")))
+    return torch
+
+
+def bce(logits: np.ndarray, y: np.ndarray) -> float:
+    """Mean binary cross-entropy from logits (stable)."""
+    return float(np.mean(np.logaddexp(0.0, logits) - y * logits))
+
+
+def adult(cfg: Dict[str, Any]) -> Tuple[Any, Any, Any, Any, Any]:
+    """Adult, the paper's 80/20 split (seed 0); ``train_rows`` caps the training split."""
+    import causalfair as cf
+    ds = cf.datasets.load_adult(data_home=cfg.get("data_home"))
+    X_tr, X_te, y_tr, y_te = ds.train_test_split(test_size=0.2, random_state=0)
+    if cfg.get("train_rows"):
+        X_tr, y_tr = X_tr.iloc[:cfg["train_rows"]], y_tr.iloc[:cfg["train_rows"]]
+        X_te, y_te = X_te.iloc[:max(cfg["train_rows"] // 4, 1000)], y_te.iloc[:max(cfg["train_rows"] // 4, 1000)]
+    return ds, X_tr, X_te, y_tr, y_te
+
+
+def mlp_scm(ds: Any, X_tr: Any, epochs: int) -> Any:
+    from causalfair.mechanisms import MLPMechanism
+    return ds.make_scm(MLPMechanism(hidden_layer_sizes=(100,), epochs=epochs), random_state=0).fit(X_tr)
+
+
+def classifier(scm: Any, method: str, epochs: int, model: str = "mlp", hidden: Tuple[int, ...] = (100, 100)) -> Any:
+    import causalfair as cf
+    return cf.FairRobustClassifier(scm=scm, model=model, hidden_layer_sizes=hidden, activation="tanh",
+                                   method=method, radius=0.05, epsilon=0.05, epochs=epochs, batch_size=100,
+                                   learning_rate=0.01, random_state=0, verbose=False)
+
+
+def heldout_mse(abducted: np.ndarray, columns: List[int]) -> Dict[str, float]:
+    return {"heldout_mse_mean": float(np.mean(abducted[:, columns] ** 2))}
+
+
+# --------------------------------------------------------------------- tasks
+def task_scm(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """SCM fit on Adult's training split: 3 one-hidden-layer (100 tanh) MLP mechanisms."""
+    from sklearn.neural_network import MLPRegressor
+    ds, X_tr, X_te, _, _ = adult(cfg)
+    epochs, reps = cfg["epochs"], cfg["reps"]
+    timing, scm = measure(lambda: mlp_scm(ds, X_tr, epochs), reps)
+    names = [n.name for n in scm.schema_.nodes]
+    mech = [j for j, n in enumerate(scm.schema_.nodes) if not n.is_root]
+    E_tr, E_te = scm._data(X_tr, "X")[0], scm._data(X_te, "X")[0]
+    rows = [row("scm_fit", "causalfair", timing, heldout_mse(scm.abduct(E_te), mech),
+                note=f"{len(mech)} mechanisms, {len(X_tr)} rows, {epochs} epochs")]
+
+    def sk_fit() -> List[Any]:
+        fitted = []
+        for j in mech:
+            parents = [names.index(p) for p in scm.schema_.nodes[j].parents]
+            reg = MLPRegressor(hidden_layer_sizes=(100,), activation="tanh", solver="adam", learning_rate_init=0.01,
+                               batch_size=100, max_iter=epochs, alpha=0.0, tol=0.0, n_iter_no_change=10 ** 9,
+                               random_state=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitted.append((parents, j, reg.fit(E_tr[:, parents], E_tr[:, j])))
+        return fitted
+
+    timing, fitted = measure(sk_fit, cfg["peer_reps"])
+    mse = np.mean([np.mean((E_te[:, j] - reg.predict(E_te[:, p])) ** 2) for p, j, reg in fitted])
+    rows.append(row("scm_fit", "scikit-learn", timing, {"heldout_mse_mean": float(mse)},
+                    note="MLPRegressor((100,), tanh, adam, lr 0.01, batch 100, max_iter=epochs, alpha=0) per mechanism"))
+    torch = torch_or_none()
+    if torch is not None:
+        import _torch_peers as tp
+        tp.fit_mechanisms(E_tr[:300], scm, epochs=1)  # warm-up
+        timing, fitted = measure(lambda: tp.fit_mechanisms(E_tr, scm, epochs=epochs), cfg["peer_reps"])
+        with torch.no_grad():
+            te = torch.tensor(E_te, dtype=tp.DTYPE)
+            mse = np.mean([float(((te[:, j] - net(te[:, p])[:, 0]) ** 2).mean()) for p, j, net in fitted])
+        rows.append(row("scm_fit", "pytorch", timing, {"heldout_mse_mean": float(mse)},
+                        note="vectorised torch float64, same fits (MSE, Adam lr 0.01, batch 100)"))
+    return rows
+
+
+def task_train(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Training on Adult (MLP d→100→100→1 tanh, Adam lr 0.01, batch 100): every
+    method, scikit-learn's MLPClassifier for erm, torch for every method."""
+    from sklearn.metrics import log_loss
+    from sklearn.neural_network import MLPClassifier
+    from causalfair import _models
+    ds, X_tr, X_te, y_tr, y_te = adult(cfg)
+    scm = mlp_scm(ds, X_tr, cfg["scm_epochs"])
+    E_tr, E_te = scm._data(X_tr, "X")[0], scm._data(X_te, "X")[0]
+    ytr, yte = y_tr.to_numpy().astype(float), y_te.to_numpy().astype(float)
+    epochs = cfg["epochs"]
+    rows = []
+    init = classifier(scm, "erm", 0).fit(X_tr, y_tr)  # 0 epochs: the initial weights every peer starts from
+    for method in cfg["methods"]:
+        timing, clf = measure(lambda: classifier(scm, method, epochs).fit(X_tr, y_tr), cfg["reps"])
+        logits = clf.decision_function(E_te)
+        rows.append(row(f"train_{method}", "causalfair", timing,
+                        {"test_accuracy": float(np.mean((logits > 0) == yte)),
+                         "train_bce": bce(clf.decision_function(E_tr), ytr),
+                         "final_epoch_objective": float(clf.history_["loss"].iloc[-1])},
+                        note=f"{len(X_tr)} rows, {epochs} epochs"))
+
+    if "erm" in cfg["methods"]:
+        widths = [int(w) for w in _models.widths(init._handle)]
+        flat = _models.parameters(init._handle)
+
+        def sk_fit() -> Any:
+            sk = MLPClassifier(hidden_layer_sizes=(100, 100), activation="tanh", solver="adam", learning_rate_init=0.01,
+                               batch_size=100, max_iter=epochs, tol=0, n_iter_no_change=10 ** 9, alpha=0.0,
+                               warm_start=True, random_state=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sk.partial_fit(E_tr[:200], ytr[:200], classes=np.array([0.0, 1.0]))  # builds the state
+                offset, coefs, intercepts = 0, [], []
+                for fan_in, fan_out in zip(widths, widths[1:]):
+                    coefs.append(flat[offset:offset + fan_in * fan_out].reshape(fan_in, fan_out).copy())
+                    intercepts.append(flat[offset + fan_in * fan_out:offset + (fan_in + 1) * fan_out].copy())
+                    offset += (fan_in + 1) * fan_out
+                sk.coefs_, sk.intercepts_ = coefs, intercepts
+                t0 = time.perf_counter()
+                sk.fit(E_tr, ytr)  # warm start: the engine's initial weights, a fresh Adam
+                sk.fit_seconds_ = time.perf_counter() - t0
+            return sk
+
+        wall, cpu, sk = [], [], None
+        for _ in range(cfg["peer_reps"]):
+            c0 = time.process_time()
+            sk = sk_fit()
+            wall.append(sk.fit_seconds_)
+            cpu.append(time.process_time() - c0)
+        p = sk.predict_proba(E_te)[:, 1]
+        rows.append(row("train_erm", "scikit-learn", {"seconds": wall, "cpu_seconds": cpu},
+                        {"test_accuracy": float(np.mean((p > 0.5) == yte)),
+                         "train_bce": float(log_loss(ytr, sk.predict_proba(E_tr)[:, 1]))},
+                        note="MLPClassifier((100,100), tanh, adam, lr 0.01, batch 100, max_iter=epochs, tol=0, "
+                             "alpha=0), warm-started from the engine's initial weights; fit() timed only "
+                             "(cpu_seconds include the state set-up)"))
+
+    torch = torch_or_none()
+    if torch is not None:
+        import _torch_peers as tp
+        tscm = tp.TorchSCM(scm)
+        with torch.no_grad():  # the torch SCM must be the engine's
+            check = float((tscm.twins(torch.tensor(E_te[:200], dtype=tp.DTYPE)).numpy()
+                           - scm.twins(E_te[:200])).__abs__().max())
+        for method in cfg["torch_methods"]:
+            for dtype_name in (["float64", "float32"] if method == "erm" else ["float64"]):
+                dtype = getattr(torch, dtype_name)
+                tp.train(method, tp.mlp_from_engine(init._handle), E_tr[:300], ytr[:300], scm=tscm, epochs=1,
+                         dtype=dtype)  # warm-up: torch's first-call costs are not the workload's
+                timing, net = measure(lambda: tp.train(method, tp.mlp_from_engine(init._handle), E_tr, ytr, scm=tscm,
+                                                       epochs=epochs, dtype=dtype), cfg["torch_reps"])
+                with torch.no_grad():
+                    lt = net(torch.tensor(E_te, dtype=dtype))[:, 0].double().numpy()
+                    ltr = net(torch.tensor(E_tr, dtype=dtype))[:, 0].double().numpy()
+                rows.append(row(f"train_{method}", "pytorch" + ("" if dtype_name == "float64" else "-float32"), timing,
+                                {"test_accuracy": float(np.mean((lt > 0) == yte)), "train_bce": bce(ltr, ytr)},
+                                note=f"vectorised torch {torch.__version__} {dtype_name}, same initial weights; "
+                                     f"torch SCM vs engine twins max |diff| {check:.1e}"))
+    return rows
+
+
+def task_logistic(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """ERM logistic regression on Adult vs scikit-learn's LogisticRegression (no penalty)."""
+    from sklearn.linear_model import LogisticRegression
+    _, X_tr, _, y_tr, _ = adult(cfg)
+    x = X_tr.to_numpy(dtype=float)
+    y = y_tr.to_numpy().astype(float)
+    timing, clf = measure(lambda: classifier(None, "erm", cfg["epochs"], model="logistic").fit(x, y), cfg["reps"])
+    z = (x - clf.mean_) / clf.scale_
+    ours = bce(clf.decision_function(x), y)
+    rows = [row("logistic_erm", "causalfair", timing, {"train_bce": ours},
+                note=f"minibatch Adam, {cfg['epochs']} epochs, batch 100, lr 0.01, {len(x)} rows")]
+
+    def sk(max_iter: int) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return LogisticRegression(C=np.inf, max_iter=max_iter).fit(z, y)
+
+    def sk_loss(model: Any) -> float:
+        return bce(model.decision_function(z), y)
+
+    timing, model = measure(lambda: sk(1000), cfg["peer_reps"])
+    rows.append(row("logistic_erm", "scikit-learn (converged)", timing,
+                    {"train_bce": sk_loss(model), "n_iter": int(model.n_iter_[0])},
+                    note="LogisticRegression(C=inf, lbfgs, tol=1e-4) on the same standardized matrix"))
+    reach = next((k for k in range(1, 101) if sk_loss(sk(k)) <= ours), None)
+    if reach is not None:
+        timing, model = measure(lambda: sk(reach), cfg["peer_reps"])
+        rows.append(row("logistic_erm", "scikit-learn (to our loss)", timing,
+                        {"train_bce": sk_loss(model), "max_iter": reach},
+                        note=f"smallest lbfgs max_iter ({reach}) whose loss is <= the engine's"))
+    # The engine run to (about) the optimum too: full-batch-like long run for the same loss.
+    timing, long = measure(lambda: classifier(None, "erm", cfg["epochs"] * 3, model="logistic").fit(x, y),
+                           cfg["reps"])
+    rows.append(row("logistic_erm", "causalfair (3x epochs)", timing,
+                    {"train_bce": bce(long.decision_function(x), y)}, note=f"{cfg['epochs'] * 3} epochs: closer to the optimum"))
+    return rows
+
+
+def task_audit(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """SCM fit + erm training + the unfair-area audit (sample and attack) on Adult,
+    and ``exact`` for a logistic model on LIN with a fitted linear SCM. Peak RSS of
+    this process is the pipeline's (no torch is imported here)."""
+    import causalfair as cf
+    rss = {"after_imports_mb": max_rss_mb()}
+    ds, X_tr, X_te, y_tr, y_te = adult(cfg)
+    rss["after_data_mb"] = max_rss_mb()
+    t0 = time.perf_counter()
+    scm = mlp_scm(ds, X_tr, cfg["scm_epochs"])
+    rss["after_scm_fit_mb"] = max_rss_mb()
+    clf = classifier(scm, "erm", cfg["epochs"]).fit(X_tr, y_tr)
+    rss["after_training_mb"] = max_rss_mb()
+    pipeline_seconds = time.perf_counter() - t0
+    points = np.random.default_rng(0).permutation(len(X_te))[:cfg["audit_points"]]
+    Xa, ya = X_te.iloc[points], y_te.iloc[points]
+    rows = []
+    m = cfg["audit_samples"]
+    first = None
+    for method in ("sample", "attack"):
+        def run() -> Any:
+            return cf.audit(clf, scm, Xa, ya, radii=(0.05, 0.01), method=method, n_samples=m, random_state=0)
+        timing, report = measure(run, cfg["reps"])
+        if first is None:
+            first = time.perf_counter() - t0
+            rss["after_audit_mb"] = max_rss_mb()
+        frame = report.to_frame()
+        quality = {k: float(frame.loc[k, "value"]) for k in ("U_0.05", "U_0.01", "U_CF", "NR_0.05", "NR_0.01")}
+        rows.append(row(f"audit_{method}", "causalfair", timing, quality,
+                        note=f"{len(Xa)} points x {m} ball samples per twin, radii (0.05, 0.01): "
+                             "U_0.05, NR_0.05, U_0.01, NR_0.01, U_CF" if method == "sample" else
+                             f"{len(Xa)} points, projected gradient (20 steps x 4 starts per twin ball)"))
+    rows.append(row("peak_rss", "causalfair", {"seconds": [first], "cpu_seconds": [float("nan")]},
+                    {"peak_rss_mb": max_rss_mb(), **rss},
+                    note="one process: imports, Adult, SCM fit (MLP mechanisms), erm MLP training, "
+                         "sample audit (seconds: that pipeline once)"))
+    # exact: logistic regression on LIN with a fitted linear SCM.
+    lin = cf.datasets.make_lin(cfg["lin_rows"], random_state=0)
+    L_tr, L_te, l_tr, l_te = lin.train_test_split(test_size=0.2, random_state=0)
+    lscm = lin.make_scm("linear", random_state=0).fit(L_tr)
+    lclf = classifier(lscm, "erm", 10, model="logistic").fit(L_tr, l_tr)
+    La, la = L_te.iloc[:cfg["audit_points"]], l_te.iloc[:cfg["audit_points"]]
+    timing, report = measure(lambda: cf.audit(lclf, lscm, La, la, radii=(0.05, 0.01), method="exact",
+                                              random_state=0), cfg["reps"])
+    frame = report.to_frame()
+    check = cf.audit(lclf, lscm, La, la, radii=(0.05,), method="sample", n_samples=m, random_state=0).to_frame()
+    rows.append(row("audit_exact", "causalfair", timing,
+                    {**{k: float(frame.loc[k, "value"]) for k in ("U_0.05", "U_0.01", "U_CF", "NR_0.05")},
+                     "U_0.05_by_sampling": float(check.loc["U_0.05", "value"])},
+                    note=f"LIN ({len(L_tr)} training rows), linear SCM, logistic model; {len(La)} points, 5 indicators"))
+    return rows
+
+
+def task_audit_torch(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The sampled audit in vectorised torch on the same model, SCM and points."""
+    torch = torch_or_none()
+    if torch is None:
+        return []
+    import _torch_peers as tp
+    ds, X_tr, X_te, y_tr, y_te = adult(cfg)
+    scm = mlp_scm(ds, X_tr, cfg["scm_epochs"])
+    clf = classifier(scm, "erm", cfg["epochs"]).fit(X_tr, y_tr)
+    points = np.random.default_rng(0).permutation(len(X_te))[:cfg["audit_points"]]
+    x = scm._data(X_te.iloc[points], "X")[0]
+    net = tp.mlp_from_engine(clf._handle)
+    tscm = tp.TorchSCM(scm)
+    threshold = math.log(clf.threshold_ / (1 - clf.threshold_))
+    m = cfg["audit_samples"]
+    plan = [("U_CF", 0.0, False), ("U_0.05", 0.05, False), ("NR_0.05", 0.05, True), ("U_0.01", 0.01, False),
+            ("NR_0.01", 0.01, True)]
+
+    def run() -> Dict[str, float]:
+        return {name: float(tp.audit_sample(net, tscm, x, threshold, r, f, m, seed=i).mean())
+                for i, (name, r, f) in enumerate(plan)}
+
+    tp.audit_sample(net, tscm, x[:10], threshold, 0.05, False, 10)  # warm-up
+    timing, quality = measure(run, cfg["torch_reps"])
+    return [row("audit_sample", "pytorch", timing, quality,
+                note=f"vectorised torch float64, {len(x)} points x {m} samples per twin (+ the twin), same 5 indicators")]
+
+
+def task_dgemm(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The engine has no raw dgemm entry point: its closest call is an MLP forward
+    pass n→n→1 (tanh) on n rows, one n³ dgemm + n² tanh + one dgemv. Same call in
+    numpy in the same process, and numpy's bare dgemm for scale."""
+    from causalfair import _models
+    n, reps = cfg["dgemm_n"], cfg["dgemm_reps"]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, n))
+    handle = _models.new_model([n, n, 1], "tanh", 0)
+    flat = _models.parameters(handle)
+    w1, b1 = flat[:n * n].reshape(n, n), flat[n * n:n * n + n]
+    w2, b2 = flat[n * n + n:n * n + 2 * n].reshape(n, 1), flat[-1]
+    _models.logits(handle, x)  # warm-up (thread pools, pages)
+    np.tanh(x @ w1 + b1) @ w2
+    timing_engine, ours = measure(lambda: _models.logits(handle, x), reps)
+    timing_numpy, theirs = measure(lambda: (np.tanh(x @ w1 + b1) @ w2)[:, 0] + b2, reps)
+    timing_gemm, _ = measure(lambda: x @ w1, reps)
+    diff = float(np.max(np.abs(ours - theirs)))
+    note = f"{n}x{n} rows x inputs, hidden {n}: engine model_logits vs the same in numpy; max |diff| {diff:.1e}"
+    return [row("dgemm_proxy", "causalfair", timing_engine, {"max_abs_diff": diff}, note=note),
+            row("dgemm_proxy", "numpy", timing_numpy, {"max_abs_diff": diff}, note=note),
+            row("dgemm", "numpy", timing_gemm, {}, note=f"bare numpy dgemm {n}x{n} @ {n}x{n} (no engine entry point)")]
+
+
+def task_scaling(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Training and audit time against rows on LIN (make_lin(n), its exact SCM)."""
+    import causalfair as cf
+    from causalfair.audit import indicator
+    rows = []
+    warm = cf.datasets.make_lin(200, random_state=0)
+    for method, model in (("erm", "logistic"), ("erm", "mlp"), ("causal_at", "mlp")):  # warm-up
+        classifier(warm.scm, method, 1, model=model).fit(warm.X, warm.y)
+    for n in cfg["scaling_sizes"]:
+        lin = cf.datasets.make_lin(n, random_state=0)
+        X, y = lin.X, lin.y
+        jobs = [("scaling_train_logistic_erm", lambda: classifier(lin.scm, "erm", 10, model="logistic").fit(X, y),
+                 "logistic regression, 10 epochs"),
+                ("scaling_train_mlp_erm", lambda: classifier(lin.scm, "erm", cfg["scaling_epochs"]).fit(X, y),
+                 f"MLP 3→100→100→1, {cfg['scaling_epochs']} epoch(s)"),
+                ("scaling_train_mlp_causal_at", lambda: classifier(lin.scm, "causal_at", cfg["scaling_epochs"]).fit(X, y),
+                 f"MLP 3→100→100→1, {cfg['scaling_epochs']} epoch(s)")]
+        model = None
+        for name, fn, note in jobs:
+            timing, model = measure(fn, cfg["scaling_reps"])
+            rows.append(row(name, "causalfair", timing, {}, note=note, n=n))
+        erm = classifier(lin.scm, "erm", cfg["scaling_epochs"]).fit(X, y)
+        m = cfg["scaling_audit_samples"]
+        timing, ind = measure(lambda: indicator(erm, lin.scm, X, 0.05, factual_only=False, method="sample",
+                                                n_samples=m, random_state=0), cfg["scaling_reps"])
+        rows.append(row("scaling_audit_sample", "causalfair", timing, {"U_0.05": float(ind.proportion.value)},
+                        note=f"U_0.05 alone, sample, {m} draws per twin ball (2 twins), every row audited", n=n))
+    return rows
+
+
+def environment_info() -> Dict[str, Any]:
+    info: Dict[str, Any] = {"env": {k: os.environ.get(k) for k in (
+        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}}
+    try:
+        from threadpoolctl import threadpool_info
+        info["threadpools"] = [{k: p.get(k) for k in ("user_api", "internal_api", "prefix", "version",
+                                                      "num_threads", "threading_layer", "architecture")}
+                               for p in threadpool_info()]
+    except ImportError:
+        info["threadpools"] = "threadpoolctl not installed"
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        info["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    return info
+
+
+def main() -> None:
+    task, config_path, output_path = sys.argv[1:4]
+    with open(config_path) as f:
+        cfg = json.load(f)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    rows = globals()[f"task_{task}"](cfg)
+    result = {"task": task, "rows": rows, "info": {**environment_info(), "loadavg_before": load_before,
+                                                    "loadavg_after": os.getloadavg(),
+                                                    "task_seconds": time.perf_counter() - started,
+                                                    "peak_rss_mb": max_rss_mb()}}
+    with open(output_path, "w") as f:
+        json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main()
