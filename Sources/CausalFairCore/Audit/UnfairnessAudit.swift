@@ -26,9 +26,14 @@ public struct UnfairnessAudit: Sendable {
         self.logitThreshold = logitThreshold
     }
 
-    /// Rows per chunk: about 4 million doubles of candidate points at a time.
+    /// Rows per chunk: about 4 million doubles in the widest intermediate matrix (the
+    /// candidate points, or a hidden layer of the classifier or of an MLP mechanism).
     func chunkRows(pointsPerRow: Int) -> Int {
-        max(1, 4_000_000 / max(1, pointsPerRow * space.columnCount))
+        var widest = max(space.columnCount, model.widths.max() ?? 1)
+        for mechanism in space.scm?.nodes.map(\.mechanism) ?? [] {
+            if case .mlp(let hidden, _, _, _, _) = mechanism { widest = max(widest, hidden.max() ?? 1) }
+        }
+        return max(1, 4_000_000 / max(1, pointsPerRow * widest))
     }
 
     /// Runs the estimator on every row of `x` (encoded, finite). `progress(done, total)`
