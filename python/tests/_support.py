@@ -5,6 +5,19 @@ import pandas as pd
 import causalfair as cf
 
 
+def lin_data(n: int, seed: int):
+    """The LIN SCM with lower-case columns and its labels: S ~ Bernoulli(0.5);
+    X1 = 2S + U1; X2 = S − X1 + U2; y ~ Bernoulli(σ(X1 + X2)). Returns (X, y)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 2, n)
+    x1 = 2 * s + rng.normal(size=n)
+    x2 = s - x1 + rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x1 + x2)))).astype(int)
+    return pd.DataFrame({"s": s, "x1": x1, "x2": x2}), y
+
+
 def synthetic_linear(n: int = 2000, random_state: int = 0) -> pd.DataFrame:
     """``n`` draws of the LIN SCM (S, X1, X2): S ~ Bernoulli(0.5), X1 = 2S + U1,
     X2 = S − X1 + U2."""

@@ -14,18 +14,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import causalfair as cf
+from _support import lin_data
 from causalfair import FairRobustClassifier
 
 METHODS = ["erm", "al", "cal", "llr", "capify", "causal_at"]
-
-
-def lin_data(n, seed):
-    rng = np.random.default_rng(seed)
-    s = rng.integers(0, 2, n)
-    x1 = 2 * s + rng.normal(size=n)
-    x2 = s - x1 + rng.normal(size=n)
-    y = (rng.random(n) < 1 / (1 + np.exp(-(x1 + x2)))).astype(int)
-    return pd.DataFrame({"s": s, "x1": x1, "x2": x2}), y
 
 
 def lin_scm():

@@ -17,6 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 import causalfair as cf
+from _support import lin_data
 from causalfair import FairRobustClassifier
 
 
@@ -24,16 +25,6 @@ def small(**params):
     base = dict(verbose=False, epochs=5, hidden_layer_sizes=(8,), random_state=0)
     base.update(params)
     return FairRobustClassifier(**base)
-
-
-def lin_data(n, seed):
-    """The LIN SCM: S ~ Bernoulli(0.5); X1 = 2S + U1; X2 = S - X1 + U2; y ~ σ(X1 + X2)."""
-    rng = np.random.default_rng(seed)
-    s = rng.integers(0, 2, n)
-    x1 = 2 * s + rng.normal(size=n)
-    x2 = s - x1 + rng.normal(size=n)
-    y = (rng.random(n) < 1 / (1 + np.exp(-(x1 + x2)))).astype(int)
-    return pd.DataFrame({"s": s, "x1": x1, "x2": x2}), y
 
 
 def lin_scm():
