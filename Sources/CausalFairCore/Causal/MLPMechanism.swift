@@ -35,9 +35,4 @@ public struct MLPMechanism: Sendable, Equatable {
 
     /// f(inputs).
     public func callAsFunction(_ inputs: Matrix) -> Matrix { network(inputs) }
-
-    /// Vector–Jacobian product at `inputs`: d<cotangent, f(x)>/dx.
-    public func inputGradient(at inputs: Matrix, cotangent: Matrix) -> Matrix {
-        network.inputGradient(network.forwardPass(inputs), outputGradient: cotangent)
-    }
 }
