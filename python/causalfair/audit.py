@@ -310,7 +310,11 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         ``"attack"``: projected gradient search toward the boundary from several
         starts (a tighter lower bound); ``"exact"``: the closed form for logistic
         regression on a linear SCM. ``"auto"`` uses exact where it applies, else
-        attack (sample for black boxes). At Δ = 0 every method is exact.
+        attack (sample for black boxes). At Δ = 0 every method is exact. For a
+        :class:`~causalfair.FairRobustClassifier`, ``"sample"`` and ``"attack"`` skip
+        the balls that bound propagation proves hold no differently classified
+        individual, and stop at a point's first witness: that saves time, never
+        changes a flag.
     n_samples : int, default=1000
     n_points : int, default=1000
         Points drawn from the SCM when ``X`` is None.

@@ -26,6 +26,14 @@ public struct UnfairnessAudit: Sendable {
         self.logitThreshold = logitThreshold
     }
 
+    /// Sample draws per ball between two checks for flips: balls whose point is
+    /// flagged stop drawing.
+    static let sampleBlock = 64
+
+    /// Bound propagation is tried only on balls of at most this many perturbable
+    /// dimensions (its cost grows with them).
+    static let maximumCertifiedDimensions = 64
+
     /// Rows per chunk: about 4 million doubles in the widest intermediate matrix (the
     /// candidate points, or a hidden layer of the classifier or of an MLP mechanism).
     func chunkRows(pointsPerRow: Int) -> Int {
@@ -38,6 +46,11 @@ public struct UnfairnessAudit: Sendable {
 
     /// Runs the estimator on every row of `x` (encoded, finite). `progress(done, total)`
     /// is called after every chunk; returning false stops with `interrupted`.
+    ///
+    /// `sample` and `attack` first check every twin itself, then prove by bound
+    /// propagation (`AffineBounds`) which balls cannot contain a flip and search only
+    /// the others; random draws come from one stream per ball (seeded by `seed` and the
+    /// ball's row and level), so results do not depend on chunking.
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
                     progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
         guard radius >= 0, radius <= maximumRadius else {
@@ -68,29 +81,28 @@ public struct UnfairnessAudit: Sendable {
         let levels = factualOnly ? 1 : space.levelCount
         let perRow: Int
         switch method {
-        case .sample(let samples): perRow = levels * (radius > 0 ? samples : 1)
-        case .attack(_, let restarts, _): perRow = levels * restarts
+        case .sample: perRow = levels * max(Self.sampleBlock, Self.maximumCertifiedDimensions)
+        case .attack(_, let restarts, _): perRow = levels * max(restarts, Self.maximumCertifiedDimensions)
         case .exact: perRow = levels
         }
         let chunk = chunkRows(pointsPerRow: perRow)
-        var generator = Xoshiro256StarStar(seed: seed)
         var start = 0
         while start < x.rows {
             let rows = Array(start..<min(start + chunk, x.rows))
             let block = x.gatherRows(rows)
-            let found: (flags: [Bool], levels: [Int], witnesses: Matrix)
+            let found: AuditResult
             switch method {
             case .sample(let samples):
-                found = try sampled(block, radius: radius, factualOnly: factualOnly,
-                                    samples: radius > 0 ? samples : 1, generator: &generator)
+                found = try sampled(block, firstRow: start, radius: radius, factualOnly: factualOnly,
+                                    samples: samples, seed: seed)
             case .attack(let steps, let restarts, let stepSize):
-                found = try attacked(block, radius: radius, factualOnly: factualOnly, steps: steps, restarts: restarts,
-                                     stepSize: stepSize, generator: &generator)
+                found = try attacked(block, firstRow: start, radius: radius, factualOnly: factualOnly, steps: steps,
+                                     restarts: restarts, stepSize: stepSize, seed: seed)
             case .exact:
                 found = try exact(block, radius: radius, factualOnly: factualOnly, jacobian: jacobian ?? Matrix(rows: 0, cols: 0))
             }
             result.flags += found.flags
-            result.witnessLevels += found.levels
+            result.witnessLevels += found.witnessLevels
             for (i, r) in rows.enumerated() where found.flags[i] {
                 for c in 0..<x.cols { result.witnesses[r, c] = found.witnesses[i, c] }
             }
@@ -105,100 +117,153 @@ public struct UnfairnessAudit: Sendable {
         model(x).storage.map { $0 > logitThreshold }
     }
 
-    /// Latent starting points: for every row its `levels` twin levels (or its factual
-    /// level), each repeated `copies` times; rows ordered (row, level, copy).
-    func startingPoints(_ x: Matrix, factualOnly: Bool, copies: Int) throws -> (latent: Matrix, levels: [Int], perRow: Int) {
+    /// The balls of every row: its latent point at each of its `levels` twin levels (or
+    /// at its factual level), rows ordered (row, level), with their levels.
+    func balls(_ x: Matrix, factualOnly: Bool) throws -> (latent: Matrix, levels: [Int], perRow: Int) {
         let latent = try space.phi(x)
         let factual = try space.factualLevels(x)
-        let levelsPerRow = factualOnly ? 1 : space.levelCount
-        let perRow = levelsPerRow * copies
-        let count = try checkedProduct(x.rows, perRow, what: "audit candidates")
-        let levels = (0..<count).map { factualOnly ? factual[$0 / perRow] : ($0 / copies) % levelsPerRow }
+        let perRow = factualOnly ? 1 : space.levelCount
+        let count = try checkedProduct(x.rows, perRow, what: "audit balls")
+        let levels = (0..<count).map { factualOnly ? factual[$0 / perRow] : $0 % perRow }
         let repeated = latent.gatherRows((0..<count).map { $0 / perRow })
         return (space.settingLevels(repeated, levels: levels), levels, perRow)
     }
 
-    /// The first candidate of each row whose prediction differs from the row's own.
-    func firstFlip(own: [Bool], candidates: Matrix, levels: [Int], perRow: Int) -> (flags: [Bool], levels: [Int], witnesses: Matrix) {
+    /// An empty result for `rows` points.
+    func noFlags(rows: Int, cols: Int) -> AuditResult {
+        AuditResult(flags: [Bool](repeating: false, count: rows), witnessLevels: [Int](repeating: -1, count: rows),
+                    witnesses: Matrix(rows: rows, cols: cols, repeating: .nan))
+    }
+
+    /// Records, for every point not yet flagged, the first candidate (in order) whose
+    /// prediction differs from the point's own; candidate i belongs to point `owner[i]`
+    /// and lies in a ball of twin level `level[i]`.
+    func recordFlips(_ found: inout AuditResult, own: [Bool], candidates: Matrix, owner: [Int], level: [Int]) {
         let predicted = predictions(candidates)
-        var flags = [Bool](repeating: false, count: own.count)
-        var witnessLevels = [Int](repeating: -1, count: own.count)
-        var witnesses = Matrix(rows: own.count, cols: candidates.cols, repeating: .nan)
-        for r in 0..<own.count {
-            guard let i = (r * perRow..<(r + 1) * perRow).first(where: { predicted[$0] != own[r] }) else { continue }
-            flags[r] = true
-            witnessLevels[r] = levels[i]
-            for c in 0..<candidates.cols { witnesses[r, c] = candidates[i, c] }
+        for i in 0..<candidates.rows {
+            let r = owner[i]
+            guard !found.flags[r], predicted[i] != own[r] else { continue }
+            found.flags[r] = true
+            found.witnessLevels[r] = level[i]
+            for c in 0..<candidates.cols { found.witnesses[r, c] = candidates[i, c] }
         }
-        return (flags, witnessLevels, witnesses)
     }
 
-    /// Every twin itself and `samples` uniform points of its ball (the twin is included,
-    /// so a counterfactually unfair point is flagged at every radius).
-    private func sampled(_ x: Matrix, radius: Double, factualOnly: Bool, samples: Int,
-                         generator: inout Xoshiro256StarStar) throws -> (flags: [Bool], levels: [Int], witnesses: Matrix) {
-        let copies = radius > 0 ? samples + 1 : 1
-        var (latent, levels, perRow) = try startingPoints(x, factualOnly: factualOnly, copies: copies)
-        if radius > 0 {
-            let centres = latent
-            space.perturbUniformly(&latent, radius: radius, generator: &generator)
-            for i in stride(from: 0, to: latent.rows, by: copies) {
-                for c in 0..<latent.cols { latent[i, c] = centres[i, c] }
-            }
+    /// Whether each ball (B_Δ around latent row i at twin level `levels[i]`) provably
+    /// holds no flip: g − τ keeps its sign on the whole ball (`positive[i]`: g > τ),
+    /// by bound propagation with a relative margin of 1e-9 for rounding. All false when
+    /// the space admits no bounds (an exact expression mechanism) or has more than
+    /// `maximumCertifiedDimensions` perturbable dimensions.
+    func provablyConstant(_ latent: Matrix, levels: [Int], radius: Double, positive: [Bool]) -> [Bool] {
+        let unknown = [Bool](repeating: false, count: latent.rows)
+        guard space.perturbable.filter({ $0 }).count <= Self.maximumCertifiedDimensions,
+              let inputs = space.decodeBounds(latent, levels: levels, radius: radius) else { return unknown }
+        let logits = model.bounds(inputs)
+        let half = logits.halfWidths().storage
+        return (0..<latent.rows).map { i in
+            let c = logits.centre.storage[i]
+            let h = half[i] + 1e-9 * (1 + abs(c) + half[i] + abs(logitThreshold))
+            return positive[i] ? c - h > logitThreshold : c + h <= logitThreshold
         }
-        let candidates = try space.decode(latent, levels: levels)
-        return firstFlip(own: predictions(x), candidates: candidates, levels: levels, perRow: perRow)
     }
 
-    private func attacked(_ x: Matrix, radius: Double, factualOnly: Bool, steps: Int, restarts: Int, stepSize: Double,
-                          generator: inout Xoshiro256StarStar) throws -> (flags: [Bool], levels: [Int], witnesses: Matrix) {
+    /// The twins themselves (every point flagged by its own twin is done), then the
+    /// balls that remain to be searched: those of unflagged points without a proof.
+    private func twinsAndOpenBalls(_ x: Matrix, radius: Double, factualOnly: Bool) throws
+        -> (found: AuditResult, own: [Bool], latent: Matrix, levels: [Int], perRow: Int, open: [Int]) {
         let own = predictions(x)
-        let (start, levels, perRow) = try startingPoints(x, factualOnly: factualOnly, copies: restarts)
-        var delta = Matrix(rows: start.rows, cols: start.cols)
-        let ascent = ProjectedAscent(radius: radius, mask: space.perturbable)
-        let columns = (0..<start.cols).filter { space.perturbable[$0] }
-        for i in 0..<start.rows where i % restarts != 0 {
-            let draw = generator.uniformInBall(dimension: columns.count, radius: radius)
-            for (j, c) in columns.enumerated() { delta[i, c] = draw[j] }
-        }
-        // Direction that moves toward the other class: −∇g where the row is positive.
-        let signs = (0..<start.rows).map { own[$0 / perRow] ? -1.0 : 1.0 }
-        // One decode per step: its points are checked for a flip, and its pullback
-        // gives the next step's direction.
-        let step = stepSize > 0 ? stepSize : 2.5 * radius / Double(max(steps, 1))
-        var best = (flags: [Bool](repeating: false, count: own.count), levels: [Int](repeating: -1, count: own.count),
-                    witnesses: Matrix(rows: own.count, cols: x.cols, repeating: .nan))
-        for iteration in 0...(radius > 0 ? steps : 0) {
-            let (points, pullback) = try space.decodeWithPullback(start + delta, levels: levels)
-            let found = firstFlip(own: own, candidates: points, levels: levels, perRow: perRow)
-            for r in 0..<own.count where found.flags[r] && !best.flags[r] {
-                best.flags[r] = true
-                best.levels[r] = found.levels[r]
-                for c in 0..<x.cols { best.witnesses[r, c] = found.witnesses[r, c] }
+        let (latent, levels, perRow) = try balls(x, factualOnly: factualOnly)
+        var found = noFlags(rows: x.rows, cols: x.cols)
+        recordFlips(&found, own: own, candidates: try space.decode(latent, levels: levels),
+                    owner: (0..<latent.rows).map { $0 / perRow }, level: levels)
+        guard radius > 0 else { return (found, own, latent, levels, perRow, []) }
+        let candidates = (0..<latent.rows).filter { !found.flags[$0 / perRow] }
+        let constant = provablyConstant(latent.gatherRows(candidates), levels: candidates.map { levels[$0] },
+                                        radius: radius, positive: candidates.map { own[$0 / perRow] })
+        return (found, own, latent, levels, perRow, candidates.indices.filter { !constant[$0] }.map { candidates[$0] })
+    }
+
+    /// One random stream per ball: ball `index` of the chunk starting at `firstRow`.
+    private func ballGenerator(seed: UInt64, firstRow: Int, perRow: Int, index: Int) -> Xoshiro256StarStar {
+        Xoshiro256StarStar(seed: seed, stream: UInt64(firstRow * perRow + index))
+    }
+
+    /// Adds a uniform draw from the radius-`radius` ball (perturbable columns) to row `row`.
+    private func perturb(_ z: inout Matrix, row: Int, radius: Double, generator: inout Xoshiro256StarStar) {
+        let columns = (0..<z.cols).filter { space.perturbable[$0] }
+        let draw = generator.uniformInBall(dimension: columns.count, radius: radius)
+        for (j, c) in columns.enumerated() { z[row, c] += draw[j] }
+    }
+
+    /// Every twin itself, then up to `samples` uniform points of each open ball, drawn
+    /// `sampleBlock` at a time until the point is flagged.
+    private func sampled(_ x: Matrix, firstRow: Int, radius: Double, factualOnly: Bool, samples: Int,
+                         seed: UInt64) throws -> AuditResult {
+        var (found, own, latent, levels, perRow, open) = try twinsAndOpenBalls(x, radius: radius, factualOnly: factualOnly)
+        var generators = open.map { ballGenerator(seed: seed, firstRow: firstRow, perRow: perRow, index: $0) }
+        var drawn = 0
+        while drawn < samples, !open.isEmpty {
+            let block = min(Self.sampleBlock, samples - drawn)
+            let owner = open.flatMap { repeatElement($0, count: block) }
+            var points = latent.gatherRows(owner)
+            for a in open.indices {
+                for s in 0..<block { perturb(&points, row: a * block + s, radius: radius, generator: &generators[a]) }
             }
-            guard iteration < steps, radius > 0, best.flags.contains(false) else { break }
-            let inputGradient = model.inputGradientPass(model.forwardPass(points)).gradient
-            let direction = pullback(Rows.scaled(inputGradient, by: signs))
-            delta = ascent.normalisedGradientAscent(from: delta, steps: 1, stepSize: step) { _ in direction }
+            let level = owner.map { levels[$0] }
+            recordFlips(&found, own: own, candidates: try space.decode(points, levels: level),
+                        owner: owner.map { $0 / perRow }, level: level)
+            let keep = open.indices.filter { !found.flags[open[$0] / perRow] }
+            open = keep.map { open[$0] }
+            generators = keep.map { generators[$0] }
+            drawn += block
         }
-        return best
+        return found
+    }
+
+    /// Every twin itself, then a projected gradient search in each open ball from δ = 0
+    /// and `restarts − 1` uniform starts; a point's searches stop once it is flagged.
+    private func attacked(_ x: Matrix, firstRow: Int, radius: Double, factualOnly: Bool, steps: Int, restarts: Int,
+                          stepSize: Double, seed: UInt64) throws -> AuditResult {
+        var (found, own, latent, levels, perRow, open) = try twinsAndOpenBalls(x, radius: radius, factualOnly: factualOnly)
+        var ball = open.flatMap { repeatElement($0, count: restarts) }
+        var delta = Matrix(rows: ball.count, cols: x.cols)
+        for (a, index) in open.enumerated() {
+            var generator = ballGenerator(seed: seed, firstRow: firstRow, perRow: perRow, index: index)
+            for copy in 1..<restarts { perturb(&delta, row: a * restarts + copy, radius: radius, generator: &generator) }
+        }
+        let ascent = ProjectedAscent(radius: radius, mask: space.perturbable)
+        let step = stepSize > 0 ? stepSize : 2.5 * radius / Double(max(steps, 1))
+        // One decode per step: its points are checked for a flip, and its pullback gives
+        // the next step's direction (toward the other class: −∇g where the point is positive).
+        for iteration in 0...steps where !ball.isEmpty {
+            let level = ball.map { levels[$0] }
+            let owner = ball.map { $0 / perRow }
+            let (points, pullback) = try space.decodeWithPullback(latent.gatherRows(ball) + delta, levels: level)
+            recordFlips(&found, own: own, candidates: points, owner: owner, level: level)
+            guard iteration < steps else { break }
+            let inputGradient = model.inputGradientPass(model.forwardPass(points)).gradient
+            let direction = pullback(Rows.scaled(inputGradient, by: owner.map { own[$0] ? -1.0 : 1.0 }))
+            let keep = ball.indices.filter { !found.flags[owner[$0]] }
+            delta = ascent.normalisedGradientAscent(from: delta.gatherRows(keep), steps: 1, stepSize: step) { _ in
+                direction.gatherRows(keep)
+            }
+            ball = keep.map { ball[$0] }
+        }
+        return found
     }
 
     /// The closed form decides each flag; the witness is the ball's extreme point.
-    private func exact(_ x: Matrix, radius: Double, factualOnly: Bool,
-                       jacobian: Matrix) throws -> (flags: [Bool], levels: [Int], witnesses: Matrix) {
+    private func exact(_ x: Matrix, radius: Double, factualOnly: Bool, jacobian: Matrix) throws -> AuditResult {
         let own = predictions(x)
-        let (start, levels, perRow) = try startingPoints(x, factualOnly: factualOnly, copies: 1)
-        let twins = try space.decode(start, levels: levels)
+        let (latent, levels, perRow) = try balls(x, factualOnly: factualOnly)
+        let twins = try space.decode(latent, levels: levels)
         let inputs = model.widths[0]
         let weights = Array(model.parameters[0..<inputs])
         let projected = BLAS.multiply(jacobian, weights, transposeA: true)
         let norm = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let halfWidth = radius * norm
         let logits = model(twins).storage
-        var flags = [Bool](repeating: false, count: own.count)
-        var witnessLevels = [Int](repeating: -1, count: own.count)
-        var witnesses = Matrix(rows: own.count, cols: x.cols, repeating: .nan)
+        var found = noFlags(rows: x.rows, cols: x.cols)
         // The ball's extreme points toward either class: ∓Δ J Jᵀw/‖Jᵀw‖.
         let towardNegative = norm > 0 ? BLAS.multiply(jacobian, projected.map { -radius * $0 / norm })
                                       : [Double](repeating: 0, count: x.cols)
@@ -207,10 +272,10 @@ public struct UnfairnessAudit: Sendable {
             guard let i = (r * perRow..<(r + 1) * perRow).first(where: { i in
                 positive ? logits[i] - halfWidth <= logitThreshold : logits[i] + halfWidth > logitThreshold
             }) else { continue }
-            flags[r] = true
-            witnessLevels[r] = levels[i]
-            for c in 0..<x.cols { witnesses[r, c] = twins[i, c] + (positive ? towardNegative[c] : -towardNegative[c]) }
+            found.flags[r] = true
+            found.witnessLevels[r] = levels[i]
+            for c in 0..<x.cols { found.witnesses[r, c] = twins[i, c] + (positive ? towardNegative[c] : -towardNegative[c]) }
         }
-        return (flags, witnessLevels, witnesses)
+        return found
     }
 }
