@@ -786,6 +786,25 @@ static PyObject *py_threshold_mcc(PyObject *self, PyObject *args) {
     return PyFloat_FromDouble(threshold);
 }
 
+static PyObject *py_matrix_multiply(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *a_o, *b_o, *out_o;
+    if (!PyArg_ParseTuple(args, "OOO:matrix_multiply", &a_o, &b_o, &out_o)) return NULL;
+    Call c;
+    call_begin(&c, NULL, 0);
+    const Py_buffer *a = acquire(&c, a_o, "a", F64, 2);
+    const Py_buffer *b = acquire(&c, b_o, "b", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    if (!c.failed && (COLS(a) != ROWS(b) || ROWS(out) != ROWS(a) || COLS(out) != COLS(b))) {
+        PyErr_Format(PyExc_ValueError, "shapes (%lld, %lld) @ (%lld, %lld) -> out (%lld, %lld) do not match",
+                     (long long)ROWS(a), (long long)COLS(a), (long long)ROWS(b), (long long)COLS(b),
+                     (long long)ROWS(out), (long long)COLS(out));
+        c.failed = 1;
+    }
+    ENGINE(&c, cf_matrix_multiply(a->buf, ROWS(a), COLS(a), b->buf, COLS(b), out->buf, LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
 /* ------------------------------------------------------------------ audits ------ */
 
 static PyObject *py_audit(PyObject *self, PyObject *args) {
@@ -875,6 +894,8 @@ static PyMethodDef engine_methods[] = {
      "audit(model, scm_or_None, x, logit_threshold, radius, factual_only, method, n_samples, "
      "steps, restarts, step_size, seed, progress_or_None, flags_out, levels_out, "
      "witnesses_out) -> None"},
+    {"matrix_multiply", py_matrix_multiply, METH_VARARGS,
+     "matrix_multiply(a, b, out) -> None: out = a @ b with the engine's BLAS (float64, C order)"},
     {"threshold_mcc", py_threshold_mcc, METH_VARARGS,
      "threshold_mcc(probabilities, labels) -> float"},
     {NULL, NULL, 0, NULL},

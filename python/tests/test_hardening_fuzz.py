@@ -234,6 +234,8 @@ CHILD = textwrap.dedent(r'''
                     draw(scalar(2, [-1, 0, 2 ** 62])), draw(scalar(1, [-1, 0, 2 ** 62])),
                     draw(scalar(0.0, REALS)), draw(SEEDS), None, draw(m(np.empty(n, dtype=np.int64))),
                     draw(m(np.empty(n, dtype=np.int64))), draw(m(out_like(n)))], True
+        if name == "matrix_multiply":
+            return [draw(m(d)), draw(m(np.ones((COLS, 3)))), draw(m(np.empty((n, 3))))], True
         if name == "threshold_mcc":
             p = np.linspace(0, 1, n)
             y = (p > 0.5).astype(np.float64)
@@ -244,7 +246,7 @@ CHILD = textwrap.dedent(r'''
              "scm_factual_levels", "scm_counterfactual", "scm_sample", "scm_twin_levels", "scm_perturbable",
              "scm_phi_inverse_vjp", "scm_metric", "scm_ball", "scm_export", "scm_import", "model_new",
              "model_info", "model_widths", "model_get_parameters", "model_set_parameters", "model_logits",
-             "model_input_gradient", "model_train", "audit", "threshold_mcc"]
+             "model_input_gradient", "model_train", "audit", "threshold_mcc", "matrix_multiply"]
 
     counts = {"calls": 0, "ok": 0, "raised": {}}
     unexpected = []

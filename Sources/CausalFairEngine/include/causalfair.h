@@ -207,6 +207,11 @@ int32_t cf_model_train(void *model, void *scm, const double *x, int64_t rows, in
 int32_t cf_threshold_mcc(const double *probabilities, const double *labels, int64_t n,
                          double *out, int64_t out_len, char *err, int64_t err_len);
 
+/* out = a b for row-major a (rows x inner) and b (inner x cols); out: rows x cols.
+   The engine's own BLAS product, no copies. */
+int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const double *b, int64_t cols,
+                           double *out, int64_t out_len, char *err, int64_t err_len);
+
 /* --------------------------------------------------------------- audits -----------
 
  Unfair-area indicators of the classifier h(x) = 1[g(x) > logit_threshold] for every
