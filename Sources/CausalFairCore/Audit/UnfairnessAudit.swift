@@ -79,10 +79,13 @@ public struct UnfairnessAudit: Sendable {
         }
         var result = AuditResult(flags: [], witnessLevels: [], witnesses: Matrix(rows: x.rows, cols: x.cols, repeating: .nan))
         let levels = factualOnly ? 1 : space.levelCount
+        // Candidates per row and pass; bound propagation holds k + 2 rows per ball.
+        let dimensions = space.perturbable.filter { $0 }.count
+        let boundRows = dimensions <= Self.maximumCertifiedDimensions ? dimensions + 2 : 0
         let perRow: Int
         switch method {
-        case .sample: perRow = levels * max(Self.sampleBlock, Self.maximumCertifiedDimensions)
-        case .attack(_, let restarts, _): perRow = levels * max(restarts, Self.maximumCertifiedDimensions)
+        case .sample(let samples): perRow = levels * max(min(samples, Self.sampleBlock), boundRows)
+        case .attack(_, let restarts, _): perRow = levels * max(restarts, boundRows)
         case .exact: perRow = levels
         }
         let chunk = chunkRows(pointsPerRow: perRow)
