@@ -9,9 +9,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // The tanh kernel, compiled per instruction set and dispatched at load time.
+        .target(name: "CVectorMath"),
         .target(
             name: "CausalFairCore",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CVectorMath"],
             exclude: ["README.md"]
         ),
         .target(

@@ -272,7 +272,7 @@ struct TrainingObjectiveGradientTests {
 
         // The robust loss: max over twins s of softplus(−((2y − 1) g(x_s) − Δ‖Jᵀw‖)).
         let weights = Array(f.model.parameters[0..<3])
-        let norm = try Self.projectedNorm(f.scm, weights: weights, at: trainingRow(f.batch.latent, 0))
+        let norm = try Self.projectedNorm(f.scm, weights: weights, at: trainingRow(try f.batch.requiredLatent(), 0))
         let twins = try #require(f.batch.twins)
         let twinLogits = f.model(twins).storage
         var expected = 0.0
@@ -369,7 +369,7 @@ struct TrainingObjectiveGradientTests {
     func perturbableVJP() throws {
         let f = try Fixture(nonlinear: true)
         var generator = Xoshiro256StarStar(seed: 209)
-        let z = f.batch.latent
+        let z = try f.batch.requiredLatent()
         let cotangent = trainingRandomMatrix(rows: z.rows, cols: z.cols, generator: &generator)
         let vjp = try f.space.perturbableVJP(z, cotangent: cotangent)
         #expect(f.space.perturbable == [false, false, true, true])
@@ -413,7 +413,7 @@ struct TrainingObjectiveGradientTests {
         let f = try Fixture(nonlinear: false)
         let jacobian = try #require(try f.space.constantJacobian())
         #expect(jacobian.rows == 3 && jacobian.cols == 2)
-        let z = trainingRow(f.batch.latent, 1)
+        let z = trainingRow(try f.batch.requiredLatent(), 1)
         for (j, column) in [1, 2].enumerated() {
             for output in 0..<3 {
                 let numeric = try trainingFiniteDifference({ point in

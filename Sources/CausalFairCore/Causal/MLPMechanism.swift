@@ -26,7 +26,7 @@ public struct MLPMechanism: Sendable, Equatable {
                 var residual = layers[layers.count - 1] - targets.gatherRows(batch)
                 let scale = 2 / Double(batch.count * targets.cols)
                 for i in residual.storage.indices { residual.storage[i] *= scale }
-                let gradient = network.backwardPass(layers, outputGradient: residual).parameters
+                let gradient = network.parameterGradient(layers, outputGradient: residual)
                 optimiser.update(&network.parameters, gradient: gradient)
             }
         }

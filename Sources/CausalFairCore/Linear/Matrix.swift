@@ -45,68 +45,102 @@ public struct Matrix: Equatable, Sendable {
     /// True when every element is finite (no NaN, no infinity).
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
 
+    /// A `rows` x `cols` matrix whose elements `fill` writes, row-major, into
+    /// uninitialised storage (every one of the `rows * cols` elements must be written).
+    init(rows: Int, cols: Int, filling fill: (UnsafeMutablePointer<Double>) -> Void) {
+        self.rows = max(rows, 0)
+        self.cols = max(cols, 0)
+        let count = self.rows * self.cols
+        self.storage = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress { fill(base) }
+            initialized = count
+        }
+    }
+
     /// The columns `columns` (in that order) of every row, as a new matrix.
     public func gatherColumns(_ columns: [Int]) -> Matrix {
-        var result = Matrix(rows: rows, cols: columns.count)
-        for r in 0..<rows {
-            let source = r * cols
-            let target = r * columns.count
-            for (j, c) in columns.enumerated() {
-                result.storage[target + j] = storage[source + c]
+        let width = columns.count, stride = cols
+        return storage.withUnsafeBufferPointer { source in
+            columns.withUnsafeBufferPointer { picked in
+                Matrix(rows: rows, cols: width) { target in
+                    guard let s = source.baseAddress, let c = picked.baseAddress else { return }
+                    for r in 0..<rows {
+                        for j in 0..<width { target[r * width + j] = s[r * stride + c[j]] }
+                    }
+                }
             }
         }
-        return result
     }
 
     /// Writes the columns of `block` into columns `columns` of every row.
     /// `block` has one row per row of `self`, or a single row broadcast to all.
     public mutating func scatterColumns(_ columns: [Int], from block: Matrix) {
-        for r in 0..<rows {
-            let source = block.rows == 1 ? 0 : r * block.cols
-            let target = r * cols
-            for (j, c) in columns.enumerated() {
-                storage[target + c] = block.storage[source + j]
+        let width = columns.count, stride = cols, sourceStride = block.rows == 1 ? 0 : block.cols
+        let rowCount = rows
+        columns.withUnsafeBufferPointer { picked in
+            block.storage.withUnsafeBufferPointer { source in
+                storage.withUnsafeMutableBufferPointer { target in
+                    guard let c = picked.baseAddress, let s = source.baseAddress, let t = target.baseAddress else { return }
+                    for r in 0..<rowCount {
+                        for j in 0..<width { t[r * stride + c[j]] = s[r * sourceStride + j] }
+                    }
+                }
             }
         }
     }
 
     /// Adds the columns of `block` (one row per row of `self`) into columns `columns`.
     public mutating func accumulateColumns(_ columns: [Int], from block: Matrix) {
-        for r in 0..<rows {
-            let source = r * block.cols
-            let target = r * cols
-            for (j, c) in columns.enumerated() {
-                storage[target + c] += block.storage[source + j]
+        let width = columns.count, stride = cols, sourceStride = block.cols
+        let rowCount = rows
+        columns.withUnsafeBufferPointer { picked in
+            block.storage.withUnsafeBufferPointer { source in
+                storage.withUnsafeMutableBufferPointer { target in
+                    guard let c = picked.baseAddress, let s = source.baseAddress, let t = target.baseAddress else { return }
+                    for r in 0..<rowCount {
+                        for j in 0..<width { t[r * stride + c[j]] += s[r * sourceStride + j] }
+                    }
+                }
             }
         }
     }
 
     /// Rows `indices` (in that order) as a new matrix.
     public func gatherRows(_ indices: [Int]) -> Matrix {
-        var result = Matrix(rows: indices.count, cols: cols)
-        for (i, r) in indices.enumerated() {
-            for c in 0..<cols {
-                result.storage[i * cols + c] = storage[r * cols + c]
+        let width = cols
+        return storage.withUnsafeBufferPointer { source in
+            Matrix(rows: indices.count, cols: width) { target in
+                guard let s = source.baseAddress else { return }
+                for (i, r) in indices.enumerated() {
+                    (target + i * width).update(from: s + r * width, count: width)
+                }
             }
         }
-        return result
     }
 
     /// Adds `vector` (length `cols`) to every row.
     public mutating func addRowVector(_ vector: [Double]) {
-        for r in 0..<rows {
-            for c in 0..<cols {
-                storage[r * cols + c] += vector[c]
+        let width = cols, rowCount = rows
+        vector.withUnsafeBufferPointer { v in
+            storage.withUnsafeMutableBufferPointer { target in
+                guard let t = target.baseAddress, let b = v.baseAddress else { return }
+                for r in 0..<rowCount {
+                    for c in 0..<width { t[r * width + c] += b[c] }
+                }
             }
         }
     }
 
-    /// Sum of every column, as a vector of length `cols`.
+    /// Sum of every column, as a vector of length `cols` (rows added in order).
     public func columnSums() -> [Double] {
         var sums = [Double](repeating: 0, count: cols)
-        for r in 0..<rows {
-            for c in 0..<cols {
-                sums[c] += storage[r * cols + c]
+        let width = cols
+        storage.withUnsafeBufferPointer { source in
+            sums.withUnsafeMutableBufferPointer { total in
+                guard let s = source.baseAddress, let t = total.baseAddress else { return }
+                for r in 0..<rows {
+                    for c in 0..<width { t[c] += s[r * width + c] }
+                }
             }
         }
         return sums
@@ -117,15 +151,25 @@ public struct Matrix: Equatable, Sendable {
 extension Matrix {
     /// `a - b`, element by element (same shapes).
     public static func - (a: Matrix, b: Matrix) -> Matrix {
-        var result = a
-        for i in result.storage.indices { result.storage[i] -= b.storage[i] }
-        return result
+        a.combined(with: b, -)
     }
 
     /// `a + b`, element by element (same shapes).
     public static func + (a: Matrix, b: Matrix) -> Matrix {
-        var result = a
-        for i in result.storage.indices { result.storage[i] += b.storage[i] }
+        a.combined(with: b, +)
+    }
+
+    /// `operation(self[i], other[i])` for every element (same shapes).
+    @inline(__always)
+    private func combined(with other: Matrix, _ operation: (Double, Double) -> Double) -> Matrix {
+        var result = self
+        let count = min(storage.count, other.storage.count)
+        other.storage.withUnsafeBufferPointer { pb in
+            result.storage.withUnsafeMutableBufferPointer { pa in
+                guard let a = pa.baseAddress, let b = pb.baseAddress else { return }
+                for i in 0..<count { a[i] = operation(a[i], b[i]) }
+            }
+        }
         return result
     }
 }

@@ -15,9 +15,15 @@ public enum Activation: Int, Sendable, Equatable {
 
     /// Multiplies `gradient` in place by the derivative σ'(z), given the outputs σ(z).
     func multiplyByDerivative(_ gradient: inout [Double], outputs: [Double]) {
-        switch self {
-        case .tanh: for i in gradient.indices { gradient[i] *= 1 - outputs[i] * outputs[i] }
-        case .relu: for i in gradient.indices where outputs[i] <= 0 { gradient[i] = 0 }
+        let count = min(gradient.count, outputs.count)
+        outputs.withUnsafeBufferPointer { po in
+            gradient.withUnsafeMutableBufferPointer { pg in
+                guard let a = po.baseAddress, let g = pg.baseAddress else { return }
+                switch self {
+                case .tanh: for i in 0..<count { g[i] *= 1 - a[i] * a[i] }
+                case .relu: for i in 0..<count where a[i] <= 0 { g[i] = 0 }
+                }
+            }
         }
     }
 

@@ -77,31 +77,61 @@ public struct MultilayerPerceptron: Sendable, Equatable {
     /// dL/d input.
     public func backwardPass(_ layers: [Matrix], outputGradient: Matrix) -> (parameters: [Double], input: Matrix) {
         var parameterGradient = [Double](repeating: 0, count: parameters.count)
-        let input = backpropagate(layers, outputGradient: outputGradient) { layer, offset, gradient in
-            let fanIn = widths[layer - 1], fanOut = widths[layer]
-            let weightGradient = BLAS.multiply(layers[layer - 1], gradient, transposeA: true)
-            for i in 0..<(fanIn * fanOut) { parameterGradient[offset + i] = weightGradient.storage[i] }
-            let biasGradient = gradient.columnSums()
-            for j in 0..<fanOut { parameterGradient[offset + fanIn * fanOut + j] = biasGradient[j] }
+        let input = backpropagate(layers, outputGradient: outputGradient, throughInput: true) { layer, offset, gradient in
+            writeParameterGradient(&parameterGradient, layers: layers, layer: layer, offset: offset, gradient: gradient)
         }
         return (parameterGradient, input)
+    }
+
+    /// dL/d parameters only (summed over rows): `backwardPass` without the product
+    /// that carries the gradient below the first layer.
+    public func parameterGradient(_ layers: [Matrix], outputGradient: Matrix) -> [Double] {
+        var parameterGradient = [Double](repeating: 0, count: parameters.count)
+        _ = backpropagate(layers, outputGradient: outputGradient, throughInput: false) { layer, offset, gradient in
+            writeParameterGradient(&parameterGradient, layers: layers, layer: layer, offset: offset, gradient: gradient)
+        }
+        return parameterGradient
     }
 
     /// dL/d input only (no parameter gradients): the vector–Jacobian product of the
     /// network at the inputs of `layers`.
     public func inputGradient(_ layers: [Matrix], outputGradient: Matrix) -> Matrix {
-        backpropagate(layers, outputGradient: outputGradient) { _, _, _ in }
+        backpropagate(layers, outputGradient: outputGradient, throughInput: true) { _, _, _ in }
+    }
+
+    /// Writes layer `layer`'s weight gradient (a_{l-1}ᵀ G, straight into the flat
+    /// vector) and bias gradient (column sums of G).
+    private func writeParameterGradient(_ target: inout [Double], layers: [Matrix], layer: Int, offset: Int,
+                                        gradient: Matrix) {
+        let fanIn = widths[layer - 1], fanOut = widths[layer]
+        let below = layers[layer - 1]
+        below.storage.withUnsafeBufferPointer { pa in
+            gradient.storage.withUnsafeBufferPointer { pg in
+                target.withUnsafeMutableBufferPointer { pt in
+                    guard let a = pa.baseAddress, let g = pg.baseAddress, let t = pt.baseAddress else { return }
+                    BLAS.gemm(transposeA: true, transposeB: false, m: fanIn, n: fanOut, k: gradient.rows, alpha: 1,
+                              a: a, lda: fanIn, b: g, ldb: fanOut, beta: 0, c: t + offset, ldc: fanOut)
+                    let bias = t + offset + fanIn * fanOut
+                    for j in 0..<fanOut { bias[j] = 0 }
+                    for r in 0..<gradient.rows {
+                        for j in 0..<fanOut { bias[j] += g[r * fanOut + j] }
+                    }
+                }
+            }
+        }
     }
 
     /// Runs the backward pass, handing each layer's output gradient (with the layer
-    /// index and parameter offset) to `visit` before moving below it.
-    private func backpropagate(_ layers: [Matrix], outputGradient: Matrix,
+    /// index and parameter offset) to `visit` before moving below it; below the first
+    /// layer only when `throughInput` (else the result is the first layer's gradient).
+    private func backpropagate(_ layers: [Matrix], outputGradient: Matrix, throughInput: Bool,
                                visit: (Int, Int, Matrix) -> Void) -> Matrix {
         var gradient = outputGradient
         var offset = parameters.count
         for layer in stride(from: widths.count - 1, to: 0, by: -1) {
             offset -= (widths[layer - 1] + 1) * widths[layer]
             visit(layer, offset, gradient)
+            guard layer > 1 || throughInput else { break }
             var below = multiplyByWeights(gradient, layer: layer, offset: offset)
             if layer > 1 { activation.multiplyByDerivative(&below.storage, outputs: layers[layer - 1].storage) }
             gradient = below
@@ -109,22 +139,18 @@ public struct MultilayerPerceptron: Sendable, Equatable {
         return gradient
     }
 
-
     /// `input * W + b` for the layer whose parameters start at `offset`.
     private func affine(_ input: Matrix, fanIn: Int, fanOut: Int, offset: Int) -> Matrix {
-        var output = Matrix(rows: input.rows, cols: fanOut)
-        for r in 0..<input.rows {
-            for j in 0..<fanOut { output.storage[r * fanOut + j] = parameters[offset + fanIn * fanOut + j] }
-        }
-        input.storage.withUnsafeBufferPointer { pi in
-            parameters.withUnsafeBufferPointer { pw in
-                output.storage.withUnsafeMutableBufferPointer { po in
-                    guard let ip = pi.baseAddress, let wp = pw.baseAddress, let op = po.baseAddress else { return }
+        parameters.withUnsafeBufferPointer { pw in
+            input.storage.withUnsafeBufferPointer { pi in
+                Matrix(rows: input.rows, cols: fanOut) { output in
+                    guard let wp = pw.baseAddress else { return }
+                    for r in 0..<input.rows { (output + r * fanOut).update(from: wp + offset + fanIn * fanOut, count: fanOut) }
+                    guard let ip = pi.baseAddress else { return }
                     BLAS.gemm(transposeA: false, transposeB: false, m: input.rows, n: fanOut, k: fanIn, alpha: 1,
-                              a: ip, lda: fanIn, b: wp + offset, ldb: fanOut, beta: 1, c: op, ldc: fanOut)
+                              a: ip, lda: fanIn, b: wp + offset, ldb: fanOut, beta: 1, c: output, ldc: fanOut)
                 }
             }
         }
-        return output
     }
 }

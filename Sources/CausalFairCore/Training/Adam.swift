@@ -27,13 +27,25 @@ public struct Adam: Sendable {
         step += 1
         let correction1 = 1 - power(beta1, Double(step))
         let correction2 = 1 - power(beta2, Double(step))
-        for i in parameters.indices {
-            let g = gradient[i] + weightDecay * parameters[i]
-            firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g
-            secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g
-            let mHat = firstMoment[i] / correction1
-            let vHat = secondMoment[i] / correction2
-            parameters[i] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
+        let (beta1, beta2, epsilon, learningRate, weightDecay) = (beta1, beta2, epsilon, learningRate, weightDecay)
+        let count = min(parameters.count, gradient.count, firstMoment.count)
+        gradient.withUnsafeBufferPointer { pg in
+            parameters.withUnsafeMutableBufferPointer { pp in
+                firstMoment.withUnsafeMutableBufferPointer { pm in
+                    secondMoment.withUnsafeMutableBufferPointer { pv in
+                        guard let gradient = pg.baseAddress, let parameters = pp.baseAddress,
+                              let first = pm.baseAddress, let second = pv.baseAddress else { return }
+                        for i in 0..<count {
+                            let g = gradient[i] + weightDecay * parameters[i]
+                            first[i] = beta1 * first[i] + (1 - beta1) * g
+                            second[i] = beta2 * second[i] + (1 - beta2) * g * g
+                            let mHat = first[i] / correction1
+                            let vHat = second[i] / correction2
+                            parameters[i] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -30,14 +30,14 @@ struct BatchObjective {
     func crossEntropy(at points: Matrix, labels: [Double]) -> (loss: Double, gradient: [Double]) {
         let evaluation = Evaluation(model, points, labels: labels)
         let scale = 1 / Double(points.rows)
-        let gradient = model.backwardPass(evaluation.layers,
-                                          outputGradient: evaluation.lossDerivatives(labels: labels, scale: scale))
-        return (evaluation.losses.reduce(0, +) * scale, gradient.parameters)
+        let gradient = model.parameterGradient(evaluation.layers,
+                                               outputGradient: evaluation.lossDerivatives(labels: labels, scale: scale))
+        return (evaluation.losses.reduce(0, +) * scale, gradient)
     }
 
     /// ∂/∂θ Σ_r c_r g(points_r).
     func logitGradient(at points: Matrix, weights: [Double]) -> [Double] {
-        model.backwardPass(model.forwardPass(points), outputGradient: columnVector(weights)).parameters
+        model.parameterGradient(model.forwardPass(points), outputGradient: columnVector(weights))
     }
 
     /// ∇ₓBCE at each row of `points`.
@@ -62,7 +62,7 @@ struct BatchObjective {
                                           generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
         let perRow = batch.levelCount * configuration.samples
         let count = batch.rows * perRow
-        var latent = batch.latent.gatherRows((0..<count).map { $0 / perRow })
+        var latent = try batch.requiredLatent().gatherRows((0..<count).map { $0 / perRow })
         let levels = (0..<count).map { ($0 / configuration.samples) % batch.levelCount }
         space.perturbUniformly(&latent, radius: configuration.radius, generator: &generator)
         let candidates = try space.decode(latent, levels: levels)
@@ -79,7 +79,7 @@ struct BatchObjective {
         }
         let levels = batch.cycledLevels
         let labels = batch.repeatedLabels
-        let start = space.settingLevels(batch.latent.gatherRows(batch.repeatedRows), levels: levels)
+        let start = space.settingLevels(try batch.requiredLatent().gatherRows(batch.repeatedRows), levels: levels)
         var delta = Matrix(rows: start.rows, cols: start.cols)
         if configuration.radius > 0 {
             let ascent = ProjectedAscent(radius: configuration.radius, mask: space.perturbable)
@@ -103,7 +103,7 @@ struct BatchObjective {
         let projected = BLAS.multiply(jacobian, weights, transposeA: true)
         let norm = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let twins = try batch.twins ?? space.decode(
-            space.settingLevels(batch.latent.gatherRows(batch.repeatedRows), levels: batch.cycledLevels),
+            space.settingLevels(try batch.requiredLatent().gatherRows(batch.repeatedRows), levels: batch.cycledLevels),
             levels: batch.cycledLevels)
         let logits = model(twins).storage
         let signs = batch.repeatedLabels.map { 2 * $0 - 1 }
@@ -179,7 +179,7 @@ struct BatchObjective {
         }
         var gradient = model.secondOrderParameterGradient(base.layers, inputGradientCotangent: Rows.scaled(delta, by: rhoScale),
                                                           outputGradient: columnVector(outputGradient))
-        accumulate(&gradient, model.backwardPass(shifted.layers, outputGradient: columnVector(shiftedWeights)).parameters)
+        accumulate(&gradient, model.parameterGradient(shifted.layers, outputGradient: columnVector(shiftedWeights)))
         return (loss, gradient)
     }
 
@@ -228,7 +228,7 @@ struct BatchObjective {
             + Rows.scaled(actionable, by: [Double](repeating: 2 * mu * scale, count: batch.rows))
         var gradient = model.secondOrderParameterGradient(base.layers, inputGradientCotangent: rho,
                                                           outputGradient: columnVector(outputGradient))
-        accumulate(&gradient, model.backwardPass(shifted, outputGradient: columnVector(signs.map { lambda * $0 * scale })).parameters)
+        accumulate(&gradient, model.parameterGradient(shifted, outputGradient: columnVector(signs.map { lambda * $0 * scale })))
         if configuration.nu > 0, let twins = batch.twins {
             let worst = Rows.argmaxPerGroup(Evaluation(model, twins, labels: batch.repeatedLabels).losses,
                                             groupSize: batch.levelCount)

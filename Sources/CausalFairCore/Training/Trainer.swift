@@ -46,10 +46,10 @@ public enum Trainer {
         let validation = Array(order[(x.rows - validationCount)...])
         var training = Array(order[..<(x.rows - validationCount)])
 
-        let latent = try space.phi(x)
         let needsTwins = configuration.twinPenalty > 0 || configuration.objective == .causalAT
             || (configuration.objective == .capify && configuration.nu > 0)
-        let twins = needsTwins ? try allTwins(latent, space: space) : nil
+        let latent = needsTwins || configuration.objective == .cal ? try space.phi(x) : nil
+        let twins = needsTwins ? try latent.map { try allTwins($0, space: space) } : nil
         let jacobian = configuration.objective == .causalAT && model.widths.count == 2 ? try space.constantJacobian() : nil
 
         var current = model
@@ -64,7 +64,7 @@ public enum Trainer {
             for batchIndex in 0..<batches {
                 let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])
                 let batch = TrainingBatch(x: x.gatherRows(rows), labels: rows.map { labels[$0] },
-                                          latent: latent.gatherRows(rows),
+                                          latent: latent?.gatherRows(rows),
                                           twins: twins.map { $0.gatherRows(rows.flatMap { r in (0..<space.levelCount).map { r * space.levelCount + $0 } }) },
                                           levelCount: space.levelCount)
                 let objective = BatchObjective(model: current, configuration: configuration, space: space, jacobian: jacobian)

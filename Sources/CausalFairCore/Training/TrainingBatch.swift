@@ -4,14 +4,20 @@ struct TrainingBatch {
     let x: Matrix
     /// Labels in {0, 1}.
     let labels: [Double]
-    /// φ(x).
-    let latent: Matrix
+    /// φ(x), when the objective perturbs in the latent space (cal, causal_at, twins).
+    let latent: Matrix?
     /// Twins ((rows · levels) x columns, row r's twins contiguous), when needed.
     let twins: Matrix?
     /// Number of twin levels.
     let levelCount: Int
 
     var rows: Int { x.rows }
+
+    /// φ(x); throws when the run did not compute it (`Trainer.train` computes it for cal, causal_at and twins only).
+    func requiredLatent() throws -> Matrix {
+        guard let latent else { throw CausalFairError.computation("the objective needs φ(x), which was not computed") }
+        return latent
+    }
 
     /// Row indices repeated once per twin level: r, r, ..., r+1, ...
     var repeatedRows: [Int] { (0..<(rows * levelCount)).map { $0 / levelCount } }
