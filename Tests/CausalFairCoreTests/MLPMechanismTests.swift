@@ -19,6 +19,18 @@ struct MLPMechanismTests {
         mean(zip(a.storage, b.storage).map { ($0 - $1) * ($0 - $1) })
     }
 
+    @Test("evaluating more rows than one block stitches the blocks: equal to the recorded forward pass")
+    func blockedEvaluationMatchesForwardPass() throws {
+        let network = try trainingNetwork([3, 4_000, 2], .tanh, seed: 5, scale: 0.05)
+        var generator = Xoshiro256StarStar(seed: 6)
+        let rows = 2 * MultilayerPerceptron.evaluationBlockElements / 4_000 + 7   // two full blocks and a partial one
+        let x = randomMatrix(rows: rows, cols: 3, generator: &generator)
+        let blocked = network(x), whole = network.forwardPass(x)[2]
+        #expect(blocked.rows == rows && blocked.cols == 2)
+        let worst = zip(blocked.storage, whole.storage).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-12, "largest difference \(worst)")
+    }
+
     @Test("fitting sin(x) reduces the MSE well below the variance of y")
     func fitsSine() {
         let (x, y) = Self.sineData(rows: 500, seed: 71)

@@ -67,9 +67,37 @@ public struct MultilayerPerceptron: Sendable, Equatable {
         return layers
     }
 
-    /// The network's output for a batch (rows x output width).
+    /// Elements of the widest layer `callAsFunction` holds at once (8 MB of doubles).
+    static let evaluationBlockElements = 1 << 20
+
+    /// The network's output for a batch (rows x output width), evaluated in blocks of
+    /// rows so that its working memory stays near `evaluationBlockElements` doubles
+    /// however many rows there are.
     public func callAsFunction(_ input: Matrix) -> Matrix {
-        forwardPass(input)[widths.count - 1]
+        let block = max(1, Self.evaluationBlockElements / max(1, widths.max() ?? 1))
+        guard input.rows > block else { return output(input) }
+        let outputs = widths[widths.count - 1]
+        var result = Matrix(rows: input.rows, cols: outputs)
+        var start = 0
+        while start < input.rows {
+            let rows = min(block, input.rows - start)
+            let part = output(input.gatherRows(Array(start..<(start + rows))))
+            result.storage.replaceSubrange((start * outputs)..<((start + rows) * outputs), with: part.storage)
+            start += rows
+        }
+        return result
+    }
+
+    /// The output layer alone, keeping no hidden layer longer than the next one needs it.
+    private func output(_ input: Matrix) -> Matrix {
+        var current = input
+        var offset = 0
+        for (index, (fanIn, fanOut)) in zip(widths, widths.dropFirst()).enumerated() {
+            current = affine(current, fanIn: fanIn, fanOut: fanOut, offset: offset)
+            offset += (fanIn + 1) * fanOut
+            if index < widths.count - 2 { activation.apply(&current.storage) }
+        }
+        return current
     }
 
     /// Back-propagates `outputGradient` (dL/d output, rows x output width) through the
