@@ -1,6 +1,23 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The tanh kernel (Sources/TanhKernel) is compiled once per instruction set, one
+// module each, and VectorMath picks one when first used. `-Xcc -m<feature>` reaches
+// Swift's code generator through its Clang importer (target features are shared),
+// and gives exactly the feature sets of clang's `target("avx512f")`/`target("avx2")`
+// with generic tuning; `-target-cpu skylake-avx512` would prefer 256-bit vectors and
+// `x86-64-v4` is not accepted. The manifest is compiled for the host, so these are
+// x86-64 hosts' flags; elsewhere the AVX targets are empty and get none.
+#if arch(x86_64)
+let baselineFlags: [SwiftSetting] = [.unsafeFlags(["-Xllvm", "-force-vector-width=2"])]
+let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2"])]
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx512f"])]
+#else
+let baselineFlags: [SwiftSetting] = []
+let avx2Flags: [SwiftSetting] = []
+let avx512Flags: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "causalfair",
     products: [
@@ -9,11 +26,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        // The tanh kernel, compiled per instruction set and dispatched at load time.
-        .target(name: "CVectorMath"),
+        // The tanh kernel and its baseline build; its AVX2 and AVX-512 builds.
+        .target(name: "TanhKernel", swiftSettings: baselineFlags),
+        .target(name: "TanhAVX2", dependencies: ["TanhKernel"], swiftSettings: avx2Flags),
+        .target(name: "TanhAVX512", dependencies: ["TanhKernel"], swiftSettings: avx512Flags),
         .target(
             name: "CausalFairCore",
-            dependencies: ["CBLAS", "CVectorMath"],
+            dependencies: ["CBLAS", "TanhKernel", "TanhAVX2", "TanhAVX512"],
             exclude: ["README.md"]
         ),
         .target(

@@ -23,4 +23,84 @@ struct VectorMathTests {
         VectorMath.tanh(&nan)
         #expect(nan[0].isNaN)
     }
+
+    @Test("Every tanh variant this machine runs gives the bits of the C kernel it replaced")
+    func tanhVariantsAreBitIdentical() {
+        let xs = tanhKernelInputs()
+        #expect(xs.count == 31_020)
+        #expect(fingerprint(xs) == 0xAE57_5099_39E8_91A5)
+        // FNV-1a of the outputs of main's C kernel (cf_vector_tanh, its AVX-512, AVX2
+        // and SSE2 clones alike) on these inputs, NaN payloads included.
+        let cKernel: UInt64 = 0x5B71_1993_504A_5D77
+        #expect(VectorMath.supportedTanhVariants.last == .baseline)
+        #expect(VectorMath.supportedTanhVariants.first == VectorMath.tanhVariant)
+        var chosen = xs
+        VectorMath.tanh(&chosen)
+        #expect(fingerprint(chosen) == cKernel)
+        for variant in VectorMath.supportedTanhVariants {
+            var ys = xs
+            VectorMath.tanh(&ys, variant: variant)
+            #expect(fingerprint(ys) == cKernel, "variant \(variant)")
+            #expect(zip(ys, chosen).allSatisfy { $0.bitPattern == $1.bitPattern }, "variant \(variant)")
+            // Every length up to a few vectors, so remainder loops are covered too.
+            for count in 0..<40 {
+                var part = Array(xs[1_000..<(1_000 + count)])
+                VectorMath.tanh(&part, variant: variant)
+                #expect(part.map(\.bitPattern) == chosen[1_000..<(1_000 + count)].map(\.bitPattern),
+                        "variant \(variant), count \(count)")
+            }
+        }
+    }
+
+    @Test("The flags line of /proc/cpuinfo is found and split into words")
+    func cpuFlagsParsing() {
+        let text = Array("processor\t: 0\nvmx flags\t: ept\nflags\t\t: fpu sse2 avx2  avx512f\nbugs\t: x\n".utf8)
+        #expect(CPUFeatures.flags(in: text, atEndOfFile: false) == ["fpu", "sse2", "avx2", "avx512f"])
+        #expect(CPUFeatures.flags(in: Array(text[0..<40]), atEndOfFile: false) == nil)
+        #expect(CPUFeatures.flags(in: Array("flags\t: sse2".utf8), atEndOfFile: true) == ["sse2"])
+        #expect(CPUFeatures.flags(in: Array("Features\t: fp asimd\n".utf8), atEndOfFile: true) == nil)
+        #expect(CPUFeatures.flags(in: [], atEndOfFile: true) == nil)
+    }
+}
+
+// MARK: - Inputs for the bit-identity test
+
+/// Inputs covering every branch of the tanh kernel: a wide uniform range, random bit
+/// patterns (NaNs with payloads, infinities, huge and tiny values), |x| near the
+/// saturation at 19, subnormals, and the special values; 31 020 in all.
+func tanhKernelInputs() -> [Double] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {   // SplitMix64
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    func unit() -> Double { Double(next() >> 11) / 9_007_199_254_740_992 }
+    var xs: [Double] = []
+    for _ in 0..<20_000 { xs.append((unit() - 0.5) * 48) }
+    for _ in 0..<5_000 { xs.append(Double(bitPattern: next())) }
+    for _ in 0..<2_000 {
+        let u = unit()
+        xs.append(19 + (u - 0.5) * 1e-6)
+        xs.append(-(19 + (u - 0.5) * 0.5))
+    }
+    for _ in 0..<1_000 {
+        xs.append(Double(bitPattern: next() & 0x000F_FFFF_FFFF_FFFF))
+        xs.append(-Double(bitPattern: next() & 0x000F_FFFF_FFFF_FFFF))
+    }
+    xs += [0, -0.0, .infinity, -.infinity, .nan, -.nan,
+           Double(bitPattern: 0x7FF0_0000_0000_0001), Double(bitPattern: 0xFFF8_0000_0000_1234),
+           .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
+           .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 19, -19, 19.0.nextUp, 19.0.nextDown,
+           9.5, 1e-300, 0.3466]
+    return xs
+}
+
+/// FNV-1a over the bit patterns.
+func fingerprint(_ values: [Double]) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for value in values { hash = (hash ^ value.bitPattern) &* 0x0000_0100_0000_01B3 }
+    return hash
 }
