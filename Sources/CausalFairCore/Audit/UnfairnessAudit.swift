@@ -27,17 +27,22 @@ public struct UnfairnessAudit: Sendable {
     }
 
     /// Rows per chunk: about 4 million doubles in the widest intermediate matrix (the
-    /// candidate points, or a hidden layer of the classifier or of an MLP mechanism).
+    /// candidate points, or a hidden layer of the classifier or of an MLP mechanism),
+    /// and about 2²⁷ multiply-adds (candidate points × parameters of the classifier and
+    /// the mechanisms) per pass, so that progress — and Ctrl-C — is checked several
+    /// times a second however wide the networks are.
     func chunkRows(pointsPerRow: Int) -> Int {
         var widest = max(space.columnCount, model.widths.max() ?? 1)
         for mechanism in space.scm?.nodes.map(\.mechanism) ?? [] {
             if case .mlp(let hidden, _, _, _, _) = mechanism { widest = max(widest, hidden.max() ?? 1) }
         }
-        return max(1, 4_000_000 / max(1, pointsPerRow * widest))
+        let work = Double(max(1, pointsPerRow)) * Double(model.parameters.count + (space.scm?.parameterCount ?? 0))
+        return max(1, min(4_000_000 / max(1, pointsPerRow * widest), Int(Double(1 << 27) / max(1, work))))
     }
 
     /// Runs the estimator on every row of `x` (encoded, finite). `progress(done, total)`
-    /// is called after every chunk; returning false stops with `interrupted`.
+    /// is called after every chunk (and every attack step); returning false stops with
+    /// `interrupted`.
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
                     progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
         guard radius >= 0, radius <= maximumRadius else {
@@ -85,7 +90,7 @@ public struct UnfairnessAudit: Sendable {
                                     samples: radius > 0 ? samples : 1, generator: &generator)
             case .attack(let steps, let restarts, let stepSize):
                 found = try attacked(block, radius: radius, factualOnly: factualOnly, steps: steps, restarts: restarts,
-                                     stepSize: stepSize, generator: &generator)
+                                     stepSize: stepSize, generator: &generator) { progress(start, x.rows) }
             case .exact:
                 found = try exact(block, radius: radius, factualOnly: factualOnly, jacobian: jacobian ?? Matrix(rows: 0, cols: 0))
             }
@@ -150,8 +155,10 @@ public struct UnfairnessAudit: Sendable {
         return firstFlip(own: predictions(x), candidates: candidates, levels: levels, perRow: perRow)
     }
 
+    /// `keepGoing` is asked after every step (a step costs a chunk's forward pass three times).
     private func attacked(_ x: Matrix, radius: Double, factualOnly: Bool, steps: Int, restarts: Int, stepSize: Double,
-                          generator: inout Xoshiro256StarStar) throws -> (flags: [Bool], levels: [Int], witnesses: Matrix) {
+                          generator: inout Xoshiro256StarStar,
+                          keepGoing: () -> Bool) throws -> (flags: [Bool], levels: [Int], witnesses: Matrix) {
         let own = predictions(x)
         let (start, levels, perRow) = try startingPoints(x, factualOnly: factualOnly, copies: restarts)
         var delta = Matrix(rows: start.rows, cols: start.cols)
@@ -180,6 +187,7 @@ public struct UnfairnessAudit: Sendable {
             let inputGradient = model.inputGradientPass(model.forwardPass(points)).gradient
             let direction = pullback(Rows.scaled(inputGradient, by: signs))
             delta = ascent.normalisedGradientAscent(from: delta, steps: 1, stepSize: step) { _ in direction }
+            guard keepGoing() else { throw CausalFairError.interrupted("audit interrupted") }
         }
         return best
     }
