@@ -18,6 +18,25 @@ def lin_data(n: int, seed: int):
     return pd.DataFrame({"s": s, "x1": x1, "x2": x2}), y
 
 
+def adult_like(n: int, seed: int):
+    """Data shaped like the paper's Adult SCM (graph of Nabi & Shpitser): roots sex,
+    age and native (binary); married (binary) ← the three; education and hours ←
+    the four before. Returns (X, y, graph)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sex, age, native = rng.integers(0, 2, n), rng.normal(size=n), (rng.random(n) < 0.9).astype(int)
+    married = (rng.random(n) < 1 / (1 + np.exp(-(sex + 0.5 * age - 0.3 * native)))).astype(int)
+    education = np.tanh(age) + 0.5 * married - 0.3 * sex + native + rng.normal(size=n)
+    hours = 0.8 * sex + married - 0.2 * age ** 2 + rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(education + 0.5 * hours - 1)))).astype(int)
+    X = pd.DataFrame({"sex": sex, "age": age, "native": native, "married": married, "education": education,
+                      "hours": hours})
+    parents = ["sex", "age", "native", "married"]
+    graph = {"married": parents[:3], "education": parents, "hours": parents}
+    return X, y, graph
+
+
 def synthetic_linear(n: int = 2000, random_state: int = 0) -> pd.DataFrame:
     """``n`` draws of the LIN SCM (S, X1, X2): S ~ Bernoulli(0.5), X1 = 2S + U1,
     X2 = S − X1 + U2."""
