@@ -65,7 +65,8 @@ class _EnginePath:
 
     def __init__(self, clf: Any, scm: Any, X: Any):
         self.clf, self.scm = clf, scm
-        self.x = clf._encode(X, fitting=False) if scm is None or scm is clf.scm_ else scm._data(X, "X")[0]
+        self.x = (clf._encode(X, fitting=False) if scm is None or scm is clf.scm_
+                  else clf._check_range(scm._data(X, "X")[0]))
         self.linear = len(_models.widths(clf._handle)) == 2 and _is_linear(scm)
         t = clf.threshold_
         # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
