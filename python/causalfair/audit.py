@@ -67,6 +67,8 @@ class _EnginePath:
         self.clf, self.scm = clf, scm
         self.x = (clf._encode(X, fitting=False) if scm is None or scm is clf.scm_
                   else clf._check_range(scm._data(X, "X")[0]))
+        if scm is not None:
+            scm.schema_.check_sensitive_codes(self.x, "X")
         self.linear = len(_models.widths(clf._handle)) == 2 and _is_linear(scm)
         t = clf.threshold_
         # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
@@ -164,6 +166,9 @@ def _path(clf: Any, scm: Any, X: Any) -> Any:
     """How ``clf`` is audited: in the engine when it is a fitted causalfair classifier
     whose features are ``scm``'s encoded columns, else as a black box."""
     from .classifier import FairRobustClassifier
+    from .scm import SCM
+    if scm is not None and not isinstance(scm, SCM):
+        raise TypeError(f"scm: expected a fitted causalfair.SCM or None, got {type(scm).__name__}")
     if scm is not None and getattr(scm, "_handle", None) is None:
         raise ValueError("scm: expected a fitted causalfair.SCM (call scm.fit first)")
     if isinstance(clf, FairRobustClassifier):

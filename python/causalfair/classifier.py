@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from . import _models
 from ._progress import EpochBar
 from .mechanisms import LinearMechanism
-from .validation import seed_from
+from .validation import mean_and_std, seed_from
 
 __all__ = ["FairRobustClassifier"]
 
@@ -267,13 +267,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness check sums X
             x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
         if fitting:
-            with np.errstate(over="ignore", invalid="ignore"):
-                mean, scale = x.mean(axis=0), x.std(axis=0)
-            huge = ~(np.isfinite(mean) & np.isfinite(scale))
-            if huge.any():  # sums of squares overflowed (|x| ~ 1e154 and up): rescale first
-                magnitude = np.abs(x[:, huge]).max(axis=0)
-                mean[huge] = magnitude * (x[:, huge] / magnitude).mean(axis=0)
-                scale[huge] = magnitude * (x[:, huge] / magnitude).std(axis=0)
+            mean, scale = mean_and_std(x)
             self.mean_ = mean
             self.scale_ = np.where(scale > 0, scale, 1.0)
         with np.errstate(over="ignore"):
@@ -364,6 +358,13 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             Bad parameters, one class, NaN, missing SCM columns.
+        TypeError
+            Parameters or data of the wrong type.
+        RuntimeError
+            Training diverged (a non-finite loss or parameters): lower the learning
+            rate, or rescale extreme features (the message gives the largest input in
+            standardized units); or the unfitted ``scm`` could not be fitted (see
+            :meth:`causalfair.SCM.fit`). The estimator is left unfitted.
         KeyboardInterrupt
             Ctrl-C between minibatches; the estimator is left unfitted.
         """
@@ -383,7 +384,11 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         handle = _models.new_model(widths, settings["activation"], init_seed)
         scm_handle = None if self.scm_ is None else self.scm_._handle
         with EpochBar(settings["epochs"], f"{settings['method']}", bool(self.verbose)) as bar:
-            history, ran = _models.train(handle, scm_handle, x, labels, settings, train_seed, bar.callback)
+            try:
+                history, ran = _models.train(handle, scm_handle, x, labels, settings, train_seed, bar.callback)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc} (the largest input, in standardized units, has magnitude "
+                                   f"{np.abs(x).max():.3g})") from None
         probabilities = _probability(_models.logits(handle, x))
         threshold = settings["threshold"]
         self.threshold_ = _models.mcc_threshold(probabilities, labels) if threshold == "mcc" else threshold
