@@ -45,38 +45,44 @@ def synthetic_linear(n: int = 2000, random_state: int = 0) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- crash-safe input checks
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from typing import Dict, List, Optional, Tuple
 
 _RUNNER = textwrap.dedent("""
-    import json, sys
-    cases = json.loads(sys.argv[1])
-    exec(sys.argv[2], globals())
-    for name, code in cases:
+    import json, sys, traceback
+    job = json.loads(sys.stdin.read())
+    exec(job["setup"], globals())
+    for name, code in job["cases"]:
         print(json.dumps({"start": name}), flush=True)
         try:
             exec(code, dict(globals()))
             outcome = {"name": name, "raised": None, "message": ""}
         except BaseException as exc:
+            where = traceback.extract_tb(exc.__traceback__)[-1]
             outcome = {"name": name, "raised": [k.__name__ for k in type(exc).__mro__],
-                       "message": str(exc)}
+                       "message": str(exc), "where": f"{where.filename}:{where.lineno}"}
         print(json.dumps(outcome), flush=True)
 """)
 
 
 class ChildRun:
     """Bad-input cases run one after another in a child interpreter, so a crash (a
-    Swift trap kills the process) fails the case it died in, not the test session."""
+    Swift trap kills the process) fails the case it died in, not the test session.
+    The cases and the setup code reach the child on its stdin (any number of them)."""
 
     def __init__(self, cases: List[Tuple[str, str]], setup: str, timeout: int = 600):
         self.cases = dict(cases)
-        self.proc = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(cases), setup],
-                                   capture_output=True, text=True, timeout=timeout)
+        self.proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps({"cases": cases, "setup": setup}),
+                                   capture_output=True, text=True, timeout=timeout,
+                                   cwd=os.path.dirname(os.path.abspath(__file__)))
         self.results: Dict[str, dict] = {}
         self.last_started: Optional[str] = None
         for line in self.proc.stdout.splitlines():
+            if not line.startswith('{"'):
+                continue  # something the code under test printed
             record = json.loads(line)
             if "start" in record:
                 self.last_started = record["start"]
