@@ -47,6 +47,16 @@ public func cf_scm_fit(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer
     }
 }
 
+/// `values` when every one is finite. The inputs were finite, so a non-finite result
+/// is an overflow: the inputs are too large for the mechanisms.
+private func finite(_ values: [Double], _ what: String) throws -> [Double] {
+    guard values.allSatisfy(\.isFinite) else {
+        throw CausalFairError.invalidArgument(
+            "\(what): a value overflows (beyond ±1.8e308); the inputs are too large for the SCM's mechanisms")
+    }
+    return values
+}
+
 /// Shared body of the functions mapping one data matrix to one output matrix.
 private func transform(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,
                        _ cols: Int64, _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
@@ -63,7 +73,7 @@ private func transform(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer
 public func cf_scm_abduct(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,
                           _ cols: Int64, _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
                           _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
-    transform(handle, data, rows, cols, out, outLength, err, errLength) { try $0.abduct($1).storage }
+    transform(handle, data, rows, cols, out, outLength, err, errLength) { try finite($0.abduct($1).storage, "abduction") }
 }
 
 @_cdecl("cf_scm_counterfactual")
@@ -75,7 +85,7 @@ public func cf_scm_counterfactual(_ handle: UnsafeMutableRawPointer?, _ data: Un
     transform(handle, data, rows, cols, out, outLength, err, errLength) { model, input in
         let interventions = try Buffers.interventions(model: model, nodes: doNodes, count: doCount,
                                                       values: doValues, rows: doRows, cols: doCols)
-        return try model.counterfactual(input, interventions: interventions).storage
+        return try finite(model.counterfactual(input, interventions: interventions).storage, "counterfactual")
     }
 }
 
@@ -97,7 +107,7 @@ public func cf_scm_sample(_ handle: UnsafeMutableRawPointer?, _ count: Int64,
             throw CausalFairError.invalidArgument("out has \(outLength) elements, expected \(expected)")
         }
         let samples = try model.sample(count: Int(count), interventions: interventions, seed: seed)
-        try Buffers.write(samples.storage, to: out, length: outLength)
+        try Buffers.write(try finite(samples.storage, "sample"), to: out, length: outLength)
     }
 }
 
@@ -115,7 +125,7 @@ public func cf_scm_twin_levels(_ handle: UnsafeMutableRawPointer?, _ out: Unsafe
 public func cf_scm_twins(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,
                          _ cols: Int64, _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
                          _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
-    transform(handle, data, rows, cols, out, outLength, err, errLength) { try $0.twins($1).storage }
+    transform(handle, data, rows, cols, out, outLength, err, errLength) { try finite($0.twins($1).storage, "twins") }
 }
 
 @_cdecl("cf_scm_factual_levels")
@@ -133,14 +143,14 @@ public func cf_scm_factual_levels(_ handle: UnsafeMutableRawPointer?, _ data: Un
 public func cf_scm_phi(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,
                        _ cols: Int64, _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
                        _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
-    transform(handle, data, rows, cols, out, outLength, err, errLength) { try $0.phi($1).storage }
+    transform(handle, data, rows, cols, out, outLength, err, errLength) { try finite($0.phi($1).storage, "phi") }
 }
 
 @_cdecl("cf_scm_phi_inverse")
 public func cf_scm_phi_inverse(_ handle: UnsafeMutableRawPointer?, _ z: UnsafePointer<Double>?, _ rows: Int64,
                                _ cols: Int64, _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
                                _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
-    transform(handle, z, rows, cols, out, outLength, err, errLength) { try $0.phiInverse($1).storage }
+    transform(handle, z, rows, cols, out, outLength, err, errLength) { try finite($0.phiInverse($1).storage, "phi inverse") }
 }
 
 @_cdecl("cf_scm_phi_inverse_vjp")
@@ -150,7 +160,7 @@ public func cf_scm_phi_inverse_vjp(_ handle: UnsafeMutableRawPointer?, _ z: Unsa
                                    _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     transform(handle, z, rows, cols, out, outLength, err, errLength) { model, input in
         let direction = try Buffers.matrix(cotangent, rows: rows, cols: cols, name: "cotangent")
-        return try model.phiInverseVJP(input, cotangent: direction).storage
+        return try finite(model.phiInverseVJP(input, cotangent: direction).storage, "pullback")
     }
 }
 
@@ -187,8 +197,9 @@ public func cf_scm_ball(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointe
         guard outLength == Int64(expected) else {
             throw CausalFairError.invalidArgument("out has \(outLength) elements, expected \(expected)")
         }
-        return try model.perturbationBall(input, radius: radius, samples: Int(samples),
-                                          factualOnly: factualOnly != 0, seed: seed).storage
+        return try finite(model.perturbationBall(input, radius: radius, samples: Int(samples),
+                                                 factualOnly: factualOnly != 0, seed: seed).storage,
+                          "perturbation ball")
     }
 }
 

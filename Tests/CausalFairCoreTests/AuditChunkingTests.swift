@@ -22,13 +22,14 @@ struct AuditChunkingTests {
         return (w, 0.1, auditMedianThreshold(auditPlainLogits(w, 0.1, x)))
     }
 
-    /// The result of `run` with the number of progress calls (chunks) it made.
+    /// The result of `run` with the number of chunks it reported (progress calls that
+    /// advanced the rows done: an attack also reports, unchanged, after every step).
     static func runCounting(_ audit: UnfairnessAudit, _ x: Matrix, radius: Double, method: AuditMethod,
                             seed: UInt64 = 1) throws -> (result: AuditResult, chunks: Int, last: (Int, Int)) {
         var chunks = 0
         var last = (0, 0)
         let result = try audit.run(x, radius: radius, factualOnly: false, method: method, seed: seed) { done, total in
-            chunks += 1
+            if done != last.0 { chunks += 1 }
             last = (done, total)
             return true
         }
@@ -159,5 +160,42 @@ struct AuditChunkingTests {
         let differing = (0..<x.rows).filter { result.flags[$0] != expected[$0] && !margins[$0].contains { abs($0) < 1e-9 } }
         #expect(differing.isEmpty, "\(differing.count) rows differ: \(differing.prefix(5))")
         #expect(auditCount(result.flags) > 5_000)
+    }
+
+    @Test("chunks are also bounded by work: candidates × parameters ≤ 2²⁷, at least one row")
+    func chunksBoundedByWork() throws {
+        var generator = Xoshiro256StarStar(seed: 46)
+        let widths = [6, 100, 100, 1]
+        let model = MultilayerPerceptron(widths: widths, activation: .tanh, generator: &generator)
+        let audit = try UnfairnessAudit(model: model, space: try LatentSpace(scm: nil, columns: 6), logitThreshold: 0)
+        let parameters = MultilayerPerceptron.parameterCount(widths: widths)
+        for pointsPerRow in [1, 8, 2_000, 2_000_000] {
+            let rows = audit.chunkRows(pointsPerRow: pointsPerRow)
+            #expect(rows >= 1)
+            #expect(rows == 1 || rows * pointsPerRow * parameters <= 1 << 27, "\(pointsPerRow): \(rows) rows")
+            #expect(rows <= max(1, 4_000_000 / (pointsPerRow * 100)))
+        }
+        // The paper's classifier with 1000 samples on two twins: a few rows, not the memory bound's 20.
+        #expect(audit.chunkRows(pointsPerRow: 2_000) == (1 << 27) / (2_000 * parameters))
+    }
+
+    @Test("an attack asks whether to go on after every step, so it stops inside a chunk")
+    func attackStopsBetweenSteps() throws {
+        let x = Self.wideInputs(rows: 50, seed: 47)
+        let (w, b, threshold) = try Self.wideClassifier(x)
+        let audit = try UnfairnessAudit(model: try auditLogistic(w, b), space: try LatentSpace(scm: nil, columns: Self.width),
+                                        logitThreshold: threshold)
+        #expect(audit.chunkRows(pointsPerRow: 1) >= x.rows)  // one chunk
+        var calls: [(Int, Int)] = []
+        let error = thrownError {
+            try audit.run(x, radius: 1e-6, factualOnly: false, method: .attack(steps: 10, restarts: 1, stepSize: 0),
+                          seed: 1) { done, total in
+                calls.append((done, total))
+                return calls.count < 3
+            }
+        }
+        #expect(error?.kind == .interrupted)
+        #expect(calls.count == 3)
+        #expect(calls.allSatisfy { $0 == (0, 50) })  // still inside the first chunk
     }
 }

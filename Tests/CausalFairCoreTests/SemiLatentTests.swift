@@ -98,6 +98,22 @@ struct SemiLatentTests {
         #expect(try model.metric(a, a).allSatisfy { $0 == 0 })
     }
 
+    @Test("the metric is homogeneous over extreme scales: no overflow for differences of 1e200")
+    func metricExtremeScales() throws {
+        let (model, data) = try L.fitted()
+        let a = data.gatherRows(Array(0..<20))
+        func shifted(_ amount: Double) -> Matrix {
+            var b = a
+            for r in 0..<a.rows { b[r, L.x1] += amount * Double(r + 1) }
+            return b
+        }
+        let unit = try model.metric(a, shifted(1))
+        for scale in [1e200, 1e150, 1e100] {
+            let far = try model.metric(a, shifted(scale))
+            for r in 0..<a.rows { #expect(abs(far[r] / scale - unit[r]) < 1e-9 * unit[r], "\(scale) row \(r)") }
+        }
+    }
+
     @Test("the metric is infinite when an immutable node's latent value differs")
     func metricInfiniteOnImmutable() throws {
         let (model, data) = try L.fitted(immutableA: true)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import _models, metrics
-from ._progress import EpochBar
+from ._progress import AuditBar
 from .mechanisms import LinearMechanism
 from .validation import MAX_ELEMENTS, check_positive_int, check_radius, seed_from
 
@@ -24,6 +24,10 @@ _METHODS = ("auto", "sample", "attack", "exact")
 #: Attack settings: projected gradient steps and starts per twin ball.
 ATTACK_STEPS = 20
 ATTACK_RESTARTS = 4
+#: Black-box audits sample and predict this many ball points per chunk (and at most
+#: 2,000,000 encoded values): a fraction of a second, so progress and Ctrl-C are
+#: handled promptly, unless the classifier's own ``predict`` is slow.
+BLACK_BOX_POINTS = 16_384
 
 
 @dataclass
@@ -61,7 +65,10 @@ class _EnginePath:
 
     def __init__(self, clf: Any, scm: Any, X: Any):
         self.clf, self.scm = clf, scm
-        self.x = clf._encode(X, fitting=False) if scm is None or scm is clf.scm_ else scm._data(X, "X")[0]
+        self.x = (clf._encode(X, fitting=False) if scm is None or scm is clf.scm_
+                  else clf._check_range(scm._data(X, "X")[0]))
+        if scm is not None:
+            scm.schema_.check_sensitive_codes(self.x, "X")
         self.linear = len(_models.widths(clf._handle)) == 2 and _is_linear(scm)
         t = clf.threshold_
         # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
@@ -124,7 +131,7 @@ class _BlackBoxPath:
         m = n_samples if radius > 0 else 1
         rows = len(self.X)
         levels = 1 if factual_only else len(self.scm._twin_labels)
-        chunk = max(1, 2_000_000 // (levels * m * max(1, len(self.scm.columns_))))
+        chunk = max(1, min(BLACK_BOX_POINTS // (levels * m), 2_000_000 // (levels * m * len(self.scm.columns_))))
         own = self.predict(self.X)
         flags = np.zeros(rows, dtype=bool)
         witness_levels = np.full(rows, -1, dtype=np.int64)
@@ -134,14 +141,15 @@ class _BlackBoxPath:
             part = self.X.iloc[start:start + chunk]
             ball = self.scm.perturbation_ball(part, radius, m, random_state=rng, factual_only=factual_only,
                                               encoded=True)
-            predicted = self.predict(self.scm.decode(ball.to_numpy()))
+            points = ball.to_numpy()
+            predicted = self.predict(self.scm.decode(points))
             differs = (predicted != np.repeat(own[start:start + len(part)], levels * m)).reshape(len(part), -1)
             twin_of = np.asarray(ball.index.get_level_values("twin"), dtype=object).reshape(len(part), -1)
             for i in np.flatnonzero(differs.any(axis=1)):
                 j = int(np.argmax(differs[i]))
                 flags[start + i] = True
                 witness_levels[start + i] = self.scm._twin_labels.index(twin_of[i, j])
-                witnesses[start + i] = ball.to_numpy()[i * levels * m + j]
+                witnesses[start + i] = points[i * levels * m + j]
             if progress is not None:
                 progress(0, 1, start + len(part), rows, float("nan"), float("nan"))
         return flags, witness_levels, witnesses
@@ -158,6 +166,9 @@ def _path(clf: Any, scm: Any, X: Any) -> Any:
     """How ``clf`` is audited: in the engine when it is a fitted causalfair classifier
     whose features are ``scm``'s encoded columns, else as a black box."""
     from .classifier import FairRobustClassifier
+    from .scm import SCM
+    if scm is not None and not isinstance(scm, SCM):
+        raise TypeError(f"scm: expected a fitted causalfair.SCM or None, got {type(scm).__name__}")
     if scm is not None and getattr(scm, "_handle", None) is None:
         raise ValueError("scm: expected a fitted causalfair.SCM (call scm.fit first)")
     if isinstance(clf, FairRobustClassifier):
@@ -320,11 +331,20 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         Points drawn from the SCM when ``X`` is None.
     random_state : None, int or numpy.random.Generator
     verbose : bool, default=False
-        A progress bar over the indicators.
+        A progress bar over the rows of every indicator.
 
     Returns
     -------
     AuditReport
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad arguments, before any work starts.
+    KeyboardInterrupt
+        Ctrl-C: the engine checks for it several times a second (after every chunk
+        of rows and every attack step; a black-box audit between chunks of
+        16,384 ball points), with or without ``verbose``.
 
     Examples
     --------
@@ -350,12 +370,14 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     for r in radii:
         plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
     indicators = []
-    with EpochBar(len(plan), "audit", bool(verbose)) as bar:
+    with AuditBar(len(plan), len(X), bool(verbose)) as bar:
         for step, (name, r, factual) in enumerate(plan):
+            progress = bar.callback(step)
             indicators.append(indicator(clf, scm, X, r, factual_only=factual, method="auto" if r == 0 else method,
-                                        n_samples=n_samples, random_state=rng, name=name, _path_cache=path))
-            if bar.callback is not None:
-                bar.callback(step, len(plan), 0, 1, float("nan"), float("nan"))
+                                        n_samples=n_samples, random_state=rng, name=name, _path_cache=path,
+                                        _progress=progress))
+            if progress is not None:
+                progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
     return AuditReport(indicators, _scores(clf, path.scm, X, y, path.predict(X)), index)
 

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from . import _models
 from ._progress import EpochBar
 from .mechanisms import LinearMechanism
-from .validation import seed_from
+from .validation import mean_and_std, seed_from
 
 __all__ = ["FairRobustClassifier"]
 
@@ -253,24 +253,21 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ data
     def _encode(self, X: Any, *, fitting: bool) -> np.ndarray:
-        """The engine's float64 feature matrix for ``X``."""
+        """The engine's float64 feature matrix for ``X`` (checked in range of the
+        fitted network when not fitting)."""
         if self.scm_ is not None:
             if fitting and isinstance(X, pd.DataFrame):
                 self.feature_names_in_ = np.asarray(self.scm_.nodes_, dtype=object)
             if fitting:
                 self.n_features_in_ = len(self.scm_.nodes_)
-            return self.scm_._data(X, "X")[0]
+            x = self.scm_._data(X, "X")[0]
+            return x if fitting else self._check_range(x)
         if X is None or isinstance(X, (str, bytes)):
             raise TypeError(f"X: expected a 2-D array of numbers, got {type(X).__name__}")
-        x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
+        with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness check sums X
+            x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
         if fitting:
-            with np.errstate(over="ignore", invalid="ignore"):
-                mean, scale = x.mean(axis=0), x.std(axis=0)
-            huge = ~(np.isfinite(mean) & np.isfinite(scale))
-            if huge.any():  # sums of squares overflowed (|x| ~ 1e154 and up): rescale first
-                magnitude = np.abs(x[:, huge]).max(axis=0)
-                mean[huge] = magnitude * (x[:, huge] / magnitude).mean(axis=0)
-                scale[huge] = magnitude * (x[:, huge] / magnitude).std(axis=0)
+            mean, scale = mean_and_std(x)
             self.mean_ = mean
             self.scale_ = np.where(scale > 0, scale, 1.0)
         with np.errstate(over="ignore"):
@@ -278,7 +275,26 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         if not np.isfinite(standardized).all():
             raise ValueError("X: values too large for the standardization fitted on the training data "
                              "(they overflow to infinity)")
-        return np.ascontiguousarray(standardized)
+        standardized = np.ascontiguousarray(standardized)
+        return standardized if fitting else self._check_range(standardized)
+
+    def _check_range(self, x: np.ndarray) -> np.ndarray:
+        """``x`` (the network's standardized inputs) when every value is within the
+        magnitude the fitted network evaluates without overflow; otherwise a
+        ValueError naming the first column beyond it (its prediction would be
+        arbitrary: an overflowed sum can take either sign)."""
+        limit = _models.input_limit(self._handle, self._activation_)
+        magnitude = np.maximum(x.max(axis=0), -x.min(axis=0))
+        beyond = np.flatnonzero(magnitude > limit)
+        if beyond.size:
+            j = int(beyond[0])
+            names = (self.scm_.columns_ if self.scm_ is not None
+                     else getattr(self, "feature_names_in_", None))
+            column = repr(str(names[j])) if names is not None else f"{j}"
+            raise ValueError(f"X: column {column} has a value of magnitude {magnitude[j]:.3g} in the model's "
+                             f"standardized units, beyond {limit:.3g}, the largest the fitted network evaluates "
+                             "without overflow (its prediction would be arbitrary); rescale that feature")
+        return x
 
     def __sklearn_clone__(self) -> "FairRobustClassifier":
         # scikit-learn's clone would clone a fitted ``scm`` into an unfitted one, to be
@@ -342,6 +358,13 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             Bad parameters, one class, NaN, missing SCM columns.
+        TypeError
+            Parameters or data of the wrong type.
+        RuntimeError
+            Training diverged (a non-finite loss or parameters): lower the learning
+            rate, or rescale extreme features (the message gives the largest input in
+            standardized units); or the unfitted ``scm`` could not be fitted (see
+            :meth:`causalfair.SCM.fit`). The estimator is left unfitted.
         KeyboardInterrupt
             Ctrl-C between minibatches; the estimator is left unfitted.
         """
@@ -361,7 +384,11 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         handle = _models.new_model(widths, settings["activation"], init_seed)
         scm_handle = None if self.scm_ is None else self.scm_._handle
         with EpochBar(settings["epochs"], f"{settings['method']}", bool(self.verbose)) as bar:
-            history, ran = _models.train(handle, scm_handle, x, labels, settings, train_seed, bar.callback)
+            try:
+                history, ran = _models.train(handle, scm_handle, x, labels, settings, train_seed, bar.callback)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc} (the largest input, in standardized units, has magnitude "
+                                   f"{np.abs(x).max():.3g})") from None
         probabilities = _probability(_models.logits(handle, x))
         threshold = settings["threshold"]
         self.threshold_ = _models.mcc_threshold(probabilities, labels) if threshold == "mcc" else threshold
@@ -390,7 +417,20 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """The logit g(x) of the positive class, per row."""
+        """The logit g(x) of the positive class, per row.
+
+        Raises
+        ------
+        ValueError
+            ``X`` has NaN or inf, or a value whose magnitude in the model's
+            standardized units exceeds the largest the fitted network evaluates
+            without overflow (the error names the column). The bound follows from the
+            weights (each layer's absolute column sums; tanh layers reset it to 1), is
+            about 1e307 for usual networks, and guarantees that no intermediate sum
+            overflows — beyond it a logit could be ±inf with either sign, i.e. an
+            arbitrary class. :meth:`predict`, :meth:`predict_proba` and
+            :func:`causalfair.audit` check the same.
+        """
         self._check_fitted()
         return _models.logits(self._handle, self._encode(X, fitting=False))
 

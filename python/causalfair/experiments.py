@@ -108,12 +108,7 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     >>> results = run(["lin"], ["erm", "capify"], seeds=range(2), n_synthetic=2000)  # doctest: +SKIP
     >>> print(markdown_table(summarize(results)))  # doctest: +SKIP
     """
-    for name in datasets:
-        if name not in DATASETS:
-            raise ValueError(f"datasets: expected names from {list(DATASETS)}, got {name!r}")
-    for m in methods:
-        if m not in METHODS:
-            raise ValueError(f"methods: expected names from {list(METHODS)}, got {m!r}")
+    datasets, methods = _names(datasets, "datasets", DATASETS), _names(methods, "methods", METHODS)
     rows: List[Dict[str, Any]] = []
     seeds = list(seeds)
     for name in datasets:
@@ -132,8 +127,29 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     return pd.DataFrame(rows)
 
 
+def _names(value: Any, name: str, allowed: Sequence[str]) -> List[str]:
+    """A name or a list of names, each one of ``allowed``."""
+    if isinstance(value, str):
+        value = [value]
+    try:
+        names = list(value)
+    except TypeError:
+        raise TypeError(f"{name}: expected a list of names from {list(allowed)}, got {value!r}") from None
+    for item in names:
+        if item not in allowed:
+            raise ValueError(f"{name}: expected names from {list(allowed)}, got {item!r}")
+    return names
+
+
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation over seeds of every metric, per (data set, method)."""
+    """Mean and standard deviation over seeds of every metric, per (data set, method).
+
+    ``results`` is the table :func:`run` returns (or its CSV, read back)."""
+    if not isinstance(results, pd.DataFrame):
+        raise TypeError(f"results: expected the DataFrame experiments.run returns, got {type(results).__name__}")
+    missing = [c for c in ("dataset", "method", "seed", *METRICS) if c not in results.columns]
+    if missing:
+        raise ValueError(f"results: expected the columns experiments.run writes; missing {missing}")
     grouped = results.groupby(["dataset", "method"], sort=False)[list(METRICS)]
     summary = grouped.agg(["mean", "std"])
     summary[("seeds", "")] = results.groupby(["dataset", "method"], sort=False)["seed"].nunique()
@@ -141,7 +157,11 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def markdown_table(summary: pd.DataFrame) -> str:
-    """Our mean ± sd beside the published means (%, where published)."""
+    """Our mean ± sd beside the published means (%, where published), from the table
+    :func:`summarize` returns."""
+    if not isinstance(summary, pd.DataFrame) or ("seeds", "") not in summary.columns:
+        raise TypeError(f"summary: expected the DataFrame experiments.summarize returns, got "
+                        f"{type(summary).__name__}" + (" without its columns" if isinstance(summary, pd.DataFrame) else ""))
     lines = ["| data set | method | seeds | accuracy | MCC | U_0.05 | U_0.01 | U_CF | NR_0.05 | NR_0.01 |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for (name, method), row in summary.iterrows():

@@ -10,6 +10,7 @@ positive rate; a *difference* is the largest minus the smallest over groups, a
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
@@ -54,6 +55,13 @@ def wilson_interval(count: int, n: int, z: float = _Z95) -> Tuple[float, float]:
     >>> [round(v, 4) for v in wilson_interval(5, 10)]
     [0.2366, 0.7634]
     """
+    for name, value in (("count", count), ("n", n)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name}: expected an int, got {value!r}")
+    if isinstance(z, bool) or not isinstance(z, numbers.Real):
+        raise TypeError(f"z: expected a number, got {z!r}")
+    if not 0 < z < math.inf:
+        raise ValueError(f"z: expected a finite normal quantile > 0, got {z!r}")
     if n <= 0 or not 0 <= count <= n:
         raise ValueError(f"wilson_interval: expected 0 <= count <= n and n > 0, got count={count}, n={n}")
     p = count / n

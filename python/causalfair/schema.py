@@ -33,6 +33,7 @@ from pandas.api import types as ptypes
 from .distributions import Bernoulli, Distribution, as_distribution
 from .graph import Graph
 from .mechanisms import ExpressionMechanism, LinearMechanism, Mechanism, MLPMechanism, as_mechanism
+from .validation import mean_and_std
 
 __all__ = ["KINDS", "NodeSchema", "Schema", "infer_kind"]
 
@@ -140,6 +141,8 @@ class NodeSchema:
         """Label index of each value (binary/categorical); unseen labels are errors."""
         if values.isna().any():
             raise ValueError(f"{name}: column {self.name!r} has missing values (NaN/None)")
+        if values.dtype.kind == "f":
+            values = values.astype(np.float64)  # pandas has no float16 index
         codes = pd.Index(self.labels).get_indexer(np.asarray(values, dtype=object)
                                                   if values.dtype == object else values)
         if (codes < 0).any():
@@ -157,7 +160,13 @@ class NodeSchema:
             x = values.to_numpy(dtype=np.float64, na_value=np.nan)
             if not np.isfinite(x).all():
                 raise ValueError(f"{name}: column {self.name!r} has NaN or inf values")
-            return ((x - self.mean) / self.std).reshape(-1, 1)
+            with np.errstate(over="ignore"):
+                z = (x - self.mean) / self.std
+            if not np.isfinite(z).all():
+                raise ValueError(f"{name}: column {self.name!r} has values too large for the standardization "
+                                 f"fitted on the training data (mean {self.mean:.3g}, std {self.std:.3g}): "
+                                 "they overflow")
+            return z.reshape(-1, 1)
         codes = self.codes(values, name)
         if self.kind == "binary":
             return codes.astype(np.float64).reshape(-1, 1)
@@ -168,7 +177,12 @@ class NodeSchema:
     def decode(self, block: np.ndarray, index: pd.Index) -> pd.Series:
         """User-unit column from an encoded block (threshold / argmax for codes)."""
         if self.kind == "continuous":
-            return pd.Series(block[:, 0] * self.std + self.mean, index=index, name=self.name)
+            with np.errstate(over="ignore"):
+                values = block[:, 0] * self.std + self.mean
+            if not np.isfinite(values).all():
+                raise ValueError(f"column {self.name!r}: encoded values up to {np.abs(block[:, 0]).max():.3g} "
+                                 f"overflow when mapped back to the data's units (std {self.std:.3g})")
+            return pd.Series(values, index=index, name=self.name)
         if self.kind == "binary":
             codes = (block[:, 0] >= 0.5).astype(np.intp)
         else:
@@ -306,7 +320,8 @@ class Schema:
                 node.encode(column, "X")  # type and finiteness checks
                 if standardize:
                     x = column.to_numpy(dtype=np.float64, na_value=np.nan)
-                    node.mean, node.std = float(x.mean()), float(x.std())
+                    mean, std = mean_and_std(x.reshape(-1, 1))
+                    node.mean, node.std = float(mean[0]), float(std[0])
                     if not node.std > 0:
                         raise ValueError(f"X: continuous node {name!r} is constant (every "
                                          f"value {float(x[0])!r}); it cannot be standardized")
@@ -334,6 +349,20 @@ class Schema:
         for node in self.nodes:
             out[:, self.slices[node.name]] = node.encode(frame[node.name], name)
         return out
+
+    def check_sensitive_codes(self, matrix: np.ndarray, name: str) -> None:
+        """Every sensitive node's encoded block holds one of its levels — 0 or 1
+        (binary), a one-hot row (categorical) — as twins and balls need."""
+        for node in self.sensitive:
+            block = matrix[:, self.slices[node.name]]
+            valid = np.isin(block, (0.0, 1.0)).all(axis=1)
+            if node.kind == "categorical":
+                valid &= block.sum(axis=1) == 1
+            if not valid.all():
+                r = int(np.argmin(valid))
+                expected = "0 or 1" if node.kind == "binary" else "a one-hot row"
+                raise ValueError(f"{name}: row {r} codes the sensitive node {node.name!r} as {block[r].tolist()}; "
+                                 f"expected {expected} (one of its levels)")
 
     def decode(self, matrix: np.ndarray, index: Optional[pd.Index] = None) -> pd.DataFrame:
         """User-unit DataFrame (columns = node names, topological order)."""

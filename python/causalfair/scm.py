@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -204,6 +205,12 @@ class SCM(BaseEstimator):
             continuous column.
         TypeError
             A continuous column that is not numeric; parameters of the wrong type.
+        RuntimeError
+            A mechanism cannot be fitted on this data: a singular least-squares
+            problem (a constant parent, or collinear parents such as the one-hot
+            columns of a many-level categorical parent: use
+            ``LinearMechanism(ridge=...)``), or an MLP whose training diverged. The
+            message names the node.
 
         Examples
         --------
@@ -218,7 +225,11 @@ class SCM(BaseEstimator):
                               noise=p["noise"], standardize=p["standardize"])
         data = schema.encode(frame, "X")
         handle = _handles.new_handle(schema)
-        _engine.scm_fit(handle, data, seed)
+        try:
+            _engine.scm_fit(handle, data, seed)
+        except RuntimeError as exc:  # the engine numbers nodes in topological order
+            message = re.sub(r"^fitting node (\d+):", lambda m: f"fitting node {schema.names[int(m[1])]!r}:", str(exc))
+            raise RuntimeError(message) from None
         self._set_fitted(schema, handle)
         return self
 
@@ -246,11 +257,12 @@ class SCM(BaseEstimator):
             raise NotFittedError("This SCM is not fitted yet; call fit(df) before using it.")
 
     # ------------------------------------------------------------------ data in/out
-    def _data(self, X: Any, name: str) -> Tuple[np.ndarray, Optional[pd.Index]]:
+    def _data(self, X: Any, name: str, levels: bool = False) -> Tuple[np.ndarray, Optional[pd.Index]]:
         """Encoded matrix of ``X``, and its index when it was a DataFrame.
 
         A DataFrame holds user units (one column per node); anything else is taken as
-        an encoded 2-D matrix with the columns ``columns_``."""
+        an encoded 2-D matrix with the columns ``columns_`` — with ``levels``, one whose
+        sensitive columns hold level codes (for twins, balls and audits)."""
         self._check_fitted()
         if isinstance(X, pd.DataFrame):
             frame = check_frame(X, name, self.nodes_)
@@ -258,7 +270,10 @@ class SCM(BaseEstimator):
         if isinstance(X, pd.Series):
             raise TypeError(f"{name}: expected a DataFrame (one row per individual), got a "
                             "Series; use df.loc[[label]] for one row")
-        return check_matrix(X, name, len(self.columns_)), None
+        matrix = check_matrix(X, name, len(self.columns_))
+        if levels:
+            self.schema_.check_sensitive_codes(matrix, name)
+        return matrix, None
 
     def _result(self, matrix: np.ndarray, index: Optional[pd.Index], encoded: bool,
                 as_frame: bool = True) -> Data:
@@ -410,7 +425,7 @@ class SCM(BaseEstimator):
         --------
         >>> scm.twins(df.head(2))  # doctest: +SKIP
         """
-        data, index = self._data(X, "X")
+        data, index = self._data(X, "X", levels=True)
         levels = len(self._twin_labels)
         check_output_size(data.shape[0] * levels, data.shape[1], "twins")
         out = np.empty((data.shape[0] * levels, data.shape[1]))
@@ -426,7 +441,7 @@ class SCM(BaseEstimator):
 
     def factual_levels(self, X: Data) -> np.ndarray:
         """Index (row of ``twin_levels_``) of each row's own twin level."""
-        data, _ = self._data(X, "X")
+        data, _ = self._data(X, "X", levels=True)
         out = np.empty(data.shape[0], dtype=np.int64)
         _engine.scm_factual_levels(self._handle, data, out)
         return out
@@ -535,7 +550,7 @@ class SCM(BaseEstimator):
         --------
         >>> scm.perturbation_ball(df.head(2), 0.05, 10, random_state=0)  # doctest: +SKIP
         """
-        data, index = self._data(X, "X")
+        data, index = self._data(X, "X", levels=True)
         radius = check_radius(radius)
         n_samples = check_positive_int(n_samples, "n_samples")
         if not isinstance(factual_only, (bool, np.bool_)):
@@ -610,6 +625,13 @@ class SCM(BaseEstimator):
     def from_dict(cls, d: Mapping[str, Any]) -> "SCM":
         """Rebuild an SCM written by :meth:`to_dict` (fitted state included).
 
+        Raises
+        ------
+        ValueError
+            ``d`` is not such a dict, or was altered: a missing or malformed entry,
+            parameters and fitted schema that disagree, a fitted state the engine
+            refuses (wrong sizes, NaN or inf).
+
         Examples
         --------
         >>> clone = cf.SCM.from_dict(scm.to_dict())  # doctest: +SKIP
@@ -619,6 +641,13 @@ class SCM(BaseEstimator):
         if d.get("format_version") != _FORMAT_VERSION:
             raise ValueError(f"d: unsupported format_version {d.get('format_version')!r}; "
                              f"this causalfair reads {_FORMAT_VERSION}")
+        try:
+            return cls._rebuild(d)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+            raise ValueError(f"d: not a valid SCM.to_dict() result ({type(exc).__name__}: {exc})") from exc
+
+    @classmethod
+    def _rebuild(cls, d: Mapping[str, Any]) -> "SCM":
         params = dict(d["params"])
         if isinstance(params.get("mechanism"), Mapping) and "type" not in params["mechanism"]:
             params["mechanism"] = {n: m if isinstance(m, str) else as_mechanism(m)
@@ -628,9 +657,13 @@ class SCM(BaseEstimator):
         if params.get("noise") is not None:
             params["noise"] = {n: as_distribution(v) for n, v in params["noise"].items()}
         scm = cls(**params)
+        checked = scm._checked_params()
         fitted = d.get("fitted")
         if fitted is not None:
             schema = Schema.from_dict(fitted["schema"])
+            if (checked["graph"].order != schema.names
+                    or checked["sensitive"] != [node.name for node in schema.sensitive]):
+                raise ValueError("its parameters (graph, sensitive) and its fitted schema disagree")
             handle = _handles.new_handle(schema)
             _handles.import_state(handle, fitted["parameters"], fitted["latent"],
                                   int(fitted["columns"]))

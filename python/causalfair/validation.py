@@ -4,7 +4,7 @@ and what was expected."""
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable, List, Sequence
+from typing import Any, Iterable, List, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -17,11 +17,13 @@ except ImportError:  # pragma: no cover - scikit-learn is a dependency
 
 __all__ = [
     "NotFittedError", "MAX_ELEMENTS", "check_frame", "check_matrix", "check_positive_int",
-    "check_radius", "check_output_size", "seed_from", "check_node_list",
+    "check_radius", "check_output_size", "seed_from", "check_node_list", "mean_and_std",
 ]
 
 #: Largest output (in float64 elements) any call allocates: 2**31 elements = 16 GiB.
 MAX_ELEMENTS = 2 ** 31
+#: Largest perturbation radius (the engine's limit), in standardized latent units.
+MAX_RADIUS = 1e6
 _SEED_BOUND = 2 ** 64
 
 
@@ -80,13 +82,30 @@ def check_positive_int(value: Any, name: str) -> int:
 
 
 def check_radius(value: Any, name: str = "radius") -> float:
-    """A finite real number >= 0."""
+    """A real number in [0, :data:`MAX_RADIUS`]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a non-negative number, got {value!r}")
     value = float(value)
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+    if value > MAX_RADIUS:
+        raise ValueError(f"{name}: expected at most {MAX_RADIUS:g} (standardized latent units), got {value!r}")
     return value
+
+
+def mean_and_std(x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Column means and population stds of a finite 2-D ``x``, without overflow or
+    underflow: columns whose sums of squares overflow (magnitudes from ~1e154 on) or
+    vanish although the column varies (magnitudes below ~1e-154) are computed on
+    ``x / max|x|`` and scaled back, so a varying column gets a finite std > 0."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        mean, std = x.mean(axis=0), x.std(axis=0)
+    rescale = ~(np.isfinite(mean) & np.isfinite(std)) | ((std == 0) & (x.max(axis=0) > x.min(axis=0)))
+    if rescale.any():
+        magnitude = np.abs(x[:, rescale]).max(axis=0)
+        mean[rescale] = magnitude * (x[:, rescale] / magnitude).mean(axis=0)
+        std[rescale] = magnitude * (x[:, rescale] / magnitude).std(axis=0)
+    return mean, std
 
 
 def check_output_size(rows: int, columns: int, what: str) -> None:

@@ -18,6 +18,25 @@ def lin_data(n: int, seed: int):
     return pd.DataFrame({"s": s, "x1": x1, "x2": x2}), y
 
 
+def adult_like(n: int, seed: int):
+    """Data shaped like the paper's Adult SCM (graph of Nabi & Shpitser): roots sex,
+    age and native (binary); married (binary) ← the three; education and hours ←
+    the four before. Returns (X, y, graph)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sex, age, native = rng.integers(0, 2, n), rng.normal(size=n), (rng.random(n) < 0.9).astype(int)
+    married = (rng.random(n) < 1 / (1 + np.exp(-(sex + 0.5 * age - 0.3 * native)))).astype(int)
+    education = np.tanh(age) + 0.5 * married - 0.3 * sex + native + rng.normal(size=n)
+    hours = 0.8 * sex + married - 0.2 * age ** 2 + rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(education + 0.5 * hours - 1)))).astype(int)
+    X = pd.DataFrame({"sex": sex, "age": age, "native": native, "married": married, "education": education,
+                      "hours": hours})
+    parents = ["sex", "age", "native", "married"]
+    graph = {"married": parents[:3], "education": parents, "hours": parents}
+    return X, y, graph
+
+
 def synthetic_linear(n: int = 2000, random_state: int = 0) -> pd.DataFrame:
     """``n`` draws of the LIN SCM (S, X1, X2): S ~ Bernoulli(0.5), X1 = 2S + U1,
     X2 = S − X1 + U2."""
@@ -26,38 +45,44 @@ def synthetic_linear(n: int = 2000, random_state: int = 0) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- crash-safe input checks
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from typing import Dict, List, Optional, Tuple
 
 _RUNNER = textwrap.dedent("""
-    import json, sys
-    cases = json.loads(sys.argv[1])
-    exec(sys.argv[2], globals())
-    for name, code in cases:
+    import json, sys, traceback
+    job = json.loads(sys.stdin.read())
+    exec(job["setup"], globals())
+    for name, code in job["cases"]:
         print(json.dumps({"start": name}), flush=True)
         try:
             exec(code, dict(globals()))
             outcome = {"name": name, "raised": None, "message": ""}
         except BaseException as exc:
+            where = traceback.extract_tb(exc.__traceback__)[-1]
             outcome = {"name": name, "raised": [k.__name__ for k in type(exc).__mro__],
-                       "message": str(exc)}
+                       "message": str(exc), "where": f"{where.filename}:{where.lineno}"}
         print(json.dumps(outcome), flush=True)
 """)
 
 
 class ChildRun:
     """Bad-input cases run one after another in a child interpreter, so a crash (a
-    Swift trap kills the process) fails the case it died in, not the test session."""
+    Swift trap kills the process) fails the case it died in, not the test session.
+    The cases and the setup code reach the child on its stdin (any number of them)."""
 
     def __init__(self, cases: List[Tuple[str, str]], setup: str, timeout: int = 600):
         self.cases = dict(cases)
-        self.proc = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(cases), setup],
-                                   capture_output=True, text=True, timeout=timeout)
+        self.proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps({"cases": cases, "setup": setup}),
+                                   capture_output=True, text=True, timeout=timeout,
+                                   cwd=os.path.dirname(os.path.abspath(__file__)))
         self.results: Dict[str, dict] = {}
         self.last_started: Optional[str] = None
         for line in self.proc.stdout.splitlines():
+            if not line.startswith('{"'):
+                continue  # something the code under test printed
             record = json.loads(line)
             if "start" in record:
                 self.last_started = record["start"]

@@ -319,3 +319,30 @@ def test_same_random_state_same_black_box_report(lin):
     a, b = (cf.audit(lr, scm, X.iloc[:60], radii=(0.3,), n_samples=30, random_state=5) for _ in range(2))
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
     pd.testing.assert_frame_equal(a.witnesses(0.3), b.witnesses(0.3))
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize("black_box", [False, True])
+def test_verbose_shows_a_bar_over_the_rows_of_every_indicator_and_changes_nothing(lin, capsys, monkeypatch,
+                                                                                   black_box):
+    import tqdm.auto
+
+    closed = []
+
+    class Recording(tqdm.auto.tqdm):
+        def close(self):
+            closed.append((self.desc, self.n, self.total, self.unit))
+            super().close()
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    scm, clf, X, y = lin
+    model = LogisticRegression().fit(X, y) if black_box else clf
+    quiet = cf.audit(model, scm, X.iloc[:80], y[:80], method="sample", n_samples=20, random_state=3)
+    assert capsys.readouterr().err == "" and closed == []
+    loud = cf.audit(model, scm, X.iloc[:80], y[:80], method="sample", n_samples=20, random_state=3, verbose=True)
+    assert "audit" in capsys.readouterr().err
+    assert set(closed) == {("audit", 400, 400, "row")}  # 5 indicators x 80 rows, all done
+    pd.testing.assert_frame_equal(quiet.to_frame(), loud.to_frame())
+    pd.testing.assert_frame_equal(quiet.witnesses(0.05), loud.witnesses(0.05))

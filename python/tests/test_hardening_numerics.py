@@ -118,6 +118,88 @@ def test_the_sigmoid_is_stable_for_any_logit():
     assert p[0] == 0 and p[-1] == 1 and p[5] == 0.5
 
 
+# ------------------------------------------------- inputs beyond the network's range
+
+
+def _unit_classifier(weights, model="logistic", activation="tanh"):
+    """A classifier fitted on standard normal data (mean ~0, scale ~1), then given
+    ``weights`` (the parameter vector, bias last for logistic)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 3))
+    clf = cf.FairRobustClassifier(model=model, activation=activation, hidden_layer_sizes=(8,), method="erm",
+                                  epochs=1, random_state=0, verbose=False).fit(x, (x[:, 0] > 0).astype(int))
+    if weights is not None:
+        _models.set_parameters(clf._handle, weights)
+    return clf
+
+
+def _raw(clf, z):
+    """User-unit inputs whose standardized values are ``z``."""
+    return np.asarray(z) * clf.scale_ + clf.mean_
+
+
+def test_an_overflowing_logit_would_give_the_wrong_class():
+    """Why inputs are range-checked: w = (2, -1, -1), z = (1e308, 1.1e308, 1.1e308) has
+    the exact logit -2e307 (class 0), but 2·1e308 overflows and the engine returns a
+    non-negative, non-finite logit."""
+    clf = _unit_classifier([2.0, -1.0, -1.0, 0.0])
+    z = np.array([[1e308, 1.1e308, 1.1e308]])
+    exact = float(np.dot([2.0, -1.0, -1.0], z[0] / 1e300)) * 1e300
+    assert exact < 0
+    engine = _models.logits(clf._handle, z)[0]
+    assert not np.isfinite(engine) or engine > 0
+
+
+@pytest.mark.parametrize("model,activation", [("logistic", "tanh"), ("mlp", "tanh"), ("mlp", "relu")])
+def test_inputs_beyond_the_range_the_network_evaluates_are_refused_naming_the_column(model, activation):
+    clf = _unit_classifier(None, model, activation)
+    limit = _models.input_limit(clf._handle, activation)
+    assert 1e306 < limit < 1.8e308
+    z = np.zeros((3, 3))
+    z[1, 2] = 1.5 * limit
+    frame = pd.DataFrame(_raw(clf, z), columns=["a", "b", "c"])
+    for call in (clf.predict, clf.predict_proba, clf.decision_function,
+                 lambda x: cf.audit(clf, None, x, radii=(0.05,), n_samples=5)):
+        with pytest.raises(ValueError, match=r"column 2 .*beyond .*without overflow"):
+            call(_raw(clf, z))
+    named = cf.FairRobustClassifier(model=model, activation=activation, hidden_layer_sizes=(8,), epochs=1,
+                                    method="erm", random_state=0, verbose=False)
+    named.fit(pd.DataFrame(np.random.default_rng(0).normal(size=(500, 3)), columns=["a", "b", "c"]),
+              np.arange(500) % 2)
+    z[1, 2] = 1.5 * _models.input_limit(named._handle, activation)
+    with pytest.raises(ValueError, match="column 'c'"):
+        named.predict(pd.DataFrame(_raw(named, z), columns=["a", "b", "c"]))
+
+
+@pytest.mark.parametrize("model,activation", [("logistic", "tanh"), ("mlp", "tanh"), ("mlp", "relu")])
+def test_inputs_within_the_range_give_finite_logits_and_probabilities(model, activation):
+    """At the limit, with every input's sign aligned with its weights (the worst case
+    for the sum), the logits stay finite and the probabilities are never NaN."""
+    clf = _unit_classifier(None, model, activation)
+    limit = _models.input_limit(clf._handle, activation)
+    signs = np.sign(_models.parameters(clf._handle)[:3 * (1 if model == "logistic" else 8)]
+                    .reshape(3, -1)[:, 0])
+    rng = np.random.default_rng(1)
+    z = np.vstack([signs * limit, -signs * limit, limit * rng.uniform(-1, 1, size=(200, 3)),
+                   rng.choice([-1e300, 1e-300, 0.0, 1e300], size=(50, 3))])
+    z = np.clip(z, -limit, limit)
+    assert np.isfinite(_models.logits(clf._handle, z)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow warning escapes either
+        _assert_probabilities(clf.predict_proba(_raw(clf, z)))
+
+
+def test_the_range_is_the_exact_overflow_point_of_a_linear_model_within_a_factor_of_four():
+    """For logistic regression the bound is tight: aligned inputs at 4.5 times the
+    limit do overflow."""
+    clf = _unit_classifier([2.0, -1.0, 0.5, 0.25])
+    limit = _models.input_limit(clf._handle, "tanh")
+    assert limit == pytest.approx((np.finfo(float).max / 4 - 0.25) / 3.5)
+    aligned = np.array([[1.0, -1.0, 1.0]])
+    assert np.isfinite(_models.logits(clf._handle, aligned * limit)).all()
+    assert not np.isfinite(_models.logits(clf._handle, aligned * 4.5 * limit)).all()
+
+
 # ---------------------------------------------------------------- separable data
 
 

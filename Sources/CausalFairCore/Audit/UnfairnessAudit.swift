@@ -35,17 +35,22 @@ public struct UnfairnessAudit: Sendable {
     static let maximumCertifiedDimensions = 64
 
     /// Rows per chunk: about 4 million doubles in the widest intermediate matrix (the
-    /// candidate points, or a hidden layer of the classifier or of an MLP mechanism).
+    /// candidate points, or a hidden layer of the classifier or of an MLP mechanism),
+    /// and about 2²⁷ multiply-adds (candidate points × parameters of the classifier and
+    /// the mechanisms) per pass, so that progress — and Ctrl-C — is checked several
+    /// times a second however wide the networks are.
     func chunkRows(pointsPerRow: Int) -> Int {
         var widest = max(space.columnCount, model.widths.max() ?? 1)
         for mechanism in space.scm?.nodes.map(\.mechanism) ?? [] {
             if case .mlp(let hidden, _, _, _, _) = mechanism { widest = max(widest, hidden.max() ?? 1) }
         }
-        return max(1, 4_000_000 / max(1, pointsPerRow * widest))
+        let work = Double(max(1, pointsPerRow)) * Double(model.parameters.count + (space.scm?.parameterCount ?? 0))
+        return max(1, min(4_000_000 / max(1, pointsPerRow * widest), Int(Double(1 << 27) / max(1, work))))
     }
 
     /// Runs the estimator on every row of `x` (encoded, finite). `progress(done, total)`
-    /// is called after every chunk; returning false stops with `interrupted`.
+    /// is called after every chunk, sample block and attack step; returning false stops
+    /// with `interrupted`.
     ///
     /// `sample` and `attack` first check every twin itself, then prove by bound
     /// propagation (`AffineBounds`) which balls cannot contain a flip and search only
@@ -97,10 +102,10 @@ public struct UnfairnessAudit: Sendable {
             switch method {
             case .sample(let samples):
                 found = try sampled(block, firstRow: start, radius: radius, factualOnly: factualOnly,
-                                    samples: samples, seed: seed)
+                                    samples: samples, seed: seed) { progress(start, x.rows) }
             case .attack(let steps, let restarts, let stepSize):
                 found = try attacked(block, firstRow: start, radius: radius, factualOnly: factualOnly, steps: steps,
-                                     restarts: restarts, stepSize: stepSize, seed: seed)
+                                     restarts: restarts, stepSize: stepSize, seed: seed) { progress(start, x.rows) }
             case .exact:
                 found = try exact(block, radius: radius, factualOnly: factualOnly, jacobian: jacobian ?? Matrix(rows: 0, cols: 0))
             }
@@ -199,9 +204,10 @@ public struct UnfairnessAudit: Sendable {
     }
 
     /// Every twin itself, then up to `samples` uniform points of each open ball, drawn
-    /// `sampleBlock` at a time until the point is flagged.
+    /// `sampleBlock` at a time until the point is flagged; `keepGoing` is asked after
+    /// every block.
     private func sampled(_ x: Matrix, firstRow: Int, radius: Double, factualOnly: Bool, samples: Int,
-                         seed: UInt64) throws -> AuditResult {
+                         seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
         var (found, own, latent, levels, perRow, open) = try twinsAndOpenBalls(x, radius: radius, factualOnly: factualOnly)
         var generators = open.map { ballGenerator(seed: seed, firstRow: firstRow, perRow: perRow, index: $0) }
         var drawn = 0
@@ -219,14 +225,16 @@ public struct UnfairnessAudit: Sendable {
             open = keep.map { open[$0] }
             generators = keep.map { generators[$0] }
             drawn += block
+            guard keepGoing() else { throw CausalFairError.interrupted("audit interrupted") }
         }
         return found
     }
 
     /// Every twin itself, then a projected gradient search in each open ball from δ = 0
     /// and `restarts − 1` uniform starts; a point's searches stop once it is flagged.
+    /// `keepGoing` is asked after every step.
     private func attacked(_ x: Matrix, firstRow: Int, radius: Double, factualOnly: Bool, steps: Int, restarts: Int,
-                          stepSize: Double, seed: UInt64) throws -> AuditResult {
+                          stepSize: Double, seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
         var (found, own, latent, levels, perRow, open) = try twinsAndOpenBalls(x, radius: radius, factualOnly: factualOnly)
         var ball = open.flatMap { repeatElement($0, count: restarts) }
         var delta = Matrix(rows: ball.count, cols: x.cols)
@@ -251,6 +259,7 @@ public struct UnfairnessAudit: Sendable {
                 direction.gatherRows(keep)
             }
             ball = keep.map { ball[$0] }
+            guard keepGoing() else { throw CausalFairError.interrupted("audit interrupted") }
         }
         return found
     }

@@ -83,13 +83,19 @@ extension StructuralCausalModel {
     /// The causal fair distance d(a_r, b_r) of each pair of rows: the L2 norm of
     /// φ(a) − φ(b) on the perturbable columns, or +∞ when the two differ on an
     /// immutable non-sensitive latent coordinate (relative tolerance 1e-9).
-    /// A pseudometric: d(v, twin) = 0 for every twin of v.
+    /// A pseudometric: d(v, twin) = 0 for every twin of v. Throws when φ itself
+    /// overflows (inputs too large for the mechanisms); differences beyond ±1e150 or
+    /// below 1e-150 are summed rescaled, so the norm neither overflows nor underflows.
     public func metric(_ a: Matrix, _ b: Matrix) throws -> [Double] {
         guard a.rows == b.rows, a.cols == b.cols else {
             throw CausalFairError.invalidArgument("a is \(a.rows) x \(a.cols) but b is \(b.rows) x \(b.cols)")
         }
         let za = try phi(a)
         let zb = try phi(b)
+        guard za.isFinite, zb.isFinite else {
+            throw CausalFairError.invalidArgument(
+                "latent values: a value overflows (beyond ±1.8e308); the inputs are too large for the SCM's mechanisms")
+        }
         let immutableColumns = nodes.indices.filter { nodes[$0].isImmutable && !nodes[$0].isSensitive }
             .flatMap { nodeColumns[$0] }
         return (0..<a.rows).map { r in
@@ -97,12 +103,16 @@ extension StructuralCausalModel {
                 let x = za[r, c], y = zb[r, c]
                 if abs(x - y) > 1e-9 * (1 + max(abs(x), abs(y))) { return .infinity }
             }
+            var largest = 0.0
+            for c in 0..<columnCount where perturbable[c] { largest = max(largest, abs(za[r, c] - zb[r, c])) }
+            let scale = largest > 1e150 || largest < 1e-150 ? largest : 1
+            guard scale > 0, scale.isFinite else { return largest }  // 0, or a difference beyond the largest double
             var sum = 0.0
             for c in 0..<columnCount where perturbable[c] {
-                let d = za[r, c] - zb[r, c]
+                let d = (za[r, c] - zb[r, c]) / scale
                 sum += d * d
             }
-            return sum.squareRoot()
+            return scale * sum.squareRoot()
         }
     }
 }

@@ -223,7 +223,9 @@ int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const d
  2 exact (logistic regression on a linear SCM).
  Outputs: flags (rows int64, 0/1), witness twin levels (rows int64, -1 if not flagged),
  witnesses (rows x cols, NaN rows if not flagged). progress is called after every
- chunk of rows with batch = rows done, batches = rows (epoch 0, epochs 1). */
+ chunk of rows (and, for attack, after every step) with batch = rows done, batches =
+ rows (epoch 0, epochs 1); chunks are sized so that this happens several times a
+ second (see UnfairnessAudit.chunkRows). */
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
                  double logit_threshold, double radius, int32_t factual_only, int32_t method,
                  int64_t n_samples, int64_t steps, int64_t restarts, double step_size,

@@ -59,8 +59,12 @@ class Dataset:
             raise TypeError(f"X: expected a pandas DataFrame, got {type(self.X).__name__}")
         if not isinstance(self.y, pd.Series) or len(self.y) != len(self.X):
             raise ValueError("y: expected a pandas Series with one label per row of X")
+        if not isinstance(self.graph, dict):
+            raise TypeError(f"graph: expected a dict node -> list of parents, got {type(self.graph).__name__}")
         if isinstance(self.sensitive, str):
             self.sensitive = (self.sensitive,)
+        if not isinstance(self.sensitive, (list, tuple)) or not all(isinstance(s, str) for s in self.sensitive):
+            raise TypeError(f"sensitive: expected a node name or a tuple of node names, got {self.sensitive!r}")
         self.sensitive = tuple(self.sensitive)
         missing = [n for n in self.graph if n not in self.X.columns]
         if missing:
