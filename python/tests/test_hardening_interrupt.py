@@ -20,6 +20,7 @@ import sys
 import textwrap
 import time
 
+import pandas as pd
 import pytest
 
 import causalfair as cf
@@ -48,11 +49,11 @@ CHILD = SETUP + textwrap.dedent(r'''
     black_box = LogisticRegression().fit(X, y)
     many = pd.concat([X] * 20, ignore_index=True)
     CASES = {
-        "audit sample": lambda: cf.audit(clf, scm, X, y, method="sample", n_samples=1000, random_state=0),
-        "audit sample verbose": lambda: cf.audit(clf, scm, X, y, method="sample", n_samples=1000,
+        "audit sample": lambda: cf.audit(clf, scm, many, method="sample", n_samples=1000, random_state=0),
+        "audit sample verbose": lambda: cf.audit(clf, scm, many, method="sample", n_samples=1000,
                                                  random_state=0, verbose=True),
         "audit attack": lambda: cf.audit(clf, scm, many, method="attack", random_state=0),
-        "unfair_area": lambda: cf.metrics.unfair_area(clf, scm, X, 0.05, method="sample", random_state=0),
+        "unfair_area": lambda: cf.metrics.unfair_area(clf, scm, many, 0.05, method="sample", random_state=0),
         "non_robust_area": lambda: cf.metrics.non_robust_area(clf, scm, many, 0.05, method="attack",
                                                               random_state=0),
         "audit black box": lambda: cf.audit(black_box, scm, X, y, n_samples=1000, random_state=0),
@@ -110,7 +111,7 @@ def adult_shaped():
     return namespace
 
 
-@pytest.mark.parametrize("method, hidden, rows", [("sample", (100, 100), 60), ("sample", (300, 300), 20),
+@pytest.mark.parametrize("method, hidden, rows", [("sample", (100, 100), 15000), ("sample", (300, 300), 3000),
                                                    ("attack", (100, 100), 3000)])
 def test_the_engine_reports_progress_several_times_a_second(adult_shaped, method, hidden, rows):
     """The shim re-enters Python (and checks for Ctrl-C) at most every 0.1 s, at the
@@ -121,7 +122,8 @@ def test_the_engine_reports_progress_several_times_a_second(adult_shaped, method
         scm=scm, hidden_layer_sizes=hidden, method="erm", epochs=1, random_state=0, verbose=False).fit(X, y)
     stamps = []
     start = time.monotonic()
-    flags = indicator(clf, scm, X.head(rows), 0.05, factual_only=False, method=method, n_samples=1000,
+    points = pd.concat([X] * (rows // len(X) + 1), ignore_index=True).head(rows)
+    flags = indicator(clf, scm, points, 0.05, factual_only=False, method=method, n_samples=1000,
                       random_state=0, _progress=lambda *args: stamps.append((time.monotonic(), args[2]))).flags
     end = time.monotonic()
     assert len(flags) == rows
