@@ -759,13 +759,14 @@ static PyObject *py_model_train(PyObject *self, PyObject *args) {
     const Py_buffer *history = acquire(&c, history_o, "history", F64 | WRITE, 2);
     Progress progress = {progress_o, monotonic_seconds()};
     int64_t ran = 0;
+    int32_t converged = -1;
     void *scm = c.other != NULL ? c.other->ptr : NULL;
     ENGINE(&c, cf_model_train(h->ptr, scm, x->buf, ROWS(x), COLS(x), y->buf, LEN(y),
                               ints->buf, LEN(ints), doubles->buf, LEN(doubles), seed,
                               progress_trampoline, &progress, history->buf, LEN(history), &ran,
-                              c.err, ERR_LEN));
+                              &converged, c.err, ERR_LEN));
     if (call_end(&c) != 0) return NULL;
-    return PyLong_FromLongLong((long long)ran);
+    return Py_BuildValue("(Li)", (long long)ran, (int)converged);
 }
 
 static PyObject *py_threshold_mcc(PyObject *self, PyObject *args) {
@@ -888,7 +889,7 @@ static PyMethodDef engine_methods[] = {
      "model_input_gradient(h, x, out) -> None"},
     {"model_train", py_model_train, METH_VARARGS,
      "model_train(h, scm_or_None, x, y, config_ints, config_doubles, seed, progress_or_None, "
-     "history) -> epochs run. Raises KeyboardInterrupt (or what progress raised) when "
+     "history) -> (epochs run, converged: 1 / 0 for newton, -1 otherwise). Raises KeyboardInterrupt (or what progress raised) when "
      "stopped; the model is then unchanged."},
     {"audit", py_audit, METH_VARARGS,
      "audit(model, scm_or_None, x, logit_threshold, radius, factual_only, method, n_samples, "

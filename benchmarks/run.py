@@ -279,16 +279,23 @@ def _targets(rows: List[Dict[str, Any]], slopes: Dict[str, float], quick: bool, 
         out.append(("unfair-area audit, 1000 × 1000 samples per twin, 4 indicators",
                     "≥ 100× faster than 301 s, i.e. < 3 s; `attack` and `exact` < 1 s", not_run, ""))
     # logistic
+    # The target row: the engine's Newton solver against scikit-learn to the Newton
+    # loss; the minibatch Adam row (and scikit-learn to its loss) for reference.
     e = lookup(rows, "logistic_erm", threads=1)
+    newton = lookup(rows, "logistic_erm", "causalfair (newton)", threads=1)
     conv = lookup(rows, "logistic_erm", "scikit-learn (converged)", threads=1)
     reach = lookup(rows, "logistic_erm", "scikit-learn (to our loss)", threads=1)
-    if e and conv:
-        text = (f"engine {med(e):.3f} s to BCE {e['quality']['train_bce']:.4f}; scikit-learn "
-                + (f"{med(reach):.3f} s to BCE {reach['quality']['train_bce']:.4f} (max_iter "
-                   f"{reach['quality']['max_iter']}); " if reach else "")
-                + f"converged {med(conv):.3f} s to BCE {conv['quality']['train_bce']:.4f}")
+    newton_reach = lookup(rows, "logistic_erm", "scikit-learn (to the newton loss)", threads=1)
+    if newton and conv:
+        text = (f"engine (newton) {med(newton):.4f} s to BCE {newton['quality']['train_bce']:.6f} "
+                f"({newton['quality']['n_iter']} steps); scikit-learn "
+                + (f"{med(newton_reach):.4f} s to BCE {newton_reach['quality']['train_bce']:.6f} (max_iter "
+                   f"{newton_reach['quality']['max_iter']}); " if newton_reach else "never within 1e-7 of it; ")
+                + f"converged (tol 1e-4) {med(conv):.4f} s to BCE {conv['quality']['train_bce']:.6f}"
+                + (f". Adam (10 epochs): {med(e):.3f} s to BCE {e['quality']['train_bce']:.4f}"
+                   + (f", scikit-learn to that loss {med(reach):.4f} s" if reach else "") if e else ""))
         out.append(("ERM logistic regression on Adult", "no slower than scikit-learn's LogisticRegression to the same loss",
-                    text, verdict(reach is not None and med(e) <= med(reach))))
+                    text, verdict(newton_reach is not None and med(newton) <= med(newton_reach))))
     else:
         out.append(("ERM logistic regression on Adult", "no slower than scikit-learn's LogisticRegression to the same loss",
                     not_run, ""))

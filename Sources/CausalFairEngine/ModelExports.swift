@@ -103,8 +103,8 @@ public func cf_model_input_gradient(_ handle: UnsafeMutableRawPointer?, _ x: Uns
 
 /// Decodes the training configuration arrays of `cf_model_train`.
 private func trainingConfiguration(_ ints: [Int64], _ doubles: [Double], seed: UInt64) throws -> TrainingConfiguration {
-    guard ints.count == 8, doubles.count == 11 else {
-        throw CausalFairError.invalidArgument("training configuration needs 8 integers and 11 doubles")
+    guard ints.count == 8, doubles.count == 12 else {
+        throw CausalFairError.invalidArgument("training configuration needs 8 integers and 12 doubles")
     }
     guard let objective = Objective(rawValue: Int(clamping: ints[0])) else {
         throw CausalFairError.invalidArgument("unknown objective \(ints[0])")
@@ -132,6 +132,7 @@ private func trainingConfiguration(_ ints: [Int64], _ doubles: [Double], seed: U
     configuration.mu = doubles[8]
     configuration.nu = doubles[9]
     configuration.twinPenalty = doubles[10]
+    configuration.tolerance = doubles[11]
     configuration.seed = seed
     try configuration.validate()
     return configuration
@@ -145,7 +146,7 @@ public func cf_model_train(_ handle: UnsafeMutableRawPointer?, _ scmHandle: Unsa
                            _ configDoubles: UnsafePointer<Double>?, _ doubleCount: Int64, _ seed: UInt64,
                            _ progress: ProgressCallback?, _ context: UnsafeMutableRawPointer?,
                            _ history: UnsafeMutablePointer<Double>?, _ historyLength: Int64,
-                           _ epochsRun: UnsafeMutablePointer<Int64>?,
+                           _ epochsRun: UnsafeMutablePointer<Int64>?, _ converged: UnsafeMutablePointer<Int32>?,
                            _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         let box = try Handles.model(handle)
@@ -171,6 +172,7 @@ public func cf_model_train(_ handle: UnsafeMutableRawPointer?, _ scmHandle: Unsa
         }
         try Buffers.write(flat, to: history, length: historyLength, name: "history")
         epochsRun?.pointee = Int64(result.trainingLosses.count)
+        converged?.pointee = result.converged.map { $0 ? 1 : 0 } ?? -1
         box.model = result.model
     }
 }

@@ -19,8 +19,8 @@ __all__ = ["OBJECTIVES", "ACTIVATIONS", "new_model", "parameters", "set_paramete
 OBJECTIVES = {"erm": 0, "al": 1, "cal": 2, "llr": 3, "capify": 4, "causal_at": 5}
 #: Hidden activation name -> engine code.
 ACTIVATIONS = {"tanh": 0, "relu": 1}
-#: Optimiser name -> engine code.
-OPTIMIZERS = {"adam": 0, "sgd": 1}
+#: Optimiser name -> engine code ("newton": full-batch Newton/IRLS, logistic erm only).
+OPTIMIZERS = {"adam": 0, "sgd": 1, "newton": 2}
 
 
 def new_model(layer_widths: Sequence[int], activation: str, seed: int) -> Any:
@@ -89,11 +89,14 @@ def input_gradient(handle: Any, x: np.ndarray) -> np.ndarray:
 
 def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
           settings: Mapping[str, Any], seed: int,
-          progress: Optional[Callable[[int, int, int, int, float, float], None]]) -> Tuple[np.ndarray, int]:
-    """Train in place; returns (history: epochs x 2 [objective, validation BCE], epochs run).
+          progress: Optional[Callable[[int, int, int, int, float, float], None]]
+          ) -> Tuple[np.ndarray, int, Optional[bool]]:
+    """Train in place; returns (history: epochs x 2 [objective, validation BCE], epochs
+    run, converged: whether ``optimizer="newton"`` met ``tol``, None for the others).
 
     ``progress(epoch, epochs, batch, batches, loss, validation_loss)`` is called by the
-    engine at most every ~0.1 s and after every epoch; raising in it stops training.
+    engine at most every ~0.1 s and after every epoch (Newton: every step); raising in
+    it stops training.
     """
     ints = np.asarray([
         OBJECTIVES[settings["method"]], settings["epochs"], settings["batch_size"],
@@ -104,12 +107,12 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
         settings["learning_rate"], settings["weight_decay"], settings["validation_fraction"],
         settings["radius"], settings["epsilon"], settings["step_size"],
         settings["inner_learning_rate"], settings["lambda_"], settings["mu"], settings["nu"],
-        settings["twin_penalty"],
+        settings["twin_penalty"], settings["tol"],
     ], dtype=np.float64)
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)
-    ran = _engine.model_train(handle, scm_handle, x, labels, ints, doubles, seed, progress, history)
-    return history[:ran], int(ran)
+    ran, converged = _engine.model_train(handle, scm_handle, x, labels, ints, doubles, seed, progress, history)
+    return history[:ran], int(ran), None if converged < 0 else bool(converged)
 
 
 def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:

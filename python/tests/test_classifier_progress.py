@@ -59,9 +59,9 @@ def test_progress_callback_is_called_with_epochs_and_finite_loss():
     x, y = data()
     calls = []
     handle = _models.new_model((3, 1), "tanh", 0)
-    history, ran = _models.train(handle, None, x, y.astype(float), _settings(), 1,
+    history, ran, converged = _models.train(handle, None, x, y.astype(float), _settings(), 1,
                                  lambda *args: calls.append(args))
-    assert ran == 5 and history.shape == (5, 2)
+    assert ran == 5 and history.shape == (5, 2) and converged is None
     assert calls, "the progress callback was never called"
     for epoch, epochs, batch, batches, loss, _ in calls:
         assert 0 <= epoch < 5 and epochs == 5 and 0 <= batch < batches == 10

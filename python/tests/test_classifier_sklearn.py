@@ -31,7 +31,7 @@ def lin_scm():
     return cf.SCM({"x1": ["s"], "x2": ["s", "x1"]}, sensitive="s", random_state=0)
 
 
-@parametrize_with_checks([small()])
+@parametrize_with_checks([small(), small(model="logistic", method="erm", optimizer="newton", epochs=100, weight_decay=1e-3)])
 def test_sklearn_check(estimator, check):
     check(estimator)
 

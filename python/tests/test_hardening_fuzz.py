@@ -46,7 +46,7 @@ CHILD = textwrap.dedent(r'''
     MODEL = _models.new_model([COLS, 4, 1], "tanh", 0)
     MODEL_PARAMS = _models.parameters(MODEL)
     CONFIG_INTS = np.array([0, 1, 20, 0, 5, 2, 2, 0], dtype=np.int64)    # erm, 1 epoch, batch 20, ...
-    CONFIG_DOUBLES = np.array([0.01, 0.0, 0.0, 0.05, 0.05, 0.01, 0.1, 1.0, 1.0, 1.0, 0.0])
+    CONFIG_DOUBLES = np.array([0.01, 0.0, 0.0, 0.05, 0.05, 0.01, 0.1, 1.0, 1.0, 1.0, 0.0, 1e-8])
     CLOSED_SCM = _handles.new_handle(SCM.schema_); _engine.scm_free(CLOSED_SCM)
     CLOSED_MODEL = _models.new_model([COLS, 1], "tanh", 0); _engine.model_free(CLOSED_MODEL)
 

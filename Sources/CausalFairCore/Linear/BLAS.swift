@@ -55,4 +55,9 @@ public enum BLAS {
         }
         return y
     }
+
+    /// `Σᵢ x[i] y[i]` over `count` contiguous elements (`cblas_ddot`; 0 when count ≤ 0).
+    public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+        count > 0 ? cblas_ddot(blasint(count), x, 1, y, 1) : 0
+    }
 }

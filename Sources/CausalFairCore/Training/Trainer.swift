@@ -22,6 +22,8 @@ public struct TrainingResult: Sendable {
     public var trainingLosses: [Double]
     /// Validation BCE of every epoch run (NaN without validation).
     public var validationLosses: [Double]
+    /// Newton: whether the gradient tolerance was met; nil for the minibatch optimisers.
+    public var converged: Bool? = nil
 }
 
 /// Minibatch training of a scalar-output network under an objective.
@@ -32,11 +34,20 @@ public enum Trainer {
     /// causal objectives perturb in its semi-latent space; without one they perturb
     /// the inputs directly (φ = identity). `progress` is called after every minibatch;
     /// returning false stops the run with `interrupted`, leaving `model` untouched.
+    ///
+    /// With the `newton` optimizer the model must be logistic regression (widths
+    /// [d, 1]) and the run is `NewtonSolver`'s: one "epoch" per Newton step, whose
+    /// training loss is the full objective (mean BCE + weight decay / 2 · ‖θ‖²), the
+    /// minibatch settings and the seed unused, and the model's initial parameters
+    /// ignored (Newton starts from 0).
     public static func train(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
                              scm: StructuralCausalModel?, configuration: TrainingConfiguration,
                              progress: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingResult {
         try configuration.validate()
         try checkInputs(model, x: x, labels: labels)
+        if configuration.optimizer == .newton {
+            return try trainNewton(model, x: x, labels: labels, configuration: configuration, progress: progress)
+        }
         let space = try LatentSpace(scm: scm, columns: x.cols)
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var order = Array(0..<x.rows)
@@ -105,10 +116,30 @@ public enum Trainer {
         guard labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
             throw CausalFairError.invalidArgument("y must hold only 0 and 1")
         }
-        guard Set(labels).count == 2 else { throw CausalFairError.invalidArgument("y must hold both classes 0 and 1") }
+        guard labels.contains(0), labels.contains(1) else { throw CausalFairError.invalidArgument("y must hold both classes 0 and 1") }
         guard model.widths.count >= 2, model.widths.first == x.cols, model.widths.last == 1 else {
             throw CausalFairError.invalidArgument("the model takes \(model.widths.first ?? 0) inputs and must have 1 output; X has \(x.cols) columns")
         }
+    }
+
+    /// The `newton` optimizer's run (see `train`).
+    private static func trainNewton(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+                                    configuration: TrainingConfiguration,
+                                    progress: (TrainingProgress) -> Bool) throws -> TrainingResult {
+        guard model.widths.count == 2 else {
+            throw CausalFairError.invalidArgument(
+                "optimizer newton needs logistic regression (no hidden layers); the model has widths \(model.widths)")
+        }
+        let outcome = try NewtonSolver.minimise(
+            x: x, labels: labels, weightDecay: configuration.weightDecay, tolerance: configuration.tolerance,
+            maxIterations: configuration.epochs) { step, objective in
+                progress(TrainingProgress(epoch: step, epochs: configuration.epochs, batch: 0, batches: 1,
+                                          loss: objective, validationLoss: .nan))
+            }
+        var trained = model
+        trained.parameters = outcome.parameters
+        return TrainingResult(model: trained, trainingLosses: outcome.objectives,
+                              validationLosses: outcome.objectives.map { _ in .nan }, converged: outcome.converged)
     }
 
     /// Twins of every row from its latent coordinates: ((rows · levels) x columns).
@@ -128,6 +159,8 @@ public enum Trainer {
             for i in parameters.indices {
                 parameters[i] -= configuration.learningRate * (gradient[i] + configuration.weightDecay * parameters[i])
             }
+        case .newton:
+            break  // trained by `trainNewton`, never by minibatch steps
         }
     }
 

@@ -20,6 +20,10 @@ public enum OptimizerKind: Int, Sendable {
     case adam = 0
     /// Plain stochastic gradient descent.
     case sgd = 1
+    /// Full-batch Newton's method (`NewtonSolver`): logistic regression under `erm`
+    /// only, without twin penalty or validation split. `epochs` is then the largest
+    /// number of Newton steps, and `batchSize` and `learningRate` are not used.
+    case newton = 2
 }
 
 /// Everything a training run needs besides the data and the model.
@@ -36,6 +40,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var optimizer: OptimizerKind = .adam
     /// L2 weight decay added to the gradient.
     public var weightDecay = 0.0
+    /// Newton: stop when the largest absolute entry of the objective's gradient is at
+    /// most this.
+    public var tolerance = 1e-8
     /// Fraction of rows held out for early stopping (0: none).
     public var validationFraction = 0.0
     /// Epochs without validation improvement before stopping (with a validation set).
@@ -85,6 +92,13 @@ public struct TrainingConfiguration: Sendable, Equatable {
         try require(samples > 0 && samples <= 1_000_000, "n_samples must be in 1...1000000, got \(samples)")
         for (name, value) in [("lambda", lambda), ("mu", mu), ("nu", nu), ("twin_penalty", twinPenalty)] {
             try require(value >= 0 && value.isFinite, "\(name) must be finite and >= 0, got \(value)")
+        }
+        try require(tolerance >= 0 && tolerance.isFinite, "tol must be finite and >= 0, got \(tolerance)")
+        if optimizer == .newton {
+            try require(objective == .erm, "optimizer newton minimises the convex erm objective only, got objective \(objective)")
+            try require(twinPenalty == 0, "optimizer newton needs twin_penalty = 0 (the penalty is not smooth), got \(twinPenalty)")
+            try require(validationFraction == 0,
+                        "optimizer newton runs to convergence on all rows: validation_fraction must be 0, got \(validationFraction)")
         }
     }
 

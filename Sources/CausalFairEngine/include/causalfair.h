@@ -187,20 +187,25 @@ typedef int32_t (*cf_progress_fn)(void *context, int64_t epoch, int64_t epochs, 
 
 /* Trains the model in place (only on success).
  config_ints:    [objective (0 erm, 1 al, 2 cal, 3 llr, 4 capify, 5 causal_at), epochs,
-                  batch_size, optimizer (0 adam, 1 sgd), patience, steps, n_samples,
+                  batch_size, optimizer (0 adam, 1 sgd, 2 newton), patience, steps, n_samples,
                   exact_when_linear (0/1)]
  config_doubles: [learning_rate, weight_decay, validation_fraction, radius, epsilon,
                   step_size (0: 2.5 radius / steps), inner_learning_rate, lambda, mu, nu,
-                  twin_penalty]
+                  twin_penalty, tol (newton: largest |gradient entry| to stop at)]
  scm may be NULL (then causal objectives perturb the inputs directly). labels are 0/1.
+ newton (full-batch Newton/IRLS from 0, mean BCE + weight_decay/2 |theta|^2): only a
+ model without hidden layers, objective erm, twin_penalty 0, validation_fraction 0;
+ epochs is then the largest number of Newton steps, one history row per step.
  history (epochs x 2): training objective and validation BCE per epoch run;
- *epochs_run receives how many epochs ran (early stopping may end sooner). */
+ *epochs_run receives how many epochs ran (early stopping may end sooner);
+ *converged receives 1 when newton met tol, 0 when it stopped short (step limit, or
+ no decrease possible), -1 for adam and sgd. */
 int32_t cf_model_train(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
                        const double *labels, int64_t n_labels,
                        const int64_t *config_ints, int64_t n_ints,
                        const double *config_doubles, int64_t n_doubles, uint64_t seed,
                        cf_progress_fn progress, void *context,
-                       double *history, int64_t history_len, int64_t *epochs_run,
+                       double *history, int64_t history_len, int64_t *epochs_run, int32_t *converged,
                        char *err, int64_t err_len);
 
 /* The threshold t maximising the MCC of "predict 1 when p > t" (out: 1 double). */

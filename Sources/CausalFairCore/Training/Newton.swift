@@ -1,0 +1,217 @@
+/// Full-batch Newton's method (iteratively reweighted least squares) for logistic
+/// regression under `erm`, the one convex training problem of the engine.
+///
+/// It minimises, over θ = (w, b),
+///
+///     f(θ) = (1/n) Σᵣ BCE(xᵣᵀw + b, yᵣ) + (λ/2)‖θ‖²,   λ = weight decay,
+///
+/// the objective minibatch Adam and SGD follow (their weight decay adds λθ to the
+/// gradient of every parameter, bias included). Each iteration solves
+/// (∇²f) d = −∇f by Cholesky, then halves the step until the Armijo condition holds.
+/// It stops when ‖∇f‖∞ ≤ `tolerance` (converged), after `maxIterations` steps, or when
+/// no step along d decreases f (both: not converged).
+///
+/// Starts from θ = 0, so the result does not depend on any initialisation: the optimum
+/// when λ > 0 or the data are not separable. Along directions the data do not
+/// determine (a constant or collinear feature with λ = 0) the Hessian is singular; a
+/// small multiple of the identity is then added to it for the step only, which keeps
+/// the iterates in the row space of the data (the minimum-norm optimum). On separable
+/// data with λ = 0 the infimum (loss 0) is not attained: the weights grow until the
+/// gradient falls below `tolerance` or the iterations run out, and stay finite.
+public enum NewtonSolver {
+    /// What a Newton run returns.
+    public struct Outcome: Sendable {
+        /// The final parameters, in the network layout for widths [d, 1]: w, then b.
+        public var parameters: [Double]
+        /// f after every step taken.
+        public var objectives: [Double]
+        /// Whether ‖∇f‖∞ ≤ tolerance at `parameters`.
+        public var converged: Bool
+        /// ‖∇f‖∞ at `parameters`.
+        public var gradientNorm: Double
+    }
+
+    /// The Armijo constant: a step t·d is accepted when f decreases by at least
+    /// this fraction of the linear prediction t·∇fᵀd.
+    static let sufficientDecrease = 1e-4
+    /// Step halvings tried before the line search gives up (t ≥ 2⁻⁶⁰).
+    static let maximumHalvings = 60
+
+    /// Minimises f from θ = 0 on features `x` (rows x d) and labels ∈ {0, 1}.
+    ///
+    /// `progress(step, objective)` is called after every step; returning false stops the
+    /// run with `interrupted`. Throws `invalidArgument` for a negative or non-finite
+    /// `weightDecay` or `tolerance`, a negative `maxIterations`, or labels that do not
+    /// match the rows; `computation` if the Hessian cannot be factorised even when
+    /// regularised (non-finite entries).
+    public static func minimise(x: Matrix, labels: [Double], weightDecay: Double, tolerance: Double,
+                                maxIterations: Int,
+                                progress: (Int, Double) -> Bool = { _, _ in true }) throws -> Outcome {
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw CausalFairError.invalidArgument("weight_decay must be finite and >= 0, got \(weightDecay)")
+        }
+        guard tolerance >= 0, tolerance.isFinite else {
+            throw CausalFairError.invalidArgument("tol must be finite and >= 0, got \(tolerance)")
+        }
+        guard maxIterations >= 0 else {
+            throw CausalFairError.invalidArgument("the iteration limit must be >= 0, got \(maxIterations)")
+        }
+        guard labels.count == x.rows, x.rows > 0 else {
+            throw CausalFairError.invalidArgument("y has \(labels.count) labels, X has \(x.rows) rows")
+        }
+        let problem = Problem(x: x, labels: labels, weightDecay: weightDecay)
+        var theta = [Double](repeating: 0, count: x.cols + 1)
+        var state = problem.evaluate(theta)
+        var gradient = problem.gradient(state)
+        var objectives: [Double] = []
+        var converged = maxNorm(gradient) <= tolerance
+        while !converged, objectives.count < maxIterations {
+            let direction = try problem.newtonDirection(state, gradient: gradient)
+            let slope = zip(gradient, direction).reduce(0) { $0 + $1.0 * $1.1 }
+            guard slope < 0, let next = problem.lineSearch(theta, from: state, direction: direction, slope: slope) else {
+                break
+            }
+            theta = next.parameters
+            state = next
+            gradient = problem.gradient(state)
+            objectives.append(state.objective)
+            converged = maxNorm(gradient) <= tolerance
+            guard progress(objectives.count - 1, state.objective) else {
+                throw CausalFairError.interrupted("training interrupted at Newton step \(objectives.count - 1)")
+            }
+        }
+        return Outcome(parameters: theta, objectives: objectives, converged: converged, gradientNorm: maxNorm(gradient))
+    }
+
+    /// The largest absolute entry.
+    static func maxNorm(_ v: [Double]) -> Double {
+        v.reduce(0) { max($0, abs($1)) }
+    }
+
+    /// The parameters and what f, ∇f and ∇²f need at them.
+    struct State {
+        var parameters: [Double]
+        /// σ(xᵣᵀw + b) per row.
+        var probabilities: [Double]
+        var objective: Double
+    }
+
+    /// The data and the penalty of one problem.
+    struct Problem {
+        let x: Matrix
+        let labels: [Double]
+        let weightDecay: Double
+        /// Xᵀ (d x n) and a row of n ones: the Hessian's entries are then dot products
+        /// of contiguous vectors (a BLAS matrix product of shape d x n by n x d is slow).
+        let columns: Matrix
+        let ones: [Double]
+
+        init(x: Matrix, labels: [Double], weightDecay: Double) {
+            self.x = x
+            self.labels = labels
+            self.weightDecay = weightDecay
+            var columns = Matrix(rows: x.cols, cols: x.rows)
+            for r in 0..<x.rows {
+                for c in 0..<x.cols { columns.storage[c * x.rows + r] = x.storage[r * x.cols + c] }
+            }
+            self.columns = columns
+            ones = [Double](repeating: 1, count: x.rows)
+        }
+
+        /// σ(g) and f at θ (f is +∞ or NaN when the logits overflow). One exp and one
+        /// log1p per row serve both: with e = exp(−|g|), BCE = max(g, 0) + log1p(e) − y·g
+        /// and σ(g) = 1/(1 + e) or e/(1 + e), the same bits as `softplus` and `sigmoid`.
+        func evaluate(_ theta: [Double]) -> State {
+            let d = x.cols
+            var values = BLAS.multiply(x, Array(theta[..<d]))
+            let bias = theta[d]
+            var loss = 0.0
+            values.withUnsafeMutableBufferPointer { pv in
+                labels.withUnsafeBufferPointer { py in
+                    guard let v = pv.baseAddress, let y = py.baseAddress else { return }
+                    for r in 0..<x.rows {
+                        let g = v[r] + bias
+                        let e = exponential(-abs(g))
+                        loss += max(g, 0) + logarithmOnePlus(e) - y[r] * g
+                        v[r] = g >= 0 ? 1 / (1 + e) : e / (1 + e)
+                    }
+                }
+            }
+            let penalty = 0.5 * weightDecay * theta.reduce(0) { $0 + $1 * $1 }
+            return State(parameters: theta, probabilities: values, objective: loss / Double(x.rows) + penalty)
+        }
+
+        /// ∇f = (Xᵀr / n + λw, Σr / n + λb), r = σ(g) − y.
+        func gradient(_ state: State) -> [Double] {
+            let n = Double(x.rows)
+            let residuals = zip(state.probabilities, labels).map { ($0 - $1) / n }
+            var gradient = BLAS.multiply(x, residuals, transposeA: true)
+            gradient.append(residuals.reduce(0, +))
+            for i in gradient.indices { gradient[i] += weightDecay * state.parameters[i] }
+            return gradient
+        }
+
+        /// The Newton direction −(∇²f)⁻¹∇f, with ∇²f = X̃ᵀ diag(s) X̃ + λI,
+        /// s = σ(g)(1 − σ(g)) / n and X̃ = [X 1]. When the Hessian is not numerically
+        /// positive definite, δI is added with δ = 10⁻¹⁰ times its largest diagonal
+        /// entry, then 100 times more, up to ten times.
+        func newtonDirection(_ state: State, gradient: [Double]) throws -> [Double] {
+            let d = x.cols, p = d + 1, n = Double(x.rows)
+            let rows = x.rows
+            let weights = state.probabilities.map { $0 * (1 - $0) / n }
+            // Column i of X times s: its dot products with the columns j ≥ i and with 1.
+            var hessian = Matrix(rows: p, cols: p)
+            var scaled = [Double](repeating: 0, count: rows)
+            columns.storage.withUnsafeBufferPointer { pc in
+                weights.withUnsafeBufferPointer { pw in
+                    ones.withUnsafeBufferPointer { po in
+                        scaled.withUnsafeMutableBufferPointer { pu in
+                            guard let c = pc.baseAddress, let w = pw.baseAddress, let one = po.baseAddress,
+                                  let u = pu.baseAddress else { return }
+                            for i in 0..<d {
+                                for r in 0..<rows { u[r] = w[r] * c[i * rows + r] }
+                                for j in i..<d {
+                                    hessian.storage[i * p + j] = BLAS.dot(u, c + j * rows, count: rows)
+                                    hessian.storage[j * p + i] = hessian.storage[i * p + j]
+                                }
+                                hessian.storage[i * p + d] = BLAS.dot(u, one, count: rows)
+                                hessian.storage[d * p + i] = hessian.storage[i * p + d]
+                            }
+                            hessian.storage[d * p + d] = BLAS.dot(w, one, count: rows)
+                        }
+                    }
+                }
+            }
+            for i in 0..<p { hessian[i, i] += weightDecay }
+            let rightHandSide = try Matrix(rows: p, cols: 1, storage: gradient.map { -$0 })
+            var damping = 0.0
+            let largest = (0..<p).reduce(0.0) { max($0, hessian[$1, $1]) }
+            for _ in 0...10 {
+                var system = hessian
+                for i in 0..<p { system[i, i] += damping }
+                if let solution = try? Cholesky.solve(system, rightHandSide), solution.isFinite {
+                    return solution.storage
+                }
+                damping = damping == 0 ? 1e-10 * max(largest, .leastNormalMagnitude) : damping * 100
+            }
+            throw CausalFairError.computation("Newton: the Hessian cannot be factorised (largest diagonal entry \(largest))")
+        }
+
+        /// The first of t = 1, 1/2, 1/4, ... whose point satisfies the Armijo condition
+        /// f(θ + t d) ≤ f(θ) + c t ∇fᵀd (up to rounding in f: 10⁻¹³ max(|f|, 1)), with its
+        /// state; nil when none of `maximumHalvings` + 1 steps does.
+        func lineSearch(_ theta: [Double], from state: State, direction: [Double], slope: Double) -> State? {
+            let slack = 1e-13 * max(abs(state.objective), 1)
+            var step = 1.0
+            for _ in 0...NewtonSolver.maximumHalvings {
+                let candidate = evaluate(zip(theta, direction).map { $0 + step * $1 })
+                if candidate.objective.isFinite,
+                   candidate.objective <= state.objective + NewtonSolver.sufficientDecrease * step * slope + slack {
+                    return candidate
+                }
+                step /= 2
+            }
+            return nil
+        }
+    }
+}
