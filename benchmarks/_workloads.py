@@ -261,7 +261,7 @@ def task_logistic(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
 
     timing, nclf = measure(newton, cfg["reps"])
     optimum = bce(nclf.decision_function(x), y)
-    rows.append(row("logistic_erm", "causalfair (newton)", timing, {"train_bce": optimum, "n_iter": nclf.n_epochs_},
+    rows.append(row("logistic_erm_newton", "causalfair", timing, {"train_bce": optimum, "n_iter": nclf.n_epochs_},
                     note="optimizer='newton': full-batch Newton/IRLS from 0, Cholesky, step halving, tol 1e-8"))
 
     def sk_exact(max_iter: int) -> Any:
@@ -272,7 +272,7 @@ def task_logistic(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     reach = next((k for k in range(1, 201) if sk_loss(sk_exact(k)) <= optimum + 1e-7), None)
     if reach is not None:
         timing, model = measure(lambda: sk_exact(reach), cfg["peer_reps"])
-        rows.append(row("logistic_erm", "scikit-learn (to the newton loss)", timing,
+        rows.append(row("logistic_erm_newton", "scikit-learn (to the newton loss)", timing,
                         {"train_bce": sk_loss(model), "max_iter": reach},
                         note=f"smallest lbfgs max_iter ({reach}, tol=0) whose loss is within 1e-7 of the Newton optimum"))
     return rows

@@ -282,10 +282,10 @@ def _targets(rows: List[Dict[str, Any]], slopes: Dict[str, float], quick: bool, 
     # The target row: the engine's Newton solver against scikit-learn to the Newton
     # loss; the minibatch Adam row (and scikit-learn to its loss) for reference.
     e = lookup(rows, "logistic_erm", threads=1)
-    newton = lookup(rows, "logistic_erm", "causalfair (newton)", threads=1)
+    newton = lookup(rows, "logistic_erm_newton", threads=1)
     conv = lookup(rows, "logistic_erm", "scikit-learn (converged)", threads=1)
     reach = lookup(rows, "logistic_erm", "scikit-learn (to our loss)", threads=1)
-    newton_reach = lookup(rows, "logistic_erm", "scikit-learn (to the newton loss)", threads=1)
+    newton_reach = lookup(rows, "logistic_erm_newton", "scikit-learn (to the newton loss)", threads=1)
     if newton and conv:
         text = (f"engine (newton) {med(newton):.4f} s to BCE {newton['quality']['train_bce']:.6f} "
                 f"({newton['quality']['n_iter']} steps); scikit-learn "
