@@ -55,7 +55,8 @@ public struct UnfairnessAudit: Sendable {
     /// `sample` and `attack` first check every twin itself, then prove by bound
     /// propagation (`AffineBounds`) which balls cannot contain a flip and search only
     /// the others; random draws come from one stream per ball (seeded by `seed` and the
-    /// ball's row and level), so results do not depend on chunking.
+    /// ball's row and level), so the draws do not depend on chunking (BLAS may still
+    /// round a product differently for another row count).
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
                     progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
         guard radius >= 0, radius <= maximumRadius else {
