@@ -244,6 +244,7 @@ class AuditReport:
         return frame
 
     def _indicator(self, radius: float, kind: str) -> Indicator:
+        radius = check_radius(radius)
         if kind not in ("unfair", "non_robust"):
             raise ValueError(f"kind: expected 'unfair' or 'non_robust', got {kind!r}")
         for ind in self.indicators.values():

@@ -297,6 +297,8 @@ def test_unknown_radius_in_flags(reports):
         reports["exact"].flags(0.2)
     with pytest.raises(ValueError, match="kind"):
         reports["exact"].flags(0.05, kind="robust")
+    with pytest.raises(TypeError, match="radius"):  # a radius given as text
+        reports["exact"].witnesses("0.05")
 
 
 # --------------------------------------------------------------------------- determinism
