@@ -3,7 +3,7 @@
 #   make install  pip install . (builds the Swift engine and the extension into one wheel)
 #   make demo     deps + install + the demo
 #   make test     deps + swift test + install + pytest on the installed package
-#   make bench    the benchmark harness, when there is one
+#   make bench    the benchmark harness (benchmarks/run.py; writes benchmarks/results.md)
 #   make sanitize-address / make sanitize-thread
 #                 swift test under AddressSanitizer / ThreadSanitizer (own build
 #                 directories .build-asan / .build-tsan; slow, not part of make test)
@@ -68,12 +68,8 @@ sanitize-address: deps-system
 sanitize-thread: deps-system
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
-bench:
-	@if [ -f benchmarks/run.py ]; then \
-	    $(MAKE) --no-print-directory install && $(PYTHON) benchmarks/run.py; \
-	else \
-	    echo "bench: no benchmarks yet (benchmarks/run.py does not exist)"; \
-	fi
+bench: deps install
+	$(PYTHON) benchmarks/run.py
 
 clean:
 	rm -rf .build .build-wheel .build-asan .build-tsan build dist *.egg-info python/*.egg-info
