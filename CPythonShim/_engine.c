@@ -9,7 +9,7 @@
  * Every function follows the same shape:
  *
  *     Call c;
- *     if (!call_begin(&c, handle)) return NULL;        // handle live, right kind, idle
+ *     if (!call_begin(&c, handle)) return NULL;        // handle live, right kind, not being written
  *     const Py_buffer *x = acquire(&c, obj, "x", F64, 2);
  *     ...                                               // no-ops once one has failed
  *     ENGINE(&c, cf_...(...));                          // skipped if anything failed
@@ -31,7 +31,8 @@ typedef struct {
     PyObject_HEAD
     void *ptr;   /* engine object; NULL once freed */
     int kind;    /* CF_HANDLE_* */
-    int busy;    /* an engine call on this handle is running with the GIL released */
+    int busy;    /* engine calls running with the GIL released: the number reading the
+                    handle, or WRITING while one call modifies it (fit, train, set) */
 } HandleObject;
 
 static void free_engine_object(int kind, void *ptr) {
@@ -104,8 +105,11 @@ static PyObject *new_handle(void *ptr, int kind) {
     return (PyObject *)h;
 }
 
-/* Checks that h is a live handle of `kind` that no other thread is using. */
-static int check_handle(HandleObject *h, int kind) {
+#define WRITING (-1)
+
+/* Checks that h is a live handle of `kind` that the call may use: any number of calls
+   may read a handle at once; a call that modifies it needs it to itself. Marks it. */
+static int check_handle(HandleObject *h, int kind, int write) {
     if (h->ptr == NULL) {
         PyErr_SetString(PyExc_ValueError, "handle is closed");
         return 0;
@@ -115,13 +119,19 @@ static int check_handle(HandleObject *h, int kind) {
                      kind_name(kind), kind_name(h->kind));
         return 0;
     }
-    if (h->busy) {
+    if (h->busy == WRITING || (write && h->busy != 0)) {
         PyErr_SetString(PyExc_RuntimeError,
-                        "handle is in use by another thread (a handle may be used from "
-                        "one thread at a time)");
+                        "handle is in use by another thread (it is being fitted or "
+                        "modified, or is being read while a fit was asked for)");
         return 0;
     }
+    h->busy = write ? WRITING : h->busy + 1;
     return 1;
+}
+
+/* Undoes check_handle's mark. */
+static void release_handle(HandleObject *h) {
+    h->busy = h->busy == WRITING ? 0 : h->busy - 1;
 }
 
 /* -------------------------------------------------------------------- Call ------ */
@@ -129,7 +139,7 @@ static int check_handle(HandleObject *h, int kind) {
 enum { F64 = 1, I64 = 2, WRITE = 4 };
 
 typedef struct {
-    HandleObject *handle;           /* marked busy between call_begin and call_end */
+    HandleObject *handle;           /* marked in use between call_begin and call_end */
     HandleObject *other;            /* a second handle the call reads (call_also) */
     Py_buffer views[MAX_VIEWS];
     int n_views;
@@ -138,7 +148,7 @@ typedef struct {
     char err[ERR_LEN];
 } Call;
 
-static int call_begin(Call *c, HandleObject *h, int kind) {
+static int call_begin_mode(Call *c, HandleObject *h, int kind, int write) {
     c->handle = NULL;
     c->other = NULL;
     c->n_views = 0;
@@ -146,14 +156,19 @@ static int call_begin(Call *c, HandleObject *h, int kind) {
     c->status = CF_OK;
     c->err[0] = '\0';
     if (h != NULL) {
-        if (!check_handle(h, kind)) return 0;
-        h->busy = 1;
+        if (!check_handle(h, kind, write)) return 0;
         c->handle = h;
     }
     return 1;
 }
 
-/* Marks a second handle (of `kind`) busy for the call; None is allowed and ignored. */
+/* A call that reads `h` (NULL: no handle). */
+static int call_begin(Call *c, HandleObject *h, int kind) { return call_begin_mode(c, h, kind, 0); }
+
+/* A call that modifies `h`: it must have the handle to itself. */
+static int call_begin_writing(Call *c, HandleObject *h, int kind) { return call_begin_mode(c, h, kind, 1); }
+
+/* Marks a second handle (of `kind`) as read by the call; None is allowed and ignored. */
 static void call_also(Call *c, PyObject *obj, int kind, const char *name) {
     if (c->failed || obj == Py_None) return;
     if (!PyObject_TypeCheck(obj, &HandleType)) {
@@ -163,11 +178,10 @@ static void call_also(Call *c, PyObject *obj, int kind, const char *name) {
         return;
     }
     HandleObject *h = (HandleObject *)obj;
-    if (!check_handle(h, kind)) {
+    if (!check_handle(h, kind, 0)) {
         c->failed = 1;
         return;
     }
-    h->busy = 1;
     c->other = h;
 }
 
@@ -266,8 +280,8 @@ static void require_same_shape(Call *c, const Py_buffer *a, const char *a_name,
 static int call_end(Call *c) {
     for (int i = 0; i < c->n_views; i++) PyBuffer_Release(&c->views[i]);
     c->n_views = 0;
-    if (c->handle != NULL) c->handle->busy = 0;
-    if (c->other != NULL) c->other->busy = 0;
+    if (c->handle != NULL) release_handle(c->handle);
+    if (c->other != NULL) release_handle(c->other);
     if (c->failed) return -1;
     if (c->status == CF_OK) return 0;
     if (c->status == CF_INTERRUPTED) {  /* keep what the progress callback raised */
@@ -389,7 +403,7 @@ static PyObject *py_scm_fit(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, H_ARG "OO:scm_fit", H_PARSE, &data_o, &seed_o)) return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
     Call c;
-    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    if (!call_begin_writing(&c, h, CF_HANDLE_SCM)) return NULL;
     const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
     ENGINE(&c, cf_scm_fit(h->ptr, data->buf, ROWS(data), COLS(data), seed, c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
@@ -675,7 +689,7 @@ static PyObject *py_model_set_parameters(PyObject *self, PyObject *args) {
     PyObject *params_o;
     if (!PyArg_ParseTuple(args, H_ARG "O:model_set_parameters", H_PARSE, &params_o)) return NULL;
     Call c;
-    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    if (!call_begin_writing(&c, h, CF_HANDLE_MODEL)) return NULL;
     const Py_buffer *params = acquire(&c, params_o, "parameters", F64, 1);
     ENGINE(&c, cf_model_set_parameters(h->ptr, params->buf, LEN(params), c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
@@ -750,7 +764,7 @@ static PyObject *py_model_train(PyObject *self, PyObject *args) {
     if (progress_o != Py_None && !PyCallable_Check(progress_o))
         return PyErr_Format(PyExc_TypeError, "progress must be callable or None");
     Call c;
-    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    if (!call_begin_writing(&c, h, CF_HANDLE_MODEL)) return NULL;
     call_also(&c, scm_o, CF_HANDLE_SCM, "scm");
     const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
     const Py_buffer *y = acquire(&c, y_o, "y", F64, 1);

@@ -161,14 +161,18 @@ def test_the_gil_is_released_during_an_engine_call(linear_scm):
 # ------------------------------------------------------------------- shared handles
 
 
-def test_one_scm_from_two_threads_raises_in_use_not_a_crash(linear_scm):
-    """A long engine call on an SCM in one thread; the same SCM used from another
-    thread meanwhile raises RuntimeError "in use" (or waits its turn) — never crashes."""
+def test_one_scm_is_read_from_two_threads_at_once_and_refitting_it_meanwhile_is_refused(linear_scm):
+    """A long engine call reads an SCM in one thread. Meanwhile another thread reads the
+    same SCM (twins: the same answer as alone, no waiting for the long call), and a refit
+    of that very handle raises RuntimeError "in use" (a fit needs the handle to itself)
+    — never a crash; afterwards the handle can be refitted."""
     scm, X = linear_scm
     data = np.ascontiguousarray(scm.encode(X.head(16)).to_numpy())
+    fit_data = np.ascontiguousarray(scm.encode(X).to_numpy())
+    expected = scm.twins(X.head(3))
     n = _calibrated_ball(scm, data, 0.8)
     started = threading.Event()
-    outcomes = []
+    outcomes = {"twins equal": 0, "twins differ": 0, "fit in use": 0, "fit ran": 0}
 
     def long_call():
         started.set()
@@ -178,12 +182,13 @@ def test_one_scm_from_two_threads_raises_in_use_not_a_crash(linear_scm):
         started.wait()
         deadline = time.perf_counter() + 30
         while worker.is_alive() and time.perf_counter() < deadline:
+            outcomes["twins equal" if scm.twins(X.head(3)).equals(expected) else "twins differ"] += 1
             try:
-                scm.twins(X.head(3))
-                outcomes.append("ok")
+                _engine.scm_fit(scm._handle, fit_data, 0)
+                outcomes["fit ran"] += 1
             except RuntimeError as exc:
                 assert "in use" in str(exc)
-                outcomes.append("in use")
+                outcomes["fit in use"] += 1
             time.sleep(0.001)
 
     worker = threading.Thread(target=long_call)
@@ -192,9 +197,38 @@ def test_one_scm_from_two_threads_raises_in_use_not_a_crash(linear_scm):
     poker.start()
     worker.join()
     poker.join()
-    assert "in use" in outcomes, outcomes[:20]
-    # the handle is usable again once the other call has ended
+    assert outcomes["twins equal"] >= 5 and outcomes["twins differ"] == 0, outcomes
+    assert outcomes["fit in use"] >= 5, outcomes
+    _engine.scm_fit(scm._handle, fit_data, 0)  # the handle is free again once the reader has ended
     assert scm.twins(X.head(3)).shape == (6, 3)
+
+
+def test_one_estimator_predicts_from_eight_threads_at_once():
+    """Predictions of one fitted estimator from 8 threads at once (joblib's threading
+    backend, a web server): every thread gets the sequential answer, none is refused."""
+    ds = cf.datasets.make_lin(20_000, random_state=4)
+    X = ds.X[["X1", "X2"]].to_numpy()
+    clf = cf.FairRobustClassifier(model="mlp", hidden_layer_sizes=(64, 64), method="erm", epochs=1,
+                                  random_state=0, verbose=False).fit(X, ds.y)
+    expected = clf.predict_proba(X)
+    results, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def predict():
+        barrier.wait()
+        try:
+            for _ in range(5):
+                results.append(clf.predict_proba(X))
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=predict) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 40 and all(np.array_equal(r, expected) for r in results)
 
 
 def test_fit_and_predict_on_one_estimator_from_two_threads_never_crash():
