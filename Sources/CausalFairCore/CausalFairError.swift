@@ -24,8 +24,9 @@ public enum CausalFairError: Error, Equatable, Sendable {
     }
 }
 
-/// The largest number of `Double` elements one result may hold (2^31, 16 GiB).
-public let maximumElementCount = 1 << 31
+/// The largest number of `Double` elements one result may hold (2^31 − 1, 16 GiB): every
+/// size then also fits the 32-bit indices of OpenBLAS (converting 2^31 would trap).
+public let maximumElementCount = (1 << 31) - 1
 
 /// The largest perturbation radius the ball and the audits accept (in standardized
 /// latent units, where the data's scale is 1): beyond it points overflow to infinity.

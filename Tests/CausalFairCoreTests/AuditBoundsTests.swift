@@ -107,12 +107,17 @@ struct AuditBoundsTests {
         for r in 0..<8 { #expect(abs(half[r, 0] - closed) <= 1e-12 * (1 + closed)) }
     }
 
+    /// The LIN graph with one-hidden-layer tanh MLP mechanisms fitted on 600 rows, and its space.
+    static func mlpSpace(hidden: Int, epochs: Int, seed: UInt64) throws -> LatentSpace {
+        var scm = try StructuralCausalModel(nodes: AuditLIN.nodes(
+            .mlp(hidden: [hidden], activation: .tanh, epochs: epochs, batchSize: 50, learningRate: 0.02)))
+        try scm.fit(AuditLIN.sample(rows: 600, seed: seed), seed: seed + 1)
+        return try LatentSpace(scm: scm, columns: AuditLIN.columns)
+    }
+
     @Test("MLP mechanisms: every decoded point of a latent ball lies within its column bounds")
     func decodeBoundsAreSound() throws {
-        var scm = try StructuralCausalModel(nodes: AuditLIN.nodes(
-            .mlp(hidden: [12], activation: .tanh, epochs: 15, batchSize: 50, learningRate: 0.02)))
-        try scm.fit(AuditLIN.sample(rows: 600, seed: 4), seed: 5)
-        let space = try LatentSpace(scm: scm, columns: AuditLIN.columns)
+        let space = try Self.mlpSpace(hidden: 12, epochs: 15, seed: 4)
         let x = AuditLIN.sample(rows: 5, seed: 6)
         let levels = [0, 1, 1, 0, 1]
         let latent = space.settingLevels(try space.phi(x), levels: levels)
@@ -146,10 +151,7 @@ struct AuditBoundsTests {
 
     @Test("MLP classifier on MLP mechanisms: balls proven constant hold no flip among 2,000 draws, and most are proven")
     func skippedBallsHoldNoFlip() throws {
-        var scm = try StructuralCausalModel(nodes: AuditLIN.nodes(
-            .mlp(hidden: [10], activation: .tanh, epochs: 10, batchSize: 50, learningRate: 0.02)))
-        try scm.fit(AuditLIN.sample(rows: 600, seed: 14), seed: 15)
-        let space = try LatentSpace(scm: scm, columns: AuditLIN.columns)
+        let space = try Self.mlpSpace(hidden: 10, epochs: 10, seed: 14)
         let model = try trainingNetwork([3, 16, 16, 1], .tanh, seed: 16, scale: 0.5)
         let x = AuditLIN.sample(rows: 200, seed: 17)
         let threshold = auditMedianThreshold(model(x).storage)

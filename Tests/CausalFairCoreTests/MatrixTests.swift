@@ -161,6 +161,9 @@ struct MatrixTests {
         #expect(try checkedProduct(3, 4, 5, what: "x") == 60)
         #expect(thrownError { try checkedProduct(1 << 20, 1 << 20, what: "x") }?.kind == .tooLarge)
         #expect(thrownError { try checkedProduct(Int.max, 3, what: "x") }?.kind == .tooLarge)
+        // Every accepted size fits OpenBLAS's 32-bit indices: 2^31 itself is refused.
+        #expect(try checkedProduct(Int(Int32.max), 1, what: "x") == Int(Int32.max))
+        #expect(thrownError { try checkedProduct(1 << 31, 1, what: "x") }?.kind == .tooLarge)
         #expect(thrownError { try checkedProduct(-1, 3, what: "x") }?.kind == .invalidArgument)
     }
 }

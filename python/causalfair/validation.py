@@ -20,8 +20,9 @@ __all__ = [
     "check_radius", "check_output_size", "seed_from", "check_node_list", "mean_and_std",
 ]
 
-#: Largest output (in float64 elements) any call allocates: 2**31 elements = 16 GiB.
-MAX_ELEMENTS = 2 ** 31
+#: Largest output (in float64 elements) any call allocates: 2**31 - 1 elements, 16 GiB
+#: (the engine's limit: sizes must fit OpenBLAS's 32-bit indices).
+MAX_ELEMENTS = 2 ** 31 - 1
 #: Largest perturbation radius (the engine's limit), in standardized latent units.
 MAX_RADIUS = 1e6
 _SEED_BOUND = 2 ** 64

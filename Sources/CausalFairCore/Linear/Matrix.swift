@@ -59,6 +59,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// The columns `columns` (in that order) of every row, as a new matrix.
     public func gatherColumns(_ columns: [Int]) -> Matrix {
+        precondition(columns.allSatisfy { $0 >= 0 && $0 < cols }, "column index out of range")
         let width = columns.count, stride = cols
         return storage.withUnsafeBufferPointer { source in
             columns.withUnsafeBufferPointer { picked in
@@ -75,6 +76,20 @@ public struct Matrix: Equatable, Sendable {
     /// Writes the columns of `block` into columns `columns` of every row.
     /// `block` has one row per row of `self`, or a single row broadcast to all.
     public mutating func scatterColumns(_ columns: [Int], from block: Matrix) {
+        combineColumns(columns, from: block, adding: false)
+    }
+
+    /// Adds the columns of `block` (one row per row of `self`, or a single row broadcast
+    /// to all) into columns `columns`.
+    public mutating func accumulateColumns(_ columns: [Int], from block: Matrix) {
+        combineColumns(columns, from: block, adding: true)
+    }
+
+    /// The loop behind `scatterColumns` and `accumulateColumns`, on raw pointers; the
+    /// shapes are checked once (a wrong one is an engine bug, never a user's input).
+    private mutating func combineColumns(_ columns: [Int], from block: Matrix, adding: Bool) {
+        precondition(block.cols == columns.count && (block.rows == rows || block.rows == 1)
+                     && columns.allSatisfy { $0 >= 0 && $0 < cols }, "column block of the wrong shape")
         let width = columns.count, stride = cols, sourceStride = block.rows == 1 ? 0 : block.cols
         let rowCount = rows
         columns.withUnsafeBufferPointer { picked in
@@ -82,23 +97,10 @@ public struct Matrix: Equatable, Sendable {
                 storage.withUnsafeMutableBufferPointer { target in
                     guard let c = picked.baseAddress, let s = source.baseAddress, let t = target.baseAddress else { return }
                     for r in 0..<rowCount {
-                        for j in 0..<width { t[r * stride + c[j]] = s[r * sourceStride + j] }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Adds the columns of `block` (one row per row of `self`) into columns `columns`.
-    public mutating func accumulateColumns(_ columns: [Int], from block: Matrix) {
-        let width = columns.count, stride = cols, sourceStride = block.cols
-        let rowCount = rows
-        columns.withUnsafeBufferPointer { picked in
-            block.storage.withUnsafeBufferPointer { source in
-                storage.withUnsafeMutableBufferPointer { target in
-                    guard let c = picked.baseAddress, let s = source.baseAddress, let t = target.baseAddress else { return }
-                    for r in 0..<rowCount {
-                        for j in 0..<width { t[r * stride + c[j]] += s[r * sourceStride + j] }
+                        for j in 0..<width {
+                            let value = s[r * sourceStride + j]
+                            if adding { t[r * stride + c[j]] += value } else { t[r * stride + c[j]] = value }
+                        }
                     }
                 }
             }
@@ -107,6 +109,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// Rows `indices` (in that order) as a new matrix.
     public func gatherRows(_ indices: [Int]) -> Matrix {
+        precondition(indices.allSatisfy { $0 >= 0 && $0 < rows }, "row index out of range")
         let width = cols
         return storage.withUnsafeBufferPointer { source in
             Matrix(rows: indices.count, cols: width) { target in
@@ -120,6 +123,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// Adds `vector` (length `cols`) to every row.
     public mutating func addRowVector(_ vector: [Double]) {
+        precondition(vector.count == cols, "row vector of the wrong length")
         let width = cols, rowCount = rows
         vector.withUnsafeBufferPointer { v in
             storage.withUnsafeMutableBufferPointer { target in
