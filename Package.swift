@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The tanh kernel (Sources/TanhKernel) is compiled once per instruction set, one
-// module each, and VectorMath picks one when first used. `-Xcc -m<feature>` reaches
+// The elementwise kernels (Sources/VectorKernels) are compiled once per instruction set,
+// one module each, and VectorMath picks one when first used. `-Xcc -m<feature>` reaches
 // Swift's code generator through its Clang importer (target features are shared),
 // and gives exactly the feature sets of clang's `target("avx512f")`/`target("avx2")`
 // with generic tuning; `-target-cpu skylake-avx512` would prefer 256-bit vectors and
@@ -26,13 +26,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        // The tanh kernel and its baseline build; its AVX2 and AVX-512 builds.
-        .target(name: "TanhKernel", swiftSettings: baselineFlags),
-        .target(name: "TanhAVX2", dependencies: ["TanhKernel"], swiftSettings: avx2Flags),
-        .target(name: "TanhAVX512", dependencies: ["TanhKernel"], swiftSettings: avx512Flags),
+        // The elementwise kernels and their baseline build; their AVX2 and AVX-512 builds.
+        .target(name: "VectorKernels", swiftSettings: baselineFlags),
+        .target(name: "VectorKernelsAVX2", dependencies: ["VectorKernels"], swiftSettings: avx2Flags),
+        .target(name: "VectorKernelsAVX512", dependencies: ["VectorKernels"], swiftSettings: avx512Flags),
         .target(
             name: "CausalFairCore",
-            dependencies: ["CBLAS", "TanhKernel", "TanhAVX2", "TanhAVX512"],
+            dependencies: ["CBLAS", "VectorKernels", "VectorKernelsAVX2", "VectorKernelsAVX512"],
             exclude: ["README.md"]
         ),
         .target(

@@ -32,12 +32,12 @@ struct VectorMathTests {
         // FNV-1a of the outputs of main's C kernel (cf_vector_tanh, its AVX-512, AVX2
         // and SSE2 clones alike) on these inputs, NaN payloads included.
         let cKernel: UInt64 = 0x5B71_1993_504A_5D77
-        #expect(VectorMath.supportedTanhVariants.last == .baseline)
-        #expect(VectorMath.supportedTanhVariants.first == VectorMath.tanhVariant)
+        #expect(VectorMath.supportedVariants.last == .baseline)
+        #expect(VectorMath.supportedVariants.first == VectorMath.variant)
         var chosen = xs
         VectorMath.tanh(&chosen)
         #expect(fingerprint(chosen) == cKernel)
-        for variant in VectorMath.supportedTanhVariants {
+        for variant in VectorMath.supportedVariants {
             var ys = xs
             VectorMath.tanh(&ys, variant: variant)
             #expect(fingerprint(ys) == cKernel, "variant \(variant)")
@@ -48,6 +48,56 @@ struct VectorMathTests {
                 VectorMath.tanh(&part, variant: variant)
                 #expect(part.map(\.bitPattern) == chosen[1_000..<(1_000 + count)].map(\.bitPattern),
                         "variant \(variant), count \(count)")
+            }
+        }
+    }
+
+    @Test("VectorMath.logisticLoss matches the C library's sigmoid and softplus to 1e-15 relative (1e-307 absolute beyond |g| = 708)")
+    func logisticLossAccuracy() {
+        var generator = Xoshiro256StarStar(seed: 9)
+        var logits: [Double] = (0..<20_000).map { _ in 10 * generator.normal() }
+        logits += [0, -0.0, 1e-300, -1e-300, 1e-12, -1e-12, 0.5, -0.5, 36, -36, 40, -40, 700, -700, 708, -708,
+                   709, -709, 745, -745, 1e300, -1e300, .infinity, -.infinity]
+        for label in [0.0, 1.0] {
+            let labels = [Double](repeating: label, count: logits.count)
+            var probabilities = [Double](repeating: 0, count: logits.count)
+            var losses = probabilities
+            VectorMath.logisticLoss(logits: logits, labels: labels, probabilities: &probabilities, losses: &losses)
+            for (i, g) in logits.enumerated() {
+                // Beyond |g| = 708, e^{−|g|} is clamped at ≈ 3e-308: an absolute error below 1e-307.
+                func close(_ value: Double, _ expected: Double) -> Bool {
+                    abs(value - expected) <= (abs(g) <= 708 ? 1e-15 * expected : 1e-307)
+                }
+                #expect(close(probabilities[i], sigmoid(g)), "σ(\(g))")
+                #expect(probabilities[i] >= 0 && probabilities[i] <= 1)
+                guard g.isFinite else { continue }
+                // softplus(g) − y·g = softplus(−g) for y = 1 (no cancellation at large g).
+                #expect(close(losses[i], label == 1 ? softplus(-g) : softplus(g)), "loss(\(g), \(label))")
+            }
+        }
+        var probabilities = [Double](repeating: 0, count: 1)
+        var losses = probabilities
+        VectorMath.logisticLoss(logits: [.nan], labels: [1], probabilities: &probabilities, losses: &losses)
+        #expect(probabilities[0].isNaN && losses[0].isNaN)
+    }
+
+    @Test("Every logistic-loss variant this machine runs gives the same bits")
+    func logisticLossVariantsAreBitIdentical() {
+        let logits = tanhKernelInputs().map { 40 * $0 }
+        let labels = logits.indices.map { Double($0 % 2) }
+        func run(_ variant: VectorMath.KernelVariant, _ range: Range<Int>) -> [UInt64] {
+            var probabilities = [Double](repeating: 0, count: range.count)
+            var losses = probabilities
+            VectorMath.logisticLoss(logits: Array(logits[range]), labels: Array(labels[range]),
+                                    probabilities: &probabilities, losses: &losses, variant: variant)
+            return (probabilities + losses).map(\.bitPattern)
+        }
+        let chosen = run(VectorMath.variant, 0..<logits.count)
+        for variant in VectorMath.supportedVariants {
+            #expect(run(variant, 0..<logits.count) == chosen, "variant \(variant)")
+            for count in 0..<40 {   // remainder loops
+                let part = run(variant, 1_000..<(1_000 + count))
+                #expect(part == run(.baseline, 1_000..<(1_000 + count)), "variant \(variant), count \(count)")
             }
         }
     }

@@ -101,7 +101,9 @@ def mean_and_std(x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     ``x / max|x|`` and scaled back, so a varying column gets a finite std > 0."""
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         mean, std = x.mean(axis=0), x.std(axis=0)
-    rescale = ~(np.isfinite(mean) & np.isfinite(std)) | ((std == 0) & (x.max(axis=0) > x.min(axis=0)))
+    rescale = ~(np.isfinite(mean) & np.isfinite(std))
+    if (std == 0).any():
+        rescale |= (std == 0) & (x.max(axis=0) > x.min(axis=0))
     if rescale.any():
         magnitude = np.abs(x[:, rescale]).max(axis=0)
         mean[rescale] = magnitude * (x[:, rescale] / magnitude).mean(axis=0)

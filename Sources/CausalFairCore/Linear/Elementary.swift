@@ -22,9 +22,6 @@ import Darwin
     x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
 }
 
-/// log(1 + x), accurate for small x.
-@inlinable public func logarithmOnePlus(_ x: Double) -> Double { log1p(x) }
-
 /// log(1 + e^x), computed without overflow.
 @inlinable public func softplus(_ x: Double) -> Double {
     max(x, 0) + log1p(exp(-abs(x)))

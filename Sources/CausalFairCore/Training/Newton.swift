@@ -118,27 +118,22 @@ public enum NewtonSolver {
             ones = [Double](repeating: 1, count: x.rows)
         }
 
-        /// σ(g) and f at θ (f is +∞ or NaN when the logits overflow). One exp and one
-        /// log1p per row serve both: with e = exp(−|g|), BCE = max(g, 0) + log1p(e) − y·g
-        /// and σ(g) = 1/(1 + e) or e/(1 + e), the same bits as `softplus` and `sigmoid`.
+        /// σ(g) and f at θ (f is +∞ or NaN when the logits overflow), the loss of every
+        /// row from `VectorMath.logisticLoss` (one vectorised pass; the C library's exp and
+        /// log1p took most of a solve), summed in row order.
         func evaluate(_ theta: [Double]) -> State {
             let d = x.cols
-            var values = BLAS.multiply(x, Array(theta[..<d]))
+            var logits = BLAS.multiply(x, Array(theta[..<d]))
             let bias = theta[d]
-            var loss = 0.0
-            values.withUnsafeMutableBufferPointer { pv in
-                labels.withUnsafeBufferPointer { py in
-                    guard let v = pv.baseAddress, let y = py.baseAddress else { return }
-                    for r in 0..<x.rows {
-                        let g = v[r] + bias
-                        let e = exponential(-abs(g))
-                        loss += max(g, 0) + logarithmOnePlus(e) - y[r] * g
-                        v[r] = g >= 0 ? 1 / (1 + e) : e / (1 + e)
-                    }
-                }
+            logits.withUnsafeMutableBufferPointer { pg in
+                for r in pg.indices { pg[r] += bias }
             }
+            var probabilities = [Double](repeating: 0, count: x.rows)
+            var losses = [Double](repeating: 0, count: x.rows)
+            VectorMath.logisticLoss(logits: logits, labels: labels, probabilities: &probabilities, losses: &losses)
+            let loss = losses.reduce(0, +)
             let penalty = 0.5 * weightDecay * theta.reduce(0) { $0 + $1 * $1 }
-            return State(parameters: theta, probabilities: values, objective: loss / Double(x.rows) + penalty)
+            return State(parameters: theta, probabilities: probabilities, objective: loss / Double(x.rows) + penalty)
         }
 
         /// ∇f = (Xᵀr / n + λw, Σr / n + λb), r = σ(g) − y.

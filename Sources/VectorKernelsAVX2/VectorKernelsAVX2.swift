@@ -1,0 +1,20 @@
+// The elementwise kernels compiled for AVX2 (flags in Package.swift); empty off x86-64.
+// Call them only when the CPU and the OS support AVX2 (VectorMath checks).
+#if arch(x86_64)
+import VectorKernels
+
+/// `tanhKernel` compiled for AVX2. Never inlined: a copy inlined into a caller
+/// would lose this module's flags.
+@inline(never)
+public func tanhAVX2(_ base: UnsafeMutablePointer<Double>, _ count: Int) {
+    tanhKernel(base, count)
+}
+
+/// `logisticLossKernel` compiled for AVX2. Never inlined, like `tanhAVX2`.
+@inline(never)
+public func logisticLossAVX2(_ logits: UnsafePointer<Double>, _ labels: UnsafePointer<Double>,
+                             _ probabilities: UnsafeMutablePointer<Double>,
+                             _ losses: UnsafeMutablePointer<Double>, _ count: Int) {
+    logisticLossKernel(logits, labels, probabilities, losses, count)
+}
+#endif

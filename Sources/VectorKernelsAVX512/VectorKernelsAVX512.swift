@@ -1,0 +1,20 @@
+// The elementwise kernels compiled for AVX-512F (flags in Package.swift); empty off x86-64.
+// Call them only when the CPU and the OS support AVX-512F (VectorMath checks).
+#if arch(x86_64)
+import VectorKernels
+
+/// `tanhKernel` compiled for AVX-512F. Never inlined: a copy inlined into a caller
+/// would lose this module's flags.
+@inline(never)
+public func tanhAVX512(_ base: UnsafeMutablePointer<Double>, _ count: Int) {
+    tanhKernel(base, count)
+}
+
+/// `logisticLossKernel` compiled for AVX-512F. Never inlined, like `tanhAVX512`.
+@inline(never)
+public func logisticLossAVX512(_ logits: UnsafePointer<Double>, _ labels: UnsafePointer<Double>,
+                               _ probabilities: UnsafeMutablePointer<Double>,
+                               _ losses: UnsafeMutablePointer<Double>, _ count: Int) {
+    logisticLossKernel(logits, labels, probabilities, losses, count)
+}
+#endif
