@@ -17,4 +17,13 @@ public func logisticLossAVX2(_ logits: UnsafePointer<Double>, _ labels: UnsafePo
                              _ losses: UnsafeMutablePointer<Double>, _ count: Int) {
     logisticLossKernel(logits, labels, probabilities, losses, count)
 }
+
+/// `weightedGramKernel` compiled for this instruction set. Never inlined, like `tanhAVX2`.
+@inline(never)
+public func weightedGramAVX2(_ columns: UnsafePointer<Double>, _ dimension: Int, _ count: Int,
+                             _ weights: UnsafePointer<Double>, _ values: UnsafePointer<Double>,
+                             _ gram: UnsafeMutablePointer<Double>, _ sums: UnsafeMutablePointer<Double>,
+                             _ scratch: UnsafeMutablePointer<SIMD8<Double>>) {
+    weightedGramKernel(columns, dimension, count, weights, values, gram, sums, scratch)
+}
 #endif

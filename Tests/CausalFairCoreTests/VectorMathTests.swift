@@ -102,6 +102,36 @@ struct VectorMathTests {
         }
     }
 
+    @Test("VectorMath.weightedGram is X̃ᵀ diag(w) X̃ and X̃ᵀ v (X̃ = [X 1]) to rounding, the same bits in every variant")
+    func weightedGram() throws {
+        var generator = Xoshiro256StarStar(seed: 11)
+        for (d, n) in [(0, 5), (1, 1), (3, 7), (3, 8), (6, 1_001), (4, 0)] {
+            let columns = try Matrix(rows: d, cols: n, storage: (0..<(d * n)).map { _ in generator.normal() })
+            let weights = (0..<n).map { _ in generator.uniform() }
+            let values = (0..<n).map { _ in generator.normal() }
+            let (gram, sums) = VectorMath.weightedGram(columns: columns, weights: weights, values: values)
+            let p = d + 1
+            #expect(gram.rows == p && gram.cols == p && sums.count == p)
+            func feature(_ i: Int, _ r: Int) -> Double { i < d ? columns[i, r] : 1 }
+            for i in 0..<p {
+                let expectedSum = (0..<n).reduce(0.0) { $0 + values[$1] * feature(i, $1) }
+                let sumScale = (0..<n).reduce(0.0) { $0 + abs(values[$1] * feature(i, $1)) }
+                #expect(abs(sums[i] - expectedSum) <= 1e-14 * max(sumScale, 1), "d \(d) n \(n) sum \(i)")
+                for j in 0..<p {
+                    let expected = (0..<n).reduce(0.0) { $0 + weights[$1] * feature(i, $1) * feature(j, $1) }
+                    let scale = (0..<n).reduce(0.0) { $0 + abs(weights[$1] * feature(i, $1) * feature(j, $1)) }
+                    #expect(abs(gram[i, j] - expected) <= 1e-14 * max(scale, 1), "d \(d) n \(n) entry \(i), \(j)")
+                    #expect(gram[i, j] == gram[j, i])
+                }
+            }
+            for variant in VectorMath.supportedVariants {
+                let other = VectorMath.weightedGram(columns: columns, weights: weights, values: values, variant: variant)
+                #expect(other.gram.storage.map(\.bitPattern) == gram.storage.map(\.bitPattern), "variant \(variant)")
+                #expect(other.sums.map(\.bitPattern) == sums.map(\.bitPattern), "variant \(variant)")
+            }
+        }
+    }
+
     @Test("The flags line of /proc/cpuinfo is found and split into words")
     func cpuFlagsParsing() {
         let text = Array("processor\t: 0\nvmx flags\t: ept\nflags\t\t: fpu sse2 avx2  avx512f\nbugs\t: x\n".utf8)

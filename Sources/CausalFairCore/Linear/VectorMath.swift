@@ -32,6 +32,14 @@ public enum VectorMath {
                      variant: variant)
     }
 
+    /// X̃ᵀ diag(w) X̃ and X̃ᵀ v for X̃ = [X 1], X given transposed (`columns`: d x n,
+    /// one row per feature), w and v of length n: the Newton solver's Hessian and
+    /// gradient, in one pass over the data. Entries are sums over eight interleaved
+    /// partial sums (SIMD lanes), so they differ from a sequential sum by rounding only.
+    public static func weightedGram(columns: Matrix, weights: [Double], values: [Double]) -> (gram: Matrix, sums: [Double]) {
+        weightedGram(columns: columns, weights: weights, values: values, variant: variant)
+    }
+
     /// The instruction sets the loops are compiled for.
     enum KernelVariant: Sendable, Equatable {
         case avx512, avx2, baseline
@@ -101,5 +109,41 @@ public enum VectorMath {
                 }
             }
         }
+    }
+
+    /// `weightedGram` with a given variant, which must be in `supportedVariants` (tests).
+    static func weightedGram(columns: Matrix, weights: [Double], values: [Double],
+                             variant: KernelVariant) -> (gram: Matrix, sums: [Double]) {
+        let d = columns.rows, n = columns.cols, p = d + 1
+        precondition(weights.count == n && values.count == n,
+                     "weightedGram: weights and values need one entry per column of `columns`")
+        var gram = Matrix(rows: p, cols: p)
+        var sums = [Double](repeating: 0, count: p)
+        guard n > 0 else { return (gram, sums) }   // sums over no rows
+        let scratch = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: p * p + p)
+        defer { scratch.deallocate() }
+        columns.storage.withUnsafeBufferPointer { pc in
+            weights.withUnsafeBufferPointer { pw in
+                values.withUnsafeBufferPointer { pv in
+                    gram.storage.withUnsafeMutableBufferPointer { pg in
+                        sums.withUnsafeMutableBufferPointer { ps in
+                            guard let w = pw.baseAddress, let v = pv.baseAddress, let g = pg.baseAddress,
+                                  let s = ps.baseAddress else { return }
+                            let x = pc.baseAddress ?? w   // no features (d = 0): never read
+                            switch variant {
+                            #if arch(x86_64)
+                            case .avx512: weightedGramAVX512(x, d, n, w, v, g, s, scratch)
+                            case .avx2: weightedGramAVX2(x, d, n, w, v, g, s, scratch)
+                            #else
+                            case .avx512, .avx2: weightedGramBaseline(x, d, n, w, v, g, s, scratch)
+                            #endif
+                            case .baseline: weightedGramBaseline(x, d, n, w, v, g, s, scratch)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (gram, sums)
     }
 }

@@ -62,18 +62,18 @@ public enum NewtonSolver {
         let problem = Problem(x: x, labels: labels, weightDecay: weightDecay)
         var theta = [Double](repeating: 0, count: x.cols + 1)
         var state = problem.evaluate(theta)
-        var gradient = problem.gradient(state)
+        var (gradient, hessian) = problem.derivatives(state)
         var objectives: [Double] = []
         var converged = maxNorm(gradient) <= tolerance
         while !converged, objectives.count < maxIterations {
-            let direction = try problem.newtonDirection(state, gradient: gradient)
+            let direction = try problem.newtonDirection(hessian, gradient: gradient)
             let slope = zip(gradient, direction).reduce(0) { $0 + $1.0 * $1.1 }
             guard slope < 0, let next = problem.lineSearch(theta, from: state, direction: direction, slope: slope) else {
                 break
             }
             theta = next.parameters
             state = next
-            gradient = problem.gradient(state)
+            (gradient, hessian) = problem.derivatives(state)
             objectives.append(state.objective)
             converged = maxNorm(gradient) <= tolerance
             guard progress(objectives.count - 1, state.objective) else {
@@ -101,10 +101,9 @@ public enum NewtonSolver {
         let x: Matrix
         let labels: [Double]
         let weightDecay: Double
-        /// Xᵀ (d x n) and a row of n ones: the Hessian's entries are then dot products
-        /// of contiguous vectors (a BLAS matrix product of shape d x n by n x d is slow).
+        /// Xᵀ (d x n): `VectorMath.weightedGram` reads eight consecutive rows of a feature
+        /// at once (BLAS products of shape d x n by n x d are slow here: K = n is huge).
         let columns: Matrix
-        let ones: [Double]
 
         init(x: Matrix, labels: [Double], weightDecay: Double) {
             self.x = x
@@ -115,7 +114,6 @@ public enum NewtonSolver {
                 for c in 0..<x.cols { columns.storage[c * x.rows + r] = x.storage[r * x.cols + c] }
             }
             self.columns = columns
-            ones = [Double](repeating: 1, count: x.rows)
         }
 
         /// σ(g) and f at θ (f is +∞ or NaN when the logits overflow), the loss of every
@@ -136,48 +134,37 @@ public enum NewtonSolver {
             return State(parameters: theta, probabilities: probabilities, objective: loss / Double(x.rows) + penalty)
         }
 
-        /// ∇f = (Xᵀr / n + λw, Σr / n + λb), r = σ(g) − y.
-        func gradient(_ state: State) -> [Double] {
+        /// ∇f = (Xᵀr / n + λw, Σr / n + λb), r = σ(g) − y, and ∇²f = X̃ᵀ diag(s) X̃ + λI,
+        /// s = σ(g)(1 − σ(g)) / n and X̃ = [X 1], in one pass over the data
+        /// (`VectorMath.weightedGram`).
+        func derivatives(_ state: State) -> (gradient: [Double], hessian: Matrix) {
             let n = Double(x.rows)
-            let residuals = zip(state.probabilities, labels).map { ($0 - $1) / n }
-            var gradient = BLAS.multiply(x, residuals, transposeA: true)
-            gradient.append(residuals.reduce(0, +))
-            for i in gradient.indices { gradient[i] += weightDecay * state.parameters[i] }
-            return gradient
-        }
-
-        /// The Newton direction −(∇²f)⁻¹∇f, with ∇²f = X̃ᵀ diag(s) X̃ + λI,
-        /// s = σ(g)(1 − σ(g)) / n and X̃ = [X 1]. When the Hessian is not numerically
-        /// positive definite, δI is added with δ = 10⁻¹⁰ times its largest diagonal
-        /// entry, then 100 times more, up to ten times.
-        func newtonDirection(_ state: State, gradient: [Double]) throws -> [Double] {
-            let d = x.cols, p = d + 1, n = Double(x.rows)
-            let rows = x.rows
-            let weights = state.probabilities.map { $0 * (1 - $0) / n }
-            // Column i of X times s: its dot products with the columns j ≥ i and with 1.
-            var hessian = Matrix(rows: p, cols: p)
-            var scaled = [Double](repeating: 0, count: rows)
-            columns.storage.withUnsafeBufferPointer { pc in
-                weights.withUnsafeBufferPointer { pw in
-                    ones.withUnsafeBufferPointer { po in
-                        scaled.withUnsafeMutableBufferPointer { pu in
-                            guard let c = pc.baseAddress, let w = pw.baseAddress, let one = po.baseAddress,
-                                  let u = pu.baseAddress else { return }
-                            for i in 0..<d {
-                                for r in 0..<rows { u[r] = w[r] * c[i * rows + r] }
-                                for j in i..<d {
-                                    hessian.storage[i * p + j] = BLAS.dot(u, c + j * rows, count: rows)
-                                    hessian.storage[j * p + i] = hessian.storage[i * p + j]
-                                }
-                                hessian.storage[i * p + d] = BLAS.dot(u, one, count: rows)
-                                hessian.storage[d * p + i] = hessian.storage[i * p + d]
+            var residuals = [Double](repeating: 0, count: x.rows), weights = residuals
+            state.probabilities.withUnsafeBufferPointer { pp in
+                labels.withUnsafeBufferPointer { py in
+                    residuals.withUnsafeMutableBufferPointer { pr in
+                        weights.withUnsafeMutableBufferPointer { pw in
+                            for r in pp.indices {
+                                pr[r] = (pp[r] - py[r]) / n
+                                pw[r] = pp[r] * (1 - pp[r]) / n
                             }
-                            hessian.storage[d * p + d] = BLAS.dot(w, one, count: rows)
                         }
                     }
                 }
             }
-            for i in 0..<p { hessian[i, i] += weightDecay }
+            var (hessian, gradient) = VectorMath.weightedGram(columns: columns, weights: weights, values: residuals)
+            for i in gradient.indices {
+                gradient[i] += weightDecay * state.parameters[i]
+                hessian[i, i] += weightDecay
+            }
+            return (gradient, hessian)
+        }
+
+        /// The Newton direction −(∇²f)⁻¹∇f. When the Hessian is not numerically positive
+        /// definite, δI is added with δ = 10⁻¹⁰ times its largest diagonal entry, then 100
+        /// times more, up to ten times.
+        func newtonDirection(_ hessian: Matrix, gradient: [Double]) throws -> [Double] {
+            let p = hessian.rows
             let rightHandSide = try Matrix(rows: p, cols: 1, storage: gradient.map { -$0 })
             var damping = 0.0
             let largest = (0..<p).reduce(0.0) { max($0, hessian[$1, $1]) }
