@@ -39,15 +39,22 @@ struct AffineBounds {
     /// c_{r,i} ± halfWidths[r, i], with halfWidths = ‖(G_{r,j,i})_j‖₂ + s_{r,i}.
     func halfWidths() -> Matrix {
         var result = slack
+        result.storage = halfWidths(rows: 0..<rows)
+        return result
+    }
+
+    /// `halfWidths()` of the rows `range` only, row-major.
+    private func halfWidths(rows range: Range<Int>) -> [Double] {
         let width = centre.cols
-        for r in 0..<rows {
+        var result = Array(slack.storage[(range.lowerBound * width)..<(range.upperBound * width)])
+        for r in range {
             for i in 0..<width {
                 var squares = 0.0
                 for j in 0..<generatorCount {
                     let g = generators.storage[(r * generatorCount + j) * width + i]
                     squares += g * g
                 }
-                result.storage[r * width + i] += squares.squareRoot()
+                result[(r - range.lowerBound) * width + i] += squares.squareRoot()
             }
         }
         return result
@@ -90,22 +97,36 @@ struct AffineBounds {
                             slack: BLAS.multiply(slack, absolute), generatorCount: generatorCount)
     }
 
+    /// Entries relaxed at once by `activate`: its working memory (about 25 arrays of
+    /// this many doubles in the tanh relaxation) stays near 2 MB however many sets there are.
+    static let relaxationBlockElements = 1 << 13
+
     /// Applies `activation` entrywise: over each entry's interval [c − h, c + h] the
     /// activation lies within λx + μ ± β (`Activation.linearRelaxation`), so the
-    /// centre becomes λc + μ, the generators λG and the slack λs + β.
+    /// centre becomes λc + μ, the generators λG and the slack λs + β. Entries are
+    /// independent, so they are relaxed a block of rows at a time.
     mutating func activate(_ activation: Activation) {
-        let half = halfWidths().storage
-        let lower = zip(centre.storage, half).map { $0 - $1 }
-        let upper = zip(centre.storage, half).map { $0 + $1 }
-        let (slope, offset, error) = activation.linearRelaxation(lower: lower, upper: upper)
         let width = centre.cols
-        for r in 0..<rows {
-            for i in 0..<width {
-                let e = r * width + i
-                centre.storage[e] = slope[e] * centre.storage[e] + offset[e]
-                slack.storage[e] = slope[e] * slack.storage[e] + error[e]
-                for j in 0..<generatorCount { generators.storage[(r * generatorCount + j) * width + i] *= slope[e] }
+        guard width > 0 else { return }
+        let blockRows = max(1, Self.relaxationBlockElements / width)
+        var start = 0
+        while start < rows {
+            let block = start..<min(start + blockRows, rows)
+            let half = halfWidths(rows: block)
+            let first = block.lowerBound * width
+            let centres = centre.storage[first..<(block.upperBound * width)]
+            let lower = zip(centres, half).map { $0 - $1 }
+            let upper = zip(centres, half).map { $0 + $1 }
+            let (slope, offset, error) = activation.linearRelaxation(lower: lower, upper: upper)
+            for r in block {
+                for i in 0..<width {
+                    let e = r * width + i, b = e - first
+                    centre.storage[e] = slope[b] * centre.storage[e] + offset[b]
+                    slack.storage[e] = slope[b] * slack.storage[e] + error[b]
+                    for j in 0..<generatorCount { generators.storage[(r * generatorCount + j) * width + i] *= slope[b] }
+                }
             }
+            start = block.upperBound
         }
     }
 }

@@ -34,19 +34,30 @@ public struct UnfairnessAudit: Sendable {
     /// dimensions (its cost grows with them).
     static let maximumCertifiedDimensions = 64
 
+    /// Width of the widest layer a candidate point passes through: the data, a hidden
+    /// layer of the classifier or of an MLP mechanism.
+    var widestLayer: Int {
+        var widest = max(space.columnCount, model.widths.max() ?? 1)
+        for mechanism in space.scm?.nodes.map(\.mechanism) ?? [] {
+            if case .mlp(let hidden, _, _, _, _) = mechanism { widest = max(widest, hidden.max() ?? 1) }
+        }
+        return widest
+    }
+
     /// Rows per chunk: about 4 million doubles in the widest intermediate matrix (the
     /// candidate points, or a hidden layer of the classifier or of an MLP mechanism),
     /// and about 2²⁷ multiply-adds (candidate points × parameters of the classifier and
     /// the mechanisms) per pass, so that progress — and Ctrl-C — is checked several
     /// times a second however wide the networks are.
     func chunkRows(pointsPerRow: Int) -> Int {
-        var widest = max(space.columnCount, model.widths.max() ?? 1)
-        for mechanism in space.scm?.nodes.map(\.mechanism) ?? [] {
-            if case .mlp(let hidden, _, _, _, _) = mechanism { widest = max(widest, hidden.max() ?? 1) }
-        }
         let work = Double(max(1, pointsPerRow)) * Double(model.parameters.count + (space.scm?.parameterCount ?? 0))
-        return max(1, min(4_000_000 / max(1, pointsPerRow * widest), Int(Double(1 << 27) / max(1, work))))
+        return max(1, min(4_000_000 / max(1, pointsPerRow * widestLayer), Int(Double(1 << 27) / max(1, work))))
     }
+
+    /// Elements of the widest matrix of bound propagation (a layer's generators, k rows
+    /// per ball) that `provablyConstant` holds at once: balls are bounded a block at a
+    /// time, so its working memory stays near a few MB whatever the chunk size.
+    static let boundBlockElements = 1 << 17
 
     /// Runs the estimator on every row of `x` (encoded, finite). `progress(done, total)`
     /// is called after every chunk, sample block and attack step; returning false stops
@@ -164,16 +175,28 @@ public struct UnfairnessAudit: Sendable {
     /// the space admits no bounds (an exact expression mechanism) or has more than
     /// `maximumCertifiedDimensions` perturbable dimensions.
     func provablyConstant(_ latent: Matrix, levels: [Int], radius: Double, positive: [Bool]) -> [Bool] {
-        let unknown = [Bool](repeating: false, count: latent.rows)
-        guard space.perturbable.filter({ $0 }).count <= Self.maximumCertifiedDimensions,
-              let inputs = space.decodeBounds(latent, levels: levels, radius: radius) else { return unknown }
-        let logits = model.bounds(inputs)
-        let half = logits.halfWidths().storage
-        return (0..<latent.rows).map { i in
-            let c = logits.centre.storage[i]
-            let h = half[i] + 1e-9 * (1 + abs(c) + half[i] + abs(logitThreshold))
-            return positive[i] ? c - h > logitThreshold : c + h <= logitThreshold
+        let dimensions = space.perturbable.filter { $0 }.count
+        guard dimensions <= Self.maximumCertifiedDimensions else { return [Bool](repeating: false, count: latent.rows) }
+        let block = max(1, Self.boundBlockElements / max(1, (dimensions + 2) * widestLayer))
+        var constant: [Bool] = []
+        constant.reserveCapacity(latent.rows)
+        var start = 0
+        while start < latent.rows {
+            let balls = Array(start..<min(start + block, latent.rows))
+            guard let inputs = space.decodeBounds(latent.gatherRows(balls), levels: balls.map { levels[$0] },
+                                                  radius: radius) else {
+                return [Bool](repeating: false, count: latent.rows)
+            }
+            let logits = model.bounds(inputs)
+            let half = logits.halfWidths().storage
+            for (i, ball) in balls.enumerated() {
+                let c = logits.centre.storage[i]
+                let h = half[i] + 1e-9 * (1 + abs(c) + half[i] + abs(logitThreshold))
+                constant.append(positive[ball] ? c - h > logitThreshold : c + h <= logitThreshold)
+            }
+            start += balls.count
         }
+        return constant
     }
 
     /// The twins themselves (every point flagged by its own twin is done), then the
