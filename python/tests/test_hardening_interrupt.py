@@ -112,7 +112,7 @@ def adult_shaped():
 
 
 @pytest.mark.parametrize("method, hidden, rows", [("sample", (100, 100), 15000), ("sample", (300, 300), 3000),
-                                                   ("attack", (100, 100), 3000)])
+                                                   ("attack", (100, 100), 10000)])
 def test_the_engine_reports_progress_several_times_a_second(adult_shaped, method, hidden, rows):
     """The shim re-enters Python (and checks for Ctrl-C) at most every 0.1 s, at the
     engine's progress reports: after each chunk of rows, and each attack step. Chunks
