@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import pandas as pd
 
@@ -57,6 +57,33 @@ education-num <- sex, age, native-country-US, married;
 hours-per-week <- sex, age, native-country-US, married."""
 
 
+#: Text columns, read as categoricals: a few dozen distinct strings each, so the file
+#: costs a code per row instead of a Python string per cell.
+_TEXT = ["workclass", "education", "marital-status", "occupation", "relationship", "race",
+         "sex", "native-country", "income"]
+
+
+def _read(path: PathLike, skiprows: int) -> pd.DataFrame:
+    """One Adult file, without the rows that miss a value ('?' in any column)."""
+    raw = pd.read_csv(path, header=None, names=_COLUMNS, skipinitialspace=True, na_values="?",
+                      skiprows=skiprows, dtype=dict.fromkeys(_TEXT, "category"))
+    return raw.dropna()
+
+
+def _encode(raw: pd.DataFrame) -> Tuple[pd.DataFrame, pd.Series]:
+    """The six nodes and the label (see ``DESCRIPTION``) of the rows of ``raw``."""
+    X = pd.DataFrame({
+        "sex": (raw["sex"] == "Male").astype("int64"),
+        "age": raw["age"].astype("float64"),
+        "native-country-US": (raw["native-country"] == "United-States").astype("int64"),
+        "married": raw["marital-status"].str.startswith("Married").astype("int64"),
+        "education-num": raw["education-num"].astype("float64"),
+        "hours-per-week": raw["hours-per-week"].astype("float64"),
+    })
+    y = (raw["income"].str.rstrip(".") == ">50K").astype("int64").rename("income>50K")
+    return X, y
+
+
 def load_adult(data_home: Optional[PathLike] = None, download_if_missing: bool = True
                ) -> Dataset:
     """Load UCI Adult (45,222 rows) with the Nabi & Shpitser causal graph.
@@ -93,21 +120,10 @@ def load_adult(data_home: Optional[PathLike] = None, download_if_missing: bool =
     >>> scm = ds.make_scm("mlp", random_state=0).fit(ds.X)  # doctest: +SKIP
     """
     paths = fetch_files(["adult.data", "adult.test"], data_home, download_if_missing)
-    read = dict(header=None, names=_COLUMNS, skipinitialspace=True, na_values="?")
-    raw = pd.concat([pd.read_csv(paths["adult.data"], **read),
-                     pd.read_csv(paths["adult.test"], skiprows=1, **read)],
-                    ignore_index=True)
-    raw = raw.dropna().reset_index(drop=True)
-    income = raw["income"].str.rstrip(".")
-    X = pd.DataFrame({
-        "sex": (raw["sex"] == "Male").astype("int64"),
-        "age": raw["age"].astype("float64"),
-        "native-country-US": (raw["native-country"] == "United-States").astype("int64"),
-        "married": raw["marital-status"].str.startswith("Married").astype("int64"),
-        "education-num": raw["education-num"].astype("float64"),
-        "hours-per-week": raw["hours-per-week"].astype("float64"),
-    })
-    y = (income == ">50K").astype("int64").rename("income>50K")
+    parts = [_encode(_read(paths["adult.data"], skiprows=0)),
+             _encode(_read(paths["adult.test"], skiprows=1))]
+    X = pd.concat([x for x, _ in parts], ignore_index=True)
+    y = pd.concat([y for _, y in parts], ignore_index=True)
     return Dataset(X=X, y=y, graph={k: list(v) for k, v in GRAPH.items()},
                    sensitive=("sex",), kinds=dict(KINDS), description=DESCRIPTION,
                    name="adult")
