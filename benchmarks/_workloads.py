@@ -313,7 +313,7 @@ def task_audit(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     rows.append(row("peak_rss", "causalfair", {"seconds": [first], "cpu_seconds": [float("nan")]},
                     {"peak_rss_mb": max_rss_mb(), **rss},
                     note="one process: imports, Adult, SCM fit (MLP mechanisms), erm MLP training, "
-                         "sample audit (seconds: that pipeline once)"))
+                         "sample and attack audits (seconds: from the SCM fit to the end of the sampled audit)"))
     # exact: logistic regression on LIN with a fitted linear SCM.
     lin = cf.datasets.make_lin(cfg["lin_rows"], random_state=0)
     L_tr, L_te, l_tr, l_te = lin.train_test_split(test_size=0.2, random_state=0)
