@@ -37,6 +37,8 @@ FACTS = {
     "german_credit": (1000, 700, ["sex", "age", "credit_amount", "duration"], ("sex",), 2),
 }
 
+ADULT_X_HASH, ADULT_Y_HASH = 13388313935921659970, 2096466266191574824
+
 
 @pytest.fixture(autouse=True)
 def offline(monkeypatch, tmp_path):
@@ -177,6 +179,19 @@ def test_train_test_split_is_80_20_seeded_and_disjoint(loaded):
     for bad in [0, 1.0, -0.1, "0.2", True]:
         with pytest.raises(ValueError, match="test_size"):
             ds.train_test_split(test_size=bad)
+
+
+@needs_data
+def test_adult_rows_in_file_order(loaded):
+    """adult.data's complete rows (30,162) first, then adult.test's, index 0..45221;
+    the values pinned by a hash (of the loader before it read text columns as
+    categoricals)."""
+    ds = loaded["adult"]
+    assert ds.X.index.equals(pd.RangeIndex(45222)) and ds.y.index.equals(ds.X.index)
+    assert ds.X.iloc[0].tolist() == [1, 39.0, 1, 0, 13.0, 40.0] and ds.y.iloc[0] == 0  # adult.data, line 1
+    assert ds.X.iloc[30162].tolist() == [1, 25.0, 1, 0, 7.0, 40.0]  # adult.test, first data line
+    assert int(pd.util.hash_pandas_object(ds.X).sum()) == ADULT_X_HASH
+    assert int(pd.util.hash_pandas_object(ds.y).sum()) == ADULT_Y_HASH
 
 
 def test_dataset_checks_its_fields():
