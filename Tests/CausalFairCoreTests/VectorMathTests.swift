@@ -1,4 +1,5 @@
 import Testing
+import VectorKernels
 @testable import CausalFairCore
 
 @Suite("Vector math")
@@ -32,12 +33,12 @@ struct VectorMathTests {
         // FNV-1a of the outputs of main's C kernel (cf_vector_tanh, its AVX-512, AVX2
         // and SSE2 clones alike) on these inputs, NaN payloads included.
         let cKernel: UInt64 = 0x5B71_1993_504A_5D77
-        #expect(VectorMath.supportedTanhVariants.last == .baseline)
-        #expect(VectorMath.supportedTanhVariants.first == VectorMath.tanhVariant)
+        #expect(VectorMath.supportedVariants.last == .baseline)
+        #expect(VectorMath.supportedVariants.first == VectorMath.variant)
         var chosen = xs
         VectorMath.tanh(&chosen)
         #expect(fingerprint(chosen) == cKernel)
-        for variant in VectorMath.supportedTanhVariants {
+        for variant in VectorMath.supportedVariants {
             var ys = xs
             VectorMath.tanh(&ys, variant: variant)
             #expect(fingerprint(ys) == cKernel, "variant \(variant)")
@@ -48,6 +49,32 @@ struct VectorMathTests {
                 VectorMath.tanh(&part, variant: variant)
                 #expect(part.map(\.bitPattern) == chosen[1_000..<(1_000 + count)].map(\.bitPattern),
                         "variant \(variant), count \(count)")
+            }
+        }
+    }
+
+    @Test("Every Adam variant this machine runs gives the bits of the scalar loop it replaced",
+          arguments: [0.0, 0.1])
+    func adamVariantsAreBitIdentical(weightDecay: Double) {
+        var generator = Xoshiro256StarStar(seed: 11)
+        for count in [0, 1, 3, 7, 8, 9, 17, 31, 64, 1_001] {
+            let parameters = (0..<count).map { _ in generator.normal() }
+            let gradients = (0..<3).map { _ in (0..<count).map { _ in 1e-3 * generator.normal() } }
+            for variant in VectorMath.supportedVariants {
+                var (reference, first, second) = (parameters, [Double](repeating: 0, count: count),
+                                                  [Double](repeating: 0, count: count))
+                var (fast, fastFirst, fastSecond) = (parameters, first, second)
+                for (t, gradient) in gradients.enumerated() {
+                    let step = AdamStep(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+                                        weightDecay: weightDecay, correction1: 1 - power(0.9, Double(t + 1)),
+                                        correction2: 1 - power(0.999, Double(t + 1)))
+                    scalarAdam(&reference, gradient: gradient, first: &first, second: &second, step: step)
+                    VectorMath.adamUpdate(&fast, gradient: gradient, first: &fastFirst, second: &fastSecond,
+                                          step: step, variant: variant)
+                }
+                #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "variant \(variant), count \(count)")
+                #expect(fastFirst.map(\.bitPattern) == first.map(\.bitPattern))
+                #expect(fastSecond.map(\.bitPattern) == second.map(\.bitPattern))
             }
         }
     }
@@ -63,7 +90,20 @@ struct VectorMathTests {
     }
 }
 
-// MARK: - Inputs for the bit-identity test
+// MARK: - References and inputs for the bit-identity tests
+
+/// The Adam loop as `Adam.update` ran it before the vector kernels, one element at a time.
+func scalarAdam(_ parameters: inout [Double], gradient: [Double], first: inout [Double], second: inout [Double],
+                step: AdamStep) {
+    for i in parameters.indices {
+        let g = gradient[i] + step.weightDecay * parameters[i]
+        first[i] = step.beta1 * first[i] + (1 - step.beta1) * g
+        second[i] = step.beta2 * second[i] + (1 - step.beta2) * g * g
+        let mHat = first[i] / step.correction1
+        let vHat = second[i] / step.correction2
+        parameters[i] -= step.learningRate * mHat / (vHat.squareRoot() + step.epsilon)
+    }
+}
 
 /// Inputs covering every branch of the tanh kernel: a wide uniform range, random bit
 /// patterns (NaNs with payloads, infinities, huge and tiny values), |x| near the

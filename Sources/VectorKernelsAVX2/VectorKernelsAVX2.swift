@@ -1,0 +1,20 @@
+// The vector kernels compiled for AVX2 (flags in Package.swift); empty off x86-64.
+// Call them only when the CPU and the OS support AVX2 (VectorMath checks).
+#if arch(x86_64)
+import VectorKernels
+
+/// `tanhKernel` compiled for AVX2. Never inlined: a copy inlined into a caller
+/// would lose this module's flags.
+@inline(never)
+public func tanhAVX2(_ base: UnsafeMutablePointer<Double>, _ count: Int) {
+    tanhKernel(base, count)
+}
+
+/// `adamKernel` compiled for AVX2. Never inlined (see `tanhAVX2`).
+@inline(never)
+public func adamAVX2(_ parameters: UnsafeMutablePointer<Double>, _ gradient: UnsafePointer<Double>,
+                      _ first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>,
+                      _ count: Int, _ step: AdamStep) {
+    adamKernel(parameters, gradient, first, second, count, step)
+}
+#endif
