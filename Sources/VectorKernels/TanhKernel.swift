@@ -6,8 +6,9 @@
 //
 // `@_transparent` makes the inlining mandatory, in debug builds too, so the body is
 // always compiled with the flags of the module that calls it. Swift never contracts
-// a * b + c into an FMA, so every variant performs the same IEEE operations in the
-// same order and returns the same bits.
+// a * b + c into an FMA, and division and square root are correctly rounded at any
+// vector width, so every variant performs the same IEEE operations in the same order
+// and returns the same bits.
 
 /// tanh of `count` doubles in place. tanh x = (e^{2|x|} − 1)/(e^{2|x|} + 1), signed,
 /// with e^{2|x|} from `exponentialSplit`; |x| saturates at 19; NaN passes through unchanged.

@@ -18,12 +18,20 @@ public func logisticLossAVX2(_ logits: UnsafePointer<Double>, _ labels: UnsafePo
     logisticLossKernel(logits, labels, probabilities, losses, count)
 }
 
-/// `weightedGramKernel` compiled for this instruction set. Never inlined, like `tanhAVX2`.
+/// `weightedGramKernel` compiled for AVX2. Never inlined, like `tanhAVX2`.
 @inline(never)
 public func weightedGramAVX2(_ columns: UnsafePointer<Double>, _ dimension: Int, _ count: Int,
                              _ weights: UnsafePointer<Double>, _ values: UnsafePointer<Double>,
                              _ gram: UnsafeMutablePointer<Double>, _ sums: UnsafeMutablePointer<Double>,
                              _ scratch: UnsafeMutablePointer<SIMD8<Double>>) {
     weightedGramKernel(columns, dimension, count, weights, values, gram, sums, scratch)
+}
+
+/// `adamKernel` compiled for AVX2. Never inlined, like `tanhAVX2`.
+@inline(never)
+public func adamAVX2(_ parameters: UnsafeMutablePointer<Double>, _ gradient: UnsafePointer<Double>,
+                     _ first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>,
+                     _ count: Int, _ step: AdamStep) {
+    adamKernel(parameters, gradient, first, second, count, step)
 }
 #endif

@@ -18,12 +18,20 @@ public func logisticLossAVX512(_ logits: UnsafePointer<Double>, _ labels: Unsafe
     logisticLossKernel(logits, labels, probabilities, losses, count)
 }
 
-/// `weightedGramKernel` compiled for this instruction set. Never inlined, like `tanhAVX512`.
+/// `weightedGramKernel` compiled for AVX-512F. Never inlined, like `tanhAVX512`.
 @inline(never)
 public func weightedGramAVX512(_ columns: UnsafePointer<Double>, _ dimension: Int, _ count: Int,
                                _ weights: UnsafePointer<Double>, _ values: UnsafePointer<Double>,
                                _ gram: UnsafeMutablePointer<Double>, _ sums: UnsafeMutablePointer<Double>,
                                _ scratch: UnsafeMutablePointer<SIMD8<Double>>) {
     weightedGramKernel(columns, dimension, count, weights, values, gram, sums, scratch)
+}
+
+/// `adamKernel` compiled for AVX-512F. Never inlined, like `tanhAVX512`.
+@inline(never)
+public func adamAVX512(_ parameters: UnsafeMutablePointer<Double>, _ gradient: UnsafePointer<Double>,
+                       _ first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>,
+                       _ count: Int, _ step: AdamStep) {
+    adamKernel(parameters, gradient, first, second, count, step)
 }
 #endif

@@ -1,4 +1,5 @@
 import Testing
+import VectorKernels
 @testable import CausalFairCore
 
 @Suite("Vector math")
@@ -132,6 +133,32 @@ struct VectorMathTests {
         }
     }
 
+    @Test("Every Adam variant this machine runs gives the bits of the scalar loop it replaced",
+          arguments: [0.0, 0.1])
+    func adamVariantsAreBitIdentical(weightDecay: Double) {
+        var generator = Xoshiro256StarStar(seed: 11)
+        for count in [0, 1, 3, 7, 8, 9, 17, 31, 64, 1_001] {
+            let parameters = (0..<count).map { _ in generator.normal() }
+            let gradients = (0..<3).map { _ in (0..<count).map { _ in 1e-3 * generator.normal() } }
+            for variant in VectorMath.supportedVariants {
+                var (reference, first, second) = (parameters, [Double](repeating: 0, count: count),
+                                                  [Double](repeating: 0, count: count))
+                var (fast, fastFirst, fastSecond) = (parameters, first, second)
+                for (t, gradient) in gradients.enumerated() {
+                    let step = AdamStep(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+                                        weightDecay: weightDecay, correction1: 1 - power(0.9, Double(t + 1)),
+                                        correction2: 1 - power(0.999, Double(t + 1)))
+                    scalarAdam(&reference, gradient: gradient, first: &first, second: &second, step: step)
+                    VectorMath.adamUpdate(&fast, gradient: gradient, first: &fastFirst, second: &fastSecond,
+                                          step: step, variant: variant)
+                }
+                #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "variant \(variant), count \(count)")
+                #expect(fastFirst.map(\.bitPattern) == first.map(\.bitPattern))
+                #expect(fastSecond.map(\.bitPattern) == second.map(\.bitPattern))
+            }
+        }
+    }
+
     @Test("The flags line of /proc/cpuinfo is found and split into words")
     func cpuFlagsParsing() {
         let text = Array("processor\t: 0\nvmx flags\t: ept\nflags\t\t: fpu sse2 avx2  avx512f\nbugs\t: x\n".utf8)
@@ -143,7 +170,21 @@ struct VectorMathTests {
     }
 }
 
-// MARK: - Inputs for the bit-identity test
+// MARK: - References and inputs for the bit-identity tests
+
+/// The Adam loop as `Adam.update` ran it before the vector kernels, one element at a time.
+func scalarAdam(_ parameters: inout [Double], gradient: [Double], first: inout [Double], second: inout [Double],
+                step: AdamStep) {
+    for i in parameters.indices {
+        let g = gradient[i] + step.weightDecay * parameters[i]
+        first[i] = step.beta1 * first[i] + (1 - step.beta1) * g
+        second[i] = step.beta2 * second[i] + (1 - step.beta2) * g * g
+        let mHat = first[i] / step.correction1
+        let vHat = second[i] / step.correction2
+        parameters[i] -= step.learningRate * mHat / (vHat.squareRoot() + step.epsilon)
+    }
+}
+
 
 /// Inputs covering every branch of the tanh kernel: a wide uniform range, random bit
 /// patterns (NaNs with payloads, infinities, huge and tiny values), |x| near the

@@ -23,20 +23,26 @@ public enum BLAS {
 
     /// `op(a) * op(b)` as a new matrix.
     public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
-        let m = transposeA ? a.cols : a.rows
-        let k = transposeA ? a.rows : a.cols
-        let n = transposeB ? b.rows : b.cols
-        var c = Matrix(rows: m, cols: n)
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
-                c.storage.withUnsafeMutableBufferPointer { pc in
-                    guard let ap = pa.baseAddress, let bp = pb.baseAddress, let cp = pc.baseAddress else { return }
-                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-                         a: ap, lda: a.cols, b: bp, ldb: b.cols, beta: 0, c: cp, ldc: n)
-                }
+                product(transposeA: transposeA, transposeB: transposeB, m: transposeA ? a.cols : a.rows,
+                        n: transposeB ? b.rows : b.cols, k: transposeA ? a.rows : a.cols, a: pa, lda: a.cols, b: pb, ldb: b.cols)
             }
         }
-        return c
+    }
+
+    /// `op(A) * op(B)` (m x n) for raw row-major buffers, as a new matrix whose storage
+    /// the product writes directly (no zero fill first: with beta 0 BLAS ignores C).
+    static func product(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                        a: UnsafeBufferPointer<Double>, lda: Int, b: UnsafeBufferPointer<Double>, ldb: Int) -> Matrix {
+        Matrix(rows: m, cols: n) { c in
+            guard let ap = a.baseAddress, let bp = b.baseAddress else {
+                c.initialize(repeating: 0, count: max(m, 0) * max(n, 0))   // an empty factor: k is 0
+                return
+            }
+            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                 a: ap, lda: lda, b: bp, ldb: ldb, beta: 0, c: c, ldc: n)
+        }
     }
 
     /// `y = op(A) x` for a matrix and a vector, as a new vector.

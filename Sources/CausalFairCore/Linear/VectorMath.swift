@@ -4,8 +4,8 @@ import VectorKernelsAVX2
 import VectorKernelsAVX512
 #endif
 
-/// Elementwise functions over arrays: the hot activations of the networks and the
-/// logistic loss of the Newton solver spend most of their time here.
+/// Elementwise loops over arrays: the activations of the networks, the Adam update,
+/// and the logistic loss and weighted Gram matrix of the Newton solver.
 ///
 /// The loops (`VectorKernels`) are compiled for AVX-512, AVX2 and the baseline, and the
 /// fastest one this machine runs is picked once; none contracts into FMA, so every
@@ -38,6 +38,14 @@ public enum VectorMath {
     /// partial sums (SIMD lanes), so they differ from a sequential sum by rounding only.
     public static func weightedGram(columns: Matrix, weights: [Double], values: [Double]) -> (gram: Matrix, sums: [Double]) {
         weightedGram(columns: columns, weights: weights, values: values, variant: variant)
+    }
+
+    /// One Adam update of `parameters` (see `adamKernel`) with the moment estimates
+    /// `first` and `second`, over the first `min` of the four counts elements; the
+    /// same bits on every variant.
+    static func adamUpdate(_ parameters: inout [Double], gradient: [Double], first: inout [Double],
+                           second: inout [Double], step: AdamStep) {
+        adamUpdate(&parameters, gradient: gradient, first: &first, second: &second, step: step, variant: variant)
     }
 
     /// The instruction sets the loops are compiled for.
@@ -145,5 +153,30 @@ public enum VectorMath {
             }
         }
         return (gram, sums)
+    }
+
+    /// `adamUpdate` with a given variant, which must be in `supportedVariants` (tests).
+    static func adamUpdate(_ parameters: inout [Double], gradient: [Double], first: inout [Double],
+                           second: inout [Double], step: AdamStep, variant: KernelVariant) {
+        let count = min(parameters.count, gradient.count, first.count, second.count)
+        gradient.withUnsafeBufferPointer { pg in
+            parameters.withUnsafeMutableBufferPointer { pp in
+                first.withUnsafeMutableBufferPointer { pm in
+                    second.withUnsafeMutableBufferPointer { pv in
+                        guard let g = pg.baseAddress, let p = pp.baseAddress,
+                              let m = pm.baseAddress, let v = pv.baseAddress else { return }
+                        switch variant {
+                        #if arch(x86_64)
+                        case .avx512: adamAVX512(p, g, m, v, count, step)
+                        case .avx2: adamAVX2(p, g, m, v, count, step)
+                        #else
+                        case .avx512, .avx2: adamBaseline(p, g, m, v, count, step)
+                        #endif
+                        case .baseline: adamBaseline(p, g, m, v, count, step)
+                        }
+                    }
+                }
+            }
+        }
     }
 }

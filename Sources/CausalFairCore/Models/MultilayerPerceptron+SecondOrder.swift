@@ -10,7 +10,10 @@ extension MultilayerPerceptron {
     /// The input gradient ∇ₓg of a scalar-output network for each row, and the
     /// intermediate products (γ_l, l = 1...L, and β_l, l = 0...L-1) the second-order
     /// pass reuses.
-    public func inputGradientPass(_ layers: [Matrix]) -> (gradient: Matrix, gammas: [Matrix], betas: [Matrix]) {
+    public typealias InputGradientPass = (gradient: Matrix, gammas: [Matrix], betas: [Matrix])
+
+    /// The `InputGradientPass` at the inputs of `layers` (from `forwardPass`).
+    public func inputGradientPass(_ layers: [Matrix]) -> InputGradientPass {
         let depth = widths.count - 1
         let rows = layers[0].rows
         var gammas = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: depth + 1)
@@ -31,14 +34,15 @@ extension MultilayerPerceptron {
     }
 
     /// ∂/∂θ of Σ_r [⟨ρ_r, ∇ₓg(x_r)⟩ + c_r g(x_r)], with ρ = `inputGradientCotangent`
-    /// (rows x inputs) and c = `outputGradient` (rows x 1, or nil for none).
+    /// (rows x inputs) and c = `outputGradient` (rows x 1, or nil for none); `pass`,
+    /// the `inputGradientPass` of `layers`, is computed when not given.
     ///
     /// Exact second derivatives for every layer and activation (ReLU's second
     /// derivative is zero almost everywhere).
-    public func secondOrderParameterGradient(_ layers: [Matrix], inputGradientCotangent rho: Matrix,
-                                             outputGradient: Matrix?) -> [Double] {
+    public func secondOrderParameterGradient(_ layers: [Matrix], pass given: InputGradientPass? = nil,
+                                             inputGradientCotangent rho: Matrix, outputGradient: Matrix?) -> [Double] {
         let depth = widths.count - 1
-        let pass = inputGradientPass(layers)
+        let pass = given ?? inputGradientPass(layers)
         var gradient = [Double](repeating: 0, count: parameters.count)
         var offsets = [Int](repeating: 0, count: depth + 1)
         for layer in 1...depth { offsets[layer] = offsets[layer - 1] + (widths[layer - 1] + 1) * widths[layer] }
@@ -82,32 +86,22 @@ extension MultilayerPerceptron {
     /// `m W_lᵀ` for layer `layer` (parameters from `offset`): rows x fan-in.
     func multiplyByWeights(_ m: Matrix, layer: Int, offset: Int) -> Matrix {
         let fanIn = widths[layer - 1], fanOut = widths[layer]
-        var output = Matrix(rows: m.rows, cols: fanIn)
-        m.storage.withUnsafeBufferPointer { pm in
+        return m.storage.withUnsafeBufferPointer { pm in
             parameters.withUnsafeBufferPointer { pw in
-                output.storage.withUnsafeMutableBufferPointer { po in
-                    guard let mp = pm.baseAddress, let wp = pw.baseAddress, let op = po.baseAddress else { return }
-                    BLAS.gemm(transposeA: false, transposeB: true, m: m.rows, n: fanIn, k: fanOut, alpha: 1,
-                              a: mp, lda: fanOut, b: wp + offset, ldb: fanOut, beta: 0, c: op, ldc: fanIn)
-                }
+                BLAS.product(transposeA: false, transposeB: true, m: m.rows, n: fanIn, k: fanOut,
+                             a: pm, lda: fanOut, b: UnsafeBufferPointer(rebasing: pw[offset...]), ldb: fanOut)
             }
         }
-        return output
     }
 
     /// `m W_l` for layer `layer` (parameters from `offset`): rows x fan-out.
     func multiplyByWeightsTransposed(_ m: Matrix, layer: Int, offset: Int) -> Matrix {
         let fanIn = widths[layer - 1], fanOut = widths[layer]
-        var output = Matrix(rows: m.rows, cols: fanOut)
-        m.storage.withUnsafeBufferPointer { pm in
+        return m.storage.withUnsafeBufferPointer { pm in
             parameters.withUnsafeBufferPointer { pw in
-                output.storage.withUnsafeMutableBufferPointer { po in
-                    guard let mp = pm.baseAddress, let wp = pw.baseAddress, let op = po.baseAddress else { return }
-                    BLAS.gemm(transposeA: false, transposeB: false, m: m.rows, n: fanOut, k: fanIn, alpha: 1,
-                              a: mp, lda: fanIn, b: wp + offset, ldb: fanOut, beta: 0, c: op, ldc: fanOut)
-                }
+                BLAS.product(transposeA: false, transposeB: false, m: m.rows, n: fanOut, k: fanIn,
+                             a: pm, lda: fanIn, b: UnsafeBufferPointer(rebasing: pw[offset...]), ldb: fanOut)
             }
         }
-        return output
     }
 }

@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// The Adam optimiser (Kingma & Ba 2015) over a flat parameter vector, with the
 /// bias-corrected moment estimates PyTorch uses and optional L2 weight decay added to
 /// the gradient.
@@ -22,30 +24,12 @@ public struct Adam: Sendable {
         secondMoment = [Double](repeating: 0, count: parameterCount)
     }
 
-    /// One update of `parameters` along `gradient`.
+    /// One update of `parameters` along `gradient` (the loop is `VectorMath.adamUpdate`).
     public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
         step += 1
-        let correction1 = 1 - power(beta1, Double(step))
-        let correction2 = 1 - power(beta2, Double(step))
-        let (beta1, beta2, epsilon, learningRate, weightDecay) = (beta1, beta2, epsilon, learningRate, weightDecay)
-        let count = min(parameters.count, gradient.count, firstMoment.count)
-        gradient.withUnsafeBufferPointer { pg in
-            parameters.withUnsafeMutableBufferPointer { pp in
-                firstMoment.withUnsafeMutableBufferPointer { pm in
-                    secondMoment.withUnsafeMutableBufferPointer { pv in
-                        guard let gradient = pg.baseAddress, let parameters = pp.baseAddress,
-                              let first = pm.baseAddress, let second = pv.baseAddress else { return }
-                        for i in 0..<count {
-                            let g = gradient[i] + weightDecay * parameters[i]
-                            first[i] = beta1 * first[i] + (1 - beta1) * g
-                            second[i] = beta2 * second[i] + (1 - beta2) * g * g
-                            let mHat = first[i] / correction1
-                            let vHat = second[i] / correction2
-                            parameters[i] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
-                        }
-                    }
-                }
-            }
-        }
+        let adamStep = AdamStep(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                                weightDecay: weightDecay, correction1: 1 - power(beta1, Double(step)),
+                                correction2: 1 - power(beta2, Double(step)))
+        VectorMath.adamUpdate(&parameters, gradient: gradient, first: &firstMoment, second: &secondMoment, step: adamStep)
     }
 }

@@ -28,11 +28,25 @@ struct BatchObjective {
 
     /// Mean BCE at `points` and its parameter gradient.
     func crossEntropy(at points: Matrix, labels: [Double]) -> (loss: Double, gradient: [Double]) {
-        let evaluation = Evaluation(model, points, labels: labels)
-        let scale = 1 / Double(points.rows)
+        crossEntropy(of: Evaluation(model, points, labels: labels), labels: labels)
+    }
+
+    /// Mean BCE of an evaluation (of the current model) and its parameter gradient.
+    private func crossEntropy(of evaluation: Evaluation, labels: [Double]) -> (loss: Double, gradient: [Double]) {
+        let scale = 1 / Double(evaluation.logits.count)
         let gradient = model.parameterGradient(evaluation.layers,
                                                outputGradient: evaluation.lossDerivatives(labels: labels, scale: scale))
         return (evaluation.losses.reduce(0, +) * scale, gradient)
+    }
+
+    /// Mean BCE at the worst point of each run of `groupSize` rows of `points` (the
+    /// highest loss; row r of the runs has label `labels[r]`) and its parameter
+    /// gradient, from one forward pass over all the points.
+    func worstCaseCrossEntropy(at points: Matrix, groupSize: Int,
+                                       labels: [Double]) -> (loss: Double, gradient: [Double]) {
+        let evaluation = Evaluation(model, points, labels: (0..<points.rows).map { labels[$0 / groupSize] })
+        let worst = Rows.argmaxPerGroup(evaluation.losses, groupSize: groupSize)
+        return crossEntropy(of: evaluation.rows(worst), labels: labels)
     }
 
     /// ∂/∂θ Σ_r c_r g(points_r).
@@ -65,10 +79,7 @@ struct BatchObjective {
         var latent = try batch.requiredLatent().gatherRows((0..<count).map { $0 / perRow })
         let levels = (0..<count).map { ($0 / configuration.samples) % batch.levelCount }
         space.perturbUniformly(&latent, radius: configuration.radius, generator: &generator)
-        let candidates = try space.decode(latent, levels: levels)
-        let labels = (0..<count).map { batch.labels[$0 / perRow] }
-        let worst = Rows.argmaxPerGroup(Evaluation(model, candidates, labels: labels).losses, groupSize: perRow)
-        return crossEntropy(at: candidates.gatherRows(worst), labels: batch.labels)
+        return worstCaseCrossEntropy(at: try space.decode(latent, levels: levels), groupSize: perRow, labels: batch.labels)
     }
 
     /// causal_at: BCE at the worst point of B_Δ(x): every twin level, projected
@@ -89,9 +100,8 @@ struct BatchObjective {
                     return pullback(lossInputGradient(at: points, labels: labels))
                 }
         }
-        let points = try space.decode(start + delta, levels: levels)
-        let worst = Rows.argmaxPerGroup(Evaluation(model, points, labels: labels).losses, groupSize: batch.levelCount)
-        return crossEntropy(at: points.gatherRows(worst), labels: batch.labels)
+        return worstCaseCrossEntropy(at: try space.decode(start + delta, levels: levels), groupSize: batch.levelCount,
+                                     labels: batch.labels)
     }
 
     /// causal_at for a linear model on an affine φ⁻¹: the worst logit in twin s's ball
@@ -124,15 +134,30 @@ struct BatchObjective {
     /// llr (Qin et al. 2019), on the loss ℓ: ℓ(x) + λ·|ℓ(x+δ) − ℓ(x) − δᵀ∇ℓ(x)| +
     /// μ·|δᵀ∇ℓ(x)|, δ the inner maximiser of the gap in the ε-ball.
     private func localLinearity(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) -> (loss: Double, gradient: [Double]) {
-        localLinearityLoss(batch, delta: localLinearityPerturbation(batch, generator: &generator))
+        let base = baseGradients(batch)
+        return localLinearityLoss(batch, delta: localLinearityPerturbation(batch, base: base, generator: &generator), base: base)
     }
 
-    /// ∇ₓℓ at the batch rows, with the logit gradients and the evaluation it came from.
-    private func lossGradients(_ batch: TrainingBatch) -> (base: Evaluation, logit: Matrix, loss: Matrix, residuals: [Double]) {
-        let base = Evaluation(model, batch.x, labels: batch.labels)
-        let logitGradient = model.inputGradientPass(base.layers).gradient
-        let residuals = zip(base.logits, batch.labels).map { BinaryCrossEntropy.derivative(logit: $0, label: $1) }
-        return (base, logitGradient, Rows.scaled(logitGradient, by: residuals), residuals)
+    /// The network at the batch rows, as llr and capify need it for the inner
+    /// maximisation and again for the loss: computed once per batch.
+    struct BaseGradients {
+        /// The evaluation at x.
+        let evaluation: Evaluation
+        /// ∇ₓg with the products the second-order pass reuses.
+        let pass: MultilayerPerceptron.InputGradientPass
+        /// ∇ₓℓ per row.
+        let lossGradient: Matrix
+        /// dℓ/dg per row.
+        let residuals: [Double]
+    }
+
+    /// `BaseGradients` of the batch rows under the current model.
+    func baseGradients(_ batch: TrainingBatch) -> BaseGradients {
+        let evaluation = Evaluation(model, batch.x, labels: batch.labels)
+        let pass = model.inputGradientPass(evaluation.layers)
+        let residuals = zip(evaluation.logits, batch.labels).map { BinaryCrossEntropy.derivative(logit: $0, label: $1) }
+        return BaseGradients(evaluation: evaluation, pass: pass, lossGradient: Rows.scaled(pass.gradient, by: residuals),
+                             residuals: residuals)
     }
 
     /// The llr gap ℓ(x+δ) − ℓ(x) − δᵀ∇ℓ(x) per row, and the evaluation at x + δ.
@@ -143,9 +168,12 @@ struct BatchObjective {
         return ((0..<batch.rows).map { shifted.losses[$0] - base.losses[$0] - linear[$0] }, shifted)
     }
 
-    /// The inner maximiser of llr's gap (projected Adam from ε·N(0, I)).
-    func localLinearityPerturbation(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) -> Matrix {
-        let (base, _, lossGradient, _) = lossGradients(batch)
+    /// The inner maximiser of llr's gap (projected Adam from ε·N(0, I)); `base` is
+    /// computed when not given.
+    func localLinearityPerturbation(_ batch: TrainingBatch, base given: BaseGradients? = nil,
+                                    generator: inout Xoshiro256StarStar) -> Matrix {
+        let given = given ?? baseGradients(batch)
+        let (base, lossGradient) = (given.evaluation, given.lossGradient)
         let ascent = ProjectedAscent(radius: configuration.epsilon, mask: [Bool](repeating: true, count: batch.x.cols))
         return ascent.adamAscent(rows: batch.rows, steps: configuration.steps,
                                  learningRate: configuration.innerLearningRate, generator: &generator) { delta in
@@ -156,10 +184,14 @@ struct BatchObjective {
         }
     }
 
-    /// llr's loss and exact parameter gradient at a given δ (held fixed).
-    func localLinearityLoss(_ batch: TrainingBatch, delta: Matrix) -> (loss: Double, gradient: [Double]) {
+    /// llr's loss and exact parameter gradient at a given δ (held fixed); `base` is
+    /// computed when not given.
+    func localLinearityLoss(_ batch: TrainingBatch, delta: Matrix,
+                            base given: BaseGradients? = nil) -> (loss: Double, gradient: [Double]) {
         let y = batch.labels
-        let (base, logitGradient, lossGradient, residuals) = lossGradients(batch)
+        let given = given ?? baseGradients(batch)
+        let (base, logitGradient, lossGradient, residuals) = (given.evaluation, given.pass.gradient, given.lossGradient,
+                                                              given.residuals)
         let (gaps, shifted) = lossLinearityGap(batch, delta: delta, base: base, lossGradient: lossGradient)
         let linear = Rows.dot(delta, lossGradient)
         let directional = Rows.dot(delta, logitGradient)
@@ -177,7 +209,8 @@ struct BatchObjective {
             rhoScale[r] = k * residuals[r] * scale
             shiftedWeights[r] = lambda * gapSign * BinaryCrossEntropy.derivative(logit: shifted.logits[r], label: y[r]) * scale
         }
-        var gradient = model.secondOrderParameterGradient(base.layers, inputGradientCotangent: Rows.scaled(delta, by: rhoScale),
+        var gradient = model.secondOrderParameterGradient(base.layers, pass: given.pass,
+                                                          inputGradientCotangent: Rows.scaled(delta, by: rhoScale),
                                                           outputGradient: columnVector(outputGradient))
         accumulate(&gradient, model.parameterGradient(shifted.layers, outputGradient: columnVector(shiftedWeights)))
         return (loss, gradient)
@@ -187,7 +220,8 @@ struct BatchObjective {
     /// (perturbable) columns + ν·max over twins of BCE; δ the inner maximiser of the
     /// logit's linearity gap (Adam from ε·N(0, I), projected on the ε-ball).
     private func capify(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) -> (loss: Double, gradient: [Double]) {
-        capifyLoss(batch, delta: capifyPerturbation(batch, generator: &generator))
+        let base = baseGradients(batch)
+        return capifyLoss(batch, delta: capifyPerturbation(batch, base: base, generator: &generator), base: base)
     }
 
     /// The logit gap g(x+δ) − g(x) − δᵀ∇g(x) per row, and the layers at x + δ.
@@ -199,9 +233,12 @@ struct BatchObjective {
         return ((0..<batch.rows).map { logits[$0] - base.logits[$0] - linear[$0] }, shifted)
     }
 
-    /// The inner maximiser of capify's gap (projected Adam from ε·N(0, I)).
-    func capifyPerturbation(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) -> Matrix {
-        let (base, logitGradient, _, _) = lossGradients(batch)
+    /// The inner maximiser of capify's gap (projected Adam from ε·N(0, I)); `base` is
+    /// computed when not given.
+    func capifyPerturbation(_ batch: TrainingBatch, base given: BaseGradients? = nil,
+                            generator: inout Xoshiro256StarStar) -> Matrix {
+        let given = given ?? baseGradients(batch)
+        let (base, logitGradient) = (given.evaluation, given.pass.gradient)
         let ascent = ProjectedAscent(radius: configuration.epsilon, mask: [Bool](repeating: true, count: batch.x.cols))
         return ascent.adamAscent(rows: batch.rows, steps: configuration.steps,
                                  learningRate: configuration.innerLearningRate, generator: &generator) { delta in
@@ -211,10 +248,12 @@ struct BatchObjective {
         }
     }
 
-    /// capify's loss and exact parameter gradient at a given δ (held fixed).
-    func capifyLoss(_ batch: TrainingBatch, delta: Matrix) -> (loss: Double, gradient: [Double]) {
+    /// capify's loss and exact parameter gradient at a given δ (held fixed); `base` is
+    /// computed when not given.
+    func capifyLoss(_ batch: TrainingBatch, delta: Matrix, base given: BaseGradients? = nil) -> (loss: Double, gradient: [Double]) {
         let y = batch.labels
-        let (base, logitGradient, _, residuals) = lossGradients(batch)
+        let given = given ?? baseGradients(batch)
+        let (base, logitGradient, residuals) = (given.evaluation, given.pass.gradient, given.residuals)
         let (gaps, shifted) = logitLinearityGap(batch, delta: delta, base: base, logitGradient: logitGradient)
         let lambda = configuration.lambda, mu = configuration.mu, scale = 1 / Double(batch.rows)
         var actionable = logitGradient
@@ -226,13 +265,11 @@ struct BatchObjective {
         let outputGradient = (0..<batch.rows).map { (residuals[$0] - lambda * signs[$0]) * scale }
         let rho = Rows.scaled(delta, by: signs.map { -lambda * $0 * scale })
             + Rows.scaled(actionable, by: [Double](repeating: 2 * mu * scale, count: batch.rows))
-        var gradient = model.secondOrderParameterGradient(base.layers, inputGradientCotangent: rho,
+        var gradient = model.secondOrderParameterGradient(base.layers, pass: given.pass, inputGradientCotangent: rho,
                                                           outputGradient: columnVector(outputGradient))
         accumulate(&gradient, model.parameterGradient(shifted, outputGradient: columnVector(signs.map { lambda * $0 * scale })))
         if configuration.nu > 0, let twins = batch.twins {
-            let worst = Rows.argmaxPerGroup(Evaluation(model, twins, labels: batch.repeatedLabels).losses,
-                                            groupSize: batch.levelCount)
-            let term = crossEntropy(at: twins.gatherRows(worst), labels: y)
+            let term = worstCaseCrossEntropy(at: twins, groupSize: batch.levelCount, labels: y)
             loss += configuration.nu * term.loss
             accumulate(&gradient, term.gradient.map { configuration.nu * $0 })
         }

@@ -1,0 +1,79 @@
+import Testing
+@testable import CausalFairCore
+
+/// The objectives reuse what they have already computed within a batch (the forward
+/// pass at the candidate points, the input-gradient pass at x): the results must be
+/// those of computing it again.
+@Suite("Training: reuse within a batch")
+struct TrainingReuseTests {
+    @Test("The worst-case BCE from one forward pass equals the BCE recomputed at the gathered worst rows")
+    func worstCaseCrossEntropyMatchesRecomputation() throws {
+        let f = try TrainingObjectiveGradientTests.Fixture(nonlinear: true, rows: Array(0..<40))
+        let objective = try trainingObjective(f.model, TrainingConfiguration(), space: f.space)
+        let twins = try #require(f.batch.twins)
+        #expect(f.batch.levelCount > 1)
+        let reused = objective.worstCaseCrossEntropy(at: twins, groupSize: f.batch.levelCount, labels: f.batch.labels)
+        // The path it replaced: evaluate every twin, then a second forward pass at the worst.
+        let losses = Evaluation(f.model, twins, labels: f.batch.repeatedLabels).losses
+        let worst = Rows.argmaxPerGroup(losses, groupSize: f.batch.levelCount)
+        let recomputed = objective.crossEntropy(at: twins.gatherRows(worst), labels: f.batch.labels)
+        #expect(abs(reused.loss - recomputed.loss) <= 1e-14 * abs(recomputed.loss))
+        #expect(trainingMaxAbsDifference(reused.gradient, recomputed.gradient) <= 1e-14 * trainingNorm(recomputed.gradient))
+        #expect(trainingNorm(recomputed.gradient) > 1e-3)
+        // The worst twin is a twin of its own row, and not always the same level.
+        #expect(worst.enumerated().allSatisfy { $1 / f.batch.levelCount == $0 })
+        #expect(Set(worst.map { $0 % f.batch.levelCount }).count > 1)
+    }
+
+    @Test("Evaluation.rows equals a forward pass at the gathered rows")
+    func evaluationRows() throws {
+        let f = try TrainingObjectiveGradientTests.Fixture(nonlinear: false, rows: Array(0..<30))
+        let indices = [29, 3, 3, 0, 17]
+        let gathered = Evaluation(f.model, f.batch.x, labels: f.batch.labels).rows(indices)
+        let direct = Evaluation(f.model, f.batch.x.gatherRows(indices), labels: indices.map { f.batch.labels[$0] })
+        for (a, b) in zip(gathered.layers, direct.layers) {
+            #expect(trainingMaxAbsDifference(a.storage, b.storage) <= 1e-15)
+        }
+        #expect(trainingMaxAbsDifference(gathered.losses, direct.losses) <= 1e-14)
+    }
+
+    @Test("capify and llr given the batch's base gradients give the bits of computing them again",
+          arguments: [Objective.capify, .llr])
+    func baseGradientsReused(objectiveKind: Objective) throws {
+        let f = try TrainingObjectiveGradientTests.Fixture(nonlinear: true, rows: Array(0..<12))
+        var configuration = TrainingConfiguration()
+        configuration.objective = objectiveKind
+        let objective = try trainingObjective(f.model, configuration, space: f.space)
+        let base = objective.baseGradients(f.batch)
+        var (a, b) = (Xoshiro256StarStar(seed: 3), Xoshiro256StarStar(seed: 3))
+        if objectiveKind == .capify {
+            let delta = objective.capifyPerturbation(f.batch, base: base, generator: &a)
+            #expect(delta == objective.capifyPerturbation(f.batch, generator: &b))
+            let given = objective.capifyLoss(f.batch, delta: delta, base: base)
+            let fresh = objective.capifyLoss(f.batch, delta: delta)
+            #expect(given.loss.bitPattern == fresh.loss.bitPattern)
+            #expect(trainingBitIdentical(given.gradient, fresh.gradient))
+        } else {
+            let delta = objective.localLinearityPerturbation(f.batch, base: base, generator: &a)
+            #expect(delta == objective.localLinearityPerturbation(f.batch, generator: &b))
+            let given = objective.localLinearityLoss(f.batch, delta: delta, base: base)
+            let fresh = objective.localLinearityLoss(f.batch, delta: delta)
+            #expect(given.loss.bitPattern == fresh.loss.bitPattern)
+            #expect(trainingBitIdentical(given.gradient, fresh.gradient))
+        }
+    }
+
+    @Test("secondOrderParameterGradient given the input-gradient pass gives the bits of computing it")
+    func secondOrderWithGivenPass() throws {
+        var generator = Xoshiro256StarStar(seed: 9)
+        let model = try trainingNetwork([4, 7, 5, 1], .tanh, seed: 4)
+        let x = trainingRandomMatrix(rows: 9, cols: 4, generator: &generator)
+        let rho = trainingRandomMatrix(rows: 9, cols: 4, generator: &generator)
+        let c = trainingRandomMatrix(rows: 9, cols: 1, generator: &generator)
+        let layers = model.forwardPass(x)
+        let given = model.secondOrderParameterGradient(layers, pass: model.inputGradientPass(layers),
+                                                       inputGradientCotangent: rho, outputGradient: c)
+        let fresh = model.secondOrderParameterGradient(layers, inputGradientCotangent: rho, outputGradient: c)
+        #expect(trainingBitIdentical(given, fresh))
+    }
+}
