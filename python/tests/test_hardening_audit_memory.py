@@ -41,15 +41,18 @@ def bound_mb(rows: int) -> float:
     return CHUNK_MB + rows * PER_ROW_BYTES / 2 ** 20
 
 
-CHILD = textwrap.dedent(r'''
-    import json, sys, time
-    import causalfair as cf
-
+# Resident-set readings in the children, from /proc/self/status (MB).
+STATUS_MB = textwrap.dedent(r'''
     def status_mb(key):
         with open("/proc/self/status") as f:
             for line in f:
                 if line.startswith(key):
                     return int(line.split()[1]) / 1024
+''')
+
+CHILD = STATUS_MB + textwrap.dedent(r'''
+    import json, sys, time
+    import causalfair as cf
 
     ds = cf.datasets.make_lin(5000, random_state=0)
     scm = cf.SCM(ds.graph, sensitive="S", random_state=0).fit(ds.X)
@@ -102,16 +105,10 @@ def test_a_million_row_audit_stays_within_the_documented_memory_bound(method):
     assert per_row <= PER_ROW_BYTES, f"{per_row:.0f} bytes per added row, documented {PER_ROW_BYTES}"
 
 
-BOUNDS_CHILD = textwrap.dedent(r'''
+BOUNDS_CHILD = STATUS_MB + textwrap.dedent(r'''
     import json, sys
     import causalfair as cf
     from _support import adult_like
-
-    def status_mb(key):
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key):
-                    return int(line.split()[1]) / 1024
 
     X, y, graph = adult_like(4000, 0)
     scm = cf.SCM(graph, sensitive="sex", mechanism=cf.MLPMechanism(hidden_layer_sizes=(100,), epochs=1),
