@@ -46,6 +46,7 @@ CASES: Dict[str, Tuple[str, str, str]] = {
     "y_multiclass": ("c().fit(A, np.arange(n) % 3)", "ValueError", "binary"),
     "y_multiclass_scm": ("c(scm=scm).fit(X, np.arange(n) % 3)", "ValueError", "y"),
     "y_continuous": ("c().fit(A, rng.normal(size=n))", "ValueError", "continuous"),
+    "y_two_fractional_values": ("c().fit(A, np.where(y == 1, 1.5, 0.5))", "ValueError", "continuous"),
     "y_wrong_length": ("c().fit(A, y[:-1])", "ValueError", "y"),
     "y_wrong_length_scm": ("c(scm=scm).fit(X, y[:-1])", "ValueError", "y"),
     "y_2d": ("c().fit(A, np.column_stack([y, y]))", "ValueError", "y"),
