@@ -671,6 +671,18 @@ static PyObject *py_model_widths(PyObject *self, PyObject *args) {
     RETURN_NONE_OR_NULL(&c);
 }
 
+static PyObject *py_model_input_limit(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    if (!PyArg_ParseTuple(args, H_ARG ":model_input_limit", H_PARSE)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_MODEL)) return NULL;
+    double limit = 0;
+    ENGINE(&c, cf_model_input_limit(h->ptr, &limit, 1, c.err, ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    return PyFloat_FromDouble(limit);
+}
+
 static PyObject *py_model_get_parameters(PyObject *self, PyObject *args) {
     (void)self;
     HandleObject *h;
@@ -894,6 +906,8 @@ static PyMethodDef engine_methods[] = {
     {"model_info", py_model_info, METH_VARARGS,
      "model_info(h) -> (inputs, parameter_count, n_widths, activation)"},
     {"model_widths", py_model_widths, METH_VARARGS, "model_widths(h, out: int64[:]) -> None"},
+    {"model_input_limit", py_model_input_limit, METH_VARARGS,
+     "model_input_limit(h) -> float: the largest max|x| the model evaluates without overflow"},
     {"model_get_parameters", py_model_get_parameters, METH_VARARGS,
      "model_get_parameters(h, out: float64[:]) -> None"},
     {"model_set_parameters", py_model_set_parameters, METH_VARARGS,

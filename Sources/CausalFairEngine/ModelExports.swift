@@ -50,6 +50,14 @@ public func cf_model_widths(_ handle: UnsafeMutableRawPointer?, _ out: UnsafeMut
     }
 }
 
+@_cdecl("cf_model_input_limit")
+public func cf_model_input_limit(_ handle: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<Double>?,
+                                 _ outLength: Int64, _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
+    guarded(err, errLength) {
+        try Buffers.write([try Handles.model(handle).model.inputLimit], to: out, length: outLength)
+    }
+}
+
 @_cdecl("cf_model_get_parameters")
 public func cf_model_get_parameters(_ handle: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<Double>?,
                                     _ outLength: Int64, _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {

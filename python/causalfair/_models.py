@@ -45,34 +45,11 @@ def set_parameters(handle: Any, values: Any) -> None:
     _engine.model_set_parameters(handle, np.ascontiguousarray(values, dtype=np.float64).reshape(-1))
 
 
-def input_limit(handle: Any, activation: str) -> float:
-    """The largest input magnitude max|x| the network evaluates without overflow.
-
-    With every input in [-M, M], each pre-activation z_j of a layer is bounded by
-    M · g_j + o_j, where g = |W|ᵀ g_prev and o = |W|ᵀ o_prev + |b| (starting from
-    g = 1, o = 0): every partial sum BLAS forms is bounded by the same. A tanh layer
-    resets the bound to |h| <= 1 (g = 0, o = 1); ReLU keeps |h| <= |z|. The result
-    keeps every bound below a quarter of the largest double, so no intermediate value
-    (nor the logit) can overflow; beyond it, a prediction may be arbitrary.
-    """
-    limit = np.finfo(np.float64).max / 4
-    layer_widths, values = widths(handle), parameters(handle)
-    growth, offset = np.ones(int(layer_widths[0])), np.zeros(int(layer_widths[0]))
-    bound, at = np.inf, 0
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for layer, (fan_in, fan_out) in enumerate(zip(layer_widths[:-1], layer_widths[1:])):
-            weights = np.abs(values[at:at + fan_in * fan_out].reshape(fan_in, fan_out))
-            at += fan_in * fan_out
-            growth, offset = weights.T @ growth, weights.T @ offset + np.abs(values[at:at + fan_out])
-            at += fan_out
-            if not (offset < limit).all():
-                return 0.0
-            grows = growth > 0
-            if grows.any():
-                bound = min(bound, float(np.min((limit - offset[grows]) / growth[grows])))
-            if layer < len(layer_widths) - 2 and activation == "tanh":
-                growth, offset = np.zeros(fan_out), np.ones(fan_out)
-    return bound
+def input_limit(handle: Any) -> float:
+    """The largest input magnitude max|x| the network evaluates without overflow
+    (computed by the engine from the weights: ``MultilayerPerceptron.inputLimit``);
+    beyond it, a prediction may be arbitrary."""
+    return float(_engine.model_input_limit(handle))
 
 
 def logits(handle: Any, x: np.ndarray) -> np.ndarray:

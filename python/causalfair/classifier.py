@@ -322,7 +322,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         magnitude the fitted network evaluates without overflow; otherwise a
         ValueError naming the first column beyond it (its prediction would be
         arbitrary: an overflowed sum can take either sign)."""
-        limit = _models.input_limit(self._handle, self._activation_)
+        limit = _models.input_limit(self._handle)
         magnitude = np.maximum(x.max(axis=0), -x.min(axis=0))
         beyond = np.flatnonzero(magnitude > limit)
         if beyond.size:

@@ -205,6 +205,8 @@ CHILD = textwrap.dedent(r'''
             return [model_handle(draw)], True
         if name == "model_widths":
             return [model_handle(draw), draw(m(np.empty(3, dtype=np.int64)))], True
+        if name == "model_input_limit":
+            return [model_handle(draw)], True
         if name == "model_get_parameters":
             return [model_handle(draw), draw(m(np.empty_like(MODEL_PARAMS)))], True
         if name == "model_set_parameters":
@@ -245,7 +247,7 @@ CHILD = textwrap.dedent(r'''
     NAMES = ["scm_new", "scm_info", "scm_fit", "scm_abduct", "scm_twins", "scm_phi", "scm_phi_inverse",
              "scm_factual_levels", "scm_counterfactual", "scm_sample", "scm_twin_levels", "scm_perturbable",
              "scm_phi_inverse_vjp", "scm_metric", "scm_ball", "scm_export", "scm_import", "model_new",
-             "model_info", "model_widths", "model_get_parameters", "model_set_parameters", "model_logits",
+             "model_info", "model_widths", "model_input_limit", "model_get_parameters", "model_set_parameters", "model_logits",
              "model_input_gradient", "model_train", "audit", "threshold_mcc", "matrix_multiply"]
 
     counts = {"calls": 0, "ok": 0, "raised": {}}

@@ -153,7 +153,7 @@ def test_an_overflowing_logit_would_give_the_wrong_class():
 @pytest.mark.parametrize("model,activation", [("logistic", "tanh"), ("mlp", "tanh"), ("mlp", "relu")])
 def test_inputs_beyond_the_range_the_network_evaluates_are_refused_naming_the_column(model, activation):
     clf = _unit_classifier(None, model, activation)
-    limit = _models.input_limit(clf._handle, activation)
+    limit = _models.input_limit(clf._handle)
     assert 1e306 < limit < 1.8e308
     z = np.zeros((3, 3))
     z[1, 2] = 1.5 * limit
@@ -166,7 +166,7 @@ def test_inputs_beyond_the_range_the_network_evaluates_are_refused_naming_the_co
                                     method="erm", random_state=0, verbose=False)
     named.fit(pd.DataFrame(np.random.default_rng(0).normal(size=(500, 3)), columns=["a", "b", "c"]),
               np.arange(500) % 2)
-    z[1, 2] = 1.5 * _models.input_limit(named._handle, activation)
+    z[1, 2] = 1.5 * _models.input_limit(named._handle)
     with pytest.raises(ValueError, match="column 'c'"):
         named.predict(pd.DataFrame(_raw(named, z), columns=["a", "b", "c"]))
 
@@ -176,7 +176,7 @@ def test_inputs_within_the_range_give_finite_logits_and_probabilities(model, act
     """At the limit, with every input's sign aligned with its weights (the worst case
     for the sum), the logits stay finite and the probabilities are never NaN."""
     clf = _unit_classifier(None, model, activation)
-    limit = _models.input_limit(clf._handle, activation)
+    limit = _models.input_limit(clf._handle)
     signs = np.sign(_models.parameters(clf._handle)[:3 * (1 if model == "logistic" else 8)]
                     .reshape(3, -1)[:, 0])
     rng = np.random.default_rng(1)
@@ -193,7 +193,7 @@ def test_the_range_is_the_exact_overflow_point_of_a_linear_model_within_a_factor
     """For logistic regression the bound is tight: aligned inputs at 4.5 times the
     limit do overflow."""
     clf = _unit_classifier([2.0, -1.0, 0.5, 0.25])
-    limit = _models.input_limit(clf._handle, "tanh")
+    limit = _models.input_limit(clf._handle)
     assert limit == pytest.approx((np.finfo(float).max / 4 - 0.25) / 3.5)
     aligned = np.array([[1.0, -1.0, 1.0]])
     assert np.isfinite(_models.logits(clf._handle, aligned * limit)).all()

@@ -170,6 +170,9 @@ void cf_model_free(void *model);
 /* [inputs, parameter_count, n_widths, activation] into out[0..3]. */
 int32_t cf_model_info(void *model, int64_t *out, int64_t out_len, char *err, int64_t err_len);
 int32_t cf_model_widths(void *model, int64_t *out, int64_t out_len, char *err, int64_t err_len);
+/* The largest input magnitude max|x| the model evaluates without overflow (out[0]): see
+   MultilayerPerceptron.inputLimit; beyond it a logit may be arbitrary. */
+int32_t cf_model_input_limit(void *model, double *out, int64_t out_len, char *err, int64_t err_len);
 int32_t cf_model_get_parameters(void *model, double *out, int64_t out_len, char *err, int64_t err_len);
 int32_t cf_model_set_parameters(void *model, const double *parameters, int64_t n_parameters,
                                 char *err, int64_t err_len);
