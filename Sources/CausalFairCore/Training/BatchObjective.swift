@@ -43,7 +43,7 @@ struct BatchObjective {
     /// highest loss; row r of the runs has label `labels[r]`) and its parameter
     /// gradient, from one forward pass over all the points.
     func worstCaseCrossEntropy(at points: Matrix, groupSize: Int,
-                                       labels: [Double]) -> (loss: Double, gradient: [Double]) {
+                               labels: [Double]) -> (loss: Double, gradient: [Double]) {
         let evaluation = Evaluation(model, points, labels: (0..<points.rows).map { labels[$0 / groupSize] })
         let worst = Rows.argmaxPerGroup(evaluation.losses, groupSize: groupSize)
         return crossEntropy(of: evaluation.rows(worst), labels: labels)
