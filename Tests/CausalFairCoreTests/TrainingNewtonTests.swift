@@ -169,6 +169,16 @@ struct TrainingNewtonTests {
         }
     }
 
+    @Test("more features than maximumFeatures are refused before any work")
+    func featureLimit() throws {
+        let limit = NewtonSolver.maximumFeatures
+        let wide = Matrix(rows: 4, cols: limit + 1)
+        #expect(throws: CausalFairError.invalidArgument(
+            "optimizer newton takes at most \(limit) features, X has \(limit + 1); use adam or sgd")) {
+            try NewtonSolver.minimise(x: wide, labels: [0, 1, 0, 1], weightDecay: 1, tolerance: 1e-8, maxIterations: 5)
+        }
+    }
+
     @Test("settings newton cannot honour are refused: an MLP, a non-erm objective, a twin penalty, a validation split, a bad tolerance")
     func refusedSettings() throws {
         let (x, labels) = TrainingLIN.sample(rows: 50, seed: 1)

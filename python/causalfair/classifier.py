@@ -25,6 +25,10 @@ _MODELS = ("logistic", "mlp")
 _MAX_EPOCHS = 1_000_000  # the engine's limit
 
 
+#: The engine's limit on features for optimizer='newton' (NewtonSolver.maximumFeatures).
+_NEWTON_MAX_FEATURES = 2048
+
+
 class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     """A binary classifier trained to be counterfactually fair, individually fair and
     robust with respect to a structural causal model.
@@ -97,7 +101,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int, default=100
     learning_rate : float, default=0.01
     optimizer : {"adam", "sgd", "newton"}, default="adam"
-        ``"newton"``: logistic regression under ``erm`` only (see above).
+        ``"newton"``: logistic regression under ``erm`` only, at most 2,048 features
+        (see above).
     weight_decay : float, default=0.0
         L2 penalty added to the gradient of every parameter (intercept included): the
         objective gains ``weight_decay`` / 2 · ‖θ‖².
@@ -424,6 +429,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         settings = self._settings()
         self.scm_ = self._fitted_scm(X)
         x = self._encode(X, fitting=True)
+        if settings["optimizer"] == "newton" and x.shape[1] > _NEWTON_MAX_FEATURES:
+            raise ValueError(f"optimizer='newton' takes at most {_NEWTON_MAX_FEATURES} features (it factorises a "
+                             f"(d + 1)^2 Hessian every step); X has {x.shape[1]}. Use optimizer='adam'.")
         labels = self._labels(y, x.shape[0])
         if settings["method"] == "causal_at" and self.exact is True and not (
                 settings["model"] == "logistic" and self._scm_is_linear()):

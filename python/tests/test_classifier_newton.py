@@ -150,6 +150,17 @@ def test_one_class_raises():
         newton().fit(x, np.ones(100))
 
 
+def test_too_many_features_raise_before_any_work():
+    """Newton factorises a (d + 1)^2 Hessian each step; beyond 2,048 features it is
+    refused (in Python, and again by the engine) instead of allocating gigabytes."""
+    rng = np.random.default_rng(0)
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError, match="at most 2048 features"):
+        newton().fit(rng.normal(size=(20, 2049)), y)
+    with pytest.warns(ConvergenceWarning):  # one step only: the limit is accepted (a step takes ~2 s)
+        assert newton(weight_decay=1.0, epochs=1).fit(rng.normal(size=(20, 2048)), y).coef_.shape == (1, 2048)
+
+
 def test_newton_with_an_scm_matches_newton_on_its_encoding():
     # erm does not use the SCM: only its encoding of X (the same standardization).
     X, y = lin_data(400, 0)

@@ -36,13 +36,17 @@ public enum NewtonSolver {
     static let sufficientDecrease = 1e-4
     /// Step halvings tried before the line search gives up (t ≥ 2⁻⁶⁰).
     static let maximumHalvings = 60
+    /// The most features a solve takes: each step forms and factorises a (d + 1)² Hessian
+    /// (its accumulators, eight lanes per entry, are 64·(d + 1)² bytes: 270 MB here), and
+    /// beyond this the minibatch optimisers are the better tool anyway.
+    public static let maximumFeatures = 2_048
 
     /// Minimises f from θ = 0 on features `x` (rows x d) and labels ∈ {0, 1}.
     ///
     /// `progress(step, objective)` is called after every step; returning false stops the
     /// run with `interrupted`. Throws `invalidArgument` for a negative or non-finite
-    /// `weightDecay` or `tolerance`, a negative `maxIterations`, or labels that do not
-    /// match the rows; `computation` if the Hessian cannot be factorised even when
+    /// `weightDecay` or `tolerance`, a negative `maxIterations`, labels that do not
+    /// match the rows, or more than `maximumFeatures` columns; `computation` if the Hessian cannot be factorised even when
     /// regularised (non-finite entries).
     public static func minimise(x: Matrix, labels: [Double], weightDecay: Double, tolerance: Double,
                                 maxIterations: Int,
@@ -58,6 +62,10 @@ public enum NewtonSolver {
         }
         guard labels.count == x.rows, x.rows > 0 else {
             throw CausalFairError.invalidArgument("y has \(labels.count) labels, X has \(x.rows) rows")
+        }
+        guard x.cols <= maximumFeatures else {
+            throw CausalFairError.invalidArgument(
+                "optimizer newton takes at most \(maximumFeatures) features, X has \(x.cols); use adam or sgd")
         }
         let problem = Problem(x: x, labels: labels, weightDecay: weightDecay)
         var theta = [Double](repeating: 0, count: x.cols + 1)
