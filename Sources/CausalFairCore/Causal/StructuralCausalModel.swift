@@ -1,5 +1,6 @@
-/// A structural causal model over encoded columns: nodes in a DAG, each with an
-/// additive-noise mechanism V_i = f_i(Pa(i)) + U_i (V_i = U_i for roots).
+/// A structural causal model over encoded columns: nodes in a DAG, each with a
+/// `Mechanism` V_i = f_i(Pa(i), U_i) — additive noise f_i(Pa(i)) + U_i, or an exact
+/// post-nonlinear expression — and V_i = U_i for roots.
 ///
 /// Data matrices hold one row per individual and the nodes' encoded columns in node
 /// order (continuous and binary nodes one column, categorical nodes one-hot). The
