@@ -47,8 +47,7 @@ enum AuditLIN {
 
     /// The fitted coefficient of X1 in X2's mechanism (parents [S, X1]).
     static func fittedX1Effect(_ scm: StructuralCausalModel) -> Double? {
-        guard case .linear(let mechanism)? = scm.mechanisms[2] else { return nil }
-        return mechanism.weights[1, 0]
+        linearMechanism(scm, 2)?.weights[1, 0]
     }
 
     /// Jᵀw for J = ∂φ⁻¹/∂(U1, U2) = [[0, 0], [1, 0], [c, 1]], computed by hand.

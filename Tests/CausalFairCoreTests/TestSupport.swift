@@ -247,10 +247,22 @@ enum LinearReference {
     }
 }
 
+/// Whether two lists of mechanisms are equal node by node: both absent, or of the
+/// same conformance and equal.
+func sameMechanisms(_ a: [(any Mechanism)?], _ b: [(any Mechanism)?]) -> Bool {
+    func equal<M: Mechanism>(_ m: M, _ other: any Mechanism) -> Bool { (other as? M) == m }
+    return a.count == b.count && zip(a, b).allSatisfy { pair in
+        switch pair {
+        case (nil, nil): return true
+        case (let m?, let other?): return equal(m, other)
+        default: return false
+        }
+    }
+}
+
 /// Reads the linear mechanism of a node (nil when it is not linear or not fitted).
 func linearMechanism(_ model: StructuralCausalModel, _ node: Int) -> LinearMechanism? {
-    guard case .linear(let f)? = model.mechanisms[node] else { return nil }
-    return f
+    model.mechanisms[node] as? LinearMechanism
 }
 
 /// An SCM with two sensitive roots, a categorical one with 8 levels and a binary one:

@@ -35,7 +35,8 @@ public enum NodeKind: Sendable, Equatable {
 }
 
 /// How a non-root node's value is computed from its parents (additive noise model
-/// V = f(Pa) + U on the node's encoded columns).
+/// V = f(Pa) + U on the node's encoded columns). `MechanismSpecification+Factory`
+/// turns it into its `Mechanism` conformance.
 public enum MechanismSpecification: Sendable, Equatable {
     /// A root node: V = U.
     case root

@@ -12,15 +12,15 @@ extension StructuralCausalModel {
         try checkData(data)
         try checkEncoding(data)
         try checkVariation(data)
-        var fitted = [FittedMechanism?](repeating: nil, count: nodes.count)
+        var fitted = [(any Mechanism)?](repeating: nil, count: nodes.count)
         for node in graph.topologicalOrder where !nodes[node].parents.isEmpty {
             let inputs = data.gatherColumns(parentColumns[node])
             let targets = data.gatherColumns(nodeColumns[node])
             var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(node))
             do {
-                fitted[node] = try Self.fitMechanism(nodes[node].mechanism, inputs: inputs, targets: targets,
-                                                     droppedInputs: droppedDesignColumns(of: node),
-                                                     generator: &generator)
+                fitted[node] = try nodes[node].mechanism.fitted(inputs: inputs, targets: targets,
+                                                                droppedInputs: droppedDesignColumns(of: node),
+                                                                generator: &generator)
             } catch let error as CausalFairError {
                 throw CausalFairError.computation("fitting node \(node): \(error.message)")
             }
@@ -29,28 +29,6 @@ extension StructuralCausalModel {
         isFitted = true
         latentSample = try abduct(data)
         noiseScales = Self.columnStandardDeviations(latentSample)
-    }
-
-    private static func fitMechanism(_ specification: MechanismSpecification, inputs: Matrix, targets: Matrix,
-                                     droppedInputs: Set<Int>,
-                                     generator: inout Xoshiro256StarStar) throws -> FittedMechanism? {
-        switch specification {
-        case .root:
-            return nil
-        case .expression(let expression, let outer):
-            return .expression(ExpressionMechanism(expression: expression, outer: outer))
-        case .linear(let ridge):
-            return .linear(try LinearMechanism(fittingInputs: inputs, targets: targets, ridge: ridge,
-                                               droppedInputs: droppedInputs))
-        case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
-            let mechanism = MLPMechanism(fittingInputs: inputs, targets: targets, hidden: hidden,
-                                         activation: activation, epochs: epochs, batchSize: batchSize,
-                                         learningRate: learningRate, generator: &generator)
-            guard mechanism.network.parameters.allSatisfy({ $0.isFinite }) else {
-                throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
-            }
-            return .mlp(mechanism)
-        }
     }
 
     /// Positions, within a node's parent columns, of the first one-hot column of each

@@ -1,15 +1,24 @@
 /// Abduction and forward propagation: the two passes every other operation uses.
 extension StructuralCausalModel {
-    /// The latent noise of each row: U_i = V_i − f_i(Pa(i)) (post-nonlinear:
-    /// outer⁻¹(V_i) − f_i(Pa(i))), and U_i = V_i for roots.
+    /// The latent noise of each row (`abduct(_:streams:)`); a mechanism that samples
+    /// its noise takes the single draw of seed 0.
     public func abduct(_ data: Matrix) throws -> Matrix {
+        try abduct(data, streams: PosteriorStreams(seed: 0))
+    }
+
+    /// The latent noise of each row: each mechanism's abduction (`Mechanism.abduct`;
+    /// additive: U_i = V_i − f_i(Pa(i)), post-nonlinear: outer⁻¹(V_i) − f_i(Pa(i))), and
+    /// U_i = V_i for roots. A mechanism that samples its noise draws it from `streams`
+    /// (one stream per node, row and draw); deterministic ones ignore them.
+    func abduct(_ data: Matrix, streams: PosteriorStreams) throws -> Matrix {
         try checkFitted()
         try checkData(data)
         var latent = data
         for node in graph.topologicalOrder {
             guard let mechanism = mechanisms[node] else { continue }
-            let noise = try mechanism.noise(parents: data.gatherColumns(parentColumns[node]),
-                                            value: data.gatherColumns(nodeColumns[node]))
+            let noise = try mechanism.abduct(parents: data.gatherColumns(parentColumns[node]),
+                                             value: data.gatherColumns(nodeColumns[node]),
+                                             streams: streams.forNode(node))
             latent.scatterColumns(nodeColumns[node], from: noise)
         }
         return latent

@@ -48,7 +48,7 @@ extension StructuralCausalModel {
             throw CausalFairError.invalidArgument("latent has \(latent.cols) columns, the model has \(columnCount)")
         }
         var values = latent
-        var tapes = [FittedMechanism.Tape?](repeating: nil, count: nodes.count)
+        var tapes = [(any MechanismTape)?](repeating: nil, count: nodes.count)
         for node in graph.topologicalOrder {
             if let value = fixed[node] {
                 values.scatterColumns(nodeColumns[node], from: value)
@@ -65,14 +65,14 @@ extension StructuralCausalModel {
     /// The reverse pass of one forward propagation (see `propagateWithPullback`).
     public struct Pullback {
         let model: StructuralCausalModel
-        let tapes: [FittedMechanism.Tape?]
+        let tapes: [(any MechanismTape)?]
 
         /// Jᵀ c for every row, c with one row per propagated row.
         public func callAsFunction(_ cotangent: Matrix) -> Matrix {
             var gradient = cotangent
             for node in model.graph.topologicalOrder.reversed() {
-                guard let tape = tapes[node], let mechanism = model.mechanisms[node] else { continue }
-                let (parents, noise) = mechanism.pullback(tape, cotangent: gradient.gatherColumns(model.nodeColumns[node]))
+                guard let tape = tapes[node] else { continue }
+                let (parents, noise) = tape.pullback(gradient.gatherColumns(model.nodeColumns[node]))
                 gradient.scatterColumns(model.nodeColumns[node], from: noise)
                 gradient.accumulateColumns(model.parentColumns[node], from: parents)
             }

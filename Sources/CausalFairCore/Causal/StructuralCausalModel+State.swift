@@ -18,13 +18,13 @@ extension StructuralCausalModel {
         guard sample.cols == columnCount else {
             throw CausalFairError.invalidArgument("latent sample has \(sample.cols) columns, the model has \(columnCount)")
         }
-        var restored = [FittedMechanism?](repeating: nil, count: nodes.count)
+        var restored = [(any Mechanism)?](repeating: nil, count: nodes.count)
         var offset = 0
         for (index, node) in nodes.enumerated() {
             let inputs = parentColumns[index].count
-            let count = try FittedMechanism.parameterCount(node.mechanism, inputs: inputs, outputs: node.kind.width)
-            restored[index] = try FittedMechanism(node.mechanism, inputs: inputs, outputs: node.kind.width,
-                                                  parameters: parameters[offset..<(offset + count)])
+            let count = try node.mechanism.parameterCount(inputs: inputs, outputs: node.kind.width)
+            restored[index] = try node.mechanism.mechanism(inputs: inputs, outputs: node.kind.width,
+                                                           parameters: parameters[offset..<(offset + count)])
             offset += count
         }
         mechanisms = restored

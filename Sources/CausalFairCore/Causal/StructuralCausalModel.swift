@@ -1,5 +1,6 @@
-/// A structural causal model over encoded columns: nodes in a DAG, each with an
-/// additive-noise mechanism V_i = f_i(Pa(i)) + U_i (V_i = U_i for roots).
+/// A structural causal model over encoded columns: nodes in a DAG, each with a
+/// `Mechanism` V_i = f_i(Pa(i), U_i) — additive noise f_i(Pa(i)) + U_i, or an exact
+/// post-nonlinear expression — and V_i = U_i for roots.
 ///
 /// Data matrices hold one row per individual and the nodes' encoded columns in node
 /// order (continuous and binary nodes one column, categorical nodes one-hot). The
@@ -23,7 +24,7 @@ public struct StructuralCausalModel: Sendable {
     public let perturbable: [Bool]
 
     /// Fitted mechanisms (nil for roots, and for every node before fitting).
-    public internal(set) var mechanisms: [FittedMechanism?]
+    var mechanisms: [(any Mechanism)?]
     /// The latent noise of the fitting data (rows x columns): the empirical noise
     /// distribution that sampling draws from.
     public internal(set) var latentSample: Matrix
@@ -67,8 +68,7 @@ public struct StructuralCausalModel: Sendable {
         nodeColumns = columns
         parentColumns = nodes.map { $0.parents.flatMap { columns[$0] } }
         for (index, node) in nodes.enumerated() {
-            guard case .expression(let expression, _) = node.mechanism else { continue }
-            _ = try Expression(program: expression.program, inputCount: parentColumns[index].count)
+            try node.mechanism.validateInputs(count: parentColumns[index].count)
         }
         sensitiveNodes = nodes.indices.filter { nodes[$0].isSensitive }
         var mask = [Bool](repeating: true, count: total)
@@ -87,15 +87,15 @@ public struct StructuralCausalModel: Sendable {
         twinLevelCount = levels
         var parameters = 0
         for (index, node) in nodes.enumerated() {
-            let count = try FittedMechanism.parameterCount(node.mechanism, inputs: parentColumns[index].count,
-                                                           outputs: node.kind.width)
+            let count = try node.mechanism.parameterCount(inputs: parentColumns[index].count,
+                                                          outputs: node.kind.width)
             parameters = try checkedProduct(parameters + count, 1, what: "the mechanism parameters")
         }
         guard parameters <= Self.maximumParameters else {
             throw CausalFairError.tooLarge("the mechanisms would have \(parameters) parameters; at most \(Self.maximumParameters)")
         }
         parameterCount = parameters
-        mechanisms = [FittedMechanism?](repeating: nil, count: nodes.count)
+        mechanisms = [(any Mechanism)?](repeating: nil, count: nodes.count)
         latentSample = Matrix(rows: 0, cols: total)
         noiseScales = [Double](repeating: 0, count: total)
     }
@@ -107,36 +107,7 @@ public struct StructuralCausalModel: Sendable {
         if node.isSensitive, node.kind == .continuous {
             throw CausalFairError.invalidArgument("node \(index): a sensitive node must be binary or categorical")
         }
-        switch (node.parents.isEmpty, node.mechanism) {
-        case (true, .root), (false, .linear), (false, .mlp), (false, .expression):
-            break
-        case (true, _):
-            throw CausalFairError.invalidArgument("node \(index) is a root: its mechanism must be none")
-        case (false, .root):
-            throw CausalFairError.invalidArgument("node \(index) has parents: it needs a linear or mlp mechanism")
-        }
-        switch node.mechanism {
-        case .linear(let ridge):
-            guard ridge >= 0, ridge.isFinite else {
-                throw CausalFairError.invalidArgument("node \(index): ridge must be finite and >= 0, got \(ridge)")
-            }
-        case .mlp(let hidden, _, let epochs, let batchSize, let learningRate):
-            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 && $0 <= 100_000 }) else {
-                throw CausalFairError.invalidArgument("node \(index): hidden layer sizes must be 1...100000, got \(hidden)")
-            }
-            guard epochs >= 0, epochs <= 1_000_000, batchSize > 0 else {
-                throw CausalFairError.invalidArgument("node \(index): epochs must be >= 0 and batch size > 0")
-            }
-            guard learningRate > 0, learningRate.isFinite else {
-                throw CausalFairError.invalidArgument("node \(index): learning rate must be > 0, got \(learningRate)")
-            }
-        case .expression:
-            guard node.kind == .continuous else {
-                throw CausalFairError.invalidArgument("node \(index): an expression mechanism needs a continuous node")
-            }
-        case .root:
-            break
-        }
+        try node.mechanism.validate(kind: node.kind, hasParents: !node.parents.isEmpty, index: index)
         try validate(node.noise, kind: node.kind, index: index)
     }
 

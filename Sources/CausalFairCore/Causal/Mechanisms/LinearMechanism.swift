@@ -1,4 +1,5 @@
-/// A fitted linear mechanism f(pa) = pa W + b (W: inputs x outputs).
+/// A fitted linear mechanism V = f(Pa) + U with f(pa) = pa W + b (W: inputs x
+/// outputs), fitted by least squares. Its Jacobian is constant: ∂V/∂Pa = Wᵀ, ∂V/∂U = I.
 public struct LinearMechanism: Sendable, Equatable {
     /// Weights, inputs x outputs.
     public var weights: Matrix
@@ -59,5 +60,33 @@ public struct LinearMechanism: Sendable, Equatable {
     /// Vector–Jacobian product: d<cotangent, f(x)>/dx = cotangent W^T (constant in x).
     public func inputGradient(_ cotangent: Matrix) -> Matrix {
         BLAS.multiply(cotangent, weights, transposeB: true)
+    }
+}
+
+extension LinearMechanism: Mechanism {
+    /// f(pa) + u.
+    func value(parents: Matrix, noise: Matrix) -> Matrix { self(parents) + noise }
+
+    /// u = v − f(pa), the only noise that explains v.
+    func abduct(parents: Matrix, value: Matrix, streams: PosteriorStreams) -> Matrix { value - self(parents) }
+
+    /// The value; the tape holds W only (the Jacobian does not depend on the point).
+    func recording(parents: Matrix, noise: Matrix) -> (value: Matrix, tape: Tape) {
+        (value(parents: parents, noise: noise), Tape(mechanism: self))
+    }
+
+    /// A linear mechanism's recorded evaluation: nothing but the mechanism.
+    struct Tape: MechanismTape {
+        let mechanism: LinearMechanism
+
+        /// (c Wᵀ, c).
+        func pullback(_ cotangent: Matrix) -> (parents: Matrix, noise: Matrix) {
+            (mechanism.inputGradient(cotangent), cotangent)
+        }
+    }
+
+    /// The exact affine image of the parents' set, plus the noise's.
+    func bounds(parents: AffineBounds, noise: AffineBounds) -> AffineBounds? {
+        parents.affine(weights: weights, bias: bias) + noise
     }
 }

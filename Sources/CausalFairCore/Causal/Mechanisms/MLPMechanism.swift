@@ -1,4 +1,5 @@
-/// A fitted MLP mechanism f(pa) = network(pa), trained on the squared error.
+/// A fitted MLP mechanism V = f(Pa) + U with f(pa) = network(pa), trained on the
+/// squared error.
 public struct MLPMechanism: Sendable, Equatable {
     /// The fitted network (inputs -> hidden... -> outputs).
     public var network: MultilayerPerceptron
@@ -35,4 +36,38 @@ public struct MLPMechanism: Sendable, Equatable {
 
     /// f(inputs).
     public func callAsFunction(_ inputs: Matrix) -> Matrix { network(inputs) }
+}
+
+extension MLPMechanism: Mechanism {
+    /// f(pa) + u.
+    func value(parents: Matrix, noise: Matrix) -> Matrix { self(parents) + noise }
+
+    /// u = v − f(pa), the only noise that explains v.
+    func abduct(parents: Matrix, value: Matrix, streams: PosteriorStreams) -> Matrix { value - self(parents) }
+
+    /// The value from one recorded forward pass of the network, whose layers the tape keeps.
+    func recording(parents: Matrix, noise: Matrix) -> (value: Matrix, tape: Tape) {
+        let layers = network.forwardPass(parents)
+        return (layers[layers.count - 1] + noise, Tape(network: network, layers: layers))
+    }
+
+    /// An MLP mechanism's recorded evaluation: the network and its layers at the parents.
+    struct Tape: MechanismTape {
+        let network: MultilayerPerceptron
+        let layers: [Matrix]
+
+        /// (the network's input gradient for c at the recorded layers, c).
+        func pullback(_ cotangent: Matrix) -> (parents: Matrix, noise: Matrix) {
+            (network.inputGradient(layers, outputGradient: cotangent), cotangent)
+        }
+    }
+
+    /// The network's bound propagation of the parents' set (affine maps exact,
+    /// activations linearly relaxed), plus the noise's.
+    func bounds(parents: AffineBounds, noise: AffineBounds) -> AffineBounds? {
+        network.bounds(parents) + noise
+    }
+
+    /// The network's flat parameters.
+    var parameters: [Double] { network.parameters }
 }

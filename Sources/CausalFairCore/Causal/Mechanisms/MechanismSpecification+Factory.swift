@@ -1,0 +1,99 @@
+/// The one place that maps a `MechanismSpecification` to its `Mechanism`
+/// conformance: checking its settings, counting its parameters, fitting it, and
+/// rebuilding it from exported parameters. Adding a mechanism kind adds one case to
+/// each switch here and nowhere else in the model.
+extension MechanismSpecification {
+    /// Throws `invalidArgument` (naming node `index`) unless this specification fits
+    /// a node of `kind` with or without parents and its settings are in range.
+    func validate(kind: NodeKind, hasParents: Bool, index: Int) throws {
+        switch (hasParents, self) {
+        case (false, .root), (true, .linear), (true, .mlp), (true, .expression):
+            break
+        case (false, _):
+            throw CausalFairError.invalidArgument("node \(index) is a root: its mechanism must be none")
+        case (true, .root):
+            throw CausalFairError.invalidArgument("node \(index) has parents: it needs a linear or mlp mechanism")
+        }
+        switch self {
+        case .linear(let ridge):
+            guard ridge >= 0, ridge.isFinite else {
+                throw CausalFairError.invalidArgument("node \(index): ridge must be finite and >= 0, got \(ridge)")
+            }
+        case .mlp(let hidden, _, let epochs, let batchSize, let learningRate):
+            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 && $0 <= 100_000 }) else {
+                throw CausalFairError.invalidArgument("node \(index): hidden layer sizes must be 1...100000, got \(hidden)")
+            }
+            guard epochs >= 0, epochs <= 1_000_000, batchSize > 0 else {
+                throw CausalFairError.invalidArgument("node \(index): epochs must be >= 0 and batch size > 0")
+            }
+            guard learningRate > 0, learningRate.isFinite else {
+                throw CausalFairError.invalidArgument("node \(index): learning rate must be > 0, got \(learningRate)")
+            }
+        case .expression:
+            guard kind == .continuous else {
+                throw CausalFairError.invalidArgument("node \(index): an expression mechanism needs a continuous node")
+            }
+        case .root:
+            break
+        }
+    }
+
+    /// Throws unless the mechanism can read `count` parent columns (an expression's
+    /// program may only read inputs below `count`).
+    func validateInputs(count: Int) throws {
+        guard case .expression(let expression, _) = self else { return }
+        _ = try Expression(program: expression.program, inputCount: count)
+    }
+
+    /// Number of parameters of a mechanism of this specification with `inputs` parent
+    /// columns and `outputs` node columns; throws `tooLarge` beyond `maximumElementCount`.
+    func parameterCount(inputs: Int, outputs: Int) throws -> Int {
+        switch self {
+        case .root, .expression: return 0
+        case .linear: return try checkedProduct(inputs + 1, outputs, what: "the linear mechanism's parameters")
+        case .mlp(let hidden, _, _, _, _):
+            return try MultilayerPerceptron.checkedParameterCount(widths: [inputs] + hidden + [outputs])
+        }
+    }
+
+    /// The mechanism fitted to predict `targets` from `inputs` (nil for a root).
+    /// `droppedInputs` are left out of a linear design (collinear with its intercept);
+    /// an MLP draws its initialisation and shuffling from `generator`. Throws when the
+    /// least-squares problem is singular or the MLP diverges.
+    func fitted(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>,
+                generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+        switch self {
+        case .root:
+            return nil
+        case .expression(let expression, let outer):
+            return ExpressionMechanism(expression: expression, outer: outer)
+        case .linear(let ridge):
+            return try LinearMechanism(fittingInputs: inputs, targets: targets, ridge: ridge, droppedInputs: droppedInputs)
+        case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
+            let mechanism = MLPMechanism(fittingInputs: inputs, targets: targets, hidden: hidden,
+                                         activation: activation, epochs: epochs, batchSize: batchSize,
+                                         learningRate: learningRate, generator: &generator)
+            guard mechanism.network.parameters.allSatisfy({ $0.isFinite }) else {
+                throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
+            }
+            return mechanism
+        }
+    }
+
+    /// The mechanism of this specification with flat `parameters` (as its `parameters`
+    /// exports them; `parameterCount(inputs:outputs:)` of them), nil for a root.
+    /// Bit-exact inverse of `Mechanism.parameters`.
+    func mechanism(inputs: Int, outputs: Int, parameters: ArraySlice<Double>) throws -> (any Mechanism)? {
+        switch self {
+        case .root:
+            return nil
+        case .linear:
+            return try LinearMechanism(inputs: inputs, outputs: outputs, parameters: parameters)
+        case .mlp(let hidden, let activation, _, _, _):
+            return MLPMechanism(network: try MultilayerPerceptron(widths: [inputs] + hidden + [outputs],
+                                                                  activation: activation, parameters: Array(parameters)))
+        case .expression(let expression, let outer):
+            return ExpressionMechanism(expression: expression, outer: outer)
+        }
+    }
+}

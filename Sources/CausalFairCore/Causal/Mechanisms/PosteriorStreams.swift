@@ -1,0 +1,43 @@
+/// The random streams an abduction that samples its noise draws from: one stream per
+/// (node, row, draw), so a draw never depends on how rows are split into batches or
+/// threads, nor on which other nodes or draws are computed.
+///
+/// Deterministic mechanisms (linear, MLP, expression) ignore them. A sampling
+/// mechanism (DESIGN §4, discrete nodes) takes row r's draw from `generator(row: r)`.
+struct PosteriorStreams: Sendable, Equatable {
+    /// Seed of the whole abduction.
+    var seed: UInt64
+    /// Which posterior draw this is, in 0..<drawCount.
+    var draw: Int
+    /// Number of posterior draws per row.
+    var drawCount: Int
+    /// Index, in the whole data, of the batch's first row.
+    var firstRow: Int
+    /// The node being abducted.
+    var node: Int
+
+    /// Streams of draw `draw` of `drawCount` for the batch starting at row `firstRow`.
+    init(seed: UInt64, draw: Int = 0, drawCount: Int = 1, firstRow: Int = 0, node: Int = 0) {
+        self.seed = seed
+        self.draw = draw
+        self.drawCount = drawCount
+        self.firstRow = firstRow
+        self.node = node
+    }
+
+    /// The same streams for node `node`.
+    func forNode(_ node: Int) -> PosteriorStreams {
+        var streams = self
+        streams.node = node
+        return streams
+    }
+
+    /// The generator of row `row` of the batch (the data's row `firstRow + row`) for
+    /// this node and draw.
+    func generator(row: Int) -> Xoshiro256StarStar {
+        var nodeGenerator = Xoshiro256StarStar(seed: seed, stream: UInt64(truncatingIfNeeded: node))
+        let stream = UInt64(truncatingIfNeeded: firstRow + row) &* UInt64(truncatingIfNeeded: drawCount)
+            &+ UInt64(truncatingIfNeeded: draw)
+        return Xoshiro256StarStar(seed: nodeGenerator.next(), stream: stream)
+    }
+}
