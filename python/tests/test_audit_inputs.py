@@ -13,16 +13,14 @@ from sklearn.neural_network import MLPClassifier
 
 import causalfair as cf
 from causalfair import metrics
-from _support import synthetic_linear
-
-GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
+from _support import LIN_GRAPH, synthetic_linear
 
 
 @pytest.fixture(scope="module")
 def lin():
     df = synthetic_linear(300, random_state=0)
     y = (df.X1 + df.X2 > 0.5).astype(int).to_numpy()
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(df)
+    scm = cf.SCM(LIN_GRAPH, sensitive="S", random_state=0).fit(df)
     clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", random_state=0,
                                   verbose=False).fit(df, y)
     return scm, clf, df.iloc[:40], y[:40]
@@ -85,12 +83,12 @@ def test_unfitted_classifier(lin):
         metrics.counterfactual_unfairness(cf.FairRobustClassifier(scm=scm), scm, X)
 
 
-def test_unfitted_scm(lin):
+def test_unfitted_scm(lin_graph, lin):
     _, clf, X, y = lin
     with pytest.raises(ValueError, match="scm: expected a fitted"):
-        cf.audit(clf, cf.SCM(GRAPH, sensitive="S"), X)
+        cf.audit(clf, cf.SCM(lin_graph, sensitive="S"), X)
     with pytest.raises(ValueError, match="scm: expected a fitted"):
-        cf.audit(LogisticRegression().fit(X, y), cf.SCM(GRAPH, sensitive="S"), X)
+        cf.audit(LogisticRegression().fit(X, y), cf.SCM(lin_graph, sensitive="S"), X)
 
 
 def test_black_box_needs_an_scm_and_a_dataframe(lin):
@@ -114,7 +112,7 @@ def test_unknown_method(lin, method):
         metrics.non_robust_area(clf, scm, X, 0.05, method=method)
 
 
-def test_exact_needs_logistic_regression_on_a_linear_scm(lin):
+def test_exact_needs_logistic_regression_on_a_linear_scm(lin_graph, lin):
     scm, _, X, y = lin
     df = synthetic_linear(200, random_state=1)
     mlp = cf.FairRobustClassifier(scm=scm, hidden_layer_sizes=(4,), method="erm", epochs=1, random_state=0,
@@ -123,7 +121,7 @@ def test_exact_needs_logistic_regression_on_a_linear_scm(lin):
         cf.audit(mlp, scm, X, method="exact")
     with pytest.raises(ValueError, match="exact"):
         metrics.unfair_area(mlp, scm, X, 0.05, method="exact")
-    nonlinear = cf.SCM(GRAPH, sensitive="S", mechanism="mlp", random_state=0).fit(df)
+    nonlinear = cf.SCM(lin_graph, sensitive="S", mechanism="mlp", random_state=0).fit(df)
     logistic = cf.FairRobustClassifier(scm=nonlinear, model="logistic", method="erm", epochs=1, random_state=0,
                                        verbose=False).fit(df, (df.X1 > 0).astype(int))
     with pytest.raises(ValueError, match="exact"):
