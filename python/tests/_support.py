@@ -1,5 +1,5 @@
 """Shared test data and helpers, importable by test modules and by the child scripts
-of the hardening tests (``fuzz_children``); ``conftest.py`` builds its fixtures on them."""
+of the hardening tests (``children``); ``conftest.py`` builds its fixtures on them."""
 
 import ctypes
 from typing import Callable, Optional
@@ -96,7 +96,7 @@ from typing import Dict, List, Tuple
 class ChildRun:
     """Bad-input cases run one after another in a child interpreter, so a crash (a
     Swift trap kills the process) fails the case it died in, not the test session.
-    The child is ``fuzz_children/runner.py``; the cases run in the namespace of the
+    The child is ``children/runner.py``; the cases run in the namespace of the
     module ``setup_module`` (if any) after ``setup`` (code) ran in it. Cases and setup
     reach the child on its stdin (any number of them)."""
 
@@ -104,7 +104,7 @@ class ChildRun:
                  setup_module: Optional[str] = None):
         self.cases = dict(cases)
         job = {"cases": cases, "setup": setup, "setup_module": setup_module}
-        self.proc = subprocess.run([sys.executable, "-m", "fuzz_children.runner"], input=json.dumps(job),
+        self.proc = subprocess.run([sys.executable, "-m", "children.runner"], input=json.dumps(job),
                                    capture_output=True, text=True, timeout=timeout,
                                    cwd=os.path.dirname(os.path.abspath(__file__)))
         self.results: Dict[str, dict] = {}

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 EXAMPLES_PER_TARGET = 400
 MINIMUM_INPUTS = 1200
 
-SETUP_MODULE = "fuzz_children.public_api"  # the cases' namespace, imported in the child
+SETUP_MODULE = "children.public_api"  # the cases' namespace, imported in the child
 
 # -------------------------------------------------------------------- vocabulary
 # Inputs are lines of code. Each argument is valid five times in six and otherwise one

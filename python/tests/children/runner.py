@@ -3,7 +3,7 @@ reports each on stdout, one JSON object per line.
 
 stdin: ``{"setup_module": name or null, "setup": code or "", "cases": [[name, code], ...]}``.
 The cases run in a copy of one namespace: the module ``setup_module`` (imported, e.g.
-``fuzz_children.public_api``), then ``setup`` executed in it. For every case the
+``children.public_api``), then ``setup`` executed in it. For every case the
 runner prints ``{"start": name}`` before it and ``{"name", "raised", "message",
 "where"}`` after it (``raised``: the exception's class and its bases, by name, or
 null), so the parent knows which case was running if the interpreter dies.
