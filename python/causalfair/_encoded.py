@@ -8,7 +8,7 @@ theirs beyond their public attributes, so either can change its internals freely
 
 from __future__ import annotations
 
-from typing import Any, List, Protocol
+from typing import Any, List, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 __all__ = ["EncodedEstimator"]
 
 
+@runtime_checkable
 class EncodedEstimator(Protocol):
     """A fitted estimator as the engine sees it.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -485,7 +485,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         return len(_models.widths(self._handle)) == 2
 
     @property
-    def _twin_labels(self) -> list:
+    def _twin_labels(self) -> List[Any]:
         """See :class:`causalfair._encoded.EncodedEstimator`."""
         return [0] if self.scm_ is None else self.scm_._twin_labels
 

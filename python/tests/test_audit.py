@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 import causalfair as cf
 from causalfair import metrics
+from causalfair._encoded import EncodedEstimator
 from _support import LIN_GRAPH, synthetic_linear
 
 INDICATORS = ["U_CF", "U_0.05", "NR_0.05", "U_0.01", "NR_0.01"]
@@ -37,6 +38,19 @@ def reports(lin):
     scm, clf, X, y = lin
     return {m: cf.audit(clf, scm, X, y, method=m, n_samples=200, random_state=0)
             for m in ("exact", "attack", "sample")}
+
+
+def test_the_audit_reads_both_estimators_through_one_interface(lin):
+    """SCM and FairRobustClassifier implement EncodedEstimator; a black box does not."""
+    scm, clf, X, y = lin
+    assert isinstance(scm, EncodedEstimator) and isinstance(clf, EncodedEstimator)
+    assert not isinstance(LogisticRegression().fit(X, y), EncodedEstimator)
+    x = clf._encode_rows(X)
+    np.testing.assert_array_equal(x, scm._encode_rows(X))  # the classifier's features are the SCM's encoding
+    pd.testing.assert_frame_equal(clf._decode_rows(x), scm._decode_rows(x))
+    pd.testing.assert_frame_equal(scm._decode_rows(x).set_axis(X.index), X[scm.nodes_], check_dtype=False)
+    assert clf._twin_labels == scm._twin_labels == [0, 1]
+    assert clf._is_affine() and scm._is_affine()
 
 
 # --------------------------------------------------------------------------- U_CF
