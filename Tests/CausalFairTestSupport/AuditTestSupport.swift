@@ -140,7 +140,7 @@ public func auditPlainLogits(_ w: [Double], _ b: Double, _ x: Matrix) -> [Double
 /// A row is unfair iff some margin has the other class's sign (≤ 0 for a positive
 /// row, > 0 for a negative one).
 public func auditExactMargins(scm: StructuralCausalModel, w: [Double], b: Double, threshold: Double, x: Matrix,
-                       halfWidth: Double, factualOnly: Bool) throws -> (own: [Bool], margins: [[Double]]) {
+                              halfWidth: Double, factualOnly: Bool) throws -> (own: [Bool], margins: [[Double]]) {
     let twins = try scm.twins(x)
     let levels = scm.twinLevelCount
     let factual = try scm.factualLevels(x)
@@ -164,7 +164,7 @@ public func auditFlags(own: [Bool], margins: [[Double]]) -> [Bool] {
 
 /// An audit of `model` in `space` at threshold τ, run on `x`.
 public func auditRun(_ model: MultilayerPerceptron, _ space: LatentSpace, threshold: Double, _ x: Matrix, radius: Double,
-              factualOnly: Bool = false, method: AuditMethod, seed: UInt64 = 1) throws -> AuditResult {
+                     factualOnly: Bool = false, method: AuditMethod, seed: UInt64 = 1) throws -> AuditResult {
     try UnfairnessAudit(model: model, space: space, logitThreshold: threshold)
         .run(x, radius: radius, factualOnly: factualOnly, method: method, seed: seed)
 }

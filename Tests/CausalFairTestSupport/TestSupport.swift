@@ -241,12 +241,18 @@ public enum LinearReference {
 
     /// A model fitted on `rows` sampled rows, with the data it was fitted on.
     public static func fitted(rows: Int = 2_000, seed: UInt64 = 11, immutableA: Bool = false,
-                       noise: Bool = false) throws -> (model: StructuralCausalModel, data: Matrix) {
-        var model = try model(immutableA: immutableA, noise: noise)
-        let data = sample(rows: rows, seed: seed).data
-        try model.fit(data, seed: 1)
-        return (model, data)
+                              noise: Bool = false) throws -> (model: StructuralCausalModel, data: Matrix) {
+        try fittedSCM(nodes(immutableA: immutableA, noise: noise), on: sample(rows: rows, seed: seed).data, fitSeed: 1)
     }
+}
+
+/// An SCM over `nodes` fitted on `data` (its MLP mechanisms seeded by `fitSeed`), with
+/// the data: what every reference model's `fitted` returns.
+public func fittedSCM(_ nodes: [NodeSpecification], on data: Matrix, fitSeed: UInt64) throws
+    -> (model: StructuralCausalModel, data: Matrix) {
+    var model = try StructuralCausalModel(nodes: nodes)
+    try model.fit(data, seed: fitSeed)
+    return (model, data)
 }
 
 /// Reads the linear mechanism of a node (nil when it is not linear or not fitted).
@@ -292,10 +298,7 @@ public enum CategoricalReference {
     }
 
     public static func fitted(rows: Int = 2_000, seed: UInt64 = 5) throws -> (model: StructuralCausalModel, data: Matrix) {
-        var model = try StructuralCausalModel(nodes: nodes())
-        let data = sample(rows: rows, seed: seed)
-        try model.fit(data, seed: 3)
-        return (model, data)
+        try fittedSCM(nodes(), on: sample(rows: rows, seed: seed), fitSeed: 3)
     }
 }
 
@@ -340,10 +343,7 @@ public enum NonlinearReference {
     }
 
     public static func fitted(rows: Int = 600, seed: UInt64 = 9) throws -> (model: StructuralCausalModel, data: Matrix) {
-        var model = try StructuralCausalModel(nodes: nodes())
-        let data = sample(rows: rows, seed: seed)
-        try model.fit(data, seed: 4)
-        return (model, data)
+        try fittedSCM(nodes(), on: sample(rows: rows, seed: seed), fitSeed: 4)
     }
 }
 

@@ -12,7 +12,7 @@
 /// multiple of the allowed error (≤ 1 means every entry is close); infinity when the
 /// lengths differ.
 public func trainingWorstRatio(_ actual: [Double], _ expected: [Double], relative: Double = 1e-5,
-                        absolute: Double = 1e-7) -> Double {
+                               absolute: Double = 1e-7) -> Double {
     guard actual.count == expected.count else { return .infinity }
     var worst = 0.0
     for (a, e) in zip(actual, expected) {
@@ -113,7 +113,7 @@ public enum TrainingLIN {
 
     /// A fitted LIN SCM (linear mechanisms by default) and the data it was fitted on.
     public static func fitted(rows: Int = 2_000, seed: UInt64 = 7,
-                       mechanism: MechanismSpecification = .linear(ridge: 0)) throws
+                              mechanism: MechanismSpecification = .linear(ridge: 0)) throws
         -> (scm: StructuralCausalModel, x: Matrix, labels: [Double]) {
         var scm = try StructuralCausalModel(nodes: nodes(mechanism))
         let (x, labels) = sample(rows: rows, seed: seed)
