@@ -47,9 +47,11 @@ let package = Package(
             dependencies: ["CausalFairCore"],
             exclude: ["include", "README.md"]
         ),
+        // Helpers and reference models shared by the test targets (not part of any product).
+        .target(name: "CausalFairTestSupport", dependencies: ["CausalFairCore"], path: "Tests/CausalFairTestSupport"),
         .testTarget(
             name: "CausalFairCoreTests",
-            dependencies: ["CausalFairCore", "VectorKernels"]
+            dependencies: ["CausalFairCore", "VectorKernels", "CausalFairTestSupport"]
         ),
     ]
 )

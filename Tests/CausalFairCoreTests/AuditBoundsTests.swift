@@ -42,7 +42,7 @@ struct AuditBoundsTests {
         return (0..<count).map { i in
             let point = generator.uniformInBall(dimension: dimension, radius: 1)
             guard i % 4 == 0 else { return point }   // a quarter on the sphere, where the extremes are
-            let norm = auditNorm(point)
+            let norm = norm(point)
             return point.map { $0 / norm }
         }
     }
@@ -89,7 +89,7 @@ struct AuditBoundsTests {
         let half = network.bounds(input).halfWidths()
         let gradient = network.inputGradientPass(network.forwardPass(centres)).gradient
         for r in 0..<5 {
-            let expected = radius * auditNorm(row(gradient, r))
+            let expected = radius * norm(row(gradient, r))
             #expect(half[r, 0] >= expected * (1 - 1e-6) && half[r, 0] <= expected * 1.01, "row \(r): \(half[r, 0]) vs \(expected)")
         }
     }
@@ -103,7 +103,7 @@ struct AuditBoundsTests {
         let levels = (0..<8).map { $0 % 2 }
         let bounds = try #require(space.decodeBounds(space.settingLevels(latent, levels: levels), levels: levels, radius: 0.3))
         let half = try auditLogistic(w, b).bounds(bounds).halfWidths()
-        let closed = 0.3 * auditNorm(AuditLIN.projectedWeights(w, x1Effect: try #require(AuditLIN.fittedX1Effect(scm))))
+        let closed = 0.3 * norm(AuditLIN.projectedWeights(w, x1Effect: try #require(AuditLIN.fittedX1Effect(scm))))
         for r in 0..<8 { #expect(abs(half[r, 0] - closed) <= 1e-12 * (1 + closed)) }
     }
 

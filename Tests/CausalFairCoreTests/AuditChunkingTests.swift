@@ -38,7 +38,7 @@ struct AuditChunkingTests {
 
     /// The input-ball closed form: |g − τ| within Δ‖w‖ on the other side.
     static func closedForm(_ w: [Double], _ b: Double, _ threshold: Double, _ x: Matrix, radius: Double) -> [Bool] {
-        let halfWidth = radius * auditNorm(w)
+        let halfWidth = radius * norm(w)
         return auditPlainLogits(w, b, x).map { $0 > threshold ? $0 - halfWidth <= threshold : $0 + halfWidth > threshold }
     }
 
@@ -132,7 +132,7 @@ struct AuditChunkingTests {
         #expect(whole.flags == expected)
         #expect(auditCount(whole.flags) > 100)
         let own = auditPlainLogits(w, b, x).map { $0 > threshold }
-        let norm = auditNorm(w)
+        let norm = norm(w)
         var worst = 0.0
         for r in 0..<x.rows where whole.flags[r] {
             #expect(whole.witnessLevels[r] == 0)
@@ -153,7 +153,7 @@ struct AuditChunkingTests {
         let w = [0.3, 1.0, 1.0], b = -0.5
         let audit = try UnfairnessAudit(model: try auditLogistic(w, b), space: space, logitThreshold: 0)
         let result = try audit.run(x, radius: 0.05, factualOnly: false, method: .exact, seed: 1)
-        let halfWidth = 0.05 * auditNorm(AuditLIN.projectedWeights(w, x1Effect: c))
+        let halfWidth = 0.05 * norm(AuditLIN.projectedWeights(w, x1Effect: c))
         let (own, margins) = try auditExactMargins(scm: scm, w: w, b: b, threshold: 0, x: x, halfWidth: halfWidth,
                                                    factualOnly: false)
         let expected = auditFlags(own: own, margins: margins)

@@ -28,7 +28,7 @@ struct AuditEstimatorOrderingTests {
                 let exact = try auditRun(model, space, threshold: threshold, x, radius: radius, factualOnly: factualOnly,
                                          method: .exact)
                 // Points within rounding of the boundary may go either way.
-                let halfWidth = radius * auditNorm(AuditLIN.projectedWeights(w, x1Effect: c))
+                let halfWidth = radius * norm(AuditLIN.projectedWeights(w, x1Effect: c))
                 let (_, margins) = try auditExactMargins(scm: scm, w: w, b: b, threshold: threshold, x: x,
                                                          halfWidth: halfWidth, factualOnly: factualOnly)
                 let onBoundary = Set(margins.indices.filter { r in margins[r].contains { abs($0) < 1e-9 } })

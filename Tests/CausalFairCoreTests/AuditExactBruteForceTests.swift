@@ -78,7 +78,7 @@ struct AuditExactBruteForceTests {
             let radius = radii[trial % radii.count]
             let x = data.gatherRows(Array((trial * 8)..<(trial * 8 + 8)))
             let model = try auditLogistic(w, b)
-            let halfWidth = radius * auditNorm(AuditLIN.projectedWeights(w, x1Effect: c))
+            let halfWidth = radius * norm(AuditLIN.projectedWeights(w, x1Effect: c))
             // The grid under-approximates the ball's extremes by at most hw (1 − cos(π/K)).
             let tolerance = 1e-6 + 2 * halfWidth * (1 - cosine(Double.pi / Double(Self.boundaryAngles)))
             let brute = try Self.bruteForce(scm: scm, w: w, b: b, threshold: threshold, x: x, radius: radius)
@@ -129,7 +129,7 @@ struct AuditExactBruteForceTests {
         let (scm, space) = try AuditLIN.fitted()
         let c = try #require(AuditLIN.fittedX1Effect(scm))
         let w = [0.0, c, -1.0]
-        let projected = auditNorm(AuditLIN.projectedWeights(w, x1Effect: c))
+        let projected = norm(AuditLIN.projectedWeights(w, x1Effect: c))
         #expect(abs(projected - 1) < 1e-12)
         let radius = 0.5
         let x = AuditLIN.sample(rows: 200, seed: 5)

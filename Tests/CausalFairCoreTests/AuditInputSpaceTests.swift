@@ -16,7 +16,7 @@ struct AuditInputSpaceTests {
             let model = try auditLogistic(w, b)
             let logits = auditPlainLogits(w, b, x)
             for radius in [0.0, 0.05, 0.5] {
-                let halfWidth = radius * auditNorm(w)
+                let halfWidth = radius * norm(w)
                 // Positive rows flip iff g − Δ‖w‖ ≤ τ; negative rows iff g + Δ‖w‖ > τ.
                 let expected = logits.map { $0 > threshold ? $0 - halfWidth <= threshold : $0 + halfWidth > threshold }
                 let nearBoundary = Set(logits.indices.filter { r in

@@ -103,7 +103,7 @@ struct AuditWitnessTests {
         let twins = try scm.twins(x)
         let twinLogits = auditPlainLogits(w, b, twins)
         let witnessLogits = auditPlainLogits(w, b, result.witnesses)
-        let halfWidth = radius * auditNorm(AuditLIN.projectedWeights(w, x1Effect: c))
+        let halfWidth = radius * norm(AuditLIN.projectedWeights(w, x1Effect: c))
         let own = auditPlainLogits(w, b, x).map { $0 > 0 }
         #expect(auditCount(result.flags) >= 50)
         for r in 0..<x.rows where result.flags[r] {
@@ -130,7 +130,7 @@ struct AuditWitnessTests {
                     continue
                 }
                 #expect(result.witnessLevels[r] == 0)
-                let distance = auditNorm(zip(row(result.witnesses, r), row(x, r)).map { $0 - $1 })
+                let distance = norm(zip(row(result.witnesses, r), row(x, r)).map { $0 - $1 })
                 #expect(distance <= 0.3 + 1e-9, "\(method), row \(r)")
                 let logit = model(result.witnesses.gatherRows([r]))[0, 0]
                 #expect((logit > 0) != own[r] || (method == .exact && abs(logit) <= 1e-9), "\(method), row \(r)")

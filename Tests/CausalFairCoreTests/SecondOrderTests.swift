@@ -22,19 +22,19 @@ struct SecondOrderTests {
     func inputGradient(activation: Activation, widths: [Int]) throws {
         let model = try trainingNetwork(widths, activation, seed: 101 + UInt64(widths.count))
         var generator = Xoshiro256StarStar(seed: 102)
-        let x = trainingRandomMatrix(rows: 5, cols: widths[0], generator: &generator)
+        let x = randomMatrix(rows: 5, cols: widths[0], generator: &generator)
         // ReLU is differentiable here: no pre-activation within 1e3 h of its kink.
         #expect(trainingSmallestPreActivation(model, x) > 1e-3)
         let pass = model.inputGradientPass(model.forwardPass(x))
         #expect(pass.gradient.rows == 5 && pass.gradient.cols == widths[0])
         for r in 0..<x.rows {
-            let numeric = try trainingFiniteDifference({ point in
+            let numeric = try finiteDifferenceGradient({ point in
                 model(try Matrix(rows: 1, cols: widths[0], storage: point))[0, 0]
-            }, at: trainingRow(x, r))
-            let analytic = trainingRow(pass.gradient, r)
+            }, at: row(x, r))
+            let analytic = row(pass.gradient, r)
             #expect(trainingClose(analytic, numeric, relative: 1e-5, absolute: 1e-8),
                     "row \(r): \(analytic) vs \(numeric)")
-            #expect(trainingNorm(analytic) > 1e-3)
+            #expect(norm(analytic) > 1e-3)
         }
     }
 
@@ -42,9 +42,9 @@ struct SecondOrderTests {
     func linearInputGradient() throws {
         let model = try MultilayerPerceptron(widths: [3, 1], activation: .tanh, parameters: [0.5, -2, 3, 0.25])
         var generator = Xoshiro256StarStar(seed: 103)
-        let x = trainingRandomMatrix(rows: 4, cols: 3, generator: &generator)
+        let x = randomMatrix(rows: 4, cols: 3, generator: &generator)
         let gradient = model.inputGradientPass(model.forwardPass(x)).gradient
-        for r in 0..<4 { #expect(trainingRow(gradient, r) == [0.5, -2, 3]) }
+        for r in 0..<4 { #expect(row(gradient, r) == [0.5, -2, 3]) }
     }
 
     @Test("secondOrderParameterGradient matches finite differences of Σ⟨ρ, ∇ₓg⟩ + c·g in the parameters",
@@ -54,8 +54,8 @@ struct SecondOrderTests {
         let model = try trainingNetwork(widths, activation, seed: 111 + UInt64(widths.count))
         var generator = Xoshiro256StarStar(seed: 112)
         let rows = 5
-        let x = trainingRandomMatrix(rows: rows, cols: widths[0], generator: &generator)
-        let rho = trainingRandomMatrix(rows: rows, cols: widths[0], generator: &generator)
+        let x = randomMatrix(rows: rows, cols: widths[0], generator: &generator)
+        let rho = randomMatrix(rows: rows, cols: widths[0], generator: &generator)
         let c = (0..<rows).map { _ in generator.normal() }
         // Away from ReLU kinks by far more than the finite-difference step moves them.
         #expect(trainingSmallestPreActivation(model, x) > 1e-3)
@@ -64,13 +64,13 @@ struct SecondOrderTests {
             let analytic = model.secondOrderParameterGradient(
                 model.forwardPass(x), inputGradientCotangent: rho,
                 outputGradient: outputGradient.map { try! Matrix(rows: rows, cols: 1, storage: $0) })
-            let numeric = try trainingFiniteDifference({ p in
+            let numeric = try finiteDifferenceGradient({ p in
                 Self.pairing(try trainingWithParameters(model, p), x, rho: rho, c: outputGradient)
             }, at: model.parameters)
             #expect(analytic.count == model.parameters.count)
             #expect(trainingClose(analytic, numeric, relative: 1e-5, absolute: 1e-7),
                     "\(widths) \(activation) c: \(outputGradient != nil): worst ratio \(trainingWorstRatio(analytic, numeric))")
-            #expect(trainingNorm(analytic) > 1e-3)
+            #expect(norm(analytic) > 1e-3)
         }
     }
 
@@ -80,8 +80,8 @@ struct SecondOrderTests {
         // σ'(z) as a constant): the two must differ, so the test above can fail.
         let model = try trainingNetwork([4, 6, 1], .tanh, seed: 121, scale: 1.2)
         var generator = Xoshiro256StarStar(seed: 122)
-        let x = trainingRandomMatrix(rows: 5, cols: 4, generator: &generator)
-        let rho = trainingRandomMatrix(rows: 5, cols: 4, generator: &generator)
+        let x = randomMatrix(rows: 5, cols: 4, generator: &generator)
+        let rho = randomMatrix(rows: 5, cols: 4, generator: &generator)
         let layers = model.forwardPass(x)
         let full = model.secondOrderParameterGradient(layers, inputGradientCotangent: rho, outputGradient: nil)
         // First-layer weights' gradient with σ' frozen: ∂/∂W1[i,j] Σ_r ρ_ri Σ_k W1[i,k] σ'(z_rk) W2[k]
@@ -97,7 +97,7 @@ struct SecondOrderTests {
                 }
             }
         }
-        let difference = trainingMaxAbsDifference(Array(full[0..<(4 * hidden)]), frozen)
+        let difference = maxAbsDifference(Array(full[0..<(4 * hidden)]), frozen)
         #expect(difference > 1e-2, "the σ'' contribution is \(difference)")
     }
 

@@ -32,7 +32,7 @@ struct TrainingInnerMaximisationTests {
         let f = try Fixture(nonlinear: true)
         let point = [1.0, -0.3, 0.8, 2.1]
         let (_, gradient) = try Self.crossEntropy(f, at: point, label: 1)
-        #expect(trainingMaxAbsDifference(trainingRecoveredPoint(gradient, widths: f.model.widths), point) < 1e-10)
+        #expect(maxAbsDifference(trainingRecoveredPoint(gradient, widths: f.model.widths), point) < 1e-10)
     }
 
     @Test("al: the PGD point is on the ε-sphere around x, its BCE is the returned loss, and it ascends",
@@ -44,8 +44,8 @@ struct TrainingInnerMaximisationTests {
         configuration.epsilon = 0.25
         for row in 0..<6 {
             let (batch, loss, gradient, point) = try Self.singleRow(f, configuration, row: row)
-            let x = trainingRow(batch.x, 0), y = batch.labels[0]
-            let distance = trainingNorm(zip(point, x).map { $0 - $1 })
+            let x = CausalFairTestSupport.row(batch.x, 0), y = batch.labels[0]
+            let distance = norm(zip(point, x).map { $0 - $1 })
             #expect(distance <= 0.25 + 1e-9, "row \(row): ‖x' − x‖ = \(distance)")
             let atPoint = try Self.crossEntropy(f, at: point, label: y)
             #expect(abs(atPoint.loss - loss) < 1e-10)
@@ -55,8 +55,8 @@ struct TrainingInnerMaximisationTests {
             if linearModel {
                 // A linear logit's worst point in the ball is x − (2y − 1) ε w / ‖w‖, exactly.
                 let w = Array(f.model.parameters[0..<3])
-                let expected = zip(x, w).map { $0 - (2 * y - 1) * 0.25 * $1 / trainingNorm(w) }
-                #expect(trainingMaxAbsDifference(point, expected) < 1e-9, "row \(row): \(point) vs \(expected)")
+                let expected = zip(x, w).map { $0 - (2 * y - 1) * 0.25 * $1 / norm(w) }
+                #expect(maxAbsDifference(point, expected) < 1e-9, "row \(row): \(point) vs \(expected)")
             }
         }
     }
@@ -78,7 +78,7 @@ struct TrainingInnerMaximisationTests {
             // The twin the point belongs to: the one with the same sensitive value (column 0).
             let level = Int(point[0].rounded())
             #expect(abs(point[0] - Double(level)) < 1e-9 && (level == 0 || level == 1))
-            let twin = trainingRow(twins, level)
+            let twin = CausalFairTestSupport.row(twins, level)
             #expect(abs(twin[0] - Double(level)) < 1e-12)
             let distance = try f.scm.metric(try Matrix(rows: 1, cols: 4, storage: point),
                                             try Matrix(rows: 1, cols: 4, storage: twin))[0]
@@ -131,7 +131,7 @@ struct TrainingInnerMaximisationTests {
             let latent = try batch.requiredLatent()
             // A (immutable root) keeps its value; U1, U2 moved by at most Δ in total.
             #expect(abs(z[0, 1] - latent[0, 1]) < 1e-9)
-            let shift = trainingNorm([z[0, 2] - latent[0, 2], z[0, 3] - latent[0, 3]])
+            let shift = norm([z[0, 2] - latent[0, 2], z[0, 3] - latent[0, 3]])
             #expect(shift <= 0.5 + 1e-9)
         }
     }
@@ -146,7 +146,7 @@ struct TrainingInnerMaximisationTests {
         for row in 0..<6 {
             let (batch, loss, _, point) = try Self.singleRow(f, configuration, row: row)
             let level = Int(point[0].rounded())
-            let twin = trainingRow(try #require(batch.twins), level)
+            let twin = CausalFairTestSupport.row(try #require(batch.twins), level)
             let distance = try f.scm.metric(try Matrix(rows: 1, cols: 3, storage: point),
                                             try Matrix(rows: 1, cols: 3, storage: twin))[0]
             #expect(abs(distance - 0.3) < 1e-9, "row \(row): a linear logit's maximiser is on the sphere (\(distance))")
@@ -181,7 +181,7 @@ struct TrainingInnerMaximisationTests {
             let y = batch.labels[0]
             let level = Int(point[0].rounded())
             let twins = try #require(batch.twins)
-            let twin = trainingRow(twins, level)
+            let twin = CausalFairTestSupport.row(twins, level)
             let distance = try f.scm.metric(try Matrix(rows: 1, cols: f.x.cols, storage: point),
                                             try Matrix(rows: 1, cols: f.x.cols, storage: twin))[0]
             #expect(distance <= 0.3 + 1e-9, "row \(row): d = \(distance)")

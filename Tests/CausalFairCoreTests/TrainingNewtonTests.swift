@@ -11,7 +11,7 @@ struct TrainingNewtonTests {
     static func objective(_ x: Matrix, _ y: [Double], _ theta: [Double], weightDecay: Double) -> Double {
         var total = 0.0
         for r in 0..<x.rows {
-            let logit = zip(trainingRow(x, r) + [1], theta).reduce(0) { $0 + $1.0 * $1.1 }
+            let logit = zip(row(x, r) + [1], theta).reduce(0) { $0 + $1.0 * $1.1 }
             total += softplus(logit) - y[r] * logit
         }
         return total / Double(x.rows) + 0.5 * weightDecay * theta.reduce(0) { $0 + $1 * $1 }
@@ -45,9 +45,9 @@ struct TrainingNewtonTests {
         let result = try Self.newton(x, labels)
         #expect(result.converged == true)
         let parameters = result.model.parameters
-        #expect(trainingNorm(Self.gradient(x, labels, parameters, weightDecay: 0)) < 1e-10)
+        #expect(norm(Self.gradient(x, labels, parameters, weightDecay: 0)) < 1e-10)
         let mle = TrainingOutcomeTests.maximumLikelihood(x, labels)
-        #expect(trainingMaxAbsDifference(parameters, mle) < 1e-9, "Newton \(parameters) vs IRLS \(mle)")
+        #expect(maxAbsDifference(parameters, mle) < 1e-9, "Newton \(parameters) vs IRLS \(mle)")
         // Quadratic convergence from 0: a handful of steps (measured: 6), each decreasing f.
         #expect(result.trainingLosses.count <= 10)
         #expect(zip(result.trainingLosses, result.trainingLosses.dropFirst()).allSatisfy { $0 >= $1 })
@@ -62,9 +62,9 @@ struct TrainingNewtonTests {
         let result = try Self.newton(x, labels, weightDecay: lambda)
         #expect(result.converged == true)
         let theta = result.model.parameters
-        #expect(trainingNorm(Self.gradient(x, labels, theta, weightDecay: lambda)) < 1e-10)
-        let numeric = trainingFiniteDifference({ Self.objective(x, labels, $0, weightDecay: lambda) }, at: theta, h: 1e-5)
-        #expect(trainingNorm(numeric) < 1e-8, "finite-difference gradient \(numeric)")
+        #expect(norm(Self.gradient(x, labels, theta, weightDecay: lambda)) < 1e-10)
+        let numeric = finiteDifferenceGradient({ Self.objective(x, labels, $0, weightDecay: lambda) }, at: theta, h: 1e-5)
+        #expect(norm(numeric) < 1e-8, "finite-difference gradient \(numeric)")
         // Every perturbation increases f (strict convexity around the minimum).
         for i in theta.indices {
             var moved = theta
@@ -85,7 +85,7 @@ struct TrainingNewtonTests {
         let adam = try Trainer.train(TrainingOutcomeTests.initialLogistic(), x: x, labels: labels, scm: nil,
                                      configuration: configuration)
         #expect(adam.converged == nil)
-        #expect(trainingMaxAbsDifference(adam.model.parameters, newton) < 1e-5, "Adam \(adam.model.parameters) vs Newton \(newton)")
+        #expect(maxAbsDifference(adam.model.parameters, newton) < 1e-5, "Adam \(adam.model.parameters) vs Newton \(newton)")
     }
 
     @Test("starts from 0: the initial parameters and the seed do not change the result")
@@ -93,8 +93,8 @@ struct TrainingNewtonTests {
         let (x, labels) = TrainingLIN.sample(rows: 300, seed: 2)
         let a = try Self.newton(x, labels, seed: 1)
         let b = try Self.newton(x, labels, seed: 77)
-        #expect(trainingBitIdentical(a.model.parameters, b.model.parameters))
-        #expect(trainingBitIdentical(a.trainingLosses, b.trainingLosses))
+        #expect(bitIdentical(a.model.parameters, b.model.parameters))
+        #expect(bitIdentical(a.trainingLosses, b.trainingLosses))
     }
 
     /// Labels 1[x₀ > 0] with a margin: linearly separable.
@@ -124,7 +124,7 @@ struct TrainingNewtonTests {
         let logits = result.model(x).storage
         #expect(zip(logits, labels).allSatisfy { ($0 > 0) == ($1 == 1) })
         if result.converged == true {
-            #expect(trainingNorm(Self.gradient(x, labels, result.model.parameters, weightDecay: 0)) < 1e-9)
+            #expect(norm(Self.gradient(x, labels, result.model.parameters, weightDecay: 0)) < 1e-9)
         } else {
             #expect(result.trainingLosses.count == epochs || result.trainingLosses.last! < 1e-8)
         }
@@ -135,7 +135,7 @@ struct TrainingNewtonTests {
         let (x, labels) = Self.separable(rows: 200)
         let result = try Self.newton(x, labels, weightDecay: 1e-3)
         #expect(result.converged == true)
-        #expect(trainingNorm(Self.gradient(x, labels, result.model.parameters, weightDecay: 1e-3)) < 1e-10)
+        #expect(norm(Self.gradient(x, labels, result.model.parameters, weightDecay: 1e-3)) < 1e-10)
     }
 
     @Test("constant features: a zero column keeps weight 0, a column of ones shares the intercept; the fit is the one without them")
@@ -157,7 +157,7 @@ struct TrainingNewtonTests {
         // solve; measured 3e-8).
         #expect(abs(theta[4] - theta[5]) < 1e-6)
         let reference = try Self.newton(base, labels).model.parameters
-        #expect(trainingMaxAbsDifference(Array(theta[0..<3]), Array(reference[0..<3])) < 1e-9)
+        #expect(maxAbsDifference(Array(theta[0..<3]), Array(reference[0..<3])) < 1e-9)
         #expect(abs(theta[4] + theta[5] - reference[3]) < 1e-9)
     }
 

@@ -57,22 +57,22 @@ struct TrainingObjectiveGradientTests {
         let (loss, gradient) = try trainingObjective(f.model, configuration, space: f.space)
             .evaluate(f.batch, generator: &generator)
         #expect(abs(loss - trainingMeanBCE(f.model, f.batch.x, f.batch.labels)) < 1e-12)
-        let numeric = try trainingFiniteDifference({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
+        let numeric = try finiteDifferenceGradient({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
         #expect(trainingClose(gradient, numeric), "worst ratio \(trainingWorstRatio(gradient, numeric))")
-        #expect(trainingNorm(gradient) > 1e-3)
+        #expect(norm(gradient) > 1e-3)
     }
 
     @Test("crossEntropy(at:labels:) gradient matches finite differences at arbitrary points")
     func crossEntropyGradient() throws {
         let f = try Fixture(nonlinear: true)
         var generator = Xoshiro256StarStar(seed: 202)
-        let points = trainingRandomMatrix(rows: 5, cols: f.x.cols, generator: &generator)
+        let points = randomMatrix(rows: 5, cols: f.x.cols, generator: &generator)
         let labels: [Double] = [1, 0, 0, 1, 1]
         let configuration = TrainingConfiguration()
         let (loss, gradient) = try trainingObjective(f.model, configuration, space: f.space)
             .crossEntropy(at: points, labels: labels)
         #expect(abs(loss - trainingMeanBCE(f.model, points, labels)) < 1e-12)
-        let numeric = try trainingFiniteDifference({ p in
+        let numeric = try finiteDifferenceGradient({ p in
             try trainingObjective(try trainingWithParameters(f.model, p), configuration, space: f.space)
                 .crossEntropy(at: points, labels: labels).loss
         }, at: f.model.parameters)
@@ -90,7 +90,7 @@ struct TrainingObjectiveGradientTests {
         configuration.lambda = 1.3
         configuration.mu = 0.7
         var generator = Xoshiro256StarStar(seed: 203)
-        let delta = trainingRandomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.4, generator: &generator)
+        let delta = randomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.4, generator: &generator)
         let objective = try trainingObjective(f.model, configuration, space: f.space)
         let (loss, gradient) = objective.localLinearityLoss(f.batch, delta: delta)
 
@@ -100,7 +100,7 @@ struct TrainingObjectiveGradientTests {
         var expected = 0.0, smallestKink = Double.infinity
         for r in 0..<f.batch.rows {
             let y = f.batch.labels[r]
-            let linear = (sigmoid(logits[r]) - y) * Self.dot(trainingRow(delta, r), trainingRow(inputGradient, r))
+            let linear = (sigmoid(logits[r]) - y) * Self.dot(row(delta, r), row(inputGradient, r))
             let gap = Self.bce(shifted[r], y) - Self.bce(logits[r], y) - linear
             expected += Self.bce(logits[r], y) + 1.3 * abs(gap) + 0.7 * abs(linear)
             smallestKink = min(smallestKink, abs(gap), abs(linear))
@@ -110,7 +110,7 @@ struct TrainingObjectiveGradientTests {
         // |·| is differentiable at these values: no gap within the step's reach of 0.
         #expect(smallestKink > 1e-5)
 
-        let numeric = try trainingFiniteDifference({ p in
+        let numeric = try finiteDifferenceGradient({ p in
             try trainingObjective(try trainingWithParameters(f.model, p), configuration, space: f.space)
                 .localLinearityLoss(f.batch, delta: delta).loss
         }, at: f.model.parameters)
@@ -129,13 +129,13 @@ struct TrainingObjectiveGradientTests {
         let delta = objective.localLinearityPerturbation(f.batch, generator: &b)
         let direct = objective.localLinearityLoss(f.batch, delta: delta)
         #expect(evaluated.loss == direct.loss)
-        #expect(trainingBitIdentical(evaluated.gradient, direct.gradient))
-        for r in 0..<delta.rows { #expect(trainingNorm(trainingRow(delta, r)) <= 0.2 * (1 + 1e-12)) }
+        #expect(bitIdentical(evaluated.gradient, direct.gradient))
+        for r in 0..<delta.rows { #expect(norm(row(delta, r)) <= 0.2 * (1 + 1e-12)) }
         // The maximiser beats δ = 0 (gap 0) and a random δ of the same size, on the gap term.
         var random = Xoshiro256StarStar(seed: 205)
-        var other = trainingRandomMatrix(rows: delta.rows, cols: delta.cols, generator: &random)
+        var other = randomMatrix(rows: delta.rows, cols: delta.cols, generator: &random)
         for r in 0..<other.rows {
-            let n = trainingNorm(trainingRow(other, r))
+            let n = norm(row(other, r))
             for c in 0..<other.cols { other[r, c] *= 0.2 / n }
         }
         var gapOnly = configuration
@@ -160,7 +160,7 @@ struct TrainingObjectiveGradientTests {
         configuration.mu = 0.6
         configuration.nu = 0.8
         var generator = Xoshiro256StarStar(seed: 206)
-        let delta = trainingRandomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.3, generator: &generator)
+        let delta = randomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.3, generator: &generator)
         let objective = try trainingObjective(f.model, configuration, space: f.space)
         let (loss, gradient) = objective.capifyLoss(f.batch, delta: delta)
 
@@ -176,8 +176,8 @@ struct TrainingObjectiveGradientTests {
         var expected = 0.0, smallestKink = Double.infinity, smallestTie = Double.infinity, kinked = 0
         for r in 0..<f.batch.rows {
             let y = f.batch.labels[r]
-            let grad = trainingRow(inputGradient, r)
-            let gap = shifted[r] - logits[r] - Self.dot(trainingRow(delta, r), grad)
+            let grad = row(inputGradient, r)
+            let gap = shifted[r] - logits[r] - Self.dot(row(delta, r), grad)
             let squared = (0..<f.x.cols).filter { actionable[$0] }.reduce(0) { $0 + grad[$1] * grad[$1] }
             let twinLosses = (0..<levels).map { Self.bce(twinLogits[r * levels + $0], y) }
             expected += Self.bce(logits[r], y) + 1.1 * abs(gap) + 0.6 * squared + 0.8 * (twinLosses.max() ?? 0)
@@ -194,7 +194,7 @@ struct TrainingObjectiveGradientTests {
             for points in [f.batch.x, f.batch.x + delta, twins] { #expect(trainingSmallestPreActivation(f.model, points) > 1e-4) }
         }
 
-        let numeric = try trainingFiniteDifference({ p in
+        let numeric = try finiteDifferenceGradient({ p in
             try trainingObjective(try trainingWithParameters(f.model, p), configuration, space: f.space)
                 .capifyLoss(f.batch, delta: delta).loss
         }, at: f.model.parameters)
@@ -209,9 +209,9 @@ struct TrainingObjectiveGradientTests {
         configuration.mu = 0.9
         configuration.nu = 0.5
         var generator = Xoshiro256StarStar(seed: 207)
-        let delta = trainingRandomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.3, generator: &generator)
+        let delta = randomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.3, generator: &generator)
         let (loss, gradient) = try trainingObjective(f.model, configuration, space: f.space).capifyLoss(f.batch, delta: delta)
-        let numeric = try trainingFiniteDifference({ p in
+        let numeric = try finiteDifferenceGradient({ p in
             try trainingObjective(try trainingWithParameters(f.model, p), configuration, space: f.space)
                 .capifyLoss(f.batch, delta: delta).loss
         }, at: f.model.parameters)
@@ -231,8 +231,8 @@ struct TrainingObjectiveGradientTests {
         let delta = objective.capifyPerturbation(f.batch, generator: &b)
         let direct = objective.capifyLoss(f.batch, delta: delta)
         #expect(evaluated.loss == direct.loss)
-        #expect(trainingBitIdentical(evaluated.gradient, direct.gradient))
-        for r in 0..<delta.rows { #expect(trainingNorm(trainingRow(delta, r)) <= 0.3 * (1 + 1e-12)) }
+        #expect(bitIdentical(evaluated.gradient, direct.gradient))
+        for r in 0..<delta.rows { #expect(norm(row(delta, r)) <= 0.3 * (1 + 1e-12)) }
         var gapOnly = configuration
         gapOnly.mu = 0
         gapOnly.nu = 0
@@ -247,11 +247,11 @@ struct TrainingObjectiveGradientTests {
     /// ‖Jᵀw‖ for the perturbable columns, by finite differences of z ↦ wᵀφ⁻¹(z)
     /// (exact for a linear SCM up to rounding).
     static func projectedNorm(_ scm: StructuralCausalModel, weights: [Double], at z: [Double]) throws -> Double {
-        let slope = try trainingFiniteDifference({ point in
+        let slope = try finiteDifferenceGradient({ point in
             let image = try scm.phiInverse(try Matrix(rows: 1, cols: z.count, storage: point))
             return Self.dot(image.storage, weights)
         }, at: z, h: 1e-3)
-        return trainingNorm((0..<z.count).filter { scm.perturbable[$0] }.map { slope[$0] })
+        return norm((0..<z.count).filter { scm.perturbable[$0] }.map { slope[$0] })
     }
 
     @Test("causal_at exact (logistic regression, linear SCM): loss is the robust logistic loss; gradient matches finite differences",
@@ -272,7 +272,7 @@ struct TrainingObjectiveGradientTests {
 
         // The robust loss: max over twins s of softplus(−((2y − 1) g(x_s) − Δ‖Jᵀw‖)).
         let weights = Array(f.model.parameters[0..<3])
-        let norm = try Self.projectedNorm(f.scm, weights: weights, at: trainingRow(try f.batch.requiredLatent(), 0))
+        let norm = try Self.projectedNorm(f.scm, weights: weights, at: row(try f.batch.requiredLatent(), 0))
         let twins = try #require(f.batch.twins)
         let twinLogits = f.model(twins).storage
         var expected = 0.0
@@ -283,7 +283,7 @@ struct TrainingObjectiveGradientTests {
         expected /= Double(f.batch.rows)
         #expect(abs(loss - expected) < 1e-8, "\(loss) vs \(expected)")
 
-        let numeric = try trainingFiniteDifference({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
+        let numeric = try finiteDifferenceGradient({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
         #expect(trainingClose(gradient, numeric), "worst ratio \(trainingWorstRatio(gradient, numeric))")
     }
 
@@ -316,7 +316,7 @@ struct TrainingObjectiveGradientTests {
         let with = try objective.evaluate(f.batch, generator: &generator)
         let without = try objective.evaluate(bare, generator: &generator)
         #expect(abs(with.loss - without.loss) < 1e-12)
-        #expect(trainingMaxAbsDifference(with.gradient, without.gradient) < 1e-12)
+        #expect(maxAbsDifference(with.gradient, without.gradient) < 1e-12)
     }
 
     // MARK: twin-consistency penalty
@@ -342,7 +342,7 @@ struct TrainingObjectiveGradientTests {
         let expected = trainingMeanBCE(f.model, f.batch.x, f.batch.labels) + 0.7 * penalty / Double(f.batch.rows)
         #expect(abs(loss - expected) < 1e-12, "\(loss) vs \(expected)")
         #expect(smallest > 1e-5)
-        let numeric = try trainingFiniteDifference({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
+        let numeric = try finiteDifferenceGradient({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
         #expect(trainingClose(gradient, numeric), "worst ratio \(trainingWorstRatio(gradient, numeric))")
     }
 
@@ -359,7 +359,7 @@ struct TrainingObjectiveGradientTests {
         var withoutPenalty = configuration
         withoutPenalty.twinPenalty = 0
         #expect(loss > (try f.loss(withoutPenalty, at: f.model.parameters)) + 1e-3)
-        let numeric = try trainingFiniteDifference({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
+        let numeric = try finiteDifferenceGradient({ try f.loss(configuration, at: $0) }, at: f.model.parameters)
         #expect(trainingClose(gradient, numeric), "worst ratio \(trainingWorstRatio(gradient, numeric))")
     }
 
@@ -370,15 +370,15 @@ struct TrainingObjectiveGradientTests {
         let f = try Fixture(nonlinear: true)
         var generator = Xoshiro256StarStar(seed: 209)
         let z = try f.batch.requiredLatent()
-        let cotangent = trainingRandomMatrix(rows: z.rows, cols: z.cols, generator: &generator)
+        let cotangent = randomMatrix(rows: z.rows, cols: z.cols, generator: &generator)
         let vjp = try f.space.perturbableVJP(z, cotangent: cotangent)
         #expect(f.space.perturbable == [false, false, true, true])
         for r in 0..<z.rows {
-            let c = trainingRow(cotangent, r)
-            let numeric = try trainingFiniteDifference({ point in
+            let c = row(cotangent, r)
+            let numeric = try finiteDifferenceGradient({ point in
                 Self.dot(c, try f.scm.phiInverse(try Matrix(rows: 1, cols: z.cols, storage: point)).storage)
-            }, at: trainingRow(z, r))
-            let analytic = trainingRow(vjp, r)
+            }, at: row(z, r))
+            let analytic = row(vjp, r)
             for column in 0..<z.cols {
                 if f.space.perturbable[column] {
                     #expect(trainingClose([analytic[column]], [numeric[column]]),
@@ -398,14 +398,14 @@ struct TrainingObjectiveGradientTests {
     func identitySpace() throws {
         let space = try LatentSpace(scm: nil, columns: 3)
         var generator = Xoshiro256StarStar(seed: 210)
-        let z = trainingRandomMatrix(rows: 4, cols: 3, generator: &generator)
-        let c = trainingRandomMatrix(rows: 4, cols: 3, generator: &generator)
+        let z = randomMatrix(rows: 4, cols: 3, generator: &generator)
+        let c = randomMatrix(rows: 4, cols: 3, generator: &generator)
         #expect(try space.phi(z) == z)
         #expect(try space.decode(z, levels: [0, 0, 0, 0]) == z)
         #expect(try space.perturbableVJP(z, cotangent: c) == c)
         #expect(space.levelCount == 1)
         let jacobian = try #require(try space.constantJacobian())
-        #expect(jacobian == trainingMatrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]))
+        #expect(jacobian == matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]))
     }
 
     @Test("constantJacobian of the linear SCM is ∂φ⁻¹/∂z on the perturbable columns; nil for MLP mechanisms")
@@ -413,10 +413,10 @@ struct TrainingObjectiveGradientTests {
         let f = try Fixture(nonlinear: false)
         let jacobian = try #require(try f.space.constantJacobian())
         #expect(jacobian.rows == 3 && jacobian.cols == 2)
-        let z = trainingRow(try f.batch.requiredLatent(), 1)
+        let z = row(try f.batch.requiredLatent(), 1)
         for (j, column) in [1, 2].enumerated() {
             for output in 0..<3 {
-                let numeric = try trainingFiniteDifference({ point in
+                let numeric = try finiteDifferenceGradient({ point in
                     try f.scm.phiInverse(try Matrix(rows: 1, cols: 3, storage: point))[0, output]
                 }, at: z)[column]
                 #expect(abs(jacobian[output, j] - numeric) < 1e-7)

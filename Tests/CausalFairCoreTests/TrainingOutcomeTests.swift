@@ -15,7 +15,7 @@ struct TrainingOutcomeTests {
         for _ in 0..<iterations {
             var system = [[Double]](repeating: [Double](repeating: 0, count: p + 1), count: p)
             for r in 0..<x.rows {
-                let features = trainingRow(x, r) + [1]
+                let features = row(x, r) + [1]
                 let probability = sigmoid(zip(features, beta).reduce(0) { $0 + $1.0 * $1.1 })
                 let weight = probability * (1 - probability)
                 for i in 0..<p {
@@ -41,7 +41,7 @@ struct TrainingOutcomeTests {
     static func likelihoodGradient(_ x: Matrix, _ y: [Double], _ beta: [Double]) -> [Double] {
         var gradient = [Double](repeating: 0, count: beta.count)
         for r in 0..<x.rows {
-            let features = trainingRow(x, r) + [1]
+            let features = row(x, r) + [1]
             let residual = sigmoid(zip(features, beta).reduce(0) { $0 + $1.0 * $1.1 }) - y[r]
             for i in features.indices { gradient[i] += residual * features[i] / Double(x.rows) }
         }
@@ -83,16 +83,16 @@ struct TrainingOutcomeTests {
         let (x, labels) = TrainingLIN.sample(rows: 1_000, seed: 9)
         let mle = Self.maximumLikelihood(x, labels)
         // Newton has converged: the likelihood gradient vanishes at its solution.
-        #expect(trainingNorm(Self.likelihoodGradient(x, labels, mle)) < 1e-12)
+        #expect(norm(Self.likelihoodGradient(x, labels, mle)) < 1e-12)
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs
         configuration.batchSize = x.rows
         configuration.learningRate = learningRate
         configuration.optimizer = optimizer
         let result = try Trainer.train(Self.initialLogistic(), x: x, labels: labels, scm: nil, configuration: configuration)
-        let difference = trainingMaxAbsDifference(result.model.parameters, mle)
+        let difference = maxAbsDifference(result.model.parameters, mle)
         #expect(difference < 1e-3, "parameters \(result.model.parameters) vs MLE \(mle)")
-        #expect(trainingNorm(Self.likelihoodGradient(x, labels, result.model.parameters)) < 1e-3)
+        #expect(norm(Self.likelihoodGradient(x, labels, result.model.parameters)) < 1e-3)
         // The training loss is the full-data BCE, decreasing to the MLE's.
         #expect(result.trainingLosses.count == epochs)
         #expect(result.trainingLosses[0] > result.trainingLosses[epochs - 1])
@@ -108,9 +108,9 @@ struct TrainingOutcomeTests {
         let erm = try Self.train(.erm, x: x, labels: labels, scm: scm, epochs: 4)
         // PGD on a linear logit in a linear SCM finds the exact maximiser, so the runs
         // agree to rounding (measured: ~1e-16); erm differs by O(0.1-1).
-        let difference = trainingMaxAbsDifference(exact.parameters, ascent.parameters)
+        let difference = maxAbsDifference(exact.parameters, ascent.parameters)
         #expect(difference < 1e-6, "exact \(exact.parameters) vs PGD \(ascent.parameters)")
-        #expect(trainingMaxAbsDifference(exact.parameters, erm.parameters) > 0.1)
+        #expect(maxAbsDifference(exact.parameters, erm.parameters) > 0.1)
     }
 
     @Test("LIN SCM, logistic regression: causal_at at Δ = 0 is twin-invariant; causal_at and capify are fairer than erm on held-out data")

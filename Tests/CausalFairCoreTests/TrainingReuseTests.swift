@@ -18,8 +18,8 @@ struct TrainingReuseTests {
         let worst = Rows.argmaxPerGroup(losses, groupSize: f.batch.levelCount)
         let recomputed = objective.crossEntropy(at: twins.gatherRows(worst), labels: f.batch.labels)
         #expect(abs(reused.loss - recomputed.loss) <= 1e-14 * abs(recomputed.loss))
-        #expect(trainingMaxAbsDifference(reused.gradient, recomputed.gradient) <= 1e-14 * trainingNorm(recomputed.gradient))
-        #expect(trainingNorm(recomputed.gradient) > 1e-3)
+        #expect(maxAbsDifference(reused.gradient, recomputed.gradient) <= 1e-14 * norm(recomputed.gradient))
+        #expect(norm(recomputed.gradient) > 1e-3)
         // The worst twin is a twin of its own row, and not always the same level.
         #expect(worst.enumerated().allSatisfy { $1 / f.batch.levelCount == $0 })
         #expect(Set(worst.map { $0 % f.batch.levelCount }).count > 1)
@@ -32,9 +32,9 @@ struct TrainingReuseTests {
         let gathered = Evaluation(f.model, f.batch.x, labels: f.batch.labels).rows(indices)
         let direct = Evaluation(f.model, f.batch.x.gatherRows(indices), labels: indices.map { f.batch.labels[$0] })
         for (a, b) in zip(gathered.layers, direct.layers) {
-            #expect(trainingMaxAbsDifference(a.storage, b.storage) <= 1e-15)
+            #expect(maxAbsDifference(a.storage, b.storage) <= 1e-15)
         }
-        #expect(trainingMaxAbsDifference(gathered.losses, direct.losses) <= 1e-14)
+        #expect(maxAbsDifference(gathered.losses, direct.losses) <= 1e-14)
     }
 
     @Test("capify and llr as training runs them (one base pass per batch) give the bits of each step computing its own",
@@ -52,7 +52,7 @@ struct TrainingReuseTests {
             ? objective.capifyLoss(f.batch, delta: objective.capifyPerturbation(f.batch, generator: &b))
             : objective.localLinearityLoss(f.batch, delta: objective.localLinearityPerturbation(f.batch, generator: &b))
         #expect(reused.loss.bitPattern == separate.loss.bitPattern)
-        #expect(trainingBitIdentical(reused.gradient, separate.gradient))
-        #expect(trainingNorm(separate.gradient) > 1e-6)
+        #expect(bitIdentical(reused.gradient, separate.gradient))
+        #expect(norm(separate.gradient) > 1e-6)
     }
 }

@@ -32,12 +32,12 @@ struct TrainingTrainerTests {
         configuration.twinPenalty = 0.5
         let first = try Trainer.train(Self.smallMLP(), x: x, labels: labels, scm: scm, configuration: configuration)
         let second = try Trainer.train(Self.smallMLP(), x: x, labels: labels, scm: scm, configuration: configuration)
-        #expect(trainingBitIdentical(first.model.parameters, second.model.parameters))
-        #expect(trainingBitIdentical(first.trainingLosses, second.trainingLosses))
+        #expect(bitIdentical(first.model.parameters, second.model.parameters))
+        #expect(bitIdentical(first.trainingLosses, second.trainingLosses))
         #expect(first.model.parameters != Self.smallMLP().parameters)
         configuration.seed = 6
         let other = try Trainer.train(Self.smallMLP(), x: x, labels: labels, scm: scm, configuration: configuration)
-        #expect(trainingMaxAbsDifference(first.model.parameters, other.model.parameters) > 1e-6)
+        #expect(maxAbsDifference(first.model.parameters, other.model.parameters) > 1e-6)
     }
 
     @Test("every objective trains without an SCM (φ = identity) and lowers the training loss",
@@ -99,14 +99,14 @@ struct TrainingTrainerTests {
         // The returned model is the one after epoch `best`: the same run cut at best + 1 epochs.
         configuration.epochs = best + 1
         let cut = try Trainer.train(model, x: x, labels: labels, scm: nil, configuration: configuration)
-        #expect(trainingBitIdentical(cut.model.parameters, result.model.parameters))
+        #expect(bitIdentical(cut.model.parameters, result.model.parameters))
         // With one epoch after `best` (worse on validation) and no stop, `best`'s model is still returned.
         configuration.epochs = best + 2
         configuration.patience = 100
         let longer = try Trainer.train(model, x: x, labels: labels, scm: nil, configuration: configuration)
         #expect(longer.validationLosses.count == best + 2)
         #expect(longer.validationLosses[best + 1] > longer.validationLosses[best])
-        #expect(trainingBitIdentical(longer.model.parameters, result.model.parameters))
+        #expect(bitIdentical(longer.model.parameters, result.model.parameters))
     }
 
     @Test("without a validation fraction every epoch runs and validation losses are NaN")
@@ -160,7 +160,7 @@ struct TrainingTrainerTests {
             thrown = error
         }
         let error = try #require(thrown)
-        #expect(trainingCaseName(error) == "interrupted", "\(error)")
+        #expect(error.kind == .interrupted, "\(error)")
         #expect(calls == stopAt)
     }
 
@@ -179,8 +179,8 @@ struct TrainingTrainerTests {
         let gradient = try trainingObjective(model, configuration, space: try LatentSpace(scm: nil, columns: 3))
             .crossEntropy(at: batch.x, labels: batch.labels).gradient
         let expected = model.parameters.indices.map { model.parameters[$0] - 0.3 * (gradient[$0] + 0.2 * model.parameters[$0]) }
-        #expect(trainingMaxAbsDifference(result.model.parameters, expected) < 1e-12)
-        #expect(trainingMaxAbsDifference(result.model.parameters, model.parameters) > 1e-3)
+        #expect(maxAbsDifference(result.model.parameters, expected) < 1e-12)
+        #expect(maxAbsDifference(result.model.parameters, model.parameters) > 1e-3)
     }
 
     @Test("one full-batch Adam step moves each parameter by lr · sign(∇L + wd θ)")
@@ -217,7 +217,7 @@ struct TrainingTrainerTests {
                 let vHat = v[i] / (1 - power(0.999, Double(step)))
                 reference[i] -= 0.1 * mHat / (vHat.squareRoot() + 1e-8)
             }
-            #expect(trainingMaxAbsDifference(parameters, reference) < 1e-14)
+            #expect(maxAbsDifference(parameters, reference) < 1e-14)
         }
     }
 

@@ -1,7 +1,8 @@
 """The thin layer over the compiled engine ``causalfair._engine``.
 
-It turns the schema into an engine handle and wraps the calls whose outputs need
-preallocating, so :mod:`causalfair.scm` never deals with buffers. Every array handed
+It turns the schema into an engine handle and wraps every SCM call of the engine
+(allocating the outputs), so :mod:`causalfair.scm` never calls ``_engine`` nor deals
+with buffers. Every array handed
 to the engine is float64 (or int64) and C-contiguous; outputs are ``np.empty`` arrays
 the engine fills in place.
 """
@@ -15,7 +16,8 @@ import numpy as np
 from . import _engine
 from .schema import Schema
 
-__all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state"]
+__all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state", "fit", "abduct",
+           "counterfactual", "twins", "factual_levels", "sample", "metric", "ball"]
 
 
 class EngineInfo(NamedTuple):
@@ -71,3 +73,64 @@ def perturbable(handle: Any, columns: int) -> np.ndarray:
     out = np.empty(columns, dtype=np.int64)
     _engine.scm_perturbable(handle, out)
     return out.astype(bool)
+
+
+# ---------------------------------------------------------------------- SCM computations
+# The engine calls of :class:`causalfair.SCM`, on encoded, checked arrays. Each fills an
+# output this module allocates, with the shape the engine expects.
+
+
+def fit(handle: Any, data: np.ndarray, seed: int) -> None:
+    """Fit every mechanism of ``handle`` on the encoded ``data`` (rows × columns)."""
+    _engine.scm_fit(handle, data, seed)
+
+
+def abduct(handle: Any, data: np.ndarray) -> np.ndarray:
+    """The latent noise of every row (same shape as ``data``)."""
+    out = np.empty_like(data)
+    _engine.scm_abduct(handle, data, out)
+    return out
+
+
+def counterfactual(handle: Any, data: np.ndarray, nodes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Every row under do(``nodes`` = ``values``) (``values``: one row, or one per row)."""
+    out = np.empty_like(data)
+    _engine.scm_counterfactual(handle, data, nodes, values, out)
+    return out
+
+
+def twins(handle: Any, data: np.ndarray, levels: int) -> np.ndarray:
+    """The ``levels`` twins of every row, row-major (row, twin level)."""
+    out = np.empty((data.shape[0] * levels, data.shape[1]))
+    _engine.scm_twins(handle, data, out)
+    return out
+
+
+def factual_levels(handle: Any, data: np.ndarray) -> np.ndarray:
+    """The twin level (int64) of every row's own sensitive values."""
+    out = np.empty(data.shape[0], dtype=np.int64)
+    _engine.scm_factual_levels(handle, data, out)
+    return out
+
+
+def sample(handle: Any, n: int, columns: int, nodes: np.ndarray, values: np.ndarray, seed: int) -> np.ndarray:
+    """``n`` rows drawn under do(``nodes`` = ``values``) (no node: observational)."""
+    out = np.empty((n, columns))
+    _engine.scm_sample(handle, nodes, values, seed, out)
+    return out
+
+
+def metric(handle: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The causal fair distance between the rows of ``a`` and ``b``, pairwise."""
+    out = np.empty(a.shape[0])
+    _engine.scm_metric(handle, a, b, out)
+    return out
+
+
+def ball(handle: Any, data: np.ndarray, radius: float, n_samples: int, factual_only: bool, levels: int,
+         seed: int) -> np.ndarray:
+    """``n_samples`` uniform points of each of the ``levels`` twin balls of every row (row,
+    level, sample order); ``levels`` is 1 with ``factual_only``."""
+    out = np.empty((data.shape[0] * levels * n_samples, data.shape[1]))
+    _engine.scm_ball(handle, data, radius, n_samples, int(bool(factual_only)), seed, out)
+    return out

@@ -13,9 +13,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _models, metrics
+from . import _models, _scores
+from ._encoded import EncodedEstimator
 from ._progress import AuditBar
-from .mechanisms import LinearMechanism
 from .validation import MAX_ELEMENTS, check_positive_int, check_radius, seed_from
 
 __all__ = ["audit", "AuditReport", "Indicator", "indicator"]
@@ -57,19 +57,22 @@ class Indicator:
     method: str
     flags: np.ndarray
     witnesses: pd.DataFrame
-    proportion: metrics.Proportion
+    proportion: _scores.Proportion
 
 
 class _EnginePath:
-    """A causalfair classifier audited inside the engine (every method available)."""
+    """A causalfair classifier audited inside the engine (every method available).
 
-    def __init__(self, clf: Any, scm: Any, X: Any):
+    ``clf`` and ``scm`` are read through :class:`~causalfair._encoded.EncodedEstimator`
+    only; ``scm`` is the classifier's own SCM, another with the same schema, or None.
+    """
+
+    def __init__(self, clf: EncodedEstimator, scm: Optional[EncodedEstimator], X: Any):
         self.clf, self.scm = clf, scm
-        self.x = (clf._encode(X, fitting=False) if scm is None or scm is clf.scm_
-                  else clf._check_range(scm._data(X, "X")[0]))
-        if scm is not None:
-            scm.schema_.check_sensitive_codes(self.x, "X")
-        self.linear = len(_models.widths(clf._handle)) == 2 and _is_linear(scm)
+        self.x = (clf._encode_rows(X) if scm is None or scm is clf.scm_
+                  else clf._check_encoded_rows(scm._encode_rows(X)))
+        self.linear = clf._is_affine() and (scm is None or scm._is_affine())
+        self.twin_labels = (clf if scm is None else scm)._twin_labels
         t = clf.threshold_
         # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
         # class for everyone): then every finite logit is on the same side of it.
@@ -91,28 +94,20 @@ class _EnginePath:
         return np.asarray(self.clf.predict(X))
 
     def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
-        if self.scm is None:
-            return pd.DataFrame(witnesses * self.clf.scale_ + self.clf.mean_,
-                                columns=getattr(self.clf, "feature_names_in_", None))
-        return self.scm._result(witnesses, None, encoded=False)
-
-
-def _is_linear(scm: Any) -> bool:
-    """No SCM, or every mechanism linear (φ⁻¹ affine)."""
-    return scm is None or all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
-                              for node in scm.schema_.nodes)
+        return (self.clf if self.scm is None else self.scm)._decode_rows(witnesses)
 
 
 class _BlackBoxPath:
     """Any fitted classifier with ``predict``: only sampling of the ball is possible."""
 
-    def __init__(self, clf: Any, scm: Any, X: Any):
+    def __init__(self, clf: Any, scm: Optional[EncodedEstimator], X: Any):
         if scm is None:
             raise ValueError("scm: a fitted causalfair.SCM is needed to audit this classifier")
         if not isinstance(X, pd.DataFrame):
             raise TypeError("X: a black-box classifier is audited on a DataFrame of the SCM's nodes")
-        scm._data(X, "X")  # every node present, finite, known labels: refused before any work
+        scm._encode_rows(X)  # every node present, finite, known labels: refused before any work
         self.clf, self.scm, self.X = clf, scm, X
+        self.twin_labels = scm._twin_labels
         columns = getattr(clf, "feature_names_in_", None)
         self.columns = list(columns) if columns is not None else list(scm.nodes_)
         missing = [c for c in self.columns if c not in scm.nodes_]
@@ -130,7 +125,7 @@ class _BlackBoxPath:
                              "only method='sample' (or 'auto') can audit it")
         m = n_samples if radius > 0 else 1
         rows = len(self.X)
-        levels = 1 if factual_only else len(self.scm._twin_labels)
+        levels = 1 if factual_only else len(self.twin_labels)
         chunk = max(1, min(BLACK_BOX_POINTS // (levels * m), 2_000_000 // (levels * m * len(self.scm.columns_))))
         own = self.predict(self.X)
         flags = np.zeros(rows, dtype=bool)
@@ -148,7 +143,7 @@ class _BlackBoxPath:
             for i in np.flatnonzero(differs.any(axis=1)):
                 j = int(np.argmax(differs[i]))
                 flags[start + i] = True
-                witness_levels[start + i] = self.scm._twin_labels.index(twin_of[i, j])
+                witness_levels[start + i] = self.twin_labels.index(twin_of[i, j])
                 witnesses[start + i] = points[i * levels * m + j]
             if progress is not None:
                 progress(0, 1, start + len(part), rows, float("nan"), float("nan"))
@@ -159,7 +154,7 @@ class _BlackBoxPath:
         return np.asarray(self.clf.predict(X[self.columns]))
 
     def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
-        return self.scm._result(witnesses, None, encoded=False)
+        return self.scm._decode_rows(witnesses)
 
 
 def _path(clf: Any, scm: Any, X: Any) -> Any:
@@ -209,12 +204,11 @@ def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, 
     chosen = np.flatnonzero(flags)
     decoded = path.decode(witnesses[chosen])
     decoded.index = index[chosen]
-    labels = getattr(path.scm, "_twin_labels", None)
-    twin = [labels[l] if labels is not None else 0 for l in levels[chosen]]
+    twin = [path.twin_labels[l] for l in levels[chosen]]
     decoded.insert(0, "twin", pd.Series(twin, index=decoded.index, dtype=object))
     if name is None:
         name = ("NR_" if factual_only else "U_") + (f"{radius:g}" if radius > 0 or factual_only else "CF")
-    return Indicator(name, radius, factual_only, used, flags, decoded, metrics.proportion(flags))
+    return Indicator(name, radius, factual_only, used, flags, decoded, _scores.proportion(flags))
 
 
 class AuditReport:
@@ -393,10 +387,11 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
             if progress is not None:
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
-    return AuditReport(indicators, _scores(clf, path.scm, X, y, path.predict(X)), index)
+    return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index)
 
 
-def _scores(clf: Any, scm: Any, X: Any, y: Any, y_pred: np.ndarray) -> Dict[str, Dict[str, Any]]:
+def _performance_and_group_metrics(clf: Any, scm: Any, X: Any, y: Any,
+                                   y_pred: np.ndarray) -> Dict[str, Dict[str, Any]]:
     """Performance and group metrics (fairlearn's definitions) beside the indicators."""
     rows: Dict[str, Dict[str, Any]] = {}
     n = len(y_pred)
@@ -404,20 +399,20 @@ def _scores(clf: Any, scm: Any, X: Any, y: Any, y_pred: np.ndarray) -> Dict[str,
     positive = classes[1] if classes is not None and len(classes) == 2 else 1
     if y is not None:
         y_true = np.asarray(y).ravel()
-        acc = metrics.accuracy(y_true, y_pred)
+        acc = _scores.accuracy(y_true, y_pred)
         rows["accuracy"] = {"value": acc.value, "ci_low": acc.ci_low, "ci_high": acc.ci_high, "method": "",
                             "n": acc.n, "count": acc.count}
-        rows["balanced_accuracy"] = {"value": metrics.balanced_accuracy(y_true, y_pred, pos_label=positive), "n": n}
-        rows["mcc"] = {"value": metrics.matthews_corrcoef(y_true, y_pred, pos_label=positive), "n": n}
+        rows["balanced_accuracy"] = {"value": _scores.balanced_accuracy(y_true, y_pred, pos_label=positive), "n": n}
+        rows["mcc"] = {"value": _scores.matthews_corrcoef(y_true, y_pred, pos_label=positive), "n": n}
     if scm is not None and isinstance(X, pd.DataFrame):
         groups = X[[node.name for node in scm.schema_.sensitive]]
-        rows["demographic_parity_difference"] = {"value": metrics.demographic_parity_difference(
+        rows["demographic_parity_difference"] = {"value": _scores.demographic_parity_difference(
             y_pred, sensitive_features=groups, pos_label=positive), "n": n}
-        rows["demographic_parity_ratio"] = {"value": metrics.demographic_parity_ratio(
+        rows["demographic_parity_ratio"] = {"value": _scores.demographic_parity_ratio(
             y_pred, sensitive_features=groups, pos_label=positive), "n": n}
         if y is not None:
-            rows["equalized_odds_difference"] = {"value": metrics.equalized_odds_difference(
+            rows["equalized_odds_difference"] = {"value": _scores.equalized_odds_difference(
                 y_true, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
-            rows["equal_opportunity_difference"] = {"value": metrics.equal_opportunity_difference(
+            rows["equal_opportunity_difference"] = {"value": _scores.equal_opportunity_difference(
                 y_true, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
     return rows

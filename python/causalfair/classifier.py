@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _models
 from ._progress import EpochBar
-from .mechanisms import LinearMechanism
 from .validation import mean_and_std, seed_from
 
 __all__ = ["FairRobustClassifier"]
@@ -305,7 +304,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             if fitting:
                 self.n_features_in_ = len(self.scm_.nodes_)
             x = self.scm_._data(X, "X")[0]
-            return x if fitting else self._check_range(x)
+            return x if fitting else self._check_encoded_rows(x)
         if X is None or isinstance(X, (str, bytes)):
             raise TypeError(f"X: expected a 2-D array of numbers, got {type(X).__name__}")
         with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness check sums X
@@ -320,11 +319,12 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("X: values too large for the standardization fitted on the training data "
                              "(they overflow to infinity)")
         standardized = np.ascontiguousarray(standardized)
-        return standardized if fitting else self._check_range(standardized)
+        return standardized if fitting else self._check_encoded_rows(standardized)
 
-    def _check_range(self, x: np.ndarray) -> np.ndarray:
+    def _check_encoded_rows(self, x: np.ndarray) -> np.ndarray:
         """``x`` (the network's standardized inputs) when every value is within the
-        magnitude the fitted network evaluates without overflow; otherwise a
+        magnitude the fitted network evaluates without overflow (the classifier's part
+        of :class:`causalfair._encoded.EncodedEstimator`); otherwise a
         ValueError naming the first column beyond it (its prediction would be
         arbitrary: an overflowed sum can take either sign)."""
         limit = _models.input_limit(self._handle)
@@ -434,7 +434,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                              f"(d + 1)^2 Hessian every step); X has {x.shape[1]}. Use optimizer='adam'.")
         labels = self._labels(y, x.shape[0])
         if settings["method"] == "causal_at" and self.exact is True and not (
-                settings["model"] == "logistic" and self._scm_is_linear()):
+                settings["model"] == "logistic" and (self.scm_ is None or self.scm_._is_affine())):
             raise ValueError("exact=True: the closed form needs model='logistic' and a linear SCM")
         seed = seed_from(self.random_state)
         init_seed, train_seed = (int(s) for s in np.random.default_rng(seed).integers(0, 2 ** 63, size=2))
@@ -467,10 +467,27 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         self._handle = handle
         return self
 
-    def _scm_is_linear(self) -> bool:
-        return self.scm_ is None or all(
-            node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
-            for node in self.scm_.schema_.nodes)
+    # ------------------------------------------------------------------ EncodedEstimator (internal)
+    def _encode_rows(self, X: Any) -> np.ndarray:
+        """See :class:`causalfair._encoded.EncodedEstimator`: ``X`` as the network's
+        standardized inputs, within its overflow-free range, sensitive codes valid."""
+        x = self._encode(X, fitting=False)
+        return x if self.scm_ is None else self.scm_._check_encoded_rows(x)
+
+    def _decode_rows(self, x: np.ndarray) -> pd.DataFrame:
+        """See :class:`causalfair._encoded.EncodedEstimator`."""
+        if self.scm_ is not None:
+            return self.scm_._decode_rows(x)
+        return pd.DataFrame(x * self.scale_ + self.mean_, columns=getattr(self, "feature_names_in_", None))
+
+    def _is_affine(self) -> bool:
+        """See :class:`causalfair._encoded.EncodedEstimator`: no hidden layer."""
+        return len(_models.widths(self._handle)) == 2
+
+    @property
+    def _twin_labels(self) -> List[Any]:
+        """See :class:`causalfair._encoded.EncodedEstimator`."""
+        return [0] if self.scm_ is None else self.scm_._twin_labels
 
     def __sklearn_is_fitted__(self) -> bool:
         # The parameter ``lambda_`` ends in "_", so scikit-learn's default test (any

@@ -9,10 +9,10 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Unio
 import numpy as np
 import pandas as pd
 
-from . import _engine, _handles
+from . import _handles
 from .distributions import Distribution, as_distribution
 from .graph import parse_graph
-from .mechanisms import ExpressionMechanism, as_mechanism
+from .mechanisms import ExpressionMechanism, LinearMechanism, as_mechanism
 from .schema import KINDS, Schema
 from .validation import (NotFittedError, check_frame, check_matrix, check_node_list,
                          check_output_size, check_positive_int, check_radius, seed_from)
@@ -226,7 +226,7 @@ class SCM(BaseEstimator):
         data = schema.encode(frame, "X")
         handle = _handles.new_handle(schema)
         try:
-            _engine.scm_fit(handle, data, seed)
+            _handles.fit(handle, data, seed)
         except RuntimeError as exc:  # the engine numbers nodes in topological order
             message = re.sub(r"^fitting node (\d+):", lambda m: f"fitting node {schema.names[int(m[1])]!r}:", str(exc))
             raise RuntimeError(message) from None
@@ -284,6 +284,27 @@ class SCM(BaseEstimator):
         if encoded:
             return pd.DataFrame(matrix, index=index, columns=list(self.columns_))
         return self.schema_.decode(matrix, index)
+
+    # ------------------------------------------------------------------ EncodedEstimator (internal)
+    def _encode_rows(self, X: Any) -> np.ndarray:
+        """See :class:`causalfair._encoded.EncodedEstimator`: ``X`` encoded, with valid
+        sensitive level codes."""
+        return self._check_encoded_rows(self._data(X, "X")[0])
+
+    def _check_encoded_rows(self, x: np.ndarray) -> np.ndarray:
+        """See :class:`causalfair._encoded.EncodedEstimator`: the sensitive columns hold
+        level codes (0/1, one-hot)."""
+        self.schema_.check_sensitive_codes(x, "X")
+        return x
+
+    def _decode_rows(self, x: np.ndarray) -> pd.DataFrame:
+        """See :class:`causalfair._encoded.EncodedEstimator`."""
+        return self._result(x, None, encoded=False)
+
+    def _is_affine(self) -> bool:
+        """See :class:`causalfair._encoded.EncodedEstimator`: every mechanism linear."""
+        return all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+                   for node in self.schema_.nodes)
 
     def _interventions(self, do: Any, n_rows: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
         """Engine arrays (node indices, values matrix) for a ``do`` dict."""
@@ -355,8 +376,7 @@ class SCM(BaseEstimator):
         >>> u = scm.abduct(df)  # doctest: +SKIP
         """
         data, index = self._data(X, "X")
-        out = np.empty_like(data)
-        _engine.scm_abduct(self._handle, data, out)
+        out = _handles.abduct(self._handle, data)
         if index is None:
             return out
         return pd.DataFrame(out, index=index, columns=list(self.columns_))
@@ -398,8 +418,7 @@ class SCM(BaseEstimator):
         """
         data, index = self._data(X, "X")
         nodes, values = self._interventions(do, data.shape[0])
-        out = np.empty_like(data)
-        _engine.scm_counterfactual(self._handle, data, nodes, values, out)
+        out = _handles.counterfactual(self._handle, data, nodes, values)
         return self._result(out, index, encoded, as_frame=index is not None)
 
     def twins(self, X: Data, *, encoded: bool = False) -> Data:
@@ -428,8 +447,7 @@ class SCM(BaseEstimator):
         data, index = self._data(X, "X", levels=True)
         levels = len(self._twin_labels)
         check_output_size(data.shape[0] * levels, data.shape[1], "twins")
-        out = np.empty((data.shape[0] * levels, data.shape[1]))
-        _engine.scm_twins(self._handle, data, out)
+        out = _handles.twins(self._handle, data, levels)
         if index is None:
             return out
         twin = np.empty(levels, dtype=object)
@@ -442,9 +460,7 @@ class SCM(BaseEstimator):
     def factual_levels(self, X: Data) -> np.ndarray:
         """Index (row of ``twin_levels_``) of each row's own twin level."""
         data, _ = self._data(X, "X", levels=True)
-        out = np.empty(data.shape[0], dtype=np.int64)
-        _engine.scm_factual_levels(self._handle, data, out)
-        return out
+        return _handles.factual_levels(self._handle, data)
 
     def sample(self, n: int, do: Optional[Mapping[str, Any]] = None, random_state: Any = None,
                *, encoded: bool = False) -> pd.DataFrame:
@@ -477,8 +493,7 @@ class SCM(BaseEstimator):
         check_output_size(n, len(self.columns_), "sample")
         nodes, values = self._interventions(do, n)
         seed = seed_from(random_state)
-        out = np.empty((n, len(self.columns_)))
-        _engine.scm_sample(self._handle, nodes, values, seed, out)
+        out = _handles.sample(self._handle, n, len(self.columns_), nodes, values, seed)
         return self._result(out, None, encoded)
 
     def metric(self, a: Data, b: Data) -> Union[pd.Series, np.ndarray]:
@@ -513,8 +528,7 @@ class SCM(BaseEstimator):
         if ia is not None and ib is not None and not ia.equals(ib):
             raise ValueError("a, b: expected DataFrames with the same index (rows are "
                              "compared pairwise)")
-        out = np.empty(da.shape[0])
-        _engine.scm_metric(self._handle, da, db, out)
+        out = _handles.metric(self._handle, da, db)
         if ia is None and ib is None:
             return out
         return pd.Series(out, index=ia if ia is not None else ib, name="distance")
@@ -559,8 +573,7 @@ class SCM(BaseEstimator):
         check_output_size(data.shape[0] * levels * n_samples, data.shape[1],
                           "perturbation_ball")
         seed = seed_from(random_state)
-        out = np.empty((data.shape[0] * levels * n_samples, data.shape[1]))
-        _engine.scm_ball(self._handle, data, radius, n_samples, int(bool(factual_only)), seed, out)
+        out = _handles.ball(self._handle, data, radius, n_samples, factual_only, levels, seed)
         if index is None:
             return out
         twin = np.empty(len(self._twin_labels), dtype=object)

@@ -1,8 +1,18 @@
-"""Shared test data."""
+"""Shared test data and helpers, importable by test modules and by the child scripts
+of the hardening tests (``children``); ``conftest.py`` builds its fixtures on them."""
+
+import ctypes
+from typing import Callable, Optional
 
 import pandas as pd
 
 import causalfair as cf
+
+#: The causal graph of the LIN SCM over the columns S, X1, X2 of
+#: ``cf.datasets.make_lin`` and :func:`synthetic_linear` (S the sensitive root). Tests
+#: take a fresh copy through the ``lin_graph`` fixture; module-level helpers and
+#: child scripts read it here.
+LIN_GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
 
 
 def lin_data(n: int, seed: int):
@@ -43,39 +53,58 @@ def synthetic_linear(n: int = 2000, random_state: int = 0) -> pd.DataFrame:
     return cf.datasets.make_lin(n, random_state=random_state).X
 
 
+# ---------------------------------------------------------------- memory
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+        "keepcost")]
+
+
+def _mallinfo2() -> Optional[Callable[[], _MallInfo2]]:
+    try:
+        f = ctypes.CDLL(None).mallinfo2  # glibc >= 2.33
+    except (OSError, AttributeError):
+        return None
+    f.restype = _MallInfo2
+    return f
+
+
+_MALLINFO2 = _mallinfo2()
+#: Whether :func:`malloc_heap_mb` measures anything on this platform.
+HAS_MALLOC_HEAP = _MALLINFO2 is not None
+
+
+def malloc_heap_mb() -> float:
+    """MB allocated by malloc and not freed (all arenas, mmapped chunks included): what
+    the engine's objects take (Swift allocates with malloc); 0 where glibc's
+    ``mallinfo2`` is missing (see ``HAS_MALLOC_HEAP``)."""
+    if _MALLINFO2 is None:
+        return 0.0
+    info = _MALLINFO2()
+    return (info.uordblks + info.hblkhd) / 2 ** 20
+
+
 # ---------------------------------------------------------------- crash-safe input checks
 import json
 import os
 import subprocess
 import sys
-import textwrap
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
-_RUNNER = textwrap.dedent("""
-    import json, sys, traceback
-    job = json.loads(sys.stdin.read())
-    exec(job["setup"], globals())
-    for name, code in job["cases"]:
-        print(json.dumps({"start": name}), flush=True)
-        try:
-            exec(code, dict(globals()))
-            outcome = {"name": name, "raised": None, "message": ""}
-        except BaseException as exc:
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            outcome = {"name": name, "raised": [k.__name__ for k in type(exc).__mro__],
-                       "message": str(exc), "where": f"{where.filename}:{where.lineno}"}
-        print(json.dumps(outcome), flush=True)
-""")
 
 
 class ChildRun:
     """Bad-input cases run one after another in a child interpreter, so a crash (a
     Swift trap kills the process) fails the case it died in, not the test session.
-    The cases and the setup code reach the child on its stdin (any number of them)."""
+    The child is ``children/runner.py``; the cases run in the namespace of the
+    module ``setup_module`` (if any) after ``setup`` (code) ran in it. Cases and setup
+    reach the child on its stdin (any number of them)."""
 
-    def __init__(self, cases: List[Tuple[str, str]], setup: str, timeout: int = 600):
+    def __init__(self, cases: List[Tuple[str, str]], setup: str = "", timeout: int = 600, *,
+                 setup_module: Optional[str] = None):
         self.cases = dict(cases)
-        self.proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps({"cases": cases, "setup": setup}),
+        job = {"cases": cases, "setup": setup, "setup_module": setup_module}
+        self.proc = subprocess.run([sys.executable, "-m", "children.runner"], input=json.dumps(job),
                                    capture_output=True, text=True, timeout=timeout,
                                    cwd=os.path.dirname(os.path.abspath(__file__)))
         self.results: Dict[str, dict] = {}

@@ -8,32 +8,12 @@ case it died in fails here with the child's exit status.
 
 from __future__ import annotations
 
-import textwrap
 from typing import Dict, Tuple
 
 import pytest
 from _support import ChildRun
 
-SETUP = textwrap.dedent("""
-    import numpy as np, pandas as pd
-    import causalfair as cf
-    from causalfair import FairRobustClassifier as C
-    rng = np.random.default_rng(0)
-    n = 120
-    s = rng.integers(0, 2, n)
-    x1 = 2 * s + rng.normal(size=n)
-    x2 = s - x1 + rng.normal(size=n)
-    X = pd.DataFrame({"s": s, "x1": x1, "x2": x2})
-    y = (x1 + x2 > 0).astype(int)
-    A = X.to_numpy(dtype=float)
-    scm = cf.SCM({"x1": ["s"], "x2": ["s", "x1"]}, sensitive="s", random_state=0).fit(X)
-    def c(**params):
-        base = dict(model="logistic", epochs=2, random_state=0, verbose=False)
-        base.update(params)
-        return C(**base)
-    fitted = c().fit(A, y)
-    fitted_scm = c(scm=scm).fit(X, y)
-""")
+SETUP_MODULE = "children.classifier_inputs"  # the cases' namespace, imported in the child
 
 # name -> (code, expected exception name, text the message must contain)
 CASES: Dict[str, Tuple[str, str, str]] = {
@@ -127,7 +107,8 @@ CASES: Dict[str, Tuple[str, str, str]] = {
 
 @pytest.fixture(scope="module")
 def outcomes():
-    return ChildRun([(name, code) for name, (code, _, _) in sorted(CASES.items())], SETUP, timeout=300)
+    return ChildRun([(name, code) for name, (code, _, _) in sorted(CASES.items())], timeout=300,
+                    setup_module=SETUP_MODULE)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -4,9 +4,9 @@ stops cleanly on Ctrl-C or when the progress callback raises."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -102,47 +102,10 @@ def test_exception_in_progress_bar_leaves_estimator_unfitted(monkeypatch):
         clf.predict(x)
 
 
-INTERRUPT = textwrap.dedent("""
-    import json, os, signal, threading, time
-    import numpy as np
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-    import causalfair as cf
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(2000, 5))
-    y = (x[:, 0] > 0).astype(int)
-    clf = cf.FairRobustClassifier(model="mlp", hidden_layer_sizes=(32, 32), method="causal_at",
-                                  epochs=10000, random_state=0, verbose={verbose})
-    # a first fit that finishes, so the interrupted fit must also forget it
-    clf.set_params(epochs=1).fit(x[:100], y[:100]).set_params(epochs=10000)
-    sent = {{}}
-    def interrupt():
-        sent["at"] = time.monotonic()
-        os.kill(os.getpid(), signal.SIGINT)
-    threading.Timer(1.0, interrupt).start()
-    start = time.monotonic()
-    try:
-        clf.fit(x, y)
-        outcome = {{"raised": None}}
-    except KeyboardInterrupt:
-        outcome = {{"raised": "KeyboardInterrupt"}}
-    end = time.monotonic()
-    outcome["delay"] = end - sent.get("at", end)
-    outcome["elapsed"] = end - start
-    try:
-        check_is_fitted(clf)
-        outcome["fitted"] = True
-    except NotFittedError:
-        outcome["fitted"] = False
-    print(json.dumps(outcome), flush=True)
-""")
-
-
 @pytest.mark.parametrize("verbose", [False, True])
 def test_keyboard_interrupt_stops_training_and_leaves_estimator_unfitted(verbose):
-    proc = subprocess.run([sys.executable, "-c", INTERRUPT.format(verbose=verbose)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "children.interrupt_fit", str(verbose)],
+                          capture_output=True, text=True, timeout=120, cwd=os.path.dirname(os.path.abspath(__file__)))
     assert proc.returncode == 0, proc.stderr[-2000:]
     outcome = json.loads(proc.stdout.strip().splitlines()[-1])
     assert outcome["raised"] == "KeyboardInterrupt", outcome

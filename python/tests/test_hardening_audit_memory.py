@@ -11,7 +11,7 @@ Beyond its inputs, an audit of n rows with d encoded columns and I indicators ne
   indicators already done (flags, and witnesses of flagged rows):
   ``32·d + 50 + (I − 1)·(8·d + 17)`` bytes.
 
-A child interpreter audits the LIN SCM (d = 3, radii=(0.05,) so I = 3) with logistic
+A child interpreter (``children/audit_memory.py``) audits the LIN SCM (d = 3, radii=(0.05,) so I = 3) with logistic
 regression, by ``sample`` (5 points per ball) on 250,000 and 1,000,000 rows and by
 ``exact`` on 1,000,000 and 2,000,000 rows — the smaller size already fills a chunk
 (4M doubles / (points per row × 3 columns): 133,333 rows sampling 10 points per row,
@@ -27,7 +27,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -35,41 +34,11 @@ CHUNK_MB = 320
 D, INDICATORS = 3, 3
 PER_ROW_BYTES = 32 * D + 50 + (INDICATORS - 1) * (8 * D + 17)
 SIZES = {"sample": (250_000, 1_000_000), "exact": (1_000_000, 2_000_000)}
+HERE = os.path.dirname(os.path.abspath(__file__))  # the children run from here (python -m children.audit_memory)
 
 
 def bound_mb(rows: int) -> float:
     return CHUNK_MB + rows * PER_ROW_BYTES / 2 ** 20
-
-
-# Resident-set readings in the children, from /proc/self/status (MB).
-STATUS_MB = textwrap.dedent(r'''
-    def status_mb(key):
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key):
-                    return int(line.split()[1]) / 1024
-''')
-
-CHILD = STATUS_MB + textwrap.dedent(r'''
-    import json, sys, time
-    import causalfair as cf
-
-    ds = cf.datasets.make_lin(5000, random_state=0)
-    scm = cf.SCM(ds.graph, sensitive="S", random_state=0).fit(ds.X)
-    clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", epochs=2, random_state=0,
-                                  verbose=False).fit(ds.X, ds.y)
-    method, rows = sys.argv[1], int(sys.argv[2])
-    cf.audit(clf, scm, ds.X.head(1000), radii=(0.05,), method=method, n_samples=5, random_state=0)  # warm-up
-    X = scm.sample(rows, random_state=1)
-    before = status_mb("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset the peak resident set (VmHWM) to the current one
-    start = time.monotonic()
-    report = cf.audit(clf, scm, X, radii=(0.05,), method=method, n_samples=5, random_state=0)
-    seconds = time.monotonic() - start
-    print(json.dumps({"rows": rows, "growth_mb": status_mb("VmHWM") - before, "seconds": seconds,
-                      "n": int(report.to_frame().loc["U_CF", "n"])}))
-''')
 
 
 def _can_reset_peak() -> bool:
@@ -84,8 +53,8 @@ def _can_reset_peak() -> bool:
 def _audit_in_a_child(method: str, rows: int) -> dict:
     """Rows audited, peak growth (MB) and seconds of one audit in a fresh interpreter
     (so memory freed by an earlier audit cannot hide this one's)."""
-    proc = subprocess.run([sys.executable, "-c", CHILD, method, str(rows)], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "children.audit_memory", "million", method, str(rows)],
+                          capture_output=True, text=True, timeout=300, cwd=HERE)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.splitlines()[-1])
 
@@ -105,25 +74,6 @@ def test_a_million_row_audit_stays_within_the_documented_memory_bound(method):
     assert per_row <= PER_ROW_BYTES, f"{per_row:.0f} bytes per added row, documented {PER_ROW_BYTES}"
 
 
-BOUNDS_CHILD = STATUS_MB + textwrap.dedent(r'''
-    import json, sys
-    import causalfair as cf
-    from _support import adult_like
-
-    X, y, graph = adult_like(4000, 0)
-    scm = cf.SCM(graph, sensitive="sex", mechanism=cf.MLPMechanism(hidden_layer_sizes=(100,), epochs=1),
-                 random_state=0).fit(X)
-    clf = cf.FairRobustClassifier(scm=scm, hidden_layer_sizes=(100, 100), epochs=1, random_state=0,
-                                  verbose=False).fit(X, y)
-    cf.audit(clf, scm, X.head(50), radii=(0.05,), method="attack", random_state=0)  # warm-up
-    before = status_mb("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    cf.audit(clf, scm, X, radii=(0.05,), method="attack", random_state=0)
-    print(json.dumps({"growth_mb": status_mb("VmHWM") - before}))
-''')
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/status") or not _can_reset_peak(),
                     reason="needs Linux /proc/self/status and a writable /proc/self/clear_refs")
 def test_bound_propagation_works_in_small_blocks():
@@ -131,10 +81,8 @@ def test_bound_propagation_works_in_small_blocks():
     100): bound propagation used to relax every ball of a chunk at once (760 rows x 2
     twins x 5 generators x 100 units, ~25 arrays of that size in the tanh relaxation),
     ~29 MB above the resident set before the audit; in blocks it needs well under 1 MB."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [os.path.dirname(os.path.abspath(__file__)), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", BOUNDS_CHILD], capture_output=True, text=True, timeout=300,
-                          env=env)
+    proc = subprocess.run([sys.executable, "-m", "children.audit_memory", "bounds"], capture_output=True,
+                          text=True, timeout=300, cwd=HERE)
     assert proc.returncode == 0, proc.stderr[-3000:]
     growth = json.loads(proc.stdout.splitlines()[-1])["growth_mb"]
     assert growth < 10, f"the attack audit's peak grew the resident set by {growth:.1f} MB"

@@ -18,8 +18,7 @@ import pytest
 
 import causalfair as cf
 from causalfair import _models
-
-GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
+from _support import LIN_GRAPH
 
 
 def _bits(a) -> bytes:
@@ -27,7 +26,7 @@ def _bits(a) -> bytes:
 
 
 def _fit_scm(X, seed=0):
-    return cf.SCM(GRAPH, sensitive="S", mechanism=cf.MLPMechanism(hidden_layer_sizes=(8,)),
+    return cf.SCM(LIN_GRAPH, sensitive="S", mechanism=cf.MLPMechanism(hidden_layer_sizes=(8,)),
                   random_state=seed).fit(X)
 
 

@@ -12,16 +12,12 @@ import pytest
 import causalfair as cf
 from causalfair import experiments, metrics
 
-GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
-
 
 @pytest.fixture(scope="module")
-def lin():
-    ds = cf.datasets.make_lin(200, random_state=0)
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(ds.X)
-    clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", epochs=2, random_state=0,
-                                  verbose=False).fit(ds.X, ds.y)
-    return ds.X, ds.y, scm, clf
+def lin(lin_dataset, lin_scm):
+    clf = cf.FairRobustClassifier(scm=lin_scm, model="logistic", method="erm", epochs=2, random_state=0,
+                                  verbose=False).fit(lin_dataset.X, lin_dataset.y)
+    return lin_dataset.X, lin_dataset.y, lin_scm, clf
 
 
 # ------------------------------------------------------------ overflow in the SCM
@@ -62,28 +58,28 @@ def test_a_sample_that_overflows_is_a_clear_error(lin):
         scm.sample(5, do={"X1": 1.7e308}, random_state=0)
 
 
-def test_encoding_and_decoding_that_overflow_name_the_column(lin):
+def test_encoding_and_decoding_that_overflow_name_the_column(lin_graph, lin):
     X, _, _, _ = lin
-    small = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X.assign(X1=X.X1 * 1e-3))  # std ~1e-3
+    small = cf.SCM(lin_graph, sensitive="S", random_state=0).fit(X.assign(X1=X.X1 * 1e-3))  # std ~1e-3
     with pytest.raises(ValueError, match="column 'X1' has values too large for the standardization"):
         small.twins(X.head(2).assign(X1=[1.7e308, 0.0]))
-    large = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X.assign(X1=X.X1 * 1e10))  # std ~1e10
+    large = cf.SCM(lin_graph, sensitive="S", random_state=0).fit(X.assign(X1=X.X1 * 1e10))  # std ~1e10
     with pytest.raises(ValueError, match="'X1': encoded values up to 1e\\+300 overflow when mapped back"):
         large.decode(np.array([[0.0, 1e300, 0.0]]))
 
 
 @pytest.mark.parametrize("magnitude", [1e300, 1e-300])
-def test_columns_of_extreme_magnitude_are_standardized(lin, magnitude):
+def test_columns_of_extreme_magnitude_are_standardized(lin_graph, lin, magnitude):
     """A column of magnitude 1e300 (its squares overflow) or 1e-300 (they underflow)
     used to get std inf or 0 and was refused as "constant"; now its mean and std are
     computed on the rescaled column."""
     X, _, _, _ = lin
     scaled = X.assign(X1=X.X1 * magnitude)
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(scaled)
+    scm = cf.SCM(lin_graph, sensitive="S", random_state=0).fit(scaled)
     node = scm.schema_.by_name["X1"]
     assert node.std / magnitude == pytest.approx(X.X1.std(ddof=0), rel=1e-12)
     assert node.mean / magnitude == pytest.approx(X.X1.mean(), rel=1e-12)
-    np.testing.assert_allclose(scm.encode(scaled).X1, cf.SCM(GRAPH, sensitive="S").fit(X).encode(X).X1, rtol=1e-9)
+    np.testing.assert_allclose(scm.encode(scaled).X1, cf.SCM(lin_graph, sensitive="S").fit(X).encode(X).X1, rtol=1e-9)
 
 
 # ------------------------------------------------------------ undocumented exceptions
@@ -145,12 +141,12 @@ def test_wilson_interval_checks_its_types():
     assert metrics.wilson_interval(np.int64(3), np.int64(10)) == metrics.wilson_interval(3, 10)
 
 
-def test_dataset_checks_its_graph_and_sensitive_nodes(lin):
+def test_dataset_checks_its_graph_and_sensitive_nodes(lin_graph, lin):
     X, y, _, _ = lin
     with pytest.raises(TypeError, match="graph: expected a dict"):
         cf.datasets.Dataset(X=X, y=y, graph=None, sensitive=("S",), kinds={})
     with pytest.raises(TypeError, match="sensitive: expected a node name or a tuple"):
-        cf.datasets.Dataset(X=X, y=y, graph=GRAPH, sensitive=3, kinds={})
+        cf.datasets.Dataset(X=X, y=y, graph=lin_graph, sensitive=3, kinds={})
 
 
 # ------------------------------------------------------------ clearer messages
@@ -173,11 +169,11 @@ def test_encoded_sensitive_codes_are_checked_naming_the_node(lin):
             call()
 
 
-def test_a_failed_mechanism_fit_names_the_node(lin):
+def test_a_failed_mechanism_fit_names_the_node(lin_graph, lin):
     X, _, _, _ = lin
     collinear = X.assign(X1=X.X1.astype(str))  # a categorical parent with one level per row: singular
     with pytest.raises(RuntimeError, match="fitting node 'X2': least squares is singular"):
-        cf.SCM(GRAPH, sensitive="S", random_state=0).fit(collinear)
+        cf.SCM(lin_graph, sensitive="S", random_state=0).fit(collinear)
 
 
 def test_diverged_training_reports_the_input_magnitude(lin):

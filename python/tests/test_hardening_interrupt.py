@@ -6,18 +6,18 @@ the engine's chunks are as large as in real use.
 
 - The engine reports progress (where the C shim checks for Ctrl-C) several times a
   second: the longest gap between reports, sampling or attacking, is measured.
-- A child interpreter starts audits that would run for minutes — ``sample`` and
+- A child interpreter (``children/interrupt_audits.py``) starts audits that would run for minutes — ``sample`` and
   ``attack`` in the engine, with and without a progress bar, the ``cf.metrics``
   indicator functions, and a scikit-learn classifier audited as a black box — and
   sends itself SIGINT one second in. Each must raise ``KeyboardInterrupt`` within a
   second of the signal, and the classifier and SCM must still work afterwards.
 """
 
+import importlib
 import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 
 import pandas as pd
@@ -26,61 +26,9 @@ import pytest
 import causalfair as cf
 from causalfair.audit import indicator
 
-from _support import adult_like
-
 DEADLINE_SECONDS = 1.0
 LONGEST_GAP_SECONDS = 0.5
 
-SETUP = """
-import causalfair as cf
-from _support import adult_like
-X, y, GRAPH = adult_like(3000, seed=0)
-scm = cf.SCM(GRAPH, sensitive="sex", random_state=0,
-             mechanism=cf.MLPMechanism(hidden_layer_sizes=(100,), epochs=1)).fit(X)
-clf = cf.FairRobustClassifier(scm=scm, hidden_layer_sizes=(100, 100), method="erm", epochs=1,
-                              random_state=0, verbose=False).fit(X, y)
-"""
-
-CHILD = SETUP + textwrap.dedent(r'''
-    import json, os, signal, threading, time
-    import pandas as pd
-    from sklearn.linear_model import LogisticRegression
-
-    black_box = LogisticRegression().fit(X, y)
-    many = pd.concat([X] * 20, ignore_index=True)
-    CASES = {
-        "audit sample": lambda: cf.audit(clf, scm, many, method="sample", n_samples=1000, random_state=0),
-        "audit sample verbose": lambda: cf.audit(clf, scm, many, method="sample", n_samples=1000,
-                                                 random_state=0, verbose=True),
-        "audit attack": lambda: cf.audit(clf, scm, many, method="attack", random_state=0),
-        "unfair_area": lambda: cf.metrics.unfair_area(clf, scm, many, 0.05, method="sample", random_state=0),
-        "non_robust_area": lambda: cf.metrics.non_robust_area(clf, scm, many, 0.05, method="attack",
-                                                              random_state=0),
-        "audit black box": lambda: cf.audit(black_box, scm, X, y, n_samples=1000, random_state=0),
-    }
-
-    for name in json.loads(os.environ["CASES"]):
-        sent = {}
-        def interrupt():
-            sent["at"] = time.monotonic()
-            os.kill(os.getpid(), signal.SIGINT)
-        timer = threading.Timer(1.0, interrupt)
-        start = time.monotonic()
-        timer.start()
-        try:
-            CASES[name]()
-            outcome = {"raised": None}
-        except KeyboardInterrupt:
-            outcome = {"raised": "KeyboardInterrupt"}
-        end = time.monotonic()
-        timer.cancel()
-        outcome.update(name=name, delay=end - sent.get("at", end), elapsed=end - start)
-        # the objects are still usable: a short audit of the same classifier and SCM
-        small = cf.audit(black_box if "black" in name else clf, scm, X.head(20), y[:20], n_samples=5,
-                         random_state=0)
-        outcome["after"] = float(small.to_frame().loc["U_CF", "value"])
-        print(json.dumps(outcome), flush=True)
-''')
 
 CASES = ["audit sample", "audit sample verbose", "audit attack", "unfair_area", "non_robust_area",
          "audit black box"]
@@ -89,7 +37,8 @@ CASES = ["audit sample", "audit sample verbose", "audit attack", "unfair_area", 
 @pytest.fixture(scope="module")
 def outcomes():
     env = dict(os.environ, CASES=json.dumps(CASES))
-    proc = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=600, env=env,
+    proc = subprocess.run([sys.executable, "-m", "children.interrupt_audits"], capture_output=True, text=True,
+                          timeout=600, env=env,
                           cwd=os.path.dirname(os.path.abspath(__file__)))
     records = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert proc.returncode == 0, f"the child failed after {len(records)} cases:\n{proc.stderr[-3000:]}"
@@ -106,9 +55,7 @@ def test_ctrl_c_stops_an_audit_within_a_second(outcomes, case):
 
 @pytest.fixture(scope="module")
 def adult_shaped():
-    namespace = {}
-    exec(SETUP, namespace)
-    return namespace
+    return vars(importlib.import_module("children.adult_shaped"))
 
 
 @pytest.mark.parametrize("method, hidden, rows", [("sample", (100, 100), 15000), ("sample", (300, 300), 3000),

@@ -14,7 +14,6 @@ the engine (a latent sample or a parameter vector), so a leak of one engine obje
 per iteration would add well over the bounds.
 """
 
-import ctypes
 import gc
 import os
 import weakref
@@ -24,8 +23,8 @@ import pytest
 
 import causalfair as cf
 from causalfair import _engine, _handles, _models
+from _support import malloc_heap_mb
 
-GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
 WARM_UP = 500
 RSS_BOUND_MB = 16.0
 HEAP_BOUND_MB = 4.0
@@ -39,51 +38,24 @@ def _rss_mb() -> float:
     return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
-        "keepcost")]
-
-
-def _heap_function():
-    try:
-        f = ctypes.CDLL(None).mallinfo2  # glibc >= 2.33
-    except (OSError, AttributeError):
-        return None
-    f.restype = _MallInfo2
-    return f
-
-
-_MALLINFO2 = _heap_function()
-
-
-def _heap_mb() -> float:
-    """Bytes allocated by malloc and not freed (all arenas, mmapped chunks included)."""
-    if _MALLINFO2 is None:
-        return 0.0
-    info = _MALLINFO2()
-    return (info.uordblks + info.hblkhd) / 2 ** 20
-
-
 def _check_flat(step, total: int, what: str) -> None:
     """RSS and malloc'd bytes stay flat over ``total - WARM_UP`` calls of ``step(i)``
     after a warm-up."""
     for i in range(WARM_UP):
         step(i)
     gc.collect()
-    rss, heap = _rss_mb(), _heap_mb()
+    rss, heap = _rss_mb(), malloc_heap_mb()
     for i in range(WARM_UP, total):
         step(i)
     gc.collect()
-    rss, heap = _rss_mb() - rss, _heap_mb() - heap
+    rss, heap = _rss_mb() - rss, malloc_heap_mb() - heap
     assert rss < RSS_BOUND_MB, f"RSS grew by {rss:.1f} MB over {total - WARM_UP:,} {what}"
     assert heap < HEAP_BOUND_MB, f"malloc'd memory grew by {heap:.1f} MB over {total - WARM_UP:,} {what}"
 
 
 @pytest.fixture(scope="module")
-def lin():
-    ds = cf.datasets.make_lin(400, random_state=0)
-    return ds.X, ds.y
+def lin(lin_dataset):
+    return lin_dataset.X, lin_dataset.y
 
 
 _SETTINGS = dict(method="erm", epochs=1, batch_size=100, optimizer="adam", patience=5, steps=1, n_samples=1,
@@ -92,9 +64,9 @@ _SETTINGS = dict(method="erm", epochs=1, batch_size=100, optimizer="adam", patie
                  twin_penalty=0.0, tol=1e-8)
 
 
-def test_ten_thousand_engine_scms_keep_rss_flat(lin):
+def test_ten_thousand_engine_scms_keep_rss_flat(lin_scm, lin):
     X, _ = lin
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X)
+    scm = lin_scm
     data = np.ascontiguousarray(scm.encode(X).to_numpy())
     out = np.empty_like(data)
     twins = np.empty((2 * data.shape[0], data.shape[1]))
@@ -121,12 +93,12 @@ def test_ten_thousand_engine_models_keep_rss_flat(lin):
     _check_flat(step, 10_000, "model handles")
 
 
-def test_fifteen_hundred_public_scms_and_classifiers_keep_rss_flat(lin):
+def test_fifteen_hundred_public_scms_and_classifiers_keep_rss_flat(lin_graph, lin):
     X, y = lin
     test = X.head(20)
 
     def step(i):
-        scm = cf.SCM(GRAPH, sensitive="S", random_state=i).fit(X)
+        scm = cf.SCM(lin_graph, sensitive="S", random_state=i).fit(X)
         scm.twins(test)
         clf = cf.FairRobustClassifier(scm=scm, model="mlp", hidden_layer_sizes=(32,), method="erm", epochs=1,
                                       random_state=i, verbose=False).fit(X, y)
@@ -135,7 +107,7 @@ def test_fifteen_hundred_public_scms_and_classifiers_keep_rss_flat(lin):
     _check_flat(step, 1_500, "SCMs and classifiers")
 
 
-def test_handles_die_with_their_python_objects(lin):
+def test_handles_die_with_their_python_objects(lin_graph, lin):
     """No reference cycle keeps an SCM or a classifier (and so its engine handle)
     alive: with the cyclic garbage collector off, dropping the last reference frees
     them at once."""
@@ -144,7 +116,7 @@ def test_handles_die_with_their_python_objects(lin):
     enabled = gc.isenabled()
     gc.disable()
     try:
-        scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X)
+        scm = cf.SCM(lin_graph, sensitive="S", random_state=0).fit(X)
         clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", epochs=1, random_state=0,
                                       verbose=False).fit(X, y)
         clf.predict_proba(X.head(5))
@@ -158,9 +130,9 @@ def test_handles_die_with_their_python_objects(lin):
             gc.enable()
 
 
-def test_freeing_a_handle_explicitly_is_idempotent_and_closes_it(lin):
+def test_freeing_a_handle_explicitly_is_idempotent_and_closes_it(lin_graph, lin):
     X, _ = lin
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X)
+    scm = cf.SCM(lin_graph, sensitive="S", random_state=0).fit(X)
     h = _handles.new_handle(scm.schema_)
     assert not h.closed
     _engine.scm_free(h)

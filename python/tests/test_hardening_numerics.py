@@ -17,8 +17,7 @@ import pytest
 import causalfair as cf
 from causalfair import _models
 from causalfair.classifier import _probability
-
-GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
+from _support import LIN_GRAPH
 
 
 def _assert_probabilities(p):
@@ -45,9 +44,8 @@ def _assert_fitted_finite(clf):
 
 
 @pytest.fixture(scope="module")
-def lin():
-    ds = cf.datasets.make_lin(400, random_state=0)
-    return ds.X, ds.y
+def lin(lin_dataset):
+    return lin_dataset.X, lin_dataset.y
 
 
 # --------------------------------------------------------------- extreme logits
@@ -60,7 +58,7 @@ def huge(lin):
     X, y = lin
     Xh = X.copy()
     Xh[["X1", "X2"]] *= 1e6
-    scm = cf.SCM(GRAPH, sensitive="S", standardize=False, random_state=0).fit(Xh)
+    scm = cf.SCM(LIN_GRAPH, sensitive="S", standardize=False, random_state=0).fit(Xh)
     return Xh, y, scm
 
 
@@ -205,10 +203,10 @@ def test_the_range_is_the_exact_overflow_point_of_a_linear_model_within_a_factor
 
 @pytest.mark.parametrize("model,method", [("logistic", "erm"), ("logistic", "causal_at"), ("mlp", "erm"),
                                           ("mlp", "causal_at")])
-def test_perfectly_separable_data_stays_finite(lin, model, method):
+def test_perfectly_separable_data_stays_finite(lin_scm, lin, model, method):
     X, _ = lin
     y = (X["X1"] + X["X2"] > 0.5).astype(int)  # a linear function of the features: separable
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X)
+    scm = lin_scm
     clf = cf.FairRobustClassifier(scm=scm, model=model, hidden_layer_sizes=(8,), method=method, epochs=60, steps=3,
                                   learning_rate=0.5, threshold="mcc", random_state=0, verbose=False).fit(X, y)
     _assert_fitted_finite(clf)
@@ -227,12 +225,12 @@ def test_mcc_threshold_of_constant_or_perfect_scores_is_finite():
 
 
 @pytest.mark.parametrize("threshold", [0.0, -1e-12, 1.0, 1 + 1e-12])
-def test_audits_accept_any_threshold_the_mcc_rule_produces(lin, threshold):
+def test_audits_accept_any_threshold_the_mcc_rule_produces(lin_scm, lin, threshold):
     """threshold="mcc" on an uninformative model may pick a threshold at or beyond 0
     or 1 (every row gets the majority class). The classifier is then constant, so it
     is never unfair; the audit says so (it used to fail with "math domain error")."""
     X, y = lin
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X)
+    scm = lin_scm
     clf = cf.FairRobustClassifier(scm=scm, model="mlp", hidden_layer_sizes=(8,), method="erm", epochs=1,
                                   random_state=0, verbose=False).fit(X, y)
     clf.threshold_ = threshold
@@ -342,9 +340,9 @@ def test_collinear_parents_are_a_clear_error(lin):
     assert np.isfinite(ridge.abduct(Xc).to_numpy()).all()  # the remedy the message names works
 
 
-def test_non_finite_inputs_are_a_clear_error(lin):
+def test_non_finite_inputs_are_a_clear_error(lin_scm, lin):
     X, y = lin
-    scm = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X)
+    scm = lin_scm
     clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", epochs=1, random_state=0,
                                   verbose=False).fit(X, y)
     for bad in (np.nan, np.inf, -np.inf):

@@ -19,8 +19,8 @@ import pytest
 
 import causalfair as cf
 from causalfair import _engine, _models
+from _support import LIN_GRAPH
 
-GRAPH = {"X1": ["S"], "X2": ["S", "X1"]}
 N_THREADS = 8
 
 
@@ -29,7 +29,7 @@ def _job(seed: int) -> dict:
     ds = cf.datasets.make_lin(240, random_state=seed)
     X, y = ds.X, ds.y
     mechanism = cf.MLPMechanism(hidden_layer_sizes=(8,)) if seed % 2 else "linear"
-    scm = cf.SCM(GRAPH, sensitive="S", mechanism=mechanism, random_state=seed).fit(X)
+    scm = cf.SCM(LIN_GRAPH, sensitive="S", mechanism=mechanism, random_state=seed).fit(X)
     model = "mlp" if seed % 4 < 2 else "logistic"
     clf = cf.FairRobustClassifier(scm=scm, model=model, hidden_layer_sizes=(8,), method="causal_at",
                                   epochs=3, steps=3, random_state=seed, verbose=False).fit(X, y)
@@ -105,7 +105,7 @@ def test_eight_threads_give_the_results_of_one_after_another():
 @pytest.fixture(scope="module")
 def linear_scm():
     X = cf.datasets.make_lin(500, random_state=0).X
-    return cf.SCM(GRAPH, sensitive="S", random_state=0).fit(X), X
+    return cf.SCM(LIN_GRAPH, sensitive="S", random_state=0).fit(X), X
 
 
 def _engine_ball(scm, data, n_samples):

@@ -8,25 +8,12 @@ case it died in fails here with the child's exit status.
 
 from __future__ import annotations
 
-import textwrap
 from typing import Dict, Tuple
 
 import pytest
 from _support import ChildRun
 
-SETUP = textwrap.dedent("""
-    import numpy as np, pandas as pd
-    import causalfair as cf
-    from causalfair import _engine
-    rng = np.random.default_rng(0)
-    n = 200
-    race = rng.choice(["a", "b", "c"], n)
-    s = rng.integers(0, 2, n)
-    x = s + rng.normal(size=n)
-    df = pd.DataFrame({"s": s, "race": race, "x": x, "y": x - s + rng.normal(size=n)})
-    G = {"x": ["s", "race"], "y": ["s", "x"]}
-    scm = cf.SCM(G, sensitive=["s", "race"], random_state=0).fit(df)
-""")
+SETUP_MODULE = "children.scm_inputs"  # the cases' namespace, imported in the child
 
 # name -> (code, expected exception name, text the message must contain)
 CASES: Dict[str, Tuple[str, str, str]] = {
@@ -125,7 +112,7 @@ def outcomes():
     cases = sorted(CASES.items())
     # "use_after_free" last: it frees a handle
     cases.sort(key=lambda item: item[0] == "use_after_free")
-    return ChildRun([(name, code) for name, (code, _, _) in cases], SETUP)
+    return ChildRun([(name, code) for name, (code, _, _) in cases], setup_module=SETUP_MODULE)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -13,10 +13,10 @@
 ///     S  binary sensitive root, S ~ Bernoulli(0.4)
 ///     X1 = 1.5 S + 0.3 + U1,              U1 ~ N(0, 1)
 ///     X2 = −0.5 S + 0.8 X1 − 0.2 + U2,    U2 ~ N(0, 0.7)
-enum AuditLIN {
-    static let columns = 3
+public enum AuditLIN {
+    public static let columns = 3
 
-    static func nodes(_ mechanism: MechanismSpecification = .linear(ridge: 0)) -> [NodeSpecification] {
+    public static func nodes(_ mechanism: MechanismSpecification = .linear(ridge: 0)) -> [NodeSpecification] {
         [
             NodeSpecification(kind: .binary, isSensitive: true),
             NodeSpecification(kind: .continuous, parents: [0], mechanism: mechanism),
@@ -24,7 +24,7 @@ enum AuditLIN {
         ]
     }
 
-    static func sample(rows: Int, seed: UInt64) -> Matrix {
+    public static func sample(rows: Int, seed: UInt64) -> Matrix {
         var generator = Xoshiro256StarStar(seed: seed)
         var x = Matrix(rows: rows, cols: columns)
         for r in 0..<rows {
@@ -39,19 +39,19 @@ enum AuditLIN {
     }
 
     /// The SCM fitted (linear least squares) on `rows` sampled rows, and its space.
-    static func fitted(rows: Int = 1_000, seed: UInt64 = 21) throws -> (scm: StructuralCausalModel, space: LatentSpace) {
+    public static func fitted(rows: Int = 1_000, seed: UInt64 = 21) throws -> (scm: StructuralCausalModel, space: LatentSpace) {
         var scm = try StructuralCausalModel(nodes: nodes())
         try scm.fit(sample(rows: rows, seed: seed), seed: 2)
         return (scm, try LatentSpace(scm: scm, columns: columns))
     }
 
     /// The fitted coefficient of X1 in X2's mechanism (parents [S, X1]).
-    static func fittedX1Effect(_ scm: StructuralCausalModel) -> Double? {
+    public static func fittedX1Effect(_ scm: StructuralCausalModel) -> Double? {
         linearMechanism(scm, 2)?.weights[1, 0]
     }
 
     /// Jᵀw for J = ∂φ⁻¹/∂(U1, U2) = [[0, 0], [1, 0], [c, 1]], computed by hand.
-    static func projectedWeights(_ w: [Double], x1Effect c: Double) -> [Double] {
+    public static func projectedWeights(_ w: [Double], x1Effect c: Double) -> [Double] {
         [w[1] + c * w[2], w[2]]
     }
 }
@@ -59,11 +59,13 @@ enum AuditLIN {
 /// A linear SCM with a `levels`-level categorical sensitive node, over columns
 /// [S (one-hot), X1, X2]: X1 = 0.3 level + U1, X2 = 0.5 X1 − 0.1 level + U2. With many
 /// levels, few rows already make the audit process its input in several chunks.
-struct AuditManyLevels {
-    let levels: Int
-    var columns: Int { levels + 2 }
+public struct AuditManyLevels: Sendable {
+    public let levels: Int
 
-    func nodes() -> [NodeSpecification] {
+    public init(levels: Int) { self.levels = levels }
+    public var columns: Int { levels + 2 }
+
+    public func nodes() -> [NodeSpecification] {
         [
             NodeSpecification(kind: .categorical(levels: levels), isSensitive: true),
             NodeSpecification(kind: .continuous, parents: [0], mechanism: .linear(ridge: 0)),
@@ -72,7 +74,7 @@ struct AuditManyLevels {
     }
 
     /// `rows` rows; the first `levels` rows visit every level once.
-    func sample(rows: Int, seed: UInt64) -> Matrix {
+    public func sample(rows: Int, seed: UInt64) -> Matrix {
         var generator = Xoshiro256StarStar(seed: seed)
         var x = Matrix(rows: rows, cols: columns)
         for r in 0..<rows {
@@ -86,7 +88,7 @@ struct AuditManyLevels {
         return x
     }
 
-    func fitted(rows: Int, seed: UInt64 = 31) throws -> (scm: StructuralCausalModel, space: LatentSpace) {
+    public func fitted(rows: Int, seed: UInt64 = 31) throws -> (scm: StructuralCausalModel, space: LatentSpace) {
         var scm = try StructuralCausalModel(nodes: nodes())
         try scm.fit(sample(rows: rows, seed: seed), seed: 4)
         return (scm, try LatentSpace(scm: scm, columns: columns))
@@ -94,24 +96,24 @@ struct AuditManyLevels {
 }
 
 /// Ten levels (twelve columns).
-enum AuditTenLevels {
-    static let model = AuditManyLevels(levels: 10)
-    static let columns = model.columns
-    static func sample(rows: Int, seed: UInt64) -> Matrix { model.sample(rows: rows, seed: seed) }
-    static func fitted() throws -> (scm: StructuralCausalModel, space: LatentSpace) { try model.fitted(rows: 1_000) }
+public enum AuditTenLevels {
+    public static let model = AuditManyLevels(levels: 10)
+    public static let columns = model.columns
+    public static func sample(rows: Int, seed: UInt64) -> Matrix { model.sample(rows: rows, seed: seed) }
+    public static func fitted() throws -> (scm: StructuralCausalModel, space: LatentSpace) { try model.fitted(rows: 1_000) }
 }
 
 // MARK: - Classifiers
 
 /// Logistic regression g(x) = wᵀx + b as a network of widths [D, 1].
-func auditLogistic(_ w: [Double], _ b: Double) throws -> MultilayerPerceptron {
+public func auditLogistic(_ w: [Double], _ b: Double) throws -> MultilayerPerceptron {
     try MultilayerPerceptron(widths: [w.count, 1], activation: .tanh, parameters: w + [b])
 }
 
 /// A random logistic classifier: w ~ N(0, I), b ~ N(0, 1), and τ ~ N(0, 0.25) — or,
 /// given data `x`, τ at a uniform random quantile in [0.15, 0.85] of its logits, so
 /// that both classes are well represented.
-func auditRandomLogistic(columns: Int, generator: inout Xoshiro256StarStar, x: Matrix? = nil)
+public func auditRandomLogistic(columns: Int, generator: inout Xoshiro256StarStar, x: Matrix? = nil)
     -> (w: [Double], b: Double, threshold: Double) {
     let w = (0..<columns).map { _ in generator.normal() }
     let b = generator.normal()
@@ -122,7 +124,7 @@ func auditRandomLogistic(columns: Int, generator: inout Xoshiro256StarStar, x: M
 }
 
 /// wᵀx_r + b for every row, by plain loops.
-func auditPlainLogits(_ w: [Double], _ b: Double, _ x: Matrix) -> [Double] {
+public func auditPlainLogits(_ w: [Double], _ b: Double, _ x: Matrix) -> [Double] {
     (0..<x.rows).map { r in
         var sum = b
         for c in 0..<x.cols { sum += w[c] * x[r, c] }
@@ -130,17 +132,14 @@ func auditPlainLogits(_ w: [Double], _ b: Double, _ x: Matrix) -> [Double] {
     }
 }
 
-/// Euclidean norm.
-func auditNorm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-
 /// The exact margins of the closed form for a linear classifier: for every row r and
 /// level s (all levels, or the factual one), the extreme logit of twin s's ball toward
 /// the other class minus τ (`g(x_s) − hw − τ` for a positive row, `g(x_s) + hw − τ`
 /// for a negative one), from the twins of `scm.twins` and `halfWidth` = Δ‖Jᵀw‖.
 /// A row is unfair iff some margin has the other class's sign (≤ 0 for a positive
 /// row, > 0 for a negative one).
-func auditExactMargins(scm: StructuralCausalModel, w: [Double], b: Double, threshold: Double, x: Matrix,
-                       halfWidth: Double, factualOnly: Bool) throws -> (own: [Bool], margins: [[Double]]) {
+public func auditExactMargins(scm: StructuralCausalModel, w: [Double], b: Double, threshold: Double, x: Matrix,
+                              halfWidth: Double, factualOnly: Bool) throws -> (own: [Bool], margins: [[Double]]) {
     let twins = try scm.twins(x)
     let levels = scm.twinLevelCount
     let factual = try scm.factualLevels(x)
@@ -156,33 +155,33 @@ func auditExactMargins(scm: StructuralCausalModel, w: [Double], b: Double, thres
 }
 
 /// Flags from `auditExactMargins`.
-func auditFlags(own: [Bool], margins: [[Double]]) -> [Bool] {
+public func auditFlags(own: [Bool], margins: [[Double]]) -> [Bool] {
     zip(own, margins).map { positive, m in m.contains { positive ? $0 <= 0 : $0 > 0 } }
 }
 
 // MARK: - Audits
 
 /// An audit of `model` in `space` at threshold τ, run on `x`.
-func auditRun(_ model: MultilayerPerceptron, _ space: LatentSpace, threshold: Double, _ x: Matrix, radius: Double,
-              factualOnly: Bool = false, method: AuditMethod, seed: UInt64 = 1) throws -> AuditResult {
+public func auditRun(_ model: MultilayerPerceptron, _ space: LatentSpace, threshold: Double, _ x: Matrix, radius: Double,
+                     factualOnly: Bool = false, method: AuditMethod, seed: UInt64 = 1) throws -> AuditResult {
     try UnfairnessAudit(model: model, space: space, logitThreshold: threshold)
         .run(x, radius: radius, factualOnly: factualOnly, method: method, seed: seed)
 }
 
 /// The default attack of the audit tests.
-let auditAttack = AuditMethod.attack(steps: 10, restarts: 2, stepSize: 0)
+public let auditAttack = AuditMethod.attack(steps: 10, restarts: 2, stepSize: 0)
 
 /// Indices where `a` is set and `b` is not (a ⊄ b witnesses).
-func auditNotContained(_ a: [Bool], in b: [Bool]) -> [Int] {
+public func auditNotContained(_ a: [Bool], in b: [Bool]) -> [Int] {
     a.indices.filter { a[$0] && !b[$0] }
 }
 
 /// A threshold between two data logits (never equal to one): the midpoint of the
 /// middle pair of the sorted `logits`.
-func auditMedianThreshold(_ logits: [Double]) -> Double {
+public func auditMedianThreshold(_ logits: [Double]) -> Double {
     let sorted = logits.sorted()
     return 0.5 * (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2])
 }
 
 /// Number of set flags.
-func auditCount(_ flags: [Bool]) -> Int { flags.filter { $0 }.count }
+public func auditCount(_ flags: [Bool]) -> Int { flags.filter { $0 }.count }

@@ -1,13 +1,15 @@
 @testable import CausalFairCore
 
-// Shared helpers for the engine tests: small matrix builders, statistics, a finite
-// difference helper, error classification, and reference SCMs with known mechanisms
-// whose data are sampled here from known noise.
+// Shared helpers for the engine tests (the `CausalFairTestSupport` target, used by every
+// Swift test target): small matrix builders, statistics, a finite difference helper,
+// error classification, and reference SCMs with known mechanisms whose data are sampled
+// here from known noise. Helpers are `public` so that the test targets see them; they
+// reach the core's internals through `@testable import` (debug builds are testable).
 
 // MARK: - Matrices
 
 /// A matrix from its rows (all of the same length).
-func matrix(_ rows: [[Double]]) -> Matrix {
+public func matrix(_ rows: [[Double]]) -> Matrix {
     let cols = rows.first?.count ?? 0
     var m = Matrix(rows: rows.count, cols: cols)
     for (r, row) in rows.enumerated() {
@@ -16,25 +18,25 @@ func matrix(_ rows: [[Double]]) -> Matrix {
     return m
 }
 
-/// A `rows` x `cols` matrix of independent standard normals.
-func randomMatrix(rows: Int, cols: Int, generator: inout Xoshiro256StarStar) -> Matrix {
+/// A `rows` x `cols` matrix of independent normals with standard deviation `scale`.
+public func randomMatrix(rows: Int, cols: Int, scale: Double = 1, generator: inout Xoshiro256StarStar) -> Matrix {
     var m = Matrix(rows: rows, cols: cols)
-    for i in m.storage.indices { m.storage[i] = generator.normal() }
+    for i in m.storage.indices { m.storage[i] = scale * generator.normal() }
     return m
 }
 
 /// Row `r` of `m` as an array.
-func row(_ m: Matrix, _ r: Int) -> [Double] {
+public func row(_ m: Matrix, _ r: Int) -> [Double] {
     (0..<m.cols).map { m[r, $0] }
 }
 
 /// Column `c` of `m` as an array.
-func column(_ m: Matrix, _ c: Int) -> [Double] {
+public func column(_ m: Matrix, _ c: Int) -> [Double] {
     (0..<m.rows).map { m[$0, c] }
 }
 
 /// op(a) op(b) by the textbook triple loop.
-func naiveMultiply(_ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool) -> Matrix {
+public func naiveMultiply(_ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool) -> Matrix {
     let m = transposeA ? a.cols : a.rows
     let k = transposeA ? a.rows : a.cols
     let n = transposeB ? b.rows : b.cols
@@ -54,51 +56,51 @@ func naiveMultiply(_ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool)
 }
 
 /// The largest absolute element-wise difference (infinity when the shapes differ).
-func maxAbsDifference(_ a: Matrix, _ b: Matrix) -> Double {
+public func maxAbsDifference(_ a: Matrix, _ b: Matrix) -> Double {
     guard a.rows == b.rows, a.cols == b.cols else { return .infinity }
     return zip(a.storage, b.storage).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
 
 /// The largest absolute element-wise difference of two vectors.
-func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
+public func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
     guard a.count == b.count else { return .infinity }
     return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
 
 /// Bitwise equality of two matrices (distinguishes -0 from 0 and compares NaN payloads).
-func bitIdentical(_ a: Matrix, _ b: Matrix) -> Bool {
+public func bitIdentical(_ a: Matrix, _ b: Matrix) -> Bool {
     a.rows == b.rows && a.cols == b.cols && zip(a.storage, b.storage).allSatisfy { $0.bitPattern == $1.bitPattern }
 }
 
 /// Bitwise equality of two vectors.
-func bitIdentical(_ a: [Double], _ b: [Double]) -> Bool {
+public func bitIdentical(_ a: [Double], _ b: [Double]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
 }
 
 /// Euclidean norm.
-func norm(_ v: [Double]) -> Double {
+public func norm(_ v: [Double]) -> Double {
     v.reduce(0) { $0 + $1 * $1 }.squareRoot()
 }
 
 // MARK: - Statistics
 
-func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
+public func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
 
 /// Population variance.
-func variance(_ v: [Double]) -> Double {
+public func variance(_ v: [Double]) -> Double {
     let m = mean(v)
     return v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count)
 }
 
 /// Standard error of a proportion p estimated from n Bernoulli trials.
-func proportionStandardError(_ p: Double, _ n: Int) -> Double {
+public func proportionStandardError(_ p: Double, _ n: Int) -> Double {
     (p * (1 - p) / Double(n)).squareRoot()
 }
 
 /// Ordinary least squares of `y` on the columns `x` with an intercept, solved by the
 /// normal equations in plain Swift (independent of the engine's BLAS and Cholesky).
 /// Returns the coefficients, then the intercept.
-func referenceLeastSquares(_ x: [[Double]], _ y: [Double]) -> [Double] {
+public func referenceLeastSquares(_ x: [[Double]], _ y: [Double]) -> [Double] {
     let p = x.count + 1
     let n = y.count
     var gram = [[Double]](repeating: [Double](repeating: 0, count: p + 1), count: p)
@@ -126,7 +128,7 @@ func referenceLeastSquares(_ x: [[Double]], _ y: [Double]) -> [Double] {
 // MARK: - Finite differences
 
 /// Central finite-difference gradient of `f` at `x` with step `h`.
-func finiteDifferenceGradient(_ f: ([Double]) throws -> Double, at x: [Double], h: Double = 1e-6) rethrows -> [Double] {
+public func finiteDifferenceGradient(_ f: ([Double]) throws -> Double, at x: [Double], h: Double = 1e-6) rethrows -> [Double] {
     var gradient = [Double](repeating: 0, count: x.count)
     var point = x
     for i in x.indices {
@@ -142,12 +144,12 @@ func finiteDifferenceGradient(_ f: ([Double]) throws -> Double, at x: [Double], 
 
 /// True when `actual` matches `expected` to relative tolerance `relative`, with an
 /// absolute floor `absolute` for entries near zero.
-func isClose(_ actual: Double, _ expected: Double, relative: Double = 1e-5, absolute: Double = 1e-7) -> Bool {
+public func isClose(_ actual: Double, _ expected: Double, relative: Double = 1e-5, absolute: Double = 1e-7) -> Bool {
     abs(actual - expected) <= absolute + relative * max(abs(actual), abs(expected))
 }
 
 /// Element-wise `isClose` for vectors of the same length.
-func allClose(_ actual: [Double], _ expected: [Double], relative: Double = 1e-5, absolute: Double = 1e-7) -> Bool {
+public func allClose(_ actual: [Double], _ expected: [Double], relative: Double = 1e-5, absolute: Double = 1e-7) -> Bool {
     actual.count == expected.count
         && zip(actual, expected).allSatisfy { isClose($0, $1, relative: relative, absolute: absolute) }
 }
@@ -156,12 +158,12 @@ func allClose(_ actual: [Double], _ expected: [Double], relative: Double = 1e-5,
 
 /// The case of a `CausalFairError`, without its message (`other` for a case this
 /// file does not list, so new engine cases do not break the tests).
-enum ErrorKind: String, Equatable {
+public enum ErrorKind: String, Equatable {
     case invalidArgument, invalidType, tooLarge, computation, unknownNode, interrupted, other
 }
 
 extension CausalFairError {
-    var kind: ErrorKind {
+    public var kind: ErrorKind {
         Mirror(reflecting: self).children.first?.label.flatMap(ErrorKind.init(rawValue:)) ?? .other
     }
 }
@@ -169,7 +171,7 @@ extension CausalFairError {
 /// What `body` threw: a `CausalFairError`, or nil when it returned normally. Any
 /// other error type is reported as `invalidType("foreign error ...")` so a test
 /// expecting a specific kind fails visibly.
-func thrownError<T>(_ body: () throws -> T) -> CausalFairError? {
+public func thrownError<T>(_ body: () throws -> T) -> CausalFairError? {
     do {
         _ = try body()
         return nil
@@ -190,18 +192,18 @@ func thrownError<T>(_ body: () throws -> T) -> CausalFairError? {
 ///     3  X2 = S - X1 + 0.5 A + 1 + U2,  U2 ~ Normal(0, 0.5)
 ///
 /// `immutableA` marks A immutable (excluded from the perturbation ball).
-enum LinearReference {
-    static let s = 0, a = 1, x1 = 2, x2 = 3
+public enum LinearReference {
+    public static let s = 0, a = 1, x1 = 2, x2 = 3
     /// True weights of X1 on its parents [S].
-    static let x1Weights = [2.0], x1Bias = 0.0, x1NoiseScale = 1.0
+    public static let x1Weights = [2.0], x1Bias = 0.0, x1NoiseScale = 1.0
     /// True weights of X2 on its parents [S, X1, A].
-    static let x2Weights = [1.0, -1.0, 0.5], x2Bias = 1.0, x2NoiseScale = 0.5
-    static let aMean = 1.0, aScale = 1.5
+    public static let x2Weights = [1.0, -1.0, 0.5], x2Bias = 1.0, x2NoiseScale = 0.5
+    public static let aMean = 1.0, aScale = 1.5
 
     /// Total effect of S on X2 in the true model: 1 + (-1)(2) = -1.
-    static let trueTotalEffectOnX2 = -1.0
+    public static let trueTotalEffectOnX2 = -1.0
 
-    static func nodes(immutableA: Bool = false, noise: Bool = false) -> [NodeSpecification] {
+    public static func nodes(immutableA: Bool = false, noise: Bool = false) -> [NodeSpecification] {
         [
             NodeSpecification(kind: .binary, isSensitive: true,
                               noise: noise ? .bernoulli(p: 0.5) : .empirical),
@@ -215,7 +217,7 @@ enum LinearReference {
     }
 
     /// `rows` rows sampled from the true model, with the true noise (columns S, A, U1, U2).
-    static func sample(rows: Int, seed: UInt64) -> (data: Matrix, noise: Matrix) {
+    public static func sample(rows: Int, seed: UInt64) -> (data: Matrix, noise: Matrix) {
         var generator = Xoshiro256StarStar(seed: seed)
         var data = Matrix(rows: rows, cols: 4)
         var noise = Matrix(rows: rows, cols: 4)
@@ -233,35 +235,28 @@ enum LinearReference {
     }
 
     /// An unfitted model.
-    static func model(immutableA: Bool = false, noise: Bool = false) throws -> StructuralCausalModel {
+    public static func model(immutableA: Bool = false, noise: Bool = false) throws -> StructuralCausalModel {
         try StructuralCausalModel(nodes: nodes(immutableA: immutableA, noise: noise))
     }
 
     /// A model fitted on `rows` sampled rows, with the data it was fitted on.
-    static func fitted(rows: Int = 2_000, seed: UInt64 = 11, immutableA: Bool = false,
-                       noise: Bool = false) throws -> (model: StructuralCausalModel, data: Matrix) {
-        var model = try model(immutableA: immutableA, noise: noise)
-        let data = sample(rows: rows, seed: seed).data
-        try model.fit(data, seed: 1)
-        return (model, data)
+    public static func fitted(rows: Int = 2_000, seed: UInt64 = 11, immutableA: Bool = false,
+                              noise: Bool = false) throws -> (model: StructuralCausalModel, data: Matrix) {
+        try fittedSCM(nodes(immutableA: immutableA, noise: noise), on: sample(rows: rows, seed: seed).data, fitSeed: 1)
     }
 }
 
-/// Whether two lists of mechanisms are equal node by node: both absent, or of the
-/// same conformance and equal.
-func sameMechanisms(_ a: [(any Mechanism)?], _ b: [(any Mechanism)?]) -> Bool {
-    func equal<M: Mechanism>(_ m: M, _ other: any Mechanism) -> Bool { (other as? M) == m }
-    return a.count == b.count && zip(a, b).allSatisfy { pair in
-        switch pair {
-        case (nil, nil): return true
-        case (let m?, let other?): return equal(m, other)
-        default: return false
-        }
-    }
+/// An SCM over `nodes` fitted on `data` (its MLP mechanisms seeded by `fitSeed`), with
+/// the data: what every reference model's `fitted` returns.
+public func fittedSCM(_ nodes: [NodeSpecification], on data: Matrix, fitSeed: UInt64) throws
+    -> (model: StructuralCausalModel, data: Matrix) {
+    var model = try StructuralCausalModel(nodes: nodes)
+    try model.fit(data, seed: fitSeed)
+    return (model, data)
 }
 
 /// Reads the linear mechanism of a node (nil when it is not linear or not fitted).
-func linearMechanism(_ model: StructuralCausalModel, _ node: Int) -> LinearMechanism? {
+public func linearMechanism(_ model: StructuralCausalModel, _ node: Int) -> LinearMechanism? {
     model.mechanisms[node] as? LinearMechanism
 }
 
@@ -271,12 +266,12 @@ func linearMechanism(_ model: StructuralCausalModel, _ node: Int) -> LinearMecha
 ///     1  S  binary, sensitive root, Bernoulli(0.4)
 ///     2  X = 0.3 * level(R) - S + U,        U ~ Normal(0, 1)
 ///     3  Y = X + 0.5 [R = 7] + U,           U ~ Normal(0, 1)
-enum CategoricalReference {
-    static let r = 0, s = 1, x = 2, y = 3
-    static let columns = 8 + 1 + 1 + 1
-    static let rColumns = Array(0..<8), sColumn = 8, xColumn = 9, yColumn = 10
+public enum CategoricalReference {
+    public static let r = 0, s = 1, x = 2, y = 3
+    public static let columns = 8 + 1 + 1 + 1
+    public static let rColumns = Array(0..<8), sColumn = 8, xColumn = 9, yColumn = 10
 
-    static func nodes() -> [NodeSpecification] {
+    public static func nodes() -> [NodeSpecification] {
         [
             NodeSpecification(kind: .categorical(levels: 8), isSensitive: true),
             NodeSpecification(kind: .binary, isSensitive: true),
@@ -285,7 +280,7 @@ enum CategoricalReference {
         ]
     }
 
-    static func sample(rows: Int, seed: UInt64) -> Matrix {
+    public static func sample(rows: Int, seed: UInt64) -> Matrix {
         var generator = Xoshiro256StarStar(seed: seed)
         var data = Matrix(rows: rows, cols: columns)
         for i in 0..<rows {
@@ -301,11 +296,8 @@ enum CategoricalReference {
         return data
     }
 
-    static func fitted(rows: Int = 2_000, seed: UInt64 = 5) throws -> (model: StructuralCausalModel, data: Matrix) {
-        var model = try StructuralCausalModel(nodes: nodes())
-        let data = sample(rows: rows, seed: seed)
-        try model.fit(data, seed: 3)
-        return (model, data)
+    public static func fitted(rows: Int = 2_000, seed: UInt64 = 5) throws -> (model: StructuralCausalModel, data: Matrix) {
+        try fittedSCM(nodes(), on: sample(rows: rows, seed: seed), fitSeed: 3)
     }
 }
 
@@ -316,12 +308,12 @@ enum CategoricalReference {
 ///     2  X  = mlp(C, A) + U      (truth: tanh(A) + level(C) * 0.5 + U)
 ///     3  K  categorical(3), non-sensitive, mlp(X) on the one-hot code (truth: K from X thresholds)
 ///     4  Y  = mlp(X, K) + U      (truth: sin(X) + 0.3 * level(K) + U)
-enum NonlinearReference {
-    static let columns = 3 + 1 + 1 + 3 + 1
-    static let mechanism = MechanismSpecification.mlp(hidden: [8], activation: .tanh, epochs: 3, batchSize: 32,
+public enum NonlinearReference {
+    public static let columns = 3 + 1 + 1 + 3 + 1
+    public static let mechanism = MechanismSpecification.mlp(hidden: [8], activation: .tanh, epochs: 3, batchSize: 32,
                                                       learningRate: 0.01)
 
-    static func nodes(mechanism: MechanismSpecification = mechanism) -> [NodeSpecification] {
+    public static func nodes(mechanism: MechanismSpecification = mechanism) -> [NodeSpecification] {
         [
             NodeSpecification(kind: .categorical(levels: 3), isSensitive: true),
             NodeSpecification(kind: .continuous),
@@ -331,7 +323,7 @@ enum NonlinearReference {
         ]
     }
 
-    static func sample(rows: Int, seed: UInt64) -> Matrix {
+    public static func sample(rows: Int, seed: UInt64) -> Matrix {
         var generator = Xoshiro256StarStar(seed: seed)
         var data = Matrix(rows: rows, cols: columns)
         for i in 0..<rows {
@@ -349,15 +341,12 @@ enum NonlinearReference {
         return data
     }
 
-    static func fitted(rows: Int = 600, seed: UInt64 = 9) throws -> (model: StructuralCausalModel, data: Matrix) {
-        var model = try StructuralCausalModel(nodes: nodes())
-        let data = sample(rows: rows, seed: seed)
-        try model.fit(data, seed: 4)
-        return (model, data)
+    public static func fitted(rows: Int = 600, seed: UInt64 = 9) throws -> (model: StructuralCausalModel, data: Matrix) {
+        try fittedSCM(nodes(), on: sample(rows: rows, seed: seed), fitSeed: 4)
     }
 }
 
 extension Double {
     /// sin x by its relation to the engine's cosine (the tests do not import libm).
-    var sine: Double { cosine(self - Double.pi / 2) }
+    public var sine: Double { cosine(self - Double.pi / 2) }
 }
