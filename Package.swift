@@ -42,14 +42,22 @@ let package = Package(
             dependencies: ["CBLAS", "VectorKernels", "VectorKernelsAVX2", "VectorKernelsAVX512"],
             exclude: ["README.md"]
         ),
+        // The C ABI's one contract, causalfair.h, as a Clang module: the engine reads its
+        // structs and codes from it, and the CPython shim compiles against the same file.
+        .systemLibrary(name: "CausalFairABI", path: "Sources/CausalFairEngine/include"),
         .target(
             name: "CausalFairEngine",
-            dependencies: ["CausalFairCore"],
+            dependencies: ["CausalFairCore", "CausalFairABI"],
             exclude: ["include", "README.md"]
         ),
         .testTarget(
             name: "CausalFairCoreTests",
             dependencies: ["CausalFairCore", "VectorKernels"]
+        ),
+        // The C ABI itself: the @_cdecl functions called as C calls them.
+        .testTarget(
+            name: "CausalFairEngineTests",
+            dependencies: ["CausalFairEngine", "CausalFairABI"]
         ),
     ]
 )

@@ -1,3 +1,4 @@
+import CausalFairABI
 import CausalFairCore
 
 // The SCM functions of the C ABI. Each decodes its arguments, calls the core, and
@@ -6,15 +7,12 @@ import CausalFairCore
 public typealias ErrorBuffer = UnsafeMutablePointer<CChar>?
 
 @_cdecl("cf_scm_new")
-public func cf_scm_new(_ specInts: UnsafePointer<Int64>?, _ intCount: Int64,
-                       _ specDoubles: UnsafePointer<Double>?, _ doubleCount: Int64,
+public func cf_scm_new(_ nodes: UnsafePointer<cf_node_spec>?, _ nodeCount: Int64,
                        _ outHandle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                        _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         guard let outHandle else { throw CausalFairError.invalidArgument("out_handle is NULL") }
-        var decoder = SpecificationDecoder(ints: try Buffers.array(specInts, count: intCount, name: "spec_ints"),
-                                           doubles: try Buffers.array(specDoubles, count: doubleCount, name: "spec_doubles"))
-        let model = try StructuralCausalModel(nodes: try decoder.decode())
+        let model = try StructuralCausalModel(nodes: try SpecificationDecoder(nodes, count: nodeCount).decode())
         outHandle.pointee = Handles.retain(SCMBox(model))
     }
 }

@@ -43,6 +43,10 @@ public struct StructuralCausalModel: Sendable {
     public static let maximumTwinLevels = 1_000_000
     /// At most this many mechanism parameters (800 MB of doubles).
     public static let maximumParameters = 100_000_000
+    /// The widest hidden layer of an MLP mechanism.
+    public static let maximumMechanismHiddenWidth = 100_000
+    /// The most epochs an MLP mechanism is fitted for.
+    public static let maximumMechanismEpochs = 1_000_000
 
     /// A model from node specifications; checks the graph, kinds and settings.
     public init(nodes: [NodeSpecification]) throws {
@@ -121,10 +125,11 @@ public struct StructuralCausalModel: Sendable {
                 throw CausalFairError.invalidArgument("node \(index): ridge must be finite and >= 0, got \(ridge)")
             }
         case .mlp(let hidden, _, let epochs, let batchSize, let learningRate):
-            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 && $0 <= 100_000 }) else {
-                throw CausalFairError.invalidArgument("node \(index): hidden layer sizes must be 1...100000, got \(hidden)")
+            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 && $0 <= Self.maximumMechanismHiddenWidth }) else {
+                throw CausalFairError.invalidArgument(
+                    "node \(index): hidden layer sizes must be 1...\(Self.maximumMechanismHiddenWidth), got \(hidden)")
             }
-            guard epochs >= 0, epochs <= 1_000_000, batchSize > 0 else {
+            guard epochs >= 0, epochs <= Self.maximumMechanismEpochs, batchSize > 0 else {
                 throw CausalFairError.invalidArgument("node \(index): epochs must be >= 0 and batch size > 0")
             }
             guard learningRate > 0, learningRate.isFinite else {

@@ -71,12 +71,19 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// A configuration with the defaults above.
     public init() {}
 
+    /// The largest `epochs` (Newton: steps) a run takes.
+    public static let maximumEpochs = 1_000_000
+    /// The largest `steps` of the inner maximisation.
+    public static let maximumSteps = 100_000
+    /// The largest `samples` (candidates per row of cal).
+    public static let maximumSamples = 1_000_000
+
     /// Throws for a setting outside its range.
     public func validate() throws {
         func require(_ condition: Bool, _ message: String) throws {
             if !condition { throw CausalFairError.invalidArgument(message) }
         }
-        try require(epochs >= 0 && epochs <= 1_000_000, "epochs must be in 0...1000000, got \(epochs)")
+        try require(epochs >= 0 && epochs <= Self.maximumEpochs, "epochs must be in 0...\(Self.maximumEpochs), got \(epochs)")
         try require(batchSize > 0, "batch_size must be > 0, got \(batchSize)")
         try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be > 0, got \(learningRate)")
         try require(weightDecay >= 0 && weightDecay.isFinite, "weight_decay must be >= 0, got \(weightDecay)")
@@ -85,11 +92,12 @@ public struct TrainingConfiguration: Sendable, Equatable {
         try require(patience > 0, "patience must be > 0, got \(patience)")
         try require(radius >= 0 && radius.isFinite, "radius must be finite and >= 0, got \(radius)")
         try require(epsilon >= 0 && epsilon.isFinite, "epsilon must be finite and >= 0, got \(epsilon)")
-        try require(steps >= 0 && steps <= 100_000, "steps must be in 0...100000, got \(steps)")
+        try require(steps >= 0 && steps <= Self.maximumSteps, "steps must be in 0...\(Self.maximumSteps), got \(steps)")
         try require(stepSize >= 0 && stepSize.isFinite, "step_size must be >= 0, got \(stepSize)")
         try require(innerLearningRate > 0 && innerLearningRate.isFinite,
                     "inner_learning_rate must be > 0, got \(innerLearningRate)")
-        try require(samples > 0 && samples <= 1_000_000, "n_samples must be in 1...1000000, got \(samples)")
+        try require(samples > 0 && samples <= Self.maximumSamples,
+                    "n_samples must be in 1...\(Self.maximumSamples), got \(samples)")
         for (name, value) in [("lambda", lambda), ("mu", mu), ("nu", nu), ("twin_penalty", twinPenalty)] {
             try require(value >= 0 && value.isFinite, "\(name) must be finite and >= 0, got \(value)")
         }
