@@ -468,7 +468,7 @@ static const Field NODE_FIELDS[] = {
     ROW_FLAG(cf_node_spec, immutable), ROW_CODE(cf_node_spec, mechanism, MECHANISM_CODES),
     ROW_F64(cf_node_spec, ridge), ROW_LIST(cf_node_spec, hidden, FIELD_I64_LIST, n_hidden),
     ROW_I64(cf_node_spec, epochs), ROW_I64(cf_node_spec, batch_size), ROW_F64(cf_node_spec, learning_rate),
-    ROW_LIST(cf_node_spec, program, FIELD_OP_LIST, n_ops), ROW_CODE(cf_node_spec, outer, OUTER_CODES),
+    ROW_LIST(cf_node_spec, program, FIELD_OP_LIST, n_program), ROW_CODE(cf_node_spec, outer, OUTER_CODES),
     ROW_F64(cf_node_spec, offset), ROW_F64(cf_node_spec, scale), ROW_CODE(cf_node_spec, noise, NOISE_CODES),
     ROW_F64(cf_node_spec, noise_loc), ROW_F64(cf_node_spec, noise_scale), ROW_F64(cf_node_spec, noise_shape),
     ROW_F64(cf_node_spec, noise_p), END_FIELDS};

@@ -11,7 +11,7 @@ struct SpecificationDecoder {
     /// than `EngineLimits.nodes`.
     init(_ pointer: UnsafePointer<cf_node_spec>?, count: Int64) throws {
         guard count >= 1, count <= Int64(EngineLimits.nodes) else {
-            throw CausalFairError.invalidArgument("n_nodes: expected 1...\(EngineLimits.nodes), got \(count)")
+            throw CausalFairError.invalidArgument("n_nodes: expected an int in [1, \(EngineLimits.nodes)], got \(count)")
         }
         guard let pointer else { throw CausalFairError.invalidArgument("nodes: expected \(count) specs, got NULL") }
         nodes = UnsafeBufferPointer(start: pointer, count: Int(count))
@@ -48,7 +48,7 @@ struct SpecificationDecoder {
                              batchSize: try field.int(spec.batch_size, in: 1...Int(Int32.max), "batch_size"),
                              learningRate: spec.learning_rate)
         default:
-            let program = try field.array(spec.program, count: spec.n_ops, limit: EngineLimits.programLength, "program")
+            let program = try field.array(spec.program, count: spec.n_program, limit: EngineLimits.programLength, "program")
                 .map { try operation($0, field) }
             let outerKind: OuterFunction.Kind
             switch try field.code(spec.outer, below: CF_OUTER_COUNT, "outer") {

@@ -12,15 +12,11 @@ from __future__ import annotations
 import ast
 import numbers
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Sequence, Tuple, Union
+
+from .validation import LIMITS, Interval, check_parameter, check_parameters
 
 __all__ = ["LinearMechanism", "MLPMechanism", "ExpressionMechanism", "Mechanism", "as_mechanism"]
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return int(value)
 
 
 def _nonnegative_float(name: str, value: Any, positive: bool = False) -> float:
@@ -86,6 +82,13 @@ class MLPMechanism:
     learning_rate: float = 0.01
     batch_size: int = 100
 
+    #: Allowed values (each hidden size; the engine's bounds by the names of its limits).
+    _parameter_constraints: ClassVar[Dict[str, List[Any]]] = {
+        "hidden_layer_sizes": [Interval(int, 1, "max_mechanism_hidden_width")],
+        "epochs": [Interval(int, 1, "max_mechanism_epochs")],
+        "batch_size": [Interval(int, 1, None)],
+    }
+
     def __post_init__(self) -> None:
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
@@ -97,10 +100,15 @@ class MLPMechanism:
                             f"{self.hidden_layer_sizes!r}") from None
         if not sizes:
             raise ValueError("hidden_layer_sizes: expected at least one hidden layer")
-        sizes = tuple(_positive_int("hidden_layer_sizes", s) for s in sizes)
+        layers = len(sizes)
+        check_parameter("number of hidden layers", layers, [Interval(int, 1, "max_mechanism_hidden_layers")])
+        sizes = tuple(check_parameter("hidden_layer_sizes", s, self._parameter_constraints["hidden_layer_sizes"])
+                      for s in sizes)
         object.__setattr__(self, "hidden_layer_sizes", sizes)
-        object.__setattr__(self, "epochs", _positive_int("epochs", self.epochs))
-        object.__setattr__(self, "batch_size", _positive_int("batch_size", self.batch_size))
+        checked = check_parameters({k: self._parameter_constraints[k] for k in ("epochs", "batch_size")},
+                                   {"epochs": self.epochs, "batch_size": self.batch_size})
+        object.__setattr__(self, "epochs", checked["epochs"])
+        object.__setattr__(self, "batch_size", checked["batch_size"])
         object.__setattr__(self, "learning_rate",
                            _nonnegative_float("learning_rate", self.learning_rate, True))
 
@@ -202,9 +210,10 @@ class ExpressionMechanism:
                 ops.append(_operation("negate"))
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             exponent = node.right
+            largest = LIMITS["max_power"]
             if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
-                    and not isinstance(exponent.value, bool) and 0 <= exponent.value <= 64):
-                fail("a power other than a whole number in 0..64")
+                    and not isinstance(exponent.value, bool) and 0 <= exponent.value <= largest):
+                fail(f"a power other than a whole number in [0, {largest}]")
             self._compile(node.left, inputs, ops, names)
             ops.append(_operation("power", argument=exponent.value))
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:

@@ -119,7 +119,7 @@ class SCM(BaseEstimator):
     (4, 3)
     """
 
-    def __init__(self, graph: Any, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
+    def __init__(self, graph: Any, *, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
                  mechanism: Any = "linear", immutable: Iterable[str] = (),
                  noise: Optional[Mapping[str, Distribution]] = None, standardize: bool = True,
                  random_state: Any = None):

@@ -79,12 +79,13 @@ class Interval:
 
     def __str__(self) -> str:
         what = "an int" if self.kind is int else "a finite number"
+        show = (lambda b: f"{int(b)}") if self.kind is int else (lambda b: f"{b:g}")
         if self.high is None:
-            return f"{what} {'>=' if self.closed in ('both', 'left') else '>'} {self.low:g}"
+            return f"{what} {'>=' if self.closed in ('both', 'left') else '>'} {show(self.low)}"
         left = "[" if self.closed in ("both", "left") else "("
         right = "]" if self.closed in ("both", "right") else ")"
-        low = "-inf" if self.low is None else f"{self.low:g}"
-        return f"{what} in {left}{low}, {self.high:g}{right}"
+        low = "-inf" if self.low is None else show(self.low)
+        return f"{what} in {left}{low}, {show(self.high)}{right}"
 
 
 class Options:

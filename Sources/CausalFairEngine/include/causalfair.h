@@ -164,8 +164,8 @@ typedef struct cf_node_spec {
     int64_t epochs;               /* MLP */
     int64_t batch_size;           /* MLP */
     double learning_rate;         /* MLP */
-    const cf_expression_op *program; /* EXPRESSION: f in postfix, n_ops operations */
-    int64_t n_ops;
+    const cf_expression_op *program; /* EXPRESSION: f in postfix, n_program operations */
+    int64_t n_program;
     int32_t outer;                /* EXPRESSION: CF_OUTER_* */
     double offset;                /* EXPRESSION: V = offset + scale * outer(f(Pa) + U) */
     double scale;
