@@ -57,7 +57,7 @@ let package = Package(
         // The C ABI itself: the @_cdecl functions called as C calls them.
         .testTarget(
             name: "CausalFairEngineTests",
-            dependencies: ["CausalFairEngine", "CausalFairABI"]
+            dependencies: ["CausalFairEngine", "CausalFairABI", "CausalFairCore"]
         ),
     ]
 )
