@@ -744,6 +744,23 @@ static PyObject *py_limits(PyObject *self, PyObject *noargs) {
     return struct_to_dict(LIMIT_FIELDS, &limits);
 }
 
+static PyObject *py_graph_order(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *counts_o, *parents_o, *order_o, *cycle_o;
+    if (!PyArg_ParseTuple(args, "OOOO:graph_order", &counts_o, &parents_o, &order_o, &cycle_o)) return NULL;
+    Call c;
+    call_begin(&c, NULL, 0);
+    const Py_buffer *counts = acquire(&c, counts_o, "parent_counts", I64, 1);
+    const Py_buffer *parents = acquire(&c, parents_o, "parents", I64, 1);
+    const Py_buffer *order = acquire(&c, order_o, "order", I64 | WRITE, 1);
+    const Py_buffer *cycle = acquire(&c, cycle_o, "cycle", I64 | WRITE, 1);
+    int64_t cycle_count = 0;
+    ENGINE(&c, cf_graph_order(counts->buf, LEN(counts), parents->buf, LEN(parents), order->buf, LEN(order),
+                              cycle->buf, LEN(cycle), &cycle_count, c.err, ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    return PyLong_FromLongLong((long long)cycle_count);
+}
+
 static PyObject *py_scm_new(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *nodes_o;
@@ -1271,6 +1288,9 @@ static PyMethodDef engine_methods[] = {
     {"version", py_version, METH_NOARGS, "version() -> str: the engine version."},
     {"limits", py_limits, METH_NOARGS,
      "limits() -> dict: the engine's limits (cf_limits, field names as in FIELDS['limits'])"},
+    {"graph_order", py_graph_order, METH_VARARGS,
+     "graph_order(parent_counts: int64[:], parents: int64[:], order_out: int64[:], cycle_out: int64[:]) "
+     "-> int: 0 and order_out a topological order, or the length k of the cycle in cycle_out[:k]"},
     {"scm_new", py_scm_new, METH_VARARGS,
      "scm_new(nodes: list of dicts with exactly the keys FIELDS['node_spec'] (codes by name, "
      "CODES; 'program': list of dicts with the keys FIELDS['expression_op'])) -> Handle"},

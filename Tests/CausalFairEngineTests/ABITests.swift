@@ -273,6 +273,33 @@ struct ABITests {
         #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
     }
 
+    @Test("cf_graph_order: the core's order, or a cycle as parent-to-child path")
+    func graphOrder() {
+        func run(_ counts: [Int64], _ parents: [Int64]) -> (status: Int32, order: [Int64], cycle: [Int64]) {
+            var order = [Int64](repeating: -9, count: counts.count), cycle = order
+            var found: Int64 = -9
+            let status = Self.call {
+                cf_graph_order(counts, Int64(counts.count), parents, Int64(parents.count), &order,
+                               Int64(order.count), &cycle, Int64(cycle.count), &found, $0, $1)
+            }.status
+            return (status, found == 0 ? order : [], Array(cycle.prefix(Int(max(found, 0)))))
+        }
+        // 2 <- 0, 1 <- 2, 3: the smallest ready index first
+        let acyclic = run([0, 1, 1, 0], [2, 0])
+        #expect(acyclic.status == CF_OK && acyclic.order == [0, 2, 1, 3] && acyclic.cycle.isEmpty)
+        // 0 <- 2, 1 <- 0, 2 <- 1: the cycle 2 -> 0 -> 1 -> 2, each a parent of the next
+        let cyclic = run([1, 1, 1], [2, 0, 1])
+        #expect(cyclic.status == CF_OK && cyclic.order.isEmpty && cyclic.cycle.count == 3)
+        for (k, node) in cyclic.cycle.enumerated() {
+            let child = Int(cyclic.cycle[(k + 1) % 3])
+            #expect([Int64(2), 0, 1][child] == node)  // node is the parent of the next one
+        }
+        #expect(run([1], [0]).cycle == [0])  // a self loop is a cycle of length 1
+        #expect(run([0, 1], [5]).status == Int32(CF_KEY_ERROR))
+        #expect(run([0, 2], [0, 0]).status == Int32(CF_VALUE_ERROR))
+        #expect(run([0, -1], []).status == Int32(CF_VALUE_ERROR))
+    }
+
     // --------------------------------------------------- buffers, messages, statuses
 
     @Test("short output buffers are refused before anything is written")

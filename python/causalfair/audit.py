@@ -15,7 +15,6 @@ import pandas as pd
 
 from . import _models, metrics
 from ._progress import AuditBar
-from .mechanisms import LinearMechanism
 from .validation import Interval, Options, check_parameters, check_radius, seed_from
 
 __all__ = ["audit", "AuditReport", "Indicator", "indicator"]
@@ -76,7 +75,7 @@ class _EnginePath:
                   else clf._check_range(scm._data(X, "X")[0]))
         if scm is not None:
             scm.schema_.check_sensitive_codes(self.x, "X")
-        self.linear = len(_models.widths(clf._handle)) == 2 and _is_linear(scm)
+        self.linear = len(_models.widths(clf._handle)) == 2 and (scm is None or scm.schema_.is_linear)
         t = clf.threshold_
         # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
         # class for everyone): then every finite logit is on the same side of it.
@@ -102,12 +101,6 @@ class _EnginePath:
             return pd.DataFrame(witnesses * self.clf.scale_ + self.clf.mean_,
                                 columns=getattr(self.clf, "feature_names_in_", None))
         return self.scm._result(witnesses, None, encoded=False)
-
-
-def _is_linear(scm: Any) -> bool:
-    """No SCM, or every mechanism linear (φ⁻¹ affine)."""
-    return scm is None or all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
-                              for node in scm.schema_.nodes)
 
 
 class _BlackBoxPath:

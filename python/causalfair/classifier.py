@@ -16,7 +16,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _models
 from ._progress import EpochBar
-from .mechanisms import LinearMechanism
 from .validation import LIMITS, Boolean, Interval, Options, check_parameter, check_parameters, mean_and_std, seed_from
 
 __all__ = ["FairRobustClassifier"]
@@ -413,7 +412,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                              f"(d + 1)^2 Hessian every step); X has {x.shape[1]}. Use optimizer='adam'.")
         labels = self._labels(y, x.shape[0])
         if settings["method"] == "causal_at" and self.exact is True and not (
-                settings["model"] == "logistic" and self._scm_is_linear()):
+                settings["model"] == "logistic" and (self.scm_ is None or self.scm_.schema_.is_linear)):
             raise ValueError("exact=True: the closed form needs model='logistic' and a linear SCM")
         seed = seed_from(self.random_state)
         init_seed, train_seed = (int(s) for s in np.random.default_rng(seed).integers(0, 2 ** 63, size=2))
@@ -445,11 +444,6 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             self.intercept_ = parameters[-1:].copy()
         self._handle = handle
         return self
-
-    def _scm_is_linear(self) -> bool:
-        return self.scm_ is None or all(
-            node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
-            for node in self.scm_.schema_.nodes)
 
     def __sklearn_is_fitted__(self) -> bool:
         # The parameter ``lambda_`` ends in "_", so scikit-learn's default test (any

@@ -371,6 +371,13 @@ class Schema:
                                 f"got {value!r}") from None
         return schema.encode(values, name)
 
+    @property
+    def is_linear(self) -> bool:
+        """Every mechanism linear (or none): then φ⁻¹ is affine, and the exact
+        audit and causal_at's closed form apply."""
+        return all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+                   for node in self.nodes)
+
     # ------------------------------------------------------------------ engine spec
     def spec(self) -> List[Dict[str, Any]]:
         """The engine's node specifications (``cf_node_spec`` dicts), in node order."""

@@ -257,6 +257,13 @@ CHILD = textwrap.dedent(r'''
                     draw(m(out_like(n)))], True
         if name == "limits":
             return [], True
+        if name == "graph_order":
+            counts = np.array(draw(st.sampled_from([[0, 1, 2], [0, 2, 1], [1, 1, 1], [0, 1, -1], [0, 0, 3]])),
+                              dtype=np.int64)
+            parents = np.array(draw(st.sampled_from([[0, 0, 1], [2, 0, 1], [0, 1, 2], [0, 7, 1], [-1, 0, 1]])),
+                               dtype=np.int64)
+            return [draw(m(counts)), draw(m(parents)), draw(m(np.empty(3, dtype=np.int64))),
+                    draw(m(np.empty(3, dtype=np.int64)))], True
         if name == "matrix_multiply":
             return [draw(m(d)), draw(m(np.ones((COLS, 3)))), draw(m(np.empty((n, 3))))], True
         if name == "threshold_mcc":
@@ -269,7 +276,7 @@ CHILD = textwrap.dedent(r'''
              "scm_factual_levels", "scm_counterfactual", "scm_sample", "scm_twin_levels", "scm_perturbable",
              "scm_phi_inverse_vjp", "scm_metric", "scm_ball", "scm_export", "scm_import", "model_new",
              "model_info", "model_widths", "model_input_limit", "model_get_parameters", "model_set_parameters", "model_logits",
-             "model_input_gradient", "model_train", "audit", "threshold_mcc", "matrix_multiply", "limits"]
+             "model_input_gradient", "model_train", "audit", "threshold_mcc", "matrix_multiply", "limits", "graph_order"]
 
     counts = {"calls": 0, "ok": 0, "raised": {}}
     unexpected = []

@@ -136,6 +136,21 @@ const char *cf_version(void);
 /* The kind of a live handle (CF_HANDLE_*), or CF_HANDLE_NONE for NULL. */
 int32_t cf_handle_kind(void *handle);
 
+/* --------------------------------------------------------------- graphs -----------
+
+ A directed graph of n_nodes nodes: node i has parent_counts[i] parents, listed in
+ `parents` (n_parents indices in all, node 0's first). When the graph is acyclic,
+ *cycle_count receives 0 and `order` (n_nodes) a topological order (among the nodes
+ ready at each step, the smallest index first); otherwise *cycle_count receives the
+ length k of a directed cycle, cycle[0..k-1] its nodes (each a parent of the next,
+ the last a parent of the first; the rest -1), and `order` is not written. A self
+ loop is a cycle of length 1; a repeated parent is CF_VALUE_ERROR, an index outside
+ the graph CF_KEY_ERROR. */
+int32_t cf_graph_order(const int64_t *parent_counts, int64_t n_nodes,
+                       const int64_t *parents, int64_t n_parents,
+                       int64_t *order, int64_t order_len, int64_t *cycle, int64_t cycle_len,
+                       int64_t *cycle_count, char *err, int64_t err_len);
+
 /* ---------------------------------------------------------------- SCM ------------
 
  An SCM is given as an array of node specifications in topological order (parents
