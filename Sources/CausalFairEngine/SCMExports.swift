@@ -96,7 +96,7 @@ public func cf_scm_sample(_ handle: UnsafeMutableRawPointer?, _ count: Int64,
     guarded(err, errLength) {
         let model = try Handles.scm(handle).model
         guard count > 0, count <= Int64(maximumElementCount) else {
-            throw CausalFairError.invalidArgument("n must be in 1...\(maximumElementCount), got \(count)")
+            throw CausalFairError.invalidArgument("n: expected an int in [1, \(maximumElementCount)], got \(count)")
         }
         let interventions = try Buffers.interventions(model: model, nodes: doNodes, count: doCount,
                                                       values: doValues, rows: doRows, cols: doCols)
@@ -188,7 +188,7 @@ public func cf_scm_ball(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointe
                         _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     transform(handle, data, rows, cols, out, outLength, err, errLength) { model, input in
         guard samples > 0, samples <= Int64(maximumElementCount) else {
-            throw CausalFairError.invalidArgument("n_samples must be in 1...\(maximumElementCount), got \(samples)")
+            throw CausalFairError.invalidArgument("n_samples: expected an int in [1, \(maximumElementCount)], got \(samples)")
         }
         let levels = factualOnly != 0 ? 1 : model.twinLevelCount
         let expected = try checkedProduct(input.rows, levels, Int(samples), model.columnCount, what: "perturbation ball")

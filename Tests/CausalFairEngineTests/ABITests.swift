@@ -210,7 +210,7 @@ struct ABITests {
         #expect(Self.train(model.handle, config).status == Int32(CF_VALUE_ERROR))
         config = Self.config()
         config.batch_size = -5
-        #expect(Self.train(model.handle, config).message == "batch_size must be > 0, got -5")
+        #expect(Self.train(model.handle, config).message == "batch_size: expected an int >= 1, got -5")
         let sample = Int32(CF_AUDIT_SAMPLE), attack = Int32(CF_AUDIT_ATTACK)
         #expect(Self.audit(model.handle, method: sample, samples: limits.max_audit_samples + 1).message
                 == "n_samples: expected an int in [1, \(limits.max_audit_samples)], got \(limits.max_audit_samples + 1)")

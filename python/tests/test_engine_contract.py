@@ -115,7 +115,7 @@ def test_the_shim_refuses_a_missing_or_unknown_field(engine_model):
 
 
 def test_the_engine_checks_what_the_shim_passes(engine_model):
-    with pytest.raises(ValueError, match=r"steps must be in 0...100000, got 100001"):
+    with pytest.raises(ValueError, match=r"steps: expected an int in \[0, 100000\], got 100001"):
         train(engine_model, config(steps=LIMITS["max_training_steps"] + 1))
 
 
