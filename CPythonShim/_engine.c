@@ -611,10 +611,12 @@ static int fill_struct(PyObject *dict, const Field *fields, void *out, const cha
             break;
         }
         case FIELD_I64:
-        case FIELD_I32: {
+        case FIELD_I32: {  /* an int, or anything with __index__ (numpy integers) */
             int overflow = 0;
-            long long v = PyLong_Check(value) ? PyLong_AsLongLongAndOverflow(value, &overflow) : -1;
-            if (!PyLong_Check(value) || overflow != 0 || (v == -1 && PyErr_Occurred()) ||
+            PyObject *index = PyNumber_Index(value);
+            long long v = index != NULL ? PyLong_AsLongLongAndOverflow(index, &overflow) : -1;
+            Py_XDECREF(index);
+            if (index == NULL || overflow != 0 || (v == -1 && PyErr_Occurred()) ||
                 (f->type == FIELD_I32 && (v < INT32_MIN || v > INT32_MAX))) {
                 PyErr_Clear();
                 PyErr_Format(PyExc_TypeError, "%s: %s: expected an int in the %s range, got %R", what,

@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - scikit-learn is a dependency
 
 __all__ = [
     "NotFittedError", "LIMITS", "MAX_ELEMENTS", "MAX_RADIUS", "Interval", "Options", "Boolean",
-    "check_parameters", "check_frame", "check_matrix", "check_positive_int", "check_radius",
+    "check_parameter", "check_parameters", "check_frame", "check_matrix", "check_positive_int", "check_radius",
     "check_output_size", "seed_from", "check_node_list", "mean_and_std",
 ]
 

@@ -4,7 +4,7 @@ causalfair.h is the one contract between Python and the engine: the shim's table
 code names and struct fields are compiled against it, and Python reads both (and the
 engine's limits) from ``_engine``. These tests fail when the header, the shim and
 Python disagree, and check Python's parameter validation against every limit the
-engine reports.
+engine reports, and that the estimators take their settings by keyword.
 """
 
 import importlib
@@ -112,6 +112,17 @@ def test_the_shim_refuses_a_missing_or_unknown_field(engine_model):
         train(engine_model, config(exact_when_linear=1))
     with pytest.raises(TypeError, match="config: epochs: expected an int in the int64 range"):
         train(engine_model, config(epochs=2 ** 63))
+    with pytest.raises(TypeError, match="config: epochs: expected an int in the int64 range, got 1.0"):
+        train(engine_model, config(epochs=1.0))
+    train(engine_model, config(epochs=np.int64(1), steps=np.int32(1)))  # numpy integers are ints
+
+
+def test_estimators_take_settings_by_keyword():
+    with pytest.raises(TypeError, match="positional"):
+        cf.FairRobustClassifier(None)
+    with pytest.raises(TypeError, match="positional"):
+        cf.SCM({"x": ["s"]}, "s")
+    assert cf.SCM({"x": ["s"]}, sensitive="s").sensitive == "s"
 
 
 def test_the_engine_checks_what_the_shim_passes(engine_model):
