@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 import numpy as np
 
 from . import _engine
+from .validation import Interval, check_parameter
 
 __all__ = ["Graph", "CycleError", "parse_graph", "topological_order"]
 
@@ -169,6 +170,7 @@ def parse_graph(graph: Any) -> Graph:
     ordered = list(dict.fromkeys(nodes))
     if not ordered:
         raise ValueError("graph: expected at least one node, got an empty graph")
+    check_parameter("graph: number of nodes", len(ordered), [Interval(int, 1, "max_nodes")])
     parents: Dict[str, List[str]] = {n: [] for n in ordered}
     for p, c in edges:
         if p == c:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from . import _engine
 from .distributions import Bernoulli, Distribution, as_distribution
 from .graph import Graph
 from .mechanisms import ExpressionMechanism, LinearMechanism, Mechanism, MLPMechanism, as_mechanism
@@ -37,7 +38,8 @@ from .validation import mean_and_std
 
 __all__ = ["KINDS", "NodeSchema", "Schema", "infer_kind"]
 
-KINDS = ("continuous", "binary", "categorical")
+#: The node kinds, as the engine names them (``CF_NODE_*``).
+KINDS = tuple(_engine.CODES["node_kind"])
 
 
 def infer_kind(column: pd.Series) -> str:

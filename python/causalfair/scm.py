@@ -14,7 +14,7 @@ from .distributions import Distribution, as_distribution
 from .graph import parse_graph
 from .mechanisms import ExpressionMechanism, as_mechanism
 from .schema import KINDS, Schema
-from .validation import (NotFittedError, check_frame, check_matrix, check_node_list,
+from .validation import (Boolean, NotFittedError, check_frame, check_matrix, check_node_list, check_parameter,
                          check_output_size, check_positive_int, check_radius, seed_from)
 
 try:
@@ -158,8 +158,7 @@ class SCM(BaseEstimator):
             mechanisms = {n: m for n in nodes}
         noise = {n: as_distribution(d, f"noise[{n!r}]")
                  for n, d in self._checked_mapping(self.noise, "noise", nodes).items()}
-        if not isinstance(self.standardize, (bool, np.bool_)):
-            raise TypeError(f"standardize: expected a bool, got {self.standardize!r}")
+        check_parameter("standardize", self.standardize, [Boolean()])
         for n, m in mechanisms.items():
             if isinstance(m, ExpressionMechanism) and graph.parents[n]:
                 if self.standardize:

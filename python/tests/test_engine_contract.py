@@ -233,6 +233,7 @@ def limit_max_layer_width(limit, fitted):
 
 def limit_max_nodes(limit, fitted):
     refused(lambda: _engine.scm_new([node()] * (limit + 1)), limit)
+    refused(lambda: cf.SCM({f"x{i}": [] for i in range(limit + 1)}, sensitive="x0").fit(pd.DataFrame()), limit)
 
 
 def limit_max_node_width(limit, fitted):
