@@ -42,9 +42,12 @@ let package = Package(
             dependencies: ["CBLAS", "VectorKernels", "VectorKernelsAVX2", "VectorKernelsAVX512"],
             exclude: ["README.md"]
         ),
+        // The C ABI's one contract, causalfair.h, as a Clang module: the engine reads its
+        // structs and codes from it, and the CPython shim compiles against the same file.
+        .systemLibrary(name: "CausalFairABI", path: "Sources/CausalFairEngine/include"),
         .target(
             name: "CausalFairEngine",
-            dependencies: ["CausalFairCore"],
+            dependencies: ["CausalFairCore", "CausalFairABI"],
             exclude: ["include", "README.md"]
         ),
         // Helpers and reference models shared by the test targets (not part of any product).
@@ -52,6 +55,11 @@ let package = Package(
         .testTarget(
             name: "CausalFairCoreTests",
             dependencies: ["CausalFairCore", "VectorKernels", "CausalFairTestSupport"]
+        ),
+        // The C ABI itself: the @_cdecl functions called as C calls them.
+        .testTarget(
+            name: "CausalFairEngineTests",
+            dependencies: ["CausalFairEngine", "CausalFairABI", "CausalFairCore"]
         ),
     ]
 )

@@ -17,6 +17,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -337,6 +338,390 @@ static int parse_seed(PyObject *obj, uint64_t *out) {
     return 1;
 }
 
+/* --------------------------------------------------------------- contract ------ */
+
+/* The ABI's codes and settings structs, by name. Each table below is compiled against
+   causalfair.h (the values are its constants, the offsets its struct layouts), so the
+   names Python uses and the layout the engine reads have one source: the header. The
+   module exports the tables (CODES, FIELDS) and fill_struct converts a Python dict to
+   a struct, refusing a missing or unknown key: a setting added to a struct without
+   its row here, or to Python without its field in the header, fails loudly. */
+
+typedef struct {
+    const char *name;
+    int32_t code;
+} CodeName;
+
+#define END_CODES {NULL, 0}
+
+static const CodeName OBJECTIVE_CODES[] = {
+    {"erm", CF_OBJECTIVE_ERM}, {"al", CF_OBJECTIVE_AL}, {"cal", CF_OBJECTIVE_CAL},
+    {"llr", CF_OBJECTIVE_LLR}, {"capify", CF_OBJECTIVE_CAPIFY},
+    {"causal_at", CF_OBJECTIVE_CAUSAL_AT}, END_CODES};
+static const CodeName OPTIMIZER_CODES[] = {
+    {"adam", CF_OPTIMIZER_ADAM}, {"sgd", CF_OPTIMIZER_SGD}, {"newton", CF_OPTIMIZER_NEWTON},
+    END_CODES};
+static const CodeName ACTIVATION_CODES[] = {
+    {"tanh", CF_ACTIVATION_TANH}, {"relu", CF_ACTIVATION_RELU}, END_CODES};
+static const CodeName AUDIT_CODES[] = {
+    {"sample", CF_AUDIT_SAMPLE}, {"attack", CF_AUDIT_ATTACK}, {"exact", CF_AUDIT_EXACT},
+    END_CODES};
+static const CodeName NODE_CODES[] = {
+    {"continuous", CF_NODE_CONTINUOUS}, {"binary", CF_NODE_BINARY},
+    {"categorical", CF_NODE_CATEGORICAL}, END_CODES};
+static const CodeName MECHANISM_CODES[] = {
+    {"root", CF_MECHANISM_ROOT}, {"linear", CF_MECHANISM_LINEAR}, {"mlp", CF_MECHANISM_MLP},
+    {"expression", CF_MECHANISM_EXPRESSION}, END_CODES};
+static const CodeName NOISE_CODES[] = {
+    {"empirical", CF_NOISE_EMPIRICAL}, {"normal", CF_NOISE_NORMAL}, {"gamma", CF_NOISE_GAMMA},
+    {"bernoulli", CF_NOISE_BERNOULLI}, END_CODES};
+static const CodeName OP_CODES[] = {
+    {"input", CF_OP_INPUT}, {"constant", CF_OP_CONSTANT}, {"add", CF_OP_ADD},
+    {"subtract", CF_OP_SUBTRACT}, {"multiply", CF_OP_MULTIPLY}, {"divide", CF_OP_DIVIDE},
+    {"negate", CF_OP_NEGATE}, {"square", CF_OP_SQUARE}, {"relu", CF_OP_RELU},
+    {"sigmoid", CF_OP_SIGMOID}, {"tanh", CF_OP_TANH}, {"exp", CF_OP_EXP}, {"log", CF_OP_LOG},
+    {"power", CF_OP_POWER}, END_CODES};
+static const CodeName OUTER_CODES[] = {
+    {"identity", CF_OUTER_IDENTITY}, {"sigmoid", CF_OUTER_SIGMOID}, {"tanh", CF_OUTER_TANH},
+    {"exp", CF_OUTER_EXP}, END_CODES};
+static const CodeName HANDLE_CODES[] = {
+    {"none", CF_HANDLE_NONE}, {"scm", CF_HANDLE_SCM}, {"model", CF_HANDLE_MODEL}, END_CODES};
+static const CodeName STATUS_CODES[] = {
+    {"ok", CF_OK}, {"value_error", CF_VALUE_ERROR}, {"type_error", CF_TYPE_ERROR},
+    {"memory_error", CF_MEMORY_ERROR}, {"runtime_error", CF_RUNTIME_ERROR},
+    {"key_error", CF_KEY_ERROR}, {"interrupted", CF_INTERRUPTED}, END_CODES};
+
+/* Each code table with the *_COUNT of its enum: module init checks that the table
+   names every code below the count (a code added to the header without its name here
+   fails at import). */
+static const struct {
+    const char *name;
+    const CodeName *codes;
+    int32_t count;
+} CODE_TABLES[] = {
+    {"objective", OBJECTIVE_CODES, CF_OBJECTIVE_COUNT},
+    {"optimizer", OPTIMIZER_CODES, CF_OPTIMIZER_COUNT},
+    {"activation", ACTIVATION_CODES, CF_ACTIVATION_COUNT},
+    {"audit_method", AUDIT_CODES, CF_AUDIT_COUNT},
+    {"node_kind", NODE_CODES, CF_NODE_COUNT},
+    {"mechanism", MECHANISM_CODES, CF_MECHANISM_COUNT},
+    {"noise", NOISE_CODES, CF_NOISE_COUNT},
+    {"op", OP_CODES, CF_OP_COUNT},
+    {"outer", OUTER_CODES, CF_OUTER_COUNT},
+    {"handle", HANDLE_CODES, CF_HANDLE_COUNT},
+    {"status", STATUS_CODES, CF_STATUS_COUNT},
+};
+#define N_CODE_TABLES (sizeof CODE_TABLES / sizeof CODE_TABLES[0])
+
+typedef enum {
+    FIELD_CODE,     /* int32_t; Python gives the code's name (a str of `codes`) */
+    FIELD_FLAG,     /* int32_t 0/1; Python gives a bool */
+    FIELD_I64,      /* int64_t; Python gives an int */
+    FIELD_F64,      /* double; Python gives a real number */
+    FIELD_I64_LIST, /* const int64_t * at `offset`, its count (int64_t) at `count_offset` */
+    FIELD_OP_LIST,  /* const cf_expression_op * and its count, from a list of dicts */
+    FIELD_I32,      /* int32_t; Python gives an int */
+} FieldType;
+
+typedef struct {
+    const char *name;
+    FieldType type;
+    size_t offset;
+    const CodeName *codes;  /* FIELD_CODE */
+    size_t count_offset;    /* FIELD_*_LIST */
+} Field;
+
+#define ROW_CODE(s, f, codes) {#f, FIELD_CODE, offsetof(s, f), codes, 0}
+#define ROW_FLAG(s, f) {#f, FIELD_FLAG, offsetof(s, f), NULL, 0}
+#define ROW_I64(s, f) {#f, FIELD_I64, offsetof(s, f), NULL, 0}
+#define ROW_I32(s, f) {#f, FIELD_I32, offsetof(s, f), NULL, 0}
+#define ROW_F64(s, f) {#f, FIELD_F64, offsetof(s, f), NULL, 0}
+#define ROW_LIST(s, f, type, n) {#f, type, offsetof(s, f), NULL, offsetof(s, n)}
+#define END_FIELDS {NULL, FIELD_I64, 0, NULL, 0}
+
+static const Field TRAINING_FIELDS[] = {
+    ROW_CODE(cf_training_config, objective, OBJECTIVE_CODES),
+    ROW_CODE(cf_training_config, optimizer, OPTIMIZER_CODES),
+    ROW_I64(cf_training_config, epochs), ROW_I64(cf_training_config, batch_size),
+    ROW_I64(cf_training_config, patience), ROW_I64(cf_training_config, steps),
+    ROW_I64(cf_training_config, n_samples), ROW_FLAG(cf_training_config, exact_when_linear),
+    ROW_F64(cf_training_config, learning_rate), ROW_F64(cf_training_config, weight_decay),
+    ROW_F64(cf_training_config, validation_fraction), ROW_F64(cf_training_config, radius),
+    ROW_F64(cf_training_config, epsilon), ROW_F64(cf_training_config, step_size),
+    ROW_F64(cf_training_config, inner_learning_rate), ROW_F64(cf_training_config, lambda),
+    ROW_F64(cf_training_config, mu), ROW_F64(cf_training_config, nu),
+    ROW_F64(cf_training_config, twin_penalty), ROW_F64(cf_training_config, tol), END_FIELDS};
+
+static const Field AUDIT_FIELDS[] = {
+    ROW_CODE(cf_audit_options, method, AUDIT_CODES), ROW_FLAG(cf_audit_options, factual_only),
+    ROW_F64(cf_audit_options, logit_threshold), ROW_F64(cf_audit_options, radius),
+    ROW_I64(cf_audit_options, n_samples), ROW_I64(cf_audit_options, steps),
+    ROW_I64(cf_audit_options, restarts), ROW_F64(cf_audit_options, step_size), END_FIELDS};
+
+static const Field OP_FIELDS[] = {
+    ROW_CODE(cf_expression_op, op, OP_CODES), ROW_I32(cf_expression_op, argument),
+    ROW_F64(cf_expression_op, constant), END_FIELDS};
+
+static const Field NODE_FIELDS[] = {
+    ROW_CODE(cf_node_spec, kind, NODE_CODES), ROW_I64(cf_node_spec, width),
+    ROW_LIST(cf_node_spec, parents, FIELD_I64_LIST, n_parents), ROW_FLAG(cf_node_spec, sensitive),
+    ROW_FLAG(cf_node_spec, immutable), ROW_CODE(cf_node_spec, mechanism, MECHANISM_CODES),
+    ROW_F64(cf_node_spec, ridge), ROW_LIST(cf_node_spec, hidden, FIELD_I64_LIST, n_hidden),
+    ROW_I64(cf_node_spec, epochs), ROW_I64(cf_node_spec, batch_size), ROW_F64(cf_node_spec, learning_rate),
+    ROW_LIST(cf_node_spec, program, FIELD_OP_LIST, n_program), ROW_CODE(cf_node_spec, outer, OUTER_CODES),
+    ROW_F64(cf_node_spec, offset), ROW_F64(cf_node_spec, scale), ROW_CODE(cf_node_spec, noise, NOISE_CODES),
+    ROW_F64(cf_node_spec, noise_loc), ROW_F64(cf_node_spec, noise_scale), ROW_F64(cf_node_spec, noise_shape),
+    ROW_F64(cf_node_spec, noise_p), END_FIELDS};
+
+static const Field LIMIT_FIELDS[] = {
+    ROW_I64(cf_limits, max_elements), ROW_F64(cf_limits, max_radius), ROW_I64(cf_limits, max_epochs),
+    ROW_I64(cf_limits, max_training_steps), ROW_I64(cf_limits, max_training_samples),
+    ROW_I64(cf_limits, max_audit_samples), ROW_I64(cf_limits, max_audit_steps),
+    ROW_I64(cf_limits, max_audit_restarts), ROW_I64(cf_limits, max_newton_features),
+    ROW_I64(cf_limits, max_layer_width), ROW_I64(cf_limits, max_nodes), ROW_I64(cf_limits, max_node_width),
+    ROW_I64(cf_limits, max_mechanism_hidden_layers), ROW_I64(cf_limits, max_mechanism_hidden_width),
+    ROW_I64(cf_limits, max_mechanism_epochs), ROW_I64(cf_limits, max_program_length),
+    ROW_I64(cf_limits, max_power), END_FIELDS};
+
+static const struct {
+    const char *name;
+    const Field *fields;
+} STRUCT_TABLES[] = {
+    {"training_config", TRAINING_FIELDS}, {"audit_options", AUDIT_FIELDS},
+    {"node_spec", NODE_FIELDS}, {"expression_op", OP_FIELDS}, {"limits", LIMIT_FIELDS},
+};
+#define N_STRUCT_TABLES (sizeof STRUCT_TABLES / sizeof STRUCT_TABLES[0])
+
+/* Memory the conversion of one call allocates (node lists, programs); freed at once. */
+typedef struct {
+    void **blocks;
+    size_t n, capacity;
+} Arena;
+
+static void *arena_alloc(Arena *a, size_t bytes) {
+    if (a->n == a->capacity) {
+        size_t capacity = a->capacity ? 2 * a->capacity : 16;
+        void **blocks = PyMem_Realloc(a->blocks, capacity * sizeof(void *));
+        if (blocks == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        a->blocks = blocks;
+        a->capacity = capacity;
+    }
+    void *p = PyMem_Calloc(bytes ? bytes : 1, 1);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    a->blocks[a->n++] = p;
+    return p;
+}
+
+static void arena_free(Arena *a) {
+    for (size_t i = 0; i < a->n; i++) PyMem_Free(a->blocks[i]);
+    PyMem_Free(a->blocks);
+    a->blocks = NULL;
+    a->n = a->capacity = 0;
+}
+
+static int fill_struct(PyObject *dict, const Field *fields, void *out, const char *what,
+                       Arena *arena);
+
+/* The code named by `value` (a str of `codes`), or 0 with ValueError naming `what`
+   and `field`. */
+static int code_of(PyObject *value, const CodeName *codes, const char *what, const char *field,
+                   int32_t *out) {
+    const CodeName *c = codes;
+    if (PyUnicode_Check(value)) {
+        const char *s = PyUnicode_AsUTF8(value);
+        if (s == NULL) return 0;
+        for (; c->name != NULL && strcmp(c->name, s) != 0; c++) {}
+    }
+    if (!PyUnicode_Check(value) || c->name == NULL) {
+        PyErr_Format(PyExc_ValueError, "%s%s%s: unknown name %R", what, *field ? ": " : "", field, value);
+        return 0;
+    }
+    *out = c->code;
+    return 1;
+}
+
+/* A list of `size`-byte structs (or int64s when fields == NULL) from a Python sequence. */
+static void *fill_list(PyObject *seq_o, const Field *fields, size_t size, int64_t *count,
+                       const char *what, Arena *arena) {
+    PyObject *seq = PySequence_Fast(seq_o, "");
+    if (seq == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a sequence, got %.100s", what,
+                     Py_TYPE(seq_o)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    char *items = arena_alloc(arena, (size_t)n * size);
+    for (Py_ssize_t i = 0; items != NULL && i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (fields != NULL) {
+            char name[96];
+            snprintf(name, sizeof name, "%s[%zd]", what, i);
+            if (!fill_struct(item, fields, items + (size_t)i * size, name, arena)) items = NULL;
+        } else {
+            long long v = PyLong_AsLongLong(item);
+            if (v == -1 && PyErr_Occurred()) {
+                PyErr_Format(PyExc_TypeError, "%s[%zd]: expected an int in the int64 range", what, i);
+                items = NULL;
+            } else {
+                ((int64_t *)(void *)items)[i] = (int64_t)v;
+            }
+        }
+    }
+    Py_DECREF(seq);
+    *count = (int64_t)n;
+    return items;
+}
+
+/* The struct `out` from `dict`, which must hold exactly the table's keys. Returns 0
+   with TypeError/ValueError set (naming `what` and the key) on a missing, unknown or
+   ill-typed entry. */
+static int fill_struct(PyObject *dict, const Field *fields, void *out, const char *what,
+                       Arena *arena) {
+    if (!PyDict_Check(dict)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a dict, got %.100s", what,
+                     Py_TYPE(dict)->tp_name);
+        return 0;
+    }
+    Py_ssize_t known = 0;
+    for (const Field *f = fields; f->name != NULL; f++) {
+        PyObject *value = PyDict_GetItemString(dict, f->name);  /* borrowed */
+        if (value == NULL) {
+            PyErr_Format(PyExc_TypeError, "%s: missing field '%s'", what, f->name);
+            return 0;
+        }
+        known++;
+        char *at = (char *)out + f->offset;
+        switch (f->type) {
+        case FIELD_CODE:
+            if (!code_of(value, f->codes, what, f->name, (int32_t *)(void *)at)) return 0;
+            break;
+        case FIELD_FLAG: {
+            if (!PyBool_Check(value)) {
+                PyErr_Format(PyExc_TypeError, "%s: %s: expected a bool, got %.100s", what, f->name,
+                             Py_TYPE(value)->tp_name);
+                return 0;
+            }
+            *(int32_t *)(void *)at = value == Py_True;
+            break;
+        }
+        case FIELD_I64:
+        case FIELD_I32: {  /* an int, or anything with __index__ (numpy integers) */
+            int overflow = 0;
+            PyObject *index = PyNumber_Index(value);
+            long long v = index != NULL ? PyLong_AsLongLongAndOverflow(index, &overflow) : -1;
+            Py_XDECREF(index);
+            if (index == NULL || overflow != 0 || (v == -1 && PyErr_Occurred()) ||
+                (f->type == FIELD_I32 && (v < INT32_MIN || v > INT32_MAX))) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_TypeError, "%s: %s: expected an int in the %s range, got %R", what,
+                             f->name, f->type == FIELD_I32 ? "int32" : "int64", value);
+                return 0;
+            }
+            if (f->type == FIELD_I32) *(int32_t *)(void *)at = (int32_t)v;
+            else *(int64_t *)(void *)at = (int64_t)v;
+            break;
+        }
+        case FIELD_F64: {
+            double v = PyFloat_AsDouble(value);
+            if (v == -1.0 && PyErr_Occurred()) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_TypeError, "%s: %s: expected a real number, got %.100s", what,
+                             f->name, Py_TYPE(value)->tp_name);
+                return 0;
+            }
+            *(double *)(void *)at = v;
+            break;
+        }
+        case FIELD_I64_LIST:
+        case FIELD_OP_LIST: {
+            char name[128];
+            snprintf(name, sizeof name, "%s: %s", what, f->name);
+            int64_t count = 0;
+            void *items = f->type == FIELD_OP_LIST
+                              ? fill_list(value, OP_FIELDS, sizeof(cf_expression_op), &count, name, arena)
+                              : fill_list(value, NULL, sizeof(int64_t), &count, name, arena);
+            if (items == NULL) return 0;
+            *(void **)(void *)at = items;
+            *(int64_t *)(void *)((char *)out + f->count_offset) = count;
+            break;
+        }
+        }
+    }
+    if (PyDict_GET_SIZE(dict) != known) {  /* some key is not a field */
+        PyObject *key;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(dict, &pos, &key, NULL)) {
+            const Field *f = fields;
+            const char *s = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
+            if (s == NULL) PyErr_Clear();
+            for (; f->name != NULL && (s == NULL || strcmp(f->name, s) != 0); f++) {}
+            if (f->name == NULL) {
+                PyErr_Format(PyExc_TypeError, "%s: unknown field %R", what, key);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* The struct as a dict (scalar fields only: used for cf_limits). */
+static PyObject *struct_to_dict(const Field *fields, const void *in) {
+    PyObject *d = PyDict_New();
+    for (const Field *f = fields; d != NULL && f->name != NULL; f++) {
+        const char *at = (const char *)in + f->offset;
+        PyObject *v = f->type == FIELD_F64 ? PyFloat_FromDouble(*(const double *)(const void *)at)
+                                           : PyLong_FromLongLong(*(const int64_t *)(const void *)at);
+        if (v == NULL || PyDict_SetItemString(d, f->name, v) < 0) Py_CLEAR(d);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
+/* CODES: {table: {name: code}}, FIELDS: {struct: (field names...)}; checks that
+   every code below each *_COUNT is named (the test suite checks FIELDS against the
+   header's struct declarations). */
+static int add_contract(PyObject *m) {
+    PyObject *codes = PyDict_New(), *fields = PyDict_New();
+    int ok = codes != NULL && fields != NULL;
+    for (size_t t = 0; ok && t < N_CODE_TABLES; t++) {
+        PyObject *table = PyDict_New();
+        int32_t named = 0;
+        for (const CodeName *c = CODE_TABLES[t].codes; table != NULL && c->name != NULL; c++, named++) {
+            PyObject *v = PyLong_FromLong(c->code);
+            if (v == NULL || PyDict_SetItemString(table, c->name, v) < 0) Py_CLEAR(table);
+            Py_XDECREF(v);
+        }
+        if (table != NULL && named != CODE_TABLES[t].count) {
+            PyErr_Format(PyExc_ImportError, "_engine: the '%s' table names %d codes, causalfair.h has %d",
+                         CODE_TABLES[t].name, (int)named, (int)CODE_TABLES[t].count);
+            Py_CLEAR(table);
+        }
+        ok = table != NULL && PyDict_SetItemString(codes, CODE_TABLES[t].name, table) == 0;
+        Py_XDECREF(table);
+    }
+    for (size_t t = 0; ok && t < N_STRUCT_TABLES; t++) {
+        Py_ssize_t n = 0;
+        for (const Field *f = STRUCT_TABLES[t].fields; f->name != NULL; f++) n++;
+        PyObject *names = PyTuple_New(n);
+        Py_ssize_t i = 0;
+        for (const Field *f = STRUCT_TABLES[t].fields; names != NULL && f->name != NULL; f++, i++)
+            PyTuple_SET_ITEM(names, i, PyUnicode_FromString(f->name));
+        ok = names != NULL && PyDict_SetItemString(fields, STRUCT_TABLES[t].name, names) == 0;
+        Py_XDECREF(names);
+    }
+    if (ok) ok = PyModule_AddObjectRef(m, "CODES", codes) == 0 &&
+                 PyModule_AddObjectRef(m, "FIELDS", fields) == 0;
+    Py_XDECREF(codes);
+    Py_XDECREF(fields);
+    return ok ? 0 : -1;
+}
+
 /* ------------------------------------------------------------------ module ------ */
 
 #define H_ARG "O!"
@@ -349,17 +734,51 @@ static PyObject *py_version(PyObject *self, PyObject *noargs) {
     return PyUnicode_FromString(v ? v : "");
 }
 
-static PyObject *py_scm_new(PyObject *self, PyObject *args) {
+static PyObject *py_limits(PyObject *self, PyObject *noargs) {
     (void)self;
-    PyObject *ints_o, *doubles_o;
-    if (!PyArg_ParseTuple(args, "OO:scm_new", &ints_o, &doubles_o)) return NULL;
+    (void)noargs;
+    cf_limits limits;
+    char err[ERR_LEN] = "";
+    if (cf_get_limits(&limits, (int64_t)sizeof limits, err, ERR_LEN) != CF_OK) {
+        PyErr_Format(PyExc_RuntimeError, "cf_get_limits: %s", err);
+        return NULL;
+    }
+    return struct_to_dict(LIMIT_FIELDS, &limits);
+}
+
+static PyObject *py_graph_order(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *counts_o, *parents_o, *order_o, *cycle_o;
+    if (!PyArg_ParseTuple(args, "OOOO:graph_order", &counts_o, &parents_o, &order_o, &cycle_o)) return NULL;
     Call c;
     call_begin(&c, NULL, 0);
-    const Py_buffer *ints = acquire(&c, ints_o, "spec_ints", I64, 1);
-    const Py_buffer *doubles = acquire(&c, doubles_o, "spec_doubles", F64, 1);
+    const Py_buffer *counts = acquire(&c, counts_o, "parent_counts", I64, 1);
+    const Py_buffer *parents = acquire(&c, parents_o, "parents", I64, 1);
+    const Py_buffer *order = acquire(&c, order_o, "order", I64 | WRITE, 1);
+    const Py_buffer *cycle = acquire(&c, cycle_o, "cycle", I64 | WRITE, 1);
+    int64_t cycle_count = 0;
+    ENGINE(&c, cf_graph_order(counts->buf, LEN(counts), parents->buf, LEN(parents), order->buf, LEN(order),
+                              cycle->buf, LEN(cycle), &cycle_count, c.err, ERR_LEN));
+    if (call_end(&c) != 0) return NULL;
+    return PyLong_FromLongLong((long long)cycle_count);
+}
+
+static PyObject *py_scm_new(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *nodes_o;
+    if (!PyArg_ParseTuple(args, "O:scm_new", &nodes_o)) return NULL;
+    Arena arena = {NULL, 0, 0};
+    int64_t n_nodes = 0;
+    cf_node_spec *nodes = fill_list(nodes_o, NODE_FIELDS, sizeof(cf_node_spec), &n_nodes, "nodes", &arena);
+    if (nodes == NULL) {
+        arena_free(&arena);
+        return NULL;
+    }
+    Call c;
+    call_begin(&c, NULL, 0);
     void *ptr = NULL;
-    ENGINE(&c, cf_scm_new(ints->buf, LEN(ints), doubles->buf, LEN(doubles), &ptr, c.err,
-                          ERR_LEN));
+    ENGINE(&c, cf_scm_new(nodes, n_nodes, &ptr, c.err, ERR_LEN));
+    arena_free(&arena);
     if (call_end(&c) != 0) return NULL;
     if (ptr == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "engine returned no SCM");
@@ -614,16 +1033,17 @@ static PyObject *py_scm_import(PyObject *self, PyObject *args) {
 
 static PyObject *py_model_new(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *widths_o, *seed_o;
-    int activation;
+    PyObject *widths_o, *activation_o, *seed_o;
     uint64_t seed;
-    if (!PyArg_ParseTuple(args, "OiO:model_new", &widths_o, &activation, &seed_o)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOO:model_new", &widths_o, &activation_o, &seed_o)) return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
+    int32_t activation = 0;
+    if (!code_of(activation_o, ACTIVATION_CODES, "activation", "", &activation)) return NULL;
     Call c;
     call_begin(&c, NULL, 0);
     const Py_buffer *widths = acquire(&c, widths_o, "widths", I64, 1);
     void *ptr = NULL;
-    ENGINE(&c, cf_model_new(widths->buf, LEN(widths), (int32_t)activation, seed, &ptr, c.err,
+    ENGINE(&c, cf_model_new(widths->buf, LEN(widths), activation, seed, &ptr, c.err,
                             ERR_LEN));
     if (call_end(&c) != 0) return NULL;
     if (ptr == NULL) {
@@ -767,12 +1187,14 @@ static int32_t progress_trampoline(void *context, int64_t epoch, int64_t epochs,
 static PyObject *py_model_train(PyObject *self, PyObject *args) {
     (void)self;
     HandleObject *h;
-    PyObject *scm_o, *x_o, *y_o, *ints_o, *doubles_o, *seed_o, *progress_o, *history_o;
+    PyObject *scm_o, *x_o, *y_o, *config_o, *seed_o, *progress_o, *history_o;
     uint64_t seed;
-    if (!PyArg_ParseTuple(args, H_ARG "OOOOOOOO:model_train", H_PARSE, &scm_o, &x_o, &y_o,
-                          &ints_o, &doubles_o, &seed_o, &progress_o, &history_o))
+    if (!PyArg_ParseTuple(args, H_ARG "OOOOOOO:model_train", H_PARSE, &scm_o, &x_o, &y_o,
+                          &config_o, &seed_o, &progress_o, &history_o))
         return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
+    cf_training_config config;
+    if (!fill_struct(config_o, TRAINING_FIELDS, &config, "config", NULL)) return NULL;
     if (progress_o != Py_None && !PyCallable_Check(progress_o))
         return PyErr_Format(PyExc_TypeError, "progress must be callable or None");
     Call c;
@@ -780,15 +1202,13 @@ static PyObject *py_model_train(PyObject *self, PyObject *args) {
     call_also(&c, scm_o, CF_HANDLE_SCM, "scm");
     const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
     const Py_buffer *y = acquire(&c, y_o, "y", F64, 1);
-    const Py_buffer *ints = acquire(&c, ints_o, "config_ints", I64, 1);
-    const Py_buffer *doubles = acquire(&c, doubles_o, "config_doubles", F64, 1);
     const Py_buffer *history = acquire(&c, history_o, "history", F64 | WRITE, 2);
     Progress progress = {progress_o, monotonic_seconds()};
     int64_t ran = 0;
     int32_t converged = -1;
     void *scm = c.other != NULL ? c.other->ptr : NULL;
     ENGINE(&c, cf_model_train(h->ptr, scm, x->buf, ROWS(x), COLS(x), y->buf, LEN(y),
-                              ints->buf, LEN(ints), doubles->buf, LEN(doubles), seed,
+                              &config, seed,
                               progress_trampoline, &progress, history->buf, LEN(history), &ran,
                               &converged, c.err, ERR_LEN));
     if (call_end(&c) != 0) return NULL;
@@ -837,16 +1257,14 @@ static PyObject *py_matrix_multiply(PyObject *self, PyObject *args) {
 static PyObject *py_audit(PyObject *self, PyObject *args) {
     (void)self;
     HandleObject *h;
-    PyObject *scm_o, *x_o, *seed_o, *progress_o, *flags_o, *levels_o, *witnesses_o;
-    double threshold, radius, step_size;
-    int factual_only, method;
-    long long n_samples, steps, restarts;
+    PyObject *scm_o, *x_o, *options_o, *seed_o, *progress_o, *flags_o, *levels_o, *witnesses_o;
     uint64_t seed;
-    if (!PyArg_ParseTuple(args, H_ARG "OOddpiLLLdOOOOO:audit", H_PARSE, &scm_o, &x_o, &threshold,
-                          &radius, &factual_only, &method, &n_samples, &steps, &restarts,
-                          &step_size, &seed_o, &progress_o, &flags_o, &levels_o, &witnesses_o))
+    if (!PyArg_ParseTuple(args, H_ARG "OOOOOOOO:audit", H_PARSE, &scm_o, &x_o, &options_o, &seed_o,
+                          &progress_o, &flags_o, &levels_o, &witnesses_o))
         return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
+    cf_audit_options options;
+    if (!fill_struct(options_o, AUDIT_FIELDS, &options, "options", NULL)) return NULL;
     if (progress_o != Py_None && !PyCallable_Check(progress_o))
         return PyErr_Format(PyExc_TypeError, "progress must be callable or None");
     Call c;
@@ -862,9 +1280,7 @@ static PyObject *py_audit(PyObject *self, PyObject *args) {
     }
     Progress progress = {progress_o, monotonic_seconds()};
     void *scm = c.other != NULL ? c.other->ptr : NULL;
-    ENGINE(&c, cf_audit(h->ptr, scm, x->buf, ROWS(x), COLS(x), threshold, radius,
-                        (int32_t)factual_only, (int32_t)method, (int64_t)n_samples,
-                        (int64_t)steps, (int64_t)restarts, step_size, seed, progress_trampoline,
+    ENGINE(&c, cf_audit(h->ptr, scm, x->buf, ROWS(x), COLS(x), &options, seed, progress_trampoline,
                         &progress, flags->buf, levels->buf, witnesses->buf, LEN(witnesses),
                         c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
@@ -872,8 +1288,14 @@ static PyObject *py_audit(PyObject *self, PyObject *args) {
 
 static PyMethodDef engine_methods[] = {
     {"version", py_version, METH_NOARGS, "version() -> str: the engine version."},
+    {"limits", py_limits, METH_NOARGS,
+     "limits() -> dict: the engine's limits (cf_limits, field names as in FIELDS['limits'])"},
+    {"graph_order", py_graph_order, METH_VARARGS,
+     "graph_order(parent_counts: int64[:], parents: int64[:], order_out: int64[:], cycle_out: int64[:]) "
+     "-> int: 0 and order_out a topological order, or the length k of the cycle in cycle_out[:k]"},
     {"scm_new", py_scm_new, METH_VARARGS,
-     "scm_new(spec_ints: int64[:], spec_doubles: float64[:]) -> Handle"},
+     "scm_new(nodes: list of dicts with exactly the keys FIELDS['node_spec'] (codes by name, "
+     "CODES; 'program': list of dicts with the keys FIELDS['expression_op'])) -> Handle"},
     {"scm_free", py_scm_free, METH_VARARGS, "scm_free(h) -> None (idempotent)"},
     {"scm_info", py_scm_info, METH_VARARGS,
      "scm_info(h) -> (columns, nodes, twin_levels, sensitive_nodes, perturbable_columns, "
@@ -901,7 +1323,7 @@ static PyMethodDef engine_methods[] = {
     {"scm_export", py_scm_export, METH_VARARGS, "scm_export(h, params_out, latent_out) -> None"},
     {"scm_import", py_scm_import, METH_VARARGS, "scm_import(h, params, latent) -> None"},
     {"model_new", py_model_new, METH_VARARGS,
-     "model_new(widths: int64[:], activation: int, seed) -> Handle"},
+     "model_new(widths: int64[:], activation: a name of CODES['activation'], seed) -> Handle"},
     {"model_free", py_model_free, METH_VARARGS, "model_free(h) -> None (idempotent)"},
     {"model_info", py_model_info, METH_VARARGS,
      "model_info(h) -> (inputs, parameter_count, n_widths, activation)"},
@@ -916,13 +1338,13 @@ static PyMethodDef engine_methods[] = {
     {"model_input_gradient", py_model_input_gradient, METH_VARARGS,
      "model_input_gradient(h, x, out) -> None"},
     {"model_train", py_model_train, METH_VARARGS,
-     "model_train(h, scm_or_None, x, y, config_ints, config_doubles, seed, progress_or_None, "
+     "model_train(h, scm_or_None, x, y, config: dict with exactly the keys FIELDS['training_config'], "
+     "seed, progress_or_None, "
      "history) -> (epochs run, converged: 1 / 0 for newton, -1 otherwise). Raises KeyboardInterrupt (or what progress raised) when "
      "stopped; the model is then unchanged."},
     {"audit", py_audit, METH_VARARGS,
-     "audit(model, scm_or_None, x, logit_threshold, radius, factual_only, method, n_samples, "
-     "steps, restarts, step_size, seed, progress_or_None, flags_out, levels_out, "
-     "witnesses_out) -> None"},
+     "audit(model, scm_or_None, x, options: dict with exactly the keys FIELDS['audit_options'], "
+     "seed, progress_or_None, flags_out, levels_out, witnesses_out) -> None"},
     {"matrix_multiply", py_matrix_multiply, METH_VARARGS,
      "matrix_multiply(a, b, out) -> None: out = a @ b with the engine's BLAS (float64, C order)"},
     {"threshold_mcc", py_threshold_mcc, METH_VARARGS,
@@ -952,7 +1374,7 @@ PyMODINIT_FUNC PyInit__engine(void) {
     }
     if (PyModule_AddIntConstant(m, "HANDLE_SCM", CF_HANDLE_SCM) < 0 ||
         PyModule_AddIntConstant(m, "HANDLE_MODEL", CF_HANDLE_MODEL) < 0 ||
-        PyModule_AddIntConstant(m, "ERR_LEN", ERR_LEN) < 0) {
+        PyModule_AddIntConstant(m, "ERR_LEN", ERR_LEN) < 0 || add_contract(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -1,10 +1,5 @@
+import CausalFairABI
 import CausalFairCore
-
-/// Handle kinds reported by `cf_handle_kind`.
-enum HandleKind: Int32 {
-    case scm = 1
-    case model = 2
-}
 
 /// The heap object behind an SCM handle.
 final class SCMBox {
@@ -61,9 +56,9 @@ public func cf_version() -> UnsafePointer<CChar> {
 @_cdecl("cf_handle_kind")
 public func cf_handle_kind(_ handle: UnsafeMutableRawPointer?) -> Int32 {
     switch object(handle) {
-    case is SCMBox: return HandleKind.scm.rawValue
-    case is ModelBox: return HandleKind.model.rawValue
-    default: return 0
+    case is SCMBox: return Int32(CF_HANDLE_SCM)
+    case is ModelBox: return Int32(CF_HANDLE_MODEL)
+    default: return Int32(CF_HANDLE_NONE)
     }
 }
 

@@ -1,3 +1,4 @@
+import CausalFairABI
 import CausalFairCore
 
 // The model and training functions of the C ABI.
@@ -12,11 +13,18 @@ public func cf_model_new(_ widths: UnsafePointer<Int64>?, _ widthCount: Int64, _
     guarded(err, errLength) {
         guard let outHandle else { throw CausalFairError.invalidArgument("out_handle is NULL") }
         let sizes = try Buffers.array(widths, count: widthCount, name: "widths")
-        guard sizes.count >= 2, sizes.allSatisfy({ $0 >= 1 && $0 <= 1_000_000 }), sizes.last == 1 else {
-            throw CausalFairError.invalidArgument("widths must be [inputs, hidden..., 1] with sizes in 1...1000000, got \(sizes)")
+        let largest = EngineLimits.layerWidth
+        guard sizes.count >= 2, sizes.allSatisfy({ $0 >= 1 && $0 <= Int64(largest) }), sizes.last == 1 else {
+            throw CausalFairError.invalidArgument(
+                "widths: expected [inputs, hidden..., 1] with sizes in [1, \(largest)], got \(sizes)")
         }
-        guard let kind = Activation(rawValue: Int(activation)) else {
-            throw CausalFairError.invalidArgument("activation must be 0 (tanh) or 1 (relu), got \(activation)")
+        let kind: Activation
+        switch Int(activation) {
+        case CF_ACTIVATION_TANH: kind = .tanh
+        case CF_ACTIVATION_RELU: kind = .relu
+        default:
+            throw CausalFairError.invalidArgument(
+                "activation: expected a code in [0, \(CF_ACTIVATION_COUNT - 1)] (CF_ACTIVATION_*), got \(activation)")
         }
         let layers = sizes.map { Int($0) }
         _ = try MultilayerPerceptron.checkedParameterCount(widths: layers)
@@ -109,38 +117,46 @@ public func cf_model_input_gradient(_ handle: UnsafeMutableRawPointer?, _ x: Uns
     }
 }
 
-/// Decodes the training configuration arrays of `cf_model_train`.
-private func trainingConfiguration(_ ints: [Int64], _ doubles: [Double], seed: UInt64) throws -> TrainingConfiguration {
-    guard ints.count == 8, doubles.count == 12 else {
-        throw CausalFairError.invalidArgument("training configuration needs 8 integers and 12 doubles")
-    }
-    guard let objective = Objective(rawValue: Int(clamping: ints[0])) else {
-        throw CausalFairError.invalidArgument("unknown objective \(ints[0])")
-    }
-    guard let optimizer = OptimizerKind(rawValue: Int(clamping: ints[3])) else {
-        throw CausalFairError.invalidArgument("unknown optimizer \(ints[3])")
-    }
+/// The core's configuration from a `cf_training_config`, checked (`TrainingConfiguration.validate`).
+private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) throws -> TrainingConfiguration {
     var configuration = TrainingConfiguration()
-    configuration.objective = objective
-    configuration.epochs = Int(clamping: ints[1])
-    configuration.batchSize = Int(clamping: ints[2])
-    configuration.optimizer = optimizer
-    configuration.patience = Int(clamping: ints[4])
-    configuration.steps = Int(clamping: ints[5])
-    configuration.samples = Int(clamping: ints[6])
-    configuration.exactWhenLinear = ints[7] != 0
-    configuration.learningRate = doubles[0]
-    configuration.weightDecay = doubles[1]
-    configuration.validationFraction = doubles[2]
-    configuration.radius = doubles[3]
-    configuration.epsilon = doubles[4]
-    configuration.stepSize = doubles[5]
-    configuration.innerLearningRate = doubles[6]
-    configuration.lambda = doubles[7]
-    configuration.mu = doubles[8]
-    configuration.nu = doubles[9]
-    configuration.twinPenalty = doubles[10]
-    configuration.tolerance = doubles[11]
+    switch Int(config.objective) {
+    case CF_OBJECTIVE_ERM: configuration.objective = .erm
+    case CF_OBJECTIVE_AL: configuration.objective = .al
+    case CF_OBJECTIVE_CAL: configuration.objective = .cal
+    case CF_OBJECTIVE_LLR: configuration.objective = .llr
+    case CF_OBJECTIVE_CAPIFY: configuration.objective = .capify
+    case CF_OBJECTIVE_CAUSAL_AT: configuration.objective = .causalAT
+    default:
+        throw CausalFairError.invalidArgument(
+            "objective: expected a code in [0, \(CF_OBJECTIVE_COUNT - 1)] (CF_OBJECTIVE_*), got \(config.objective)")
+    }
+    switch Int(config.optimizer) {
+    case CF_OPTIMIZER_ADAM: configuration.optimizer = .adam
+    case CF_OPTIMIZER_SGD: configuration.optimizer = .sgd
+    case CF_OPTIMIZER_NEWTON: configuration.optimizer = .newton
+    default:
+        throw CausalFairError.invalidArgument(
+            "optimizer: expected a code in [0, \(CF_OPTIMIZER_COUNT - 1)] (CF_OPTIMIZER_*), got \(config.optimizer)")
+    }
+    configuration.epochs = Int(clamping: config.epochs)
+    configuration.batchSize = Int(clamping: config.batch_size)
+    configuration.patience = Int(clamping: config.patience)
+    configuration.steps = Int(clamping: config.steps)
+    configuration.samples = Int(clamping: config.n_samples)
+    configuration.exactWhenLinear = config.exact_when_linear != 0
+    configuration.learningRate = config.learning_rate
+    configuration.weightDecay = config.weight_decay
+    configuration.validationFraction = config.validation_fraction
+    configuration.radius = config.radius
+    configuration.epsilon = config.epsilon
+    configuration.stepSize = config.step_size
+    configuration.innerLearningRate = config.inner_learning_rate
+    configuration.lambda = config.lambda
+    configuration.mu = config.mu
+    configuration.nu = config.nu
+    configuration.twinPenalty = config.twin_penalty
+    configuration.tolerance = config.tol
     configuration.seed = seed
     try configuration.validate()
     return configuration
@@ -150,8 +166,7 @@ private func trainingConfiguration(_ ints: [Int64], _ doubles: [Double], seed: U
 public func cf_model_train(_ handle: UnsafeMutableRawPointer?, _ scmHandle: UnsafeMutableRawPointer?,
                            _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
                            _ labels: UnsafePointer<Double>?, _ labelCount: Int64,
-                           _ configInts: UnsafePointer<Int64>?, _ intCount: Int64,
-                           _ configDoubles: UnsafePointer<Double>?, _ doubleCount: Int64, _ seed: UInt64,
+                           _ config: UnsafePointer<cf_training_config>?, _ seed: UInt64,
                            _ progress: ProgressCallback?, _ context: UnsafeMutableRawPointer?,
                            _ history: UnsafeMutablePointer<Double>?, _ historyLength: Int64,
                            _ epochsRun: UnsafeMutablePointer<Int64>?, _ converged: UnsafeMutablePointer<Int32>?,
@@ -159,9 +174,8 @@ public func cf_model_train(_ handle: UnsafeMutableRawPointer?, _ scmHandle: Unsa
     guarded(err, errLength) {
         let box = try Handles.model(handle)
         let scm = try scmHandle.map { try Handles.scm($0).model }
-        let configuration = try trainingConfiguration(
-            try Buffers.array(configInts, count: intCount, name: "config_ints"),
-            try Buffers.array(configDoubles, count: doubleCount, name: "config_doubles"), seed: seed)
+        guard let config else { throw CausalFairError.invalidArgument("config: expected a cf_training_config, got NULL") }
+        let configuration = try trainingConfiguration(config.pointee, seed: seed)
         guard historyLength == Int64(configuration.epochs) * 2 else {
             throw CausalFairError.invalidArgument("history has \(historyLength) elements, expected \(configuration.epochs * 2)")
         }

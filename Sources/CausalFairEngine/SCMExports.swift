@@ -1,3 +1,4 @@
+import CausalFairABI
 import CausalFairCore
 
 // The SCM functions of the C ABI. Each decodes its arguments, calls the core, and
@@ -6,15 +7,12 @@ import CausalFairCore
 public typealias ErrorBuffer = UnsafeMutablePointer<CChar>?
 
 @_cdecl("cf_scm_new")
-public func cf_scm_new(_ specInts: UnsafePointer<Int64>?, _ intCount: Int64,
-                       _ specDoubles: UnsafePointer<Double>?, _ doubleCount: Int64,
+public func cf_scm_new(_ nodes: UnsafePointer<cf_node_spec>?, _ nodeCount: Int64,
                        _ outHandle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                        _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         guard let outHandle else { throw CausalFairError.invalidArgument("out_handle is NULL") }
-        var decoder = SpecificationDecoder(ints: try Buffers.array(specInts, count: intCount, name: "spec_ints"),
-                                           doubles: try Buffers.array(specDoubles, count: doubleCount, name: "spec_doubles"))
-        let model = try StructuralCausalModel(nodes: try decoder.decode())
+        let model = try StructuralCausalModel(nodes: try SpecificationDecoder(nodes, count: nodeCount).decode())
         outHandle.pointee = Handles.retain(SCMBox(model))
     }
 }
@@ -98,7 +96,7 @@ public func cf_scm_sample(_ handle: UnsafeMutableRawPointer?, _ count: Int64,
     guarded(err, errLength) {
         let model = try Handles.scm(handle).model
         guard count > 0, count <= Int64(maximumElementCount) else {
-            throw CausalFairError.invalidArgument("n must be in 1...\(maximumElementCount), got \(count)")
+            throw CausalFairError.invalidArgument("n: expected an int in [1, \(maximumElementCount)], got \(count)")
         }
         let interventions = try Buffers.interventions(model: model, nodes: doNodes, count: doCount,
                                                       values: doValues, rows: doRows, cols: doCols)
@@ -190,7 +188,7 @@ public func cf_scm_ball(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointe
                         _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     transform(handle, data, rows, cols, out, outLength, err, errLength) { model, input in
         guard samples > 0, samples <= Int64(maximumElementCount) else {
-            throw CausalFairError.invalidArgument("n_samples must be in 1...\(maximumElementCount), got \(samples)")
+            throw CausalFairError.invalidArgument("n_samples: expected an int in [1, \(maximumElementCount)], got \(samples)")
         }
         let levels = factualOnly != 0 ? 1 : model.twinLevelCount
         let expected = try checkedProduct(input.rows, levels, Int(samples), model.columnCount, what: "perturbation ball")

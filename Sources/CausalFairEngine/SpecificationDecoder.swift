@@ -1,113 +1,122 @@
+import CausalFairABI
 import CausalFairCore
 
-/// Reads the SCM specification arrays of `cf_scm_new` (layout in `causalfair.h`),
-/// checking every bound; a malformed spec gives `invalidArgument`, never a trap.
+/// Reads the node specifications of `cf_scm_new` (`cf_node_spec`, `causalfair.h`),
+/// checking every code, size and pointer; a malformed spec gives `invalidArgument`
+/// naming the node and field, never a trap.
 struct SpecificationDecoder {
-    private let ints: [Int64]
-    private let doubles: [Double]
-    private var intPosition = 0
-    private var doublePosition = 0
-    private var version = 1
+    private let nodes: UnsafeBufferPointer<cf_node_spec>
 
-    init(ints: [Int64], doubles: [Double]) {
-        self.ints = ints
-        self.doubles = doubles
+    /// `count` specifications at `pointer`; throws for NULL, a negative count or more
+    /// than `EngineLimits.nodes`.
+    init(_ pointer: UnsafePointer<cf_node_spec>?, count: Int64) throws {
+        guard count >= 1, count <= Int64(EngineLimits.nodes) else {
+            throw CausalFairError.invalidArgument("n_nodes: expected an int in [1, \(EngineLimits.nodes)], got \(count)")
+        }
+        guard let pointer else { throw CausalFairError.invalidArgument("nodes: expected \(count) specs, got NULL") }
+        nodes = UnsafeBufferPointer(start: pointer, count: Int(count))
     }
 
-    /// Decodes all nodes; the whole of both arrays must be consumed.
-    mutating func decode() throws -> [NodeSpecification] {
-        version = try nextInt(in: 1...2, "version")
-        let count = try nextInt(in: 1...100_000, "number of nodes")
-        var nodes: [NodeSpecification] = []
-        for index in 0..<count {
-            nodes.append(try decodeNode(index))
-        }
-        guard intPosition == ints.count, doublePosition == doubles.count else {
-            throw CausalFairError.invalidArgument("spec has trailing values")
-        }
-        return nodes
+    /// Decodes every node.
+    func decode() throws -> [NodeSpecification] {
+        try nodes.enumerated().map { try decodeNode($0.offset, $0.element) }
     }
 
-    private mutating func decodeNode(_ index: Int) throws -> NodeSpecification {
-        let kindCode = try nextInt(in: 0...2, "node \(index) kind")
-        let width = try nextInt(in: 1...100_000, "node \(index) width")
+    private func decodeNode(_ index: Int, _ spec: cf_node_spec) throws -> NodeSpecification {
+        let field = FieldReader(node: index)
+        let width = try field.int(spec.width, in: 1...EngineLimits.nodeWidth, "width")
         let kind: NodeKind
-        switch kindCode {
-        case 0: kind = .continuous
-        case 1: kind = .binary
+        switch try field.code(spec.kind, below: CF_NODE_COUNT, "kind") {
+        case CF_NODE_CONTINUOUS: kind = .continuous
+        case CF_NODE_BINARY: kind = .binary
         default: kind = .categorical(levels: width)
         }
         guard kind.width == width else {
             throw CausalFairError.invalidArgument("node \(index): width \(width) does not fit its kind")
         }
-        let parentCount = try nextInt(in: 0...100_000, "node \(index) parent count")
-        let parents = try (0..<parentCount).map { _ in try nextInt(in: 0...Int(Int32.max), "node \(index) parent") }
-        let sensitive = try nextInt(in: 0...1, "node \(index) sensitive flag") == 1
-        let immutable = try nextInt(in: 0...1, "node \(index) immutable flag") == 1
-        let mechanismCode = try nextInt(in: 0...(version == 1 ? 2 : 3), "node \(index) mechanism")
-        let hiddenCount = try nextInt(in: 0...64, "node \(index) hidden layer count")
-        let hidden = try (0..<hiddenCount).map { _ in try nextInt(in: 1...100_000, "node \(index) hidden size") }
-        let epochs = try nextInt(in: 0...1_000_000, "node \(index) epochs")
-        let batchSize = try nextInt(in: 0...Int(Int32.max), "node \(index) batch size")
-        let noiseCode = try nextInt(in: 0...3, "node \(index) noise")
-        let ridge = try nextDouble()
-        let learningRate = try nextDouble()
-        let a = try nextDouble(), b = try nextDouble(), c = try nextDouble()
-        let (program, outer) = version == 1 ? ([], OuterFunction.identity) : try decodeExpression(index)
+        let parents = try field.array(spec.parents, count: spec.n_parents, limit: EngineLimits.nodes, "parents")
+            .map { try field.int($0, in: 0...Int(Int32.max), "parent") }
         let mechanism: MechanismSpecification
-        switch mechanismCode {
-        case 0: mechanism = .root
-        case 1: mechanism = .linear(ridge: ridge)
-        case 2: mechanism = .mlp(hidden: hidden, activation: .tanh, epochs: epochs, batchSize: batchSize,
-                                 learningRate: learningRate)
-        default: mechanism = .expression(try Expression(program: program, inputCount: Int(Int32.max)), outer: outer)
+        switch try field.code(spec.mechanism, below: CF_MECHANISM_COUNT, "mechanism") {
+        case CF_MECHANISM_ROOT: mechanism = .root
+        case CF_MECHANISM_LINEAR: mechanism = .linear(ridge: spec.ridge)
+        case CF_MECHANISM_MLP:
+            let hidden = try field.array(spec.hidden, count: spec.n_hidden, limit: EngineLimits.mechanismHiddenLayers,
+                                         "hidden").map { try field.int($0, in: 1...EngineLimits.mechanismHiddenWidth, "hidden size") }
+            mechanism = .mlp(hidden: hidden, activation: .tanh,
+                             epochs: try field.int(spec.epochs, in: 0...StructuralCausalModel.maximumMechanismEpochs, "epochs"),
+                             batchSize: try field.int(spec.batch_size, in: 1...Int(Int32.max), "batch_size"),
+                             learningRate: spec.learning_rate)
+        default:
+            let program = try field.array(spec.program, count: spec.n_program, limit: EngineLimits.programLength, "program")
+                .map { try operation($0, field) }
+            let outerKind: OuterFunction.Kind
+            switch try field.code(spec.outer, below: CF_OUTER_COUNT, "outer") {
+            case CF_OUTER_IDENTITY: outerKind = .identity
+            case CF_OUTER_SIGMOID: outerKind = .sigmoid
+            case CF_OUTER_TANH: outerKind = .tanh
+            default: outerKind = .exp
+            }
+            mechanism = .expression(try Expression(program: program, inputCount: Int(Int32.max)),
+                                    outer: try OuterFunction(kind: outerKind, offset: spec.offset, scale: spec.scale))
         }
         let noise: NoiseDistribution
-        switch noiseCode {
-        case 0: noise = .empirical
-        case 1: noise = .normal(loc: a, scale: b)
-        case 2: noise = .gamma(shape: a, scale: b, loc: c)
-        default: noise = .bernoulli(p: a)
+        switch try field.code(spec.noise, below: CF_NOISE_COUNT, "noise") {
+        case CF_NOISE_EMPIRICAL: noise = .empirical
+        case CF_NOISE_NORMAL: noise = .normal(loc: spec.noise_loc, scale: spec.noise_scale)
+        case CF_NOISE_GAMMA: noise = .gamma(shape: spec.noise_shape, scale: spec.noise_scale, loc: spec.noise_loc)
+        default: noise = .bernoulli(p: spec.noise_p)
         }
-        return NodeSpecification(kind: kind, parents: parents, isSensitive: sensitive, isImmutable: immutable,
+        return NodeSpecification(kind: kind, parents: parents,
+                                 isSensitive: try field.flag(spec.sensitive, "sensitive"),
+                                 isImmutable: try field.flag(spec.immutable, "immutable"),
                                  mechanism: mechanism, noise: noise)
     }
 
-    /// Version 2: the expression program and outer function every node carries
-    /// (empty and identity unless its mechanism is an expression).
-    private mutating func decodeExpression(_ index: Int) throws -> ([Expression.Operation], OuterFunction) {
-        let length = try nextInt(in: 0...100_000, "node \(index) program length")
-        var program: [Expression.Operation] = []
-        for _ in 0..<length {
-            let code = try nextInt(in: 0...13, "node \(index) operation")
-            switch code {
-            case 0: program.append(.input(try nextInt(in: 0...Int(Int32.max), "node \(index) input")))
-            case 1: program.append(.constant(try nextDouble()))
-            case 13: program.append(.power(try nextInt(in: 0...64, "node \(index) power")))
-            default:
-                let simple: [Expression.Operation] = [.add, .subtract, .multiply, .divide, .negate, .square, .relu,
-                                                      .sigmoid, .tanh, .exp, .log]
-                program.append(simple[code - 2])
-            }
+    /// One `cf_expression_op`.
+    private func operation(_ op: cf_expression_op, _ field: FieldReader) throws -> Expression.Operation {
+        switch try field.code(op.op, below: CF_OP_COUNT, "program operation") {
+        case CF_OP_INPUT: return .input(try field.int(Int64(op.argument), in: 0...Int(Int32.max), "input"))
+        case CF_OP_CONSTANT: return .constant(op.constant)
+        case CF_OP_ADD: return .add
+        case CF_OP_SUBTRACT: return .subtract
+        case CF_OP_MULTIPLY: return .multiply
+        case CF_OP_DIVIDE: return .divide
+        case CF_OP_NEGATE: return .negate
+        case CF_OP_SQUARE: return .square
+        case CF_OP_RELU: return .relu
+        case CF_OP_SIGMOID: return .sigmoid
+        case CF_OP_TANH: return .tanh
+        case CF_OP_EXP: return .exp
+        case CF_OP_LOG: return .log
+        default: return .power(try field.int(Int64(op.argument), in: 0...Expression.maximumPower, "power"))
         }
-        let kind = try nextInt(in: 0...3, "node \(index) outer function")
-        let offset = try nextDouble(), scale = try nextDouble()
-        return (program, try OuterFunction(kind: OuterFunction.Kind(rawValue: kind) ?? .identity, offset: offset, scale: scale))
     }
+}
 
-    private mutating func nextInt(in range: ClosedRange<Int>, _ what: String) throws -> Int {
-        guard intPosition < ints.count else { throw CausalFairError.invalidArgument("spec ends before \(what)") }
-        let value = ints[intPosition]
-        intPosition += 1
+/// Checked reads of one node's fields; errors name the node and the field.
+private struct FieldReader {
+    let node: Int
+
+    func int(_ value: Int64, in range: ClosedRange<Int>, _ name: String) throws -> Int {
         guard value >= Int64(range.lowerBound), value <= Int64(range.upperBound) else {
-            throw CausalFairError.invalidArgument("spec: \(what) must be in \(range), got \(value)")
+            throw CausalFairError.invalidArgument(
+                "node \(node): \(name): expected an int in [\(range.lowerBound), \(range.upperBound)], got \(value)")
         }
         return Int(value)
     }
 
-    private mutating func nextDouble() throws -> Double {
-        guard doublePosition < doubles.count else { throw CausalFairError.invalidArgument("spec has too few doubles") }
-        doublePosition += 1
-        return doubles[doublePosition - 1]
+    /// A code of the enum whose `*_COUNT` is `count`, returned as the C constant's type.
+    func code(_ value: Int32, below count: Int, _ name: String) throws -> Int {
+        try int(Int64(value), in: 0...(count - 1), name)
+    }
+
+    func flag(_ value: Int32, _ name: String) throws -> Bool {
+        try int(Int64(value), in: 0...1, name) == 1
+    }
+
+    func array<T>(_ pointer: UnsafePointer<T>?, count: Int64, limit: Int, _ name: String) throws -> [T] {
+        _ = try int(count, in: 0...limit, "n_\(name)")
+        return try Buffers.array(pointer, count: count, name: "node \(node): \(name)")
     }
 }

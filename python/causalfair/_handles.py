@@ -35,8 +35,7 @@ class EngineInfo(NamedTuple):
 
 def new_handle(schema: Schema) -> Any:
     """A fresh (unfitted) engine SCM built from ``schema``'s spec."""
-    ints, doubles = schema.spec()
-    return _engine.scm_new(ints, doubles)
+    return _engine.scm_new(schema.spec())
 
 
 def info(handle: Any) -> EngineInfo:

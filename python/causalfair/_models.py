@@ -1,7 +1,10 @@
 """The thin layer over the engine's model and training functions.
 
 Like :mod:`causalfair._handles` for SCMs: it preallocates outputs, converts to the
-engine's dtypes, and hides the configuration arrays of ``model_train``.
+engine's dtypes, and builds the settings structs of ``model_train`` and ``audit``
+(``cf_training_config``, ``cf_audit_options`` of ``causalfair.h``) as dicts whose
+keys are the structs' fields: the shim refuses a missing or unknown key, and the code
+names (objectives, optimizers, ...) are the engine's own (``_engine.CODES``).
 """
 
 from __future__ import annotations
@@ -12,20 +15,22 @@ import numpy as np
 
 from . import _engine
 
-__all__ = ["OBJECTIVES", "ACTIVATIONS", "new_model", "parameters", "set_parameters", "widths",
+__all__ = ["OBJECTIVES", "ACTIVATIONS", "OPTIMIZERS", "new_model", "parameters", "set_parameters", "widths",
            "input_limit", "logits", "input_gradient", "train", "mcc_threshold", "AUDIT_METHODS", "audit"]
 
-#: Objective name -> engine code (DESIGN §4).
-OBJECTIVES = {"erm": 0, "al": 1, "cal": 2, "llr": 3, "capify": 4, "causal_at": 5}
-#: Hidden activation name -> engine code.
-ACTIVATIONS = {"tanh": 0, "relu": 1}
-#: Optimiser name -> engine code ("newton": full-batch Newton/IRLS, logistic erm only).
-OPTIMIZERS = {"adam": 0, "sgd": 1, "newton": 2}
+#: The training objectives the engine knows (DESIGN §4), by name.
+OBJECTIVES = tuple(_engine.CODES["objective"])
+#: The hidden activations, by name.
+ACTIVATIONS = tuple(_engine.CODES["activation"])
+#: The optimisers, by name ("newton": full-batch Newton/IRLS, logistic erm only).
+OPTIMIZERS = tuple(_engine.CODES["optimizer"])
+#: The audit estimators, by name.
+AUDIT_METHODS = tuple(_engine.CODES["audit_method"])
 
 
 def new_model(layer_widths: Sequence[int], activation: str, seed: int) -> Any:
     """A freshly initialised network handle (PyTorch-like uniform initialisation)."""
-    return _engine.model_new(np.asarray(layer_widths, dtype=np.int64), ACTIVATIONS[activation], seed)
+    return _engine.model_new(np.asarray(layer_widths, dtype=np.int64), activation, seed)
 
 
 def widths(handle: Any) -> np.ndarray:
@@ -75,20 +80,19 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
     engine at most every ~0.1 s and after every epoch (Newton: every step); raising in
     it stops training.
     """
-    ints = np.asarray([
-        OBJECTIVES[settings["method"]], settings["epochs"], settings["batch_size"],
-        OPTIMIZERS[settings["optimizer"]], settings["patience"], settings["steps"],
-        settings["n_samples"], 1 if settings["exact"] else 0,
-    ], dtype=np.int64)
-    doubles = np.asarray([
-        settings["learning_rate"], settings["weight_decay"], settings["validation_fraction"],
-        settings["radius"], settings["epsilon"], settings["step_size"],
-        settings["inner_learning_rate"], settings["lambda_"], settings["mu"], settings["nu"],
-        settings["twin_penalty"], settings["tol"],
-    ], dtype=np.float64)
+    config = {
+        "objective": settings["method"], "optimizer": settings["optimizer"], "epochs": settings["epochs"],
+        "batch_size": settings["batch_size"], "patience": settings["patience"], "steps": settings["steps"],
+        "n_samples": settings["n_samples"], "exact_when_linear": bool(settings["exact"]),
+        "learning_rate": settings["learning_rate"], "weight_decay": settings["weight_decay"],
+        "validation_fraction": settings["validation_fraction"], "radius": settings["radius"],
+        "epsilon": settings["epsilon"], "step_size": settings["step_size"],
+        "inner_learning_rate": settings["inner_learning_rate"], "lambda": settings["lambda_"],
+        "mu": settings["mu"], "nu": settings["nu"], "twin_penalty": settings["twin_penalty"], "tol": settings["tol"],
+    }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)
-    ran, converged = _engine.model_train(handle, scm_handle, x, labels, ints, doubles, seed, progress, history)
+    ran, converged = _engine.model_train(handle, scm_handle, x, labels, config, seed, progress, history)
     return history[:ran], int(ran), None if converged < 0 else bool(converged)
 
 
@@ -96,10 +100,6 @@ def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """The threshold t maximising MCC of ``p > t`` (computed by the engine)."""
     return float(_engine.threshold_mcc(np.ascontiguousarray(probabilities, dtype=np.float64),
                                        np.ascontiguousarray(labels, dtype=np.float64)))
-
-
-#: Audit method name -> engine code.
-AUDIT_METHODS = {"sample": 0, "attack": 1, "exact": 2}
 
 
 def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold: float, radius: float,
@@ -112,6 +112,7 @@ def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold
     flags = np.empty(rows, dtype=np.int64)
     levels = np.empty(rows, dtype=np.int64)
     witnesses = np.empty(x.shape)
-    _engine.audit(handle, scm_handle, x, logit_threshold, radius, factual_only, AUDIT_METHODS[method],
-                  n_samples, steps, restarts, 0.0, seed, progress, flags, levels, witnesses)
+    options = {"method": method, "factual_only": bool(factual_only), "logit_threshold": logit_threshold,
+               "radius": radius, "n_samples": n_samples, "steps": steps, "restarts": restarts, "step_size": 0.0}
+    _engine.audit(handle, scm_handle, x, options, seed, progress, flags, levels, witnesses)
     return flags.astype(bool), levels, witnesses

@@ -16,11 +16,18 @@ import pandas as pd
 from . import _models, _scores
 from ._encoded import EncodedEstimator
 from ._progress import AuditBar
-from .validation import MAX_ELEMENTS, check_positive_int, check_radius, seed_from
+from .validation import MAX_ELEMENTS, Interval, Options, check_parameters, check_positive_int, check_radius, seed_from
 
 __all__ = ["audit", "AuditReport", "Indicator", "indicator"]
 
-_METHODS = ("auto", "sample", "attack", "exact")
+_METHODS = ("auto", *_models.AUDIT_METHODS)
+#: The parameters of :func:`audit` and :func:`indicator` (checked once, before any
+#: work, by :func:`causalfair.validation.check_parameters`); bounds are the engine's.
+_PARAMETERS = {
+    "method": [Options(_METHODS)],
+    "n_samples": [Interval(int, 1, "max_audit_samples")],
+    "n_points": [Interval(int, 1, "max_elements")],
+}
 #: Attack settings: projected gradient steps and starts per twin ball.
 ATTACK_STEPS = 20
 ATTACK_RESTARTS = 4
@@ -179,27 +186,25 @@ def _path(clf: Any, scm: Any, X: Any) -> Any:
     return _BlackBoxPath(clf, scm if scm is not None else getattr(clf, "scm_", None), X)
 
 
-def _check_n_samples(n_samples: Any) -> int:
-    n_samples = check_positive_int(n_samples, "n_samples")
-    if n_samples > MAX_ELEMENTS:
-        raise ValueError(f"n_samples: expected at most {MAX_ELEMENTS} samples per ball, got {n_samples}")
-    return n_samples
-
-
 def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, method: str = "auto",
               n_samples: int = 1000, random_state: Any = None, name: Optional[str] = None,
-              _path_cache: Any = None, _progress: Any = None) -> Indicator:
+              _progress: Any = None) -> Indicator:
     """Evaluate one indicator (U_Δ, or NR_Δ with ``factual_only``) on every row of ``X``.
 
-    See :func:`audit` for the arguments; the building block of the audit and of
+    See :func:`audit` for the arguments; the building block of
     :func:`causalfair.metrics.unfair_area` and friends."""
     radius = check_radius(radius)
-    n_samples = _check_n_samples(n_samples)
-    if method not in _METHODS:
-        raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
-    path = _path_cache or _path(clf, scm, X)
+    checked = check_parameters({k: _PARAMETERS[k] for k in ("method", "n_samples")},
+                               {"method": method, "n_samples": n_samples})
+    return _evaluate(_path(clf, scm, X), X, radius, factual_only, checked["method"], checked["n_samples"],
+                     seed_from(random_state), name, _progress)
+
+
+def _evaluate(path: Any, X: Any, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
+              name: Optional[str], progress: Any) -> Indicator:
+    """One indicator through ``path``, its arguments already checked."""
     used = path.default_method(radius) if method == "auto" else method
-    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed_from(random_state), _progress)
+    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress)
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
     chosen = np.flatnonzero(flags)
     decoded = path.decode(witnesses[chosen])
@@ -362,15 +367,13 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     if not isinstance(radii, (list, tuple, np.ndarray)):
         radii = [radii]
     radii = list(dict.fromkeys(check_radius(r, "radii") for r in radii))
-    if method not in _METHODS:
-        raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
-    _check_n_samples(n_samples)
+    checked = check_parameters(_PARAMETERS, {"method": method, "n_samples": n_samples, "n_points": n_points})
     rng = np.random.default_rng(seed_from(random_state))
     chosen_scm = scm if scm is not None else getattr(clf, "scm_", None)
     if X is None:
         if chosen_scm is None:
             raise ValueError("X: evaluation points are needed when there is no SCM to sample them from")
-        X = chosen_scm.sample(check_positive_int(n_points, "n_points"), random_state=rng)
+        X = chosen_scm.sample(checked["n_points"], random_state=rng)
     path = _path(clf, scm, X)
     if y is not None and np.asarray(y).ravel().shape[0] != len(X):
         raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
@@ -381,9 +384,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     with AuditBar(len(plan), len(X), bool(verbose)) as bar:
         for step, (name, r, factual) in enumerate(plan):
             progress = bar.callback(step)
-            indicators.append(indicator(clf, scm, X, r, factual_only=factual, method="auto" if r == 0 else method,
-                                        n_samples=n_samples, random_state=rng, name=name, _path_cache=path,
-                                        _progress=progress))
+            indicators.append(_evaluate(path, X, r, factual, "auto" if r == 0 else checked["method"],
+                                        checked["n_samples"], seed_from(rng), name, progress))
             if progress is not None:
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))

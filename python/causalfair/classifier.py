@@ -16,16 +16,11 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _models
 from ._progress import EpochBar
-from .validation import mean_and_std, seed_from
+from .validation import LIMITS, Boolean, Interval, Options, check_parameter, check_parameters, mean_and_std, seed_from
 
 __all__ = ["FairRobustClassifier"]
 
 _MODELS = ("logistic", "mlp")
-_MAX_EPOCHS = 1_000_000  # the engine's limit
-
-
-#: The engine's limit on features for optimizer='newton' (NewtonSolver.maximumFeatures).
-_NEWTON_MAX_FEATURES = 2048
 
 
 class FairRobustClassifier(ClassifierMixin, BaseEstimator):
@@ -173,7 +168,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     (3,)
     """
 
-    def __init__(self, scm: Any = None, model: str = "mlp", hidden_layer_sizes: Tuple[int, ...] = (100, 100),
+    def __init__(self, *, scm: Any = None, model: str = "mlp", hidden_layer_sizes: Tuple[int, ...] = (100, 100),
                  activation: str = "tanh", method: str = "causal_at", radius: float = 0.05, epochs: int = 10,
                  batch_size: int = 100, learning_rate: float = 0.01, optimizer: str = "adam",
                  weight_decay: float = 0.0, validation_fraction: float = 0.0, patience: int = 5,
@@ -216,37 +211,39 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ parameters
+    #: Each parameter's allowed values (:func:`causalfair.validation.check_parameters`);
+    #: engine bounds by the names of its limits (``_engine.limits()``).
+    _parameter_constraints: Dict[str, List[Any]] = {
+        "model": [Options(_MODELS)],
+        "activation": [Options(_models.ACTIVATIONS)],
+        "method": [Options(_models.OBJECTIVES)],
+        "optimizer": [Options(_models.OPTIMIZERS)],
+        "radius": [Interval(float, 0, "max_radius")],
+        "epochs": [Interval(int, 0, "max_epochs")],
+        "batch_size": [Interval(int, 1, None)],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "weight_decay": [Interval(float, 0, None)],
+        "validation_fraction": [Interval(float, 0, 1, closed="left")],
+        "patience": [Interval(int, 1, None)],
+        "threshold": ["mcc", Interval(float, 0, 1, closed="neither")],
+        "epsilon": [Interval(float, 0, None)],
+        "steps": [Interval(int, 0, "max_training_steps")],
+        "step_size": [None, Interval(float, 0, None, closed="neither")],
+        "inner_learning_rate": [Interval(float, 0, None, closed="neither")],
+        "n_samples": [Interval(int, 1, "max_training_samples")],
+        "lambda_": [Interval(float, 0, None)],
+        "mu": [Interval(float, 0, None)],
+        "nu": [Interval(float, 0, None)],
+        "twin_penalty": [Interval(float, 0, None)],
+        "exact": [Options(["auto"]), Boolean()],
+        "verbose": [Boolean()],
+        "tol": [Interval(float, 0, None)],
+    }
+
     def _settings(self) -> Dict[str, Any]:
-        """The parameters, checked, as the engine wants them."""
-        def choice(name: str, allowed: Tuple[str, ...]) -> str:
-            value = getattr(self, name)
-            if not isinstance(value, str) or value not in allowed:
-                raise ValueError(f"{name}: expected one of {list(allowed)}, got {value!r}")
-            return value
-
-        def integer(name: str, minimum: int, maximum: Optional[int] = None) -> int:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise TypeError(f"{name}: expected an int >= {minimum}, got {value!r}")
-            if value < minimum or (maximum is not None and value > maximum):
-                expected = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
-                raise ValueError(f"{name}: expected an int {expected}, got {value!r}")
-            return int(value)
-
-        def real(name: str, low: float, high: float = np.inf, *, open_low: bool = False,
-                 open_high: bool = False) -> float:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name}: expected a number, got {value!r}")
-            value = float(value)
-            below = value <= low if open_low else value < low
-            above = value >= high if open_high else value > high
-            if not np.isfinite(value) or below or above:
-                interval = f"{'(' if open_low else '['}{low}, {high}{')' if open_high or high == np.inf else ']'}"
-                raise ValueError(f"{name}: expected a finite number in {interval}, got {value!r}")
-            return value
-
-        model = choice("model", _MODELS)
+        """The parameters, checked against :attr:`_parameter_constraints` (and the
+        hidden sizes against the engine's widest layer), as the engine wants them."""
+        settings = check_parameters(self._parameter_constraints, self.get_params(deep=False))
         hidden = self.hidden_layer_sizes
         if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
             hidden = (hidden,)
@@ -254,34 +251,15 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             hidden = tuple(hidden)
         except TypeError:
             raise TypeError(f"hidden_layer_sizes: expected a tuple of positive ints, got {hidden!r}") from None
-        if model == "mlp" and (not hidden or not all(
-                isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in hidden)):
-            raise ValueError(f"hidden_layer_sizes: expected a non-empty tuple of positive ints, got {hidden!r}")
-        threshold = self.threshold
-        if not (isinstance(threshold, str) and threshold == "mcc"):
-            threshold = real("threshold", 0.0, 1.0, open_low=True, open_high=True)
-        if self.exact not in ("auto", True, False):
-            raise ValueError(f"exact: expected 'auto', True or False, got {self.exact!r}")
-        if not isinstance(self.verbose, (bool, np.bool_)):
-            raise TypeError(f"verbose: expected a bool, got {self.verbose!r}")
-        step_size = 0.0 if self.step_size is None else real("step_size", 0.0, open_low=True)
-        settings = {
-            "model": model, "hidden": tuple(int(h) for h in hidden) if model == "mlp" else (),
-            "activation": choice("activation", tuple(_models.ACTIVATIONS)),
-            "method": choice("method", tuple(_models.OBJECTIVES)),
-            "optimizer": choice("optimizer", tuple(_models.OPTIMIZERS)),
-            "radius": real("radius", 0.0), "epochs": integer("epochs", 0, _MAX_EPOCHS),
-            "batch_size": integer("batch_size", 1),
-            "learning_rate": real("learning_rate", 0.0, open_low=True),
-            "weight_decay": real("weight_decay", 0.0),
-            "validation_fraction": real("validation_fraction", 0.0, 1.0, open_high=True),
-            "patience": integer("patience", 1), "threshold": threshold,
-            "epsilon": real("epsilon", 0.0), "steps": integer("steps", 0), "step_size": step_size,
-            "inner_learning_rate": real("inner_learning_rate", 0.0, open_low=True),
-            "n_samples": integer("n_samples", 1), "lambda_": real("lambda_", 0.0),
-            "mu": real("mu", 0.0), "nu": real("nu", 0.0), "twin_penalty": real("twin_penalty", 0.0),
-            "exact": self.exact is not False, "tol": real("tol", 0.0),
-        }
+        if settings["model"] == "mlp":
+            if not hidden:
+                raise ValueError(f"hidden_layer_sizes: expected a non-empty tuple of positive ints, got {hidden!r}")
+            hidden = tuple(check_parameter("hidden_layer_sizes", h, [Interval(int, 1, "max_layer_width")])
+                           for h in hidden)
+        settings["hidden"] = hidden if settings["model"] == "mlp" else ()
+        settings["step_size"] = 0.0 if settings["step_size"] is None else settings["step_size"]
+        settings["exact"] = settings["exact"] is not False
+        model = settings["model"]
         if settings["optimizer"] == "newton":
             refused = [(model != "logistic", f"model='logistic' (got {model!r})"),
                        (settings["method"] != "erm", f"method='erm' (got {settings['method']!r})"),
@@ -429,8 +407,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         settings = self._settings()
         self.scm_ = self._fitted_scm(X)
         x = self._encode(X, fitting=True)
-        if settings["optimizer"] == "newton" and x.shape[1] > _NEWTON_MAX_FEATURES:
-            raise ValueError(f"optimizer='newton' takes at most {_NEWTON_MAX_FEATURES} features (it factorises a "
+        newton_features = LIMITS["max_newton_features"]
+        if settings["optimizer"] == "newton" and x.shape[1] > newton_features:
+            raise ValueError(f"optimizer='newton' takes at most {newton_features} features (it factorises a "
                              f"(d + 1)^2 Hessian every step); X has {x.shape[1]}. Use optimizer='adam'.")
         labels = self._labels(y, x.shape[0])
         if settings["method"] == "causal_at" and self.exact is True and not (

@@ -43,14 +43,14 @@ class Normal:
 
     loc: float = 0.0
     scale: float = 1.0
-    code = 1
+    engine_name = "normal"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loc", _real("loc", self.loc))
         object.__setattr__(self, "scale", _real("scale", self.scale, positive=True))
 
-    def engine_params(self, shift: float, std: float) -> Tuple[float, float, float]:
-        return ((self.loc - shift) / std, self.scale / std, 0.0)
+    def engine_params(self, shift: float, std: float) -> Dict[str, float]:
+        return {"noise_loc": (self.loc - shift) / std, "noise_scale": self.scale / std}
 
     def to_dict(self) -> Dict[str, Any]:
         return {"type": "Normal", "loc": self.loc, "scale": self.scale}
@@ -69,15 +69,15 @@ class Gamma:
     shape: float
     scale: float = 1.0
     loc: float = 0.0
-    code = 2
+    engine_name = "gamma"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shape", _real("shape", self.shape, positive=True))
         object.__setattr__(self, "scale", _real("scale", self.scale, positive=True))
         object.__setattr__(self, "loc", _real("loc", self.loc))
 
-    def engine_params(self, shift: float, std: float) -> Tuple[float, float, float]:
-        return (self.shape, self.scale / std, (self.loc - shift) / std)
+    def engine_params(self, shift: float, std: float) -> Dict[str, float]:
+        return {"noise_shape": self.shape, "noise_scale": self.scale / std, "noise_loc": (self.loc - shift) / std}
 
     def to_dict(self) -> Dict[str, Any]:
         return {"type": "Gamma", "shape": self.shape, "scale": self.scale, "loc": self.loc}
@@ -96,7 +96,7 @@ class Bernoulli:
     """
 
     p: float = 0.5
-    code = 3
+    engine_name = "bernoulli"
 
     def __post_init__(self) -> None:
         p = _real("p", self.p)
@@ -104,8 +104,8 @@ class Bernoulli:
             raise ValueError(f"p: expected a probability in [0, 1], got {p!r}")
         object.__setattr__(self, "p", p)
 
-    def engine_params(self, shift: float, std: float) -> Tuple[float, float, float]:
-        return (self.p, 0.0, 0.0)
+    def engine_params(self, shift: float, std: float) -> Dict[str, float]:
+        return {"noise_p": self.p}
 
     def to_dict(self) -> Dict[str, Any]:
         return {"type": "Bernoulli", "p": self.p}

@@ -1,4 +1,5 @@
-"""Causal graphs: parsing the accepted forms, validation and topological order.
+"""Causal graphs: parsing the accepted forms and validation; the topological order
+and cycle detection are the engine's (``CausalGraph``, through ``cf_graph_order``).
 
 A graph is given as one of
 
@@ -19,6 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
+
+import numpy as np
+
+from . import _engine
+from .validation import Interval, check_parameter
 
 __all__ = ["Graph", "CycleError", "parse_graph", "topological_order"]
 
@@ -164,6 +170,7 @@ def parse_graph(graph: Any) -> Graph:
     ordered = list(dict.fromkeys(nodes))
     if not ordered:
         raise ValueError("graph: expected at least one node, got an empty graph")
+    check_parameter("graph: number of nodes", len(ordered), [Interval(int, 1, "max_nodes")])
     parents: Dict[str, List[str]] = {n: [] for n in ordered}
     for p, c in edges:
         if p == c:
@@ -174,39 +181,18 @@ def parse_graph(graph: Any) -> Graph:
 
 
 def topological_order(nodes: Sequence[str], parents: Mapping[str, Sequence[str]]) -> List[str]:
-    """Kahn's algorithm, stable with respect to ``nodes``; raises :class:`CycleError`."""
+    """The engine's topological order (``CausalGraph``: Kahn's algorithm taking the
+    earliest of ``nodes`` among the ready ones, so stable with respect to ``nodes``);
+    raises :class:`CycleError` naming a cycle the engine found, started at the node
+    mentioned first."""
     rank = {n: i for i, n in enumerate(nodes)}
-    children: Dict[str, List[str]] = {n: [] for n in nodes}
-    missing = {n: len(parents[n]) for n in nodes}
-    for n in nodes:
-        for p in parents[n]:
-            children[p].append(n)
-    ready = sorted((n for n in nodes if missing[n] == 0), key=rank.__getitem__)
-    order: List[str] = []
-    while ready:
-        n = ready.pop(0)
-        order.append(n)
-        for c in children[n]:
-            missing[c] -= 1
-            if missing[c] == 0:
-                ready.append(c)
-        ready.sort(key=rank.__getitem__)
-    if len(order) < len(nodes):
-        raise CycleError(_find_cycle([n for n in nodes if missing[n] > 0], parents))
-    return order
-
-
-def _find_cycle(remaining: Sequence[str], parents: Mapping[str, Sequence[str]]) -> List[str]:
-    """A cycle among ``remaining`` (every one of them has a parent among them)."""
-    left = set(remaining)
-    node = remaining[0]
-    path: List[str] = []
-    seen: Dict[str, int] = {}
-    while node not in seen:
-        seen[node] = len(path)
-        path.append(node)
-        node = next(p for p in parents[node] if p in left)
-    cycle = path[seen[node]:]
-    cycle.reverse()  # walked child -> parent; report parent -> child
-    first = min(range(len(cycle)), key=lambda i: remaining.index(cycle[i]))
-    return cycle[first:] + cycle[:first]  # start at the node the user mentioned first
+    counts = np.array([len(parents[n]) for n in nodes], dtype=np.int64)
+    flat = np.array([rank[p] for n in nodes for p in parents[n]], dtype=np.int64)
+    order = np.empty(len(nodes), dtype=np.int64)
+    cycle = np.empty(len(nodes), dtype=np.int64)
+    length = _engine.graph_order(counts, flat, order, cycle)
+    if length:
+        found = [int(i) for i in cycle[:length]]
+        first = found.index(min(found))
+        raise CycleError([nodes[i] for i in found[first:] + found[:first]])
+    return [nodes[int(i)] for i in order]

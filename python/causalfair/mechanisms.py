@@ -12,15 +12,11 @@ from __future__ import annotations
 import ast
 import numbers
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Sequence, Tuple, Union
+
+from .validation import LIMITS, Interval, check_parameter, check_parameters
 
 __all__ = ["LinearMechanism", "MLPMechanism", "ExpressionMechanism", "Mechanism", "as_mechanism"]
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return int(value)
 
 
 def _nonnegative_float(name: str, value: Any, positive: bool = False) -> float:
@@ -86,6 +82,13 @@ class MLPMechanism:
     learning_rate: float = 0.01
     batch_size: int = 100
 
+    #: Allowed values (each hidden size; the engine's bounds by the names of its limits).
+    _parameter_constraints: ClassVar[Dict[str, List[Any]]] = {
+        "hidden_layer_sizes": [Interval(int, 1, "max_mechanism_hidden_width")],
+        "epochs": [Interval(int, 1, "max_mechanism_epochs")],
+        "batch_size": [Interval(int, 1, None)],
+    }
+
     def __post_init__(self) -> None:
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
@@ -97,10 +100,15 @@ class MLPMechanism:
                             f"{self.hidden_layer_sizes!r}") from None
         if not sizes:
             raise ValueError("hidden_layer_sizes: expected at least one hidden layer")
-        sizes = tuple(_positive_int("hidden_layer_sizes", s) for s in sizes)
+        layers = len(sizes)
+        check_parameter("number of hidden layers", layers, [Interval(int, 1, "max_mechanism_hidden_layers")])
+        sizes = tuple(check_parameter("hidden_layer_sizes", s, self._parameter_constraints["hidden_layer_sizes"])
+                      for s in sizes)
         object.__setattr__(self, "hidden_layer_sizes", sizes)
-        object.__setattr__(self, "epochs", _positive_int("epochs", self.epochs))
-        object.__setattr__(self, "batch_size", _positive_int("batch_size", self.batch_size))
+        checked = check_parameters({k: self._parameter_constraints[k] for k in ("epochs", "batch_size")},
+                                   {"epochs": self.epochs, "batch_size": self.batch_size})
+        object.__setattr__(self, "epochs", checked["epochs"])
+        object.__setattr__(self, "batch_size", checked["batch_size"])
         object.__setattr__(self, "learning_rate",
                            _nonnegative_float("learning_rate", self.learning_rate, True))
 
@@ -110,10 +118,10 @@ class MLPMechanism:
                 "batch_size": self.batch_size}
 
 
-#: Engine operation codes of expression programs (see causalfair.h, spec version 2).
-_BINARY_OPS = {ast.Add: 2, ast.Sub: 3, ast.Mult: 4, ast.Div: 5}
-_FUNCTIONS = {"square": 7, "relu": 8, "sigmoid": 9, "tanh": 10, "exp": 11, "log": 12}
-_OUTER = {"identity": 0, "sigmoid": 1, "tanh": 2, "exp": 3}
+#: Engine operations of expression programs, by the names of ``_engine.CODES["op"]``.
+_BINARY_OPS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide"}
+_FUNCTIONS = ("square", "relu", "sigmoid", "tanh", "exp", "log")
+_OUTER = ("identity", "sigmoid", "tanh", "exp")
 
 
 @dataclass(frozen=True)
@@ -171,25 +179,23 @@ class ExpressionMechanism:
     def variables(self) -> List[str]:
         """The names the expression reads, in order of first use."""
         names: List[str] = []
-        self._compile(self._tree(), None, [], [], names)
+        self._compile(self._tree(), None, [], names)
         return names
 
-    def program(self, inputs: Sequence[str]) -> Tuple[List[int], List[float]]:
-        """The engine program (ints, constants) with ``inputs`` the node's parent columns."""
-        ints: List[int] = []
-        constants: List[float] = []
-        self._compile(self._tree(), list(inputs), ints, constants, [])
-        return ints, constants
+    def program(self, inputs: Sequence[str]) -> List[Dict[str, Any]]:
+        """The engine program, in postfix, with ``inputs`` the node's parent columns:
+        one ``cf_expression_op`` (``{"op", "argument", "constant"}``) per operation."""
+        ops: List[Dict[str, Any]] = []
+        self._compile(self._tree(), list(inputs), ops, [])
+        return ops
 
-    def _compile(self, node: ast.expr, inputs: Any, ints: List[int], constants: List[float],
-                 names: List[str]) -> None:
+    def _compile(self, node: ast.expr, inputs: Any, ops: List[Dict[str, Any]], names: List[str]) -> None:
         def fail(what: str) -> None:
             raise ValueError(f"expression {self.expression!r}: {what} is not supported")
 
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
                 and not isinstance(node.value, bool):
-            ints.append(1)
-            constants.append(float(node.value))
+            ops.append(_operation("constant", constant=float(node.value)))
         elif isinstance(node, ast.Name):
             if node.id not in names:
                 names.append(node.id)
@@ -197,40 +203,42 @@ class ExpressionMechanism:
                 if node.id not in inputs:
                     raise ValueError(f"expression {self.expression!r}: {node.id!r} is not a parent of the node "
                                      f"(parents: {list(inputs)})")
-                ints += [0, inputs.index(node.id)]
+                ops.append(_operation("input", argument=inputs.index(node.id)))
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            self._compile(node.operand, inputs, ints, constants, names)
+            self._compile(node.operand, inputs, ops, names)
             if isinstance(node.op, ast.USub):
-                ints.append(6)
+                ops.append(_operation("negate"))
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             exponent = node.right
+            largest = LIMITS["max_power"]
             if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
-                    and not isinstance(exponent.value, bool) and 0 <= exponent.value <= 64):
-                fail("a power other than a whole number in 0..64")
-            self._compile(node.left, inputs, ints, constants, names)
-            ints += [13, exponent.value]
+                    and not isinstance(exponent.value, bool) and 0 <= exponent.value <= largest):
+                fail(f"a power other than a whole number in [0, {largest}]")
+            self._compile(node.left, inputs, ops, names)
+            ops.append(_operation("power", argument=exponent.value))
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
-            self._compile(node.left, inputs, ints, constants, names)
-            self._compile(node.right, inputs, ints, constants, names)
-            ints.append(_BINARY_OPS[type(node.op)])
+            self._compile(node.left, inputs, ops, names)
+            self._compile(node.right, inputs, ops, names)
+            ops.append(_operation(_BINARY_OPS[type(node.op)]))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             name, args = node.func.id, node.args
             if name == "max" and len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value == 0:
                 args, name = args[:1], "relu"
             if name not in _FUNCTIONS or len(args) != 1:
                 fail(f"the call {name}(...)")
-            self._compile(args[0], inputs, ints, constants, names)
-            ints.append(_FUNCTIONS[name])
+            self._compile(args[0], inputs, ops, names)
+            ops.append(_operation(name))
         else:
             fail(f"{type(node).__name__}")
-
-    @property
-    def outer_code(self) -> int:
-        return _OUTER[self.outer]
 
     def to_dict(self) -> Dict[str, Any]:
         return {"type": "ExpressionMechanism", "expression": self.expression, "outer": self.outer,
                 "offset": self.offset, "scale": self.scale}
+
+
+def _operation(op: str, argument: int = 0, constant: float = 0.0) -> Dict[str, Any]:
+    """One operation of an engine program (the fields of ``cf_expression_op``)."""
+    return {"op": op, "argument": argument, "constant": constant}
 
 
 Mechanism = Union[LinearMechanism, MLPMechanism, ExpressionMechanism]

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from . import _engine
 from .distributions import Bernoulli, Distribution, as_distribution
 from .graph import Graph
 from .mechanisms import ExpressionMechanism, LinearMechanism, Mechanism, MLPMechanism, as_mechanism
@@ -37,9 +38,8 @@ from .validation import mean_and_std
 
 __all__ = ["KINDS", "NodeSchema", "Schema", "infer_kind"]
 
-KINDS = ("continuous", "binary", "categorical")
-_KIND_CODE = {"continuous": 0, "binary": 1, "categorical": 2}
-SPEC_VERSION = 2
+#: The node kinds, as the engine names them (``CF_NODE_*``).
+KINDS = tuple(_engine.CODES["node_kind"])
 
 
 def infer_kind(column: pd.Series) -> str:
@@ -93,15 +93,6 @@ def _value_dtype(column: pd.Series) -> str:
     if ptypes.is_float_dtype(column.dtype):
         return "float64"
     return "object"
-
-
-def _program_length(program: List[int]) -> int:
-    """Number of operations of an encoded program (inputs and powers take 2 ints)."""
-    count = position = 0
-    while position < len(program):
-        position += 2 if program[position] in (0, 13) else 1
-        count += 1
-    return count
 
 
 @dataclass
@@ -203,41 +194,30 @@ class NodeSchema:
         return series
 
     # ------------------------------------------------------------------ engine spec
-    def spec(self, index: Mapping[str, int]) -> Tuple[List[int], List[float]]:
-        ints = [_KIND_CODE[self.kind], self.width, len(self.parents)]
-        ints += [index[p] for p in self.parents]
-        ints += [int(self.sensitive), int(self.immutable)]
-        ridge = learning_rate = 0.0
-        if self.mechanism is None or self.is_root:
-            ints += [0, 0, 0, 0]
-        elif isinstance(self.mechanism, LinearMechanism):
-            ints += [1, 0, 0, 0]
-            ridge = self.mechanism.ridge
-        elif isinstance(self.mechanism, MLPMechanism):
-            sizes = list(self.mechanism.hidden_layer_sizes)
-            ints += [2, len(sizes), *sizes, self.mechanism.epochs, self.mechanism.batch_size]
-            learning_rate = self.mechanism.learning_rate
-        else:
-            ints += [3, 0, 0, 0]
-        a = b = c = 0.0
-        if self.noise is None:
-            ints.append(0)
-        else:
+    def spec(self, index: Mapping[str, int]) -> Dict[str, Any]:
+        """The node's ``cf_node_spec`` (causalfair.h) as a dict of its fields, codes
+        by their engine names; ``index`` maps node names to their positions."""
+        spec: Dict[str, Any] = {
+            "kind": self.kind, "width": self.width, "parents": [index[p] for p in self.parents],
+            "sensitive": bool(self.sensitive), "immutable": bool(self.immutable), "mechanism": "root", "ridge": 0.0,
+            "hidden": [], "epochs": 0, "batch_size": 0, "learning_rate": 0.0,
+            "program": [], "outer": "identity", "offset": 0.0, "scale": 1.0,
+            "noise": "empirical", "noise_loc": 0.0, "noise_scale": 0.0, "noise_shape": 0.0, "noise_p": 0.0,
+        }
+        mechanism = None if self.is_root else self.mechanism
+        if isinstance(mechanism, LinearMechanism):
+            spec.update(mechanism="linear", ridge=mechanism.ridge)
+        elif isinstance(mechanism, MLPMechanism):
+            spec.update(mechanism="mlp", hidden=list(mechanism.hidden_layer_sizes), epochs=mechanism.epochs,
+                        batch_size=mechanism.batch_size, learning_rate=mechanism.learning_rate)
+        elif isinstance(mechanism, ExpressionMechanism):
+            spec.update(mechanism="expression", program=mechanism.program(self.parents), outer=mechanism.outer,
+                        offset=mechanism.offset, scale=mechanism.scale)
+        if self.noise is not None:
             # Roots: the law of the node itself, so the mean shifts it too.
-            shift = self.mean if self.is_root else 0.0
-            a, b, c = self.noise.engine_params(shift, self.std)
-            ints.append(self.noise.code)
-        doubles = [ridge, learning_rate, a, b, c]
-        # Spec version 2: every node carries an expression program (empty but for
-        # ExpressionMechanism) and its outer function.
-        if isinstance(self.mechanism, ExpressionMechanism) and not self.is_root:
-            program, constants = self.mechanism.program(self.parents)
-            ints += [_program_length(program), *program, self.mechanism.outer_code]
-            doubles += [*constants, self.mechanism.offset, self.mechanism.scale]
-        else:
-            ints += [0, 0]
-            doubles += [0.0, 1.0]
-        return ints, doubles
+            spec.update(noise=self.noise.engine_name,
+                        **self.noise.engine_params(self.mean if self.is_root else 0.0, self.std))
+        return spec
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> Dict[str, Any]:
@@ -393,16 +373,17 @@ class Schema:
                                 f"got {value!r}") from None
         return schema.encode(values, name)
 
+    @property
+    def is_linear(self) -> bool:
+        """Every mechanism linear (or none): then φ⁻¹ is affine, and the exact
+        audit and causal_at's closed form apply."""
+        return all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+                   for node in self.nodes)
+
     # ------------------------------------------------------------------ engine spec
-    def spec(self) -> Tuple[np.ndarray, np.ndarray]:
-        """The engine's ``spec_ints`` (int64) and ``spec_doubles`` (float64)."""
-        ints: List[int] = [SPEC_VERSION, len(self.nodes)]
-        doubles: List[float] = []
-        for node in self.nodes:
-            i, d = node.spec(self.index)
-            ints += i
-            doubles += d
-        return np.asarray(ints, dtype=np.int64), np.asarray(doubles, dtype=np.float64)
+    def spec(self) -> List[Dict[str, Any]]:
+        """The engine's node specifications (``cf_node_spec`` dicts), in node order."""
+        return [node.spec(self.index) for node in self.nodes]
 
     def to_dict(self) -> Dict[str, Any]:
         return {"nodes": [n.to_dict() for n in self.nodes]}

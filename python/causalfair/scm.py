@@ -12,9 +12,9 @@ import pandas as pd
 from . import _handles
 from .distributions import Distribution, as_distribution
 from .graph import parse_graph
-from .mechanisms import ExpressionMechanism, LinearMechanism, as_mechanism
+from .mechanisms import ExpressionMechanism, as_mechanism
 from .schema import KINDS, Schema
-from .validation import (NotFittedError, check_frame, check_matrix, check_node_list,
+from .validation import (Boolean, NotFittedError, check_frame, check_matrix, check_node_list, check_parameter,
                          check_output_size, check_positive_int, check_radius, seed_from)
 
 try:
@@ -119,7 +119,7 @@ class SCM(BaseEstimator):
     (4, 3)
     """
 
-    def __init__(self, graph: Any, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
+    def __init__(self, graph: Any, *, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
                  mechanism: Any = "linear", immutable: Iterable[str] = (),
                  noise: Optional[Mapping[str, Distribution]] = None, standardize: bool = True,
                  random_state: Any = None):
@@ -158,8 +158,7 @@ class SCM(BaseEstimator):
             mechanisms = {n: m for n in nodes}
         noise = {n: as_distribution(d, f"noise[{n!r}]")
                  for n, d in self._checked_mapping(self.noise, "noise", nodes).items()}
-        if not isinstance(self.standardize, (bool, np.bool_)):
-            raise TypeError(f"standardize: expected a bool, got {self.standardize!r}")
+        check_parameter("standardize", self.standardize, [Boolean()])
         for n, m in mechanisms.items():
             if isinstance(m, ExpressionMechanism) and graph.parents[n]:
                 if self.standardize:
@@ -303,8 +302,7 @@ class SCM(BaseEstimator):
 
     def _is_affine(self) -> bool:
         """See :class:`causalfair._encoded.EncodedEstimator`: every mechanism linear."""
-        return all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
-                   for node in self.schema_.nodes)
+        return self.schema_.is_linear
 
     def _interventions(self, do: Any, n_rows: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
         """Engine arrays (node indices, values matrix) for a ``do`` dict."""

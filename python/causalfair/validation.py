@@ -1,13 +1,27 @@
 """Shared argument checks. Each raises before any work starts, naming the argument
-and what was expected."""
+and what was expected.
+
+Parameters are checked declaratively, in the spirit of scikit-learn's
+``_parameter_constraints``: each estimator or function has one table mapping a
+parameter to its constraints (:class:`Interval`, :class:`Options`, :class:`Boolean`,
+a literal value, or ``None``), and :func:`check_parameters` runs the table before any
+work. Every bound the engine enforces comes from :data:`LIMITS`, which the engine
+reports itself (``cf_get_limits``): no limit is copied here. A value of the wrong type
+raises ``TypeError``, one out of range ``ValueError``; both messages name the
+parameter, what is allowed and the value.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
-from typing import Any, Iterable, List, Sequence, Tuple
+from types import MappingProxyType
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
+
+from . import _engine
 
 try:  # scikit-learn's exception, so `except NotFittedError` works across libraries
     from sklearn.exceptions import NotFittedError
@@ -16,16 +30,142 @@ except ImportError:  # pragma: no cover - scikit-learn is a dependency
         """Raised when a method needs a fitted SCM."""
 
 __all__ = [
-    "NotFittedError", "MAX_ELEMENTS", "check_frame", "check_matrix", "check_positive_int",
-    "check_radius", "check_output_size", "seed_from", "check_node_list", "mean_and_std",
+    "NotFittedError", "LIMITS", "MAX_ELEMENTS", "MAX_RADIUS", "Interval", "Options", "Boolean",
+    "check_parameter", "check_parameters", "check_frame", "check_matrix", "check_positive_int", "check_radius",
+    "check_output_size", "seed_from", "check_node_list", "mean_and_std",
 ]
 
+#: The engine's limits (``cf_limits`` of causalfair.h, as ``_engine.limits()`` reports
+#: them): the one source of every bound the parameter tables use.
+LIMITS: Mapping[str, Union[int, float]] = MappingProxyType(_engine.limits())
 #: Largest output (in float64 elements) any call allocates: 2**31 - 1 elements, 16 GiB
-#: (the engine's limit: sizes must fit OpenBLAS's 32-bit indices).
-MAX_ELEMENTS = 2 ** 31 - 1
-#: Largest perturbation radius (the engine's limit), in standardized latent units.
-MAX_RADIUS = 1e6
+#: (sizes must fit OpenBLAS's 32-bit indices).
+MAX_ELEMENTS = int(LIMITS["max_elements"])
+#: Largest perturbation radius, in standardized latent units.
+MAX_RADIUS = float(LIMITS["max_radius"])
 _SEED_BOUND = 2 ** 64
+
+
+def _bound(value: Union[None, int, float, str]) -> Optional[float]:
+    """A bound given as a number, None (unbounded) or the name of an engine limit."""
+    return LIMITS[value] if isinstance(value, str) else value
+
+
+class Interval:
+    """Numbers of one type (``int`` or ``float``) between ``low`` and ``high``.
+
+    A bound is a number, ``None`` (unbounded), or the name of one of :data:`LIMITS`.
+    ``closed`` is ``"both"``, ``"left"``, ``"right"`` or ``"neither"``. Reals must be
+    finite; bools are never numbers here.
+    """
+
+    def __init__(self, kind: type, low: Any, high: Any, *, closed: str = "both"):
+        self.kind, self.closed = kind, closed
+        self.low, self.high = _bound(low), _bound(high)
+
+    def is_type(self, value: Any) -> bool:
+        base = numbers.Integral if self.kind is int else numbers.Real
+        return not isinstance(value, (bool, np.bool_)) and isinstance(value, base)
+
+    def accepts(self, value: Any) -> bool:
+        if not self.is_type(value) or (self.kind is float and not math.isfinite(value)):
+            return False
+        low_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
+        high_ok = self.high is None or (value <= self.high if self.closed in ("both", "right") else value < self.high)
+        return low_ok and high_ok
+
+    def convert(self, value: Any) -> Any:
+        return self.kind(value)
+
+    def __str__(self) -> str:
+        what = "an int" if self.kind is int else "a finite number"
+        show = (lambda b: f"{int(b)}") if self.kind is int else (lambda b: f"{b:g}")
+        if self.high is None:
+            return f"{what} {'>=' if self.closed in ('both', 'left') else '>'} {show(self.low)}"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        low = "-inf" if self.low is None else show(self.low)
+        return f"{what} in {left}{low}, {show(self.high)}{right}"
+
+
+class Options:
+    """One of the given strings (any other value is out of range: ValueError)."""
+
+    def __init__(self, values: Iterable[str]):
+        self.values = tuple(values)
+
+    def is_type(self, value: Any) -> bool:
+        return True
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.values
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+    def __str__(self) -> str:
+        return f"one of {list(self.values)}"
+
+
+class Boolean:
+    """A bool (Python's or numpy's)."""
+
+    def is_type(self, value: Any) -> bool:
+        return isinstance(value, (bool, np.bool_))
+
+    accepts = is_type
+
+    def convert(self, value: Any) -> Any:
+        return bool(value)
+
+    def __str__(self) -> str:
+        return "a bool"
+
+
+class _Literal:
+    """Exactly ``value`` (``None``, ``"mcc"``, ...): a special value beside the
+    parameter's other constraints, which alone decide whether a value is of a wrong
+    type (TypeError) or out of range (ValueError)."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def is_type(self, value: Any) -> bool:
+        return False
+
+    def accepts(self, value: Any) -> bool:
+        return value is self.value or (isinstance(value, str) and value == self.value)
+
+    def convert(self, value: Any) -> Any:
+        return self.value
+
+    def __str__(self) -> str:
+        return repr(self.value)
+
+
+Constraint = Union[Interval, Options, Boolean, None, str, bool]
+
+
+def _as_constraint(constraint: Any) -> Any:
+    return constraint if isinstance(constraint, (Interval, Options, Boolean)) else _Literal(constraint)
+
+
+def check_parameter(name: str, value: Any, constraints: Sequence[Constraint]) -> Any:
+    """``value`` converted by the first constraint it satisfies; otherwise TypeError
+    (no constraint takes its type) or ValueError (out of range), naming ``name``,
+    every allowed form and ``value``."""
+    rules = [_as_constraint(c) for c in constraints]
+    for rule in rules:
+        if rule.accepts(value):
+            return rule.convert(value)
+    error = ValueError if any(rule.is_type(value) for rule in rules) else TypeError
+    raise error(f"{name}: expected {' or '.join(str(rule) for rule in rules)}, got {value!r}")
+
+
+def check_parameters(constraints: Mapping[str, Sequence[Constraint]], values: Mapping[str, Any]) -> Dict[str, Any]:
+    """Every parameter of ``constraints`` in ``values``, checked (:func:`check_parameter`)
+    in the table's order; returns them converted (ints as ``int``, reals as ``float``)."""
+    return {name: check_parameter(name, values[name], rules) for name, rules in constraints.items()}
 
 
 def check_frame(df: Any, name: str, nodes: Sequence[str]) -> pd.DataFrame:
@@ -75,23 +215,12 @@ def check_matrix(x: Any, name: str, n_columns: int) -> np.ndarray:
 
 def check_positive_int(value: Any, name: str) -> int:
     """A Python or numpy integer > 0 (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected a positive int, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return int(value)
+    return check_parameter(name, value, [Interval(int, 1, None)])
 
 
 def check_radius(value: Any, name: str = "radius") -> float:
-    """A real number in [0, :data:`MAX_RADIUS`]."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a non-negative number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    if value > MAX_RADIUS:
-        raise ValueError(f"{name}: expected at most {MAX_RADIUS:g} (standardized latent units), got {value!r}")
-    return value
+    """A real number in [0, :data:`MAX_RADIUS`] (standardized latent units)."""
+    return check_parameter(name, value, [Interval(float, 0, "max_radius")])
 
 
 def mean_and_std(x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

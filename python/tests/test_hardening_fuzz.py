@@ -4,8 +4,10 @@ Hypothesis (derandomized, so the same inputs every run) calls every ``_engine`` 
 point with mostly-valid arguments of which some are replaced: wrong shapes (0 rows,
 0 columns, wrong ndim), dtypes (float32, int, bool, complex, object), non-contiguous,
 Fortran-ordered and read-only arrays, NaN / ±inf / huge / tiny values, non-arrays,
-bad scalars and seeds, handles of the wrong kind and closed handles, and SCM specs
-with mutated integers (cycles, self-loops, unknown parents, bad kinds and sizes).
+bad scalars and seeds, handles of the wrong kind and closed handles, and settings
+structs (SCM node specs, training configs, audit options: dicts of causalfair.h's
+fields) with mutated fields (cycles, self-loops, unknown parents, unknown code names,
+codes and sizes out of range, wrong types, missing and unknown keys).
 
 Each call must return or raise one of the documented exceptions (TypeError,
 ValueError, MemoryError, RuntimeError, KeyError, OverflowError). It all runs in a
@@ -41,12 +43,16 @@ CHILD = textwrap.dedent(r'''
                      mechanism=cf.MLPMechanism(hidden_layer_sizes=(4,), epochs=2)).fit(X)
     DATA = np.ascontiguousarray(SCM.encode(X).to_numpy())
     COLS = DATA.shape[1]
-    SPEC_INTS, SPEC_DOUBLES = MLP_SCM.schema_.spec()
+    SPEC = MLP_SCM.schema_.spec()
     PARAMS, LATENT = _handles.export_state(SCM._handle)
     MODEL = _models.new_model([COLS, 4, 1], "tanh", 0)
     MODEL_PARAMS = _models.parameters(MODEL)
-    CONFIG_INTS = np.array([0, 1, 20, 0, 5, 2, 2, 0], dtype=np.int64)    # erm, 1 epoch, batch 20, ...
-    CONFIG_DOUBLES = np.array([0.01, 0.0, 0.0, 0.05, 0.05, 0.01, 0.1, 1.0, 1.0, 1.0, 0.0, 1e-8])
+    CONFIG = {"objective": "erm", "optimizer": "adam", "epochs": 1, "batch_size": 20, "patience": 5, "steps": 2,
+              "n_samples": 2, "exact_when_linear": False, "learning_rate": 0.01, "weight_decay": 0.0,
+              "validation_fraction": 0.0, "radius": 0.05, "epsilon": 0.05, "step_size": 0.01,
+              "inner_learning_rate": 0.1, "lambda": 1.0, "mu": 1.0, "nu": 1.0, "twin_penalty": 0.0, "tol": 1e-8}
+    OPTIONS = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.05, "n_samples": 3,
+               "steps": 2, "restarts": 1, "step_size": 0.0}
     CLOSED_SCM = _handles.new_handle(SCM.schema_); _engine.scm_free(CLOSED_SCM)
     CLOSED_MODEL = _models.new_model([COLS, 1], "tanh", 0); _engine.model_free(CLOSED_MODEL)
 
@@ -112,6 +118,26 @@ CHILD = textwrap.dedent(r'''
     def scalar(valid, bad):
         return st.one_of(st.just(valid), st.sampled_from(bad))
 
+    BAD_FIELDS = [-1, 0, 2, 5, 99, 2 ** 31, 2 ** 62, -2 ** 63, 2 ** 64, np.nan, np.inf, -1.0, 1e308, True,
+                  "nope", "erm", "attack", "mlp", None, [0], [0, 0], [-1], [5]]
+
+    @st.composite
+    def mutate_struct(draw, valid):
+        """A copy of the settings dict ``valid`` with up to three fields replaced by
+        bad values, or a key dropped or added, or not a dict at all."""
+        v = dict(valid)
+        kind = draw(st.sampled_from(["valid"] * 3 + ["fields"] * 4 + ["missing", "extra", "junk"]))
+        if kind == "fields":
+            for _ in range(draw(st.integers(1, 3))):
+                v[draw(st.sampled_from(sorted(v)))] = draw(st.sampled_from(BAD_FIELDS))
+        elif kind == "missing":
+            del v[draw(st.sampled_from(sorted(v)))]
+        elif kind == "extra":
+            v["unknown"] = 1
+        elif kind == "junk":
+            return draw(st.sampled_from(JUNK))
+        return v
+
     SEEDS = scalar(0, [-1, 2 ** 64, 2 ** 63, 1.5, "seed", None])
     REALS = [np.nan, np.inf, -np.inf, -1.0, 0.0, 1e7, 1e308]
     COUNTS = [-1, 0, 1, 2 ** 62, -2 ** 63]
@@ -145,16 +171,13 @@ CHILD = textwrap.dedent(r'''
         n = d.shape[0]
         m = mutate
         if name == "scm_new":
-            ints, doubles = SPEC_INTS.copy(), SPEC_DOUBLES.copy()
-            small = True
-            for _ in range(draw(st.integers(0, 3))):
-                i = draw(st.integers(0, len(ints) - 1))
-                value = draw(st.sampled_from([-1, 0, 1, 2, 3, 5, 2 ** 31, 2 ** 62, -2 ** 63]))
-                small = small and value <= 5
-                ints[i] = value
+            nodes = [draw(mutate_struct(node)) for node in SPEC]
             if draw(st.booleans()):
-                ints = ints[:draw(st.integers(0, len(ints)))]
-            return [draw(m(ints)), draw(m(doubles))], small
+                nodes = nodes[:draw(st.integers(0, len(nodes)))]
+            small = all(isinstance(node, dict) and all(
+                not isinstance(v, int) or v <= 5 or v == valid.get(k) for k, v in node.items())
+                for node, valid in zip(nodes, SPEC))
+            return [draw(st.one_of(st.just(nodes), st.sampled_from(JUNK)))], small
         if name == "scm_info":
             return [scm_handle(draw)], True
         if name == "scm_fit":
@@ -199,8 +222,8 @@ CHILD = textwrap.dedent(r'''
         if name == "model_new":
             widths = draw(st.sampled_from([[COLS, 4, 1], [COLS, 1], [COLS], [], [0, 1], [COLS, -3, 1], [COLS, 4, 2],
                                            [COLS, 2 ** 40, 1], [COLS] + [1] * 200 + [1]]))
-            return [draw(m(np.asarray(widths, dtype=np.int64))), draw(scalar(0, [1, 2, -1, 2 ** 40])),
-                    draw(SEEDS)], True
+            return [draw(m(np.asarray(widths, dtype=np.int64))),
+                    draw(scalar("tanh", ["relu", "sigmoid", 0, 1, None, b"tanh"])), draw(SEEDS)], True
         if name == "model_info":
             return [model_handle(draw)], True
         if name == "model_widths":
@@ -216,26 +239,31 @@ CHILD = textwrap.dedent(r'''
         if name == "model_input_gradient":
             return [model_handle(draw), draw(m(d)), draw(m(out_like(n)))], True
         if name == "model_train":
-            ints = CONFIG_INTS.copy()
-            for _ in range(draw(st.integers(0, 2))):
-                ints[draw(st.integers(0, len(ints) - 1))] = draw(st.sampled_from([-2 ** 63, -1, 0, 2, 9]))
-            doubles = CONFIG_DOUBLES.copy()
-            for _ in range(draw(st.integers(0, 2))):
-                doubles[draw(st.integers(0, len(doubles) - 1))] = draw(st.sampled_from(REALS))
+            config = draw(mutate_struct(CONFIG))
             y = np.ascontiguousarray(Y[:n])
-            epochs = max(int(ints[1]), 0)
+            epochs = config.get("epochs", 1) if isinstance(config, dict) else 1
+            epochs = epochs if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 0 else 0
             history = np.full((min(epochs, 50), 2), np.nan)
             progress = draw(st.sampled_from([None, None, lambda *a: None, "not callable"]))
             return [model_handle(draw), draw(st.sampled_from([None, None, SCM._handle, MODEL, CLOSED_SCM])),
-                    draw(m(d)), draw(m(y)), draw(m(ints)), draw(m(doubles)), draw(SEEDS), progress,
-                    draw(m(history))], True
+                    draw(m(d)), draw(m(y)), config, draw(SEEDS), progress, draw(m(history))], True
         if name == "audit":
             scm = draw(st.sampled_from([SCM._handle, SCM._handle, None, MODEL, CLOSED_SCM]))
-            return [model_handle(draw), scm, draw(m(d)), draw(scalar(0.0, REALS)), draw(scalar(0.05, REALS)),
-                    draw(st.booleans()), draw(scalar(1, [0, 2, 3, -1, 99])), draw(scalar(3, COUNTS)),
-                    draw(scalar(2, [-1, 0, 2 ** 62])), draw(scalar(1, [-1, 0, 2 ** 62])),
-                    draw(scalar(0.0, REALS)), draw(SEEDS), None, draw(m(np.empty(n, dtype=np.int64))),
-                    draw(m(np.empty(n, dtype=np.int64))), draw(m(out_like(n)))], True
+            options = draw(mutate_struct(OPTIONS))
+            if isinstance(options, dict) and draw(st.booleans()):
+                options["method"] = draw(st.sampled_from(["sample", "attack", "exact"]))
+            return [model_handle(draw), scm, draw(m(d)), options, draw(SEEDS), None,
+                    draw(m(np.empty(n, dtype=np.int64))), draw(m(np.empty(n, dtype=np.int64))),
+                    draw(m(out_like(n)))], True
+        if name == "limits":
+            return [], True
+        if name == "graph_order":
+            counts = np.array(draw(st.sampled_from([[0, 1, 2], [0, 2, 1], [1, 1, 1], [0, 1, -1], [0, 0, 3]])),
+                              dtype=np.int64)
+            parents = np.array(draw(st.sampled_from([[0, 0, 1], [2, 0, 1], [0, 1, 2], [0, 7, 1], [-1, 0, 1]])),
+                               dtype=np.int64)
+            return [draw(m(counts)), draw(m(parents)), draw(m(np.empty(3, dtype=np.int64))),
+                    draw(m(np.empty(3, dtype=np.int64)))], True
         if name == "matrix_multiply":
             return [draw(m(d)), draw(m(np.ones((COLS, 3)))), draw(m(np.empty((n, 3))))], True
         if name == "threshold_mcc":
@@ -248,7 +276,7 @@ CHILD = textwrap.dedent(r'''
              "scm_factual_levels", "scm_counterfactual", "scm_sample", "scm_twin_levels", "scm_perturbable",
              "scm_phi_inverse_vjp", "scm_metric", "scm_ball", "scm_export", "scm_import", "model_new",
              "model_info", "model_widths", "model_input_limit", "model_get_parameters", "model_set_parameters", "model_logits",
-             "model_input_gradient", "model_train", "audit", "threshold_mcc", "matrix_multiply"]
+             "model_input_gradient", "model_train", "audit", "threshold_mcc", "matrix_multiply", "limits", "graph_order"]
 
     counts = {"calls": 0, "ok": 0, "raised": {}}
     unexpected = []

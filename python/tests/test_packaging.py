@@ -27,16 +27,12 @@ PACKAGE_DIR = (Path(causalfair.__file__).resolve().parent if causalfair.__file__
                else EXTENSION.parent)
 ENGINE_LIB = PACKAGE_DIR / "libCausalFairEngine.so"
 
-# X -> Y, both continuous, Y linear in X (see the spec layout in causalfair.h):
-# per node: kind, width, n_parents, parents..., sensitive, immutable, mechanism,
-#           n_hidden, hidden..., epochs, batch_size, noise
-SPEC_INTS = np.array(
-    [1, 2,
-     0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
-     0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0],
-    dtype=np.int64,
-)
-SPEC_DOUBLES = np.zeros(10, dtype=np.float64)
+# X -> Y, both continuous, Y linear in X: two cf_node_spec (causalfair.h) as dicts.
+_NODE = {"kind": "continuous", "width": 1, "parents": [], "sensitive": False, "immutable": False,
+         "mechanism": "root", "ridge": 0.0, "hidden": [], "epochs": 0, "batch_size": 0, "learning_rate": 0.0,
+         "program": [], "outer": "identity", "offset": 0.0, "scale": 1.0, "noise": "empirical",
+         "noise_loc": 0.0, "noise_scale": 0.0, "noise_shape": 0.0, "noise_p": 0.0}
+SPEC = [_NODE, {**_NODE, "parents": [0], "mechanism": "linear"}]
 
 
 # ---------------------------------------------------------------- where it lives ---
@@ -115,7 +111,7 @@ def test_imports_without_the_swift_toolchain(tmp_path):
 
 @pytest.fixture
 def scm():
-    h = engine.scm_new(SPEC_INTS, SPEC_DOUBLES)
+    h = engine.scm_new(SPEC)
     yield h
     engine.scm_free(h)
 
@@ -141,7 +137,7 @@ def test_scm_info_reports_the_spec(scm):
 
 
 def test_freed_handle_raises_and_free_is_idempotent():
-    h = engine.scm_new(SPEC_INTS, SPEC_DOUBLES)
+    h = engine.scm_new(SPEC)
     engine.scm_free(h)
     engine.scm_free(h)
     assert h.closed is True
@@ -163,7 +159,7 @@ def test_garbage_collected_handle_frees_its_engine_object():
     before = malloc_heap_mb()
     handles = []
     for seed in range(20):
-        handles.append(engine.scm_new(SPEC_INTS, SPEC_DOUBLES))
+        handles.append(engine.scm_new(SPEC))
         engine.scm_fit(handles[-1], data, seed)
     held = malloc_heap_mb() - before
     del handles
@@ -190,10 +186,10 @@ def test_wrong_dtype_raises_type_error_naming_the_argument(scm):
         engine.scm_abduct(scm, data.astype(np.float32), np.empty((3, 2)))
     with pytest.raises(TypeError, match="out must be a writable C-contiguous float64"):
         engine.scm_abduct(scm, data, np.empty((3, 2), dtype=np.int64))
-    with pytest.raises(TypeError, match="spec_ints must be a C-contiguous int64"):
-        engine.scm_new(SPEC_INTS.astype(np.int32), SPEC_DOUBLES)
-    with pytest.raises(TypeError, match="spec_doubles"):
-        engine.scm_new(SPEC_INTS, SPEC_DOUBLES.astype(np.float32))
+    with pytest.raises(TypeError, match=r"nodes\[1\]: parents\[0\]: expected an int"):
+        engine.scm_new([_NODE, {**_NODE, "parents": [0.5], "mechanism": "linear"}])
+    with pytest.raises(TypeError, match=r"nodes\[0\]: ridge: expected a real number"):
+        engine.scm_new([{**_NODE, "ridge": "0"}])
     with pytest.raises(TypeError, match="out must be a writable C-contiguous int64"):
         engine.scm_perturbable(scm, np.empty(2, dtype=np.float64))
     with pytest.raises(TypeError, match="data"):
@@ -249,7 +245,7 @@ def test_engine_errors_are_python_exceptions(scm):
         engine.scm_counterfactual(scm, np.zeros((3, 2)), np.array([7], dtype=np.int64),
                                   np.zeros((1, 1)), np.empty((3, 2)))
     with pytest.raises(ValueError):
-        engine.scm_new(np.array([1, 2, 99], dtype=np.int64), SPEC_DOUBLES)
+        engine.scm_new([{**_NODE, "width": 99}])
 
 
 def test_buffers_are_released_on_every_path(scm):
@@ -288,7 +284,7 @@ def test_concurrent_use_of_one_handle_raises_instead_of_racing():
     """While one thread runs an engine call (GIL released), others get an exception."""
     import threading
 
-    h = engine.scm_new(SPEC_INTS, SPEC_DOUBLES)
+    h = engine.scm_new(SPEC)
     rng = np.random.default_rng(1)
     x = rng.normal(size=500)
     engine.scm_fit(h, np.ascontiguousarray(np.column_stack([x, x + rng.normal(size=500)])), 1)

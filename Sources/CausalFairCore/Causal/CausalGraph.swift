@@ -38,6 +38,17 @@ public struct CausalGraph: Sendable, Equatable {
         self.topologicalOrder = Self.kahnOrder(parents: parents, children: self.children)
     }
 
+    /// A directed cycle of the graph with these parents, as its nodes in edge order
+    /// (parent before child, the path closed by an edge from the last to the first),
+    /// or nil when there is none. Parent indices must be in `0..<parents.count`.
+    public static func cycle(parents: [[Int]]) -> [Int]? {
+        var children = [[Int]](repeating: [], count: parents.count)
+        for (node, nodeParents) in parents.enumerated() {
+            for parent in nodeParents { children[parent].append(node) }
+        }
+        return findCycle(children: children).map { Array($0.dropLast()) }
+    }
+
     /// Kahn's algorithm, always taking the smallest ready index.
     private static func kahnOrder(parents: [[Int]], children: [[Int]]) -> [Int] {
         var remaining = parents.map(\.count)

@@ -30,6 +30,9 @@ public struct Expression: Sendable, Equatable {
     /// The instructions, in order.
     public let program: [Operation]
 
+    /// The largest exponent of `power`.
+    public static let maximumPower = 64
+
     /// A program over `inputCount` inputs; throws unless it is well formed (every
     /// operation has its operands, exactly one value is left, inputs exist, powers
     /// are in 0...64).
@@ -43,8 +46,8 @@ public struct Expression: Sendable, Equatable {
             if case .input(let index) = operation, !(0..<inputCount).contains(index) {
                 throw CausalFairError.invalidArgument("expression: input \(index) does not exist (\(inputCount) inputs)")
             }
-            if case .power(let n) = operation, !(0...64).contains(n) {
-                throw CausalFairError.invalidArgument("expression: power \(n) is not in 0...64")
+            if case .power(let n) = operation, !(0...Self.maximumPower).contains(n) {
+                throw CausalFairError.invalidArgument("expression: power \(n) is not in 0...\(Self.maximumPower)")
             }
             if case .constant(let c) = operation, !c.isFinite {
                 throw CausalFairError.invalidArgument("expression: constants must be finite")

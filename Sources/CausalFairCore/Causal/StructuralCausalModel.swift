@@ -44,6 +44,10 @@ public struct StructuralCausalModel: Sendable {
     public static let maximumTwinLevels = 1_000_000
     /// At most this many mechanism parameters (800 MB of doubles).
     public static let maximumParameters = 100_000_000
+    /// The widest hidden layer of an MLP mechanism.
+    public static let maximumMechanismHiddenWidth = 100_000
+    /// The most epochs an MLP mechanism is fitted for.
+    public static let maximumMechanismEpochs = 1_000_000
 
     /// A model from node specifications; checks the graph, kinds and settings.
     public init(nodes: [NodeSpecification]) throws {

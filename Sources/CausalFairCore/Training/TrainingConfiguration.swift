@@ -71,34 +71,52 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// A configuration with the defaults above.
     public init() {}
 
+    /// The largest `epochs` (Newton: steps) a run takes.
+    public static let maximumEpochs = 1_000_000
+    /// The largest `steps` of the inner maximisation.
+    public static let maximumSteps = 100_000
+    /// The largest `samples` (candidates per row of cal).
+    public static let maximumSamples = 1_000_000
+
     /// Throws for a setting outside its range.
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw CausalFairError.invalidArgument(message) }
+        // Messages in the style of every parameter check of causalfair (Python's too):
+        // "name: expected <what is allowed>, got <value>".
+        func require(_ condition: Bool, _ name: String, _ allowed: String, _ value: Any) throws {
+            if !condition { throw CausalFairError.invalidArgument("\(name): expected \(allowed), got \(value)") }
         }
-        try require(epochs >= 0 && epochs <= 1_000_000, "epochs must be in 0...1000000, got \(epochs)")
-        try require(batchSize > 0, "batch_size must be > 0, got \(batchSize)")
-        try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be > 0, got \(learningRate)")
-        try require(weightDecay >= 0 && weightDecay.isFinite, "weight_decay must be >= 0, got \(weightDecay)")
-        try require(validationFraction >= 0 && validationFraction < 1,
-                    "validation_fraction must be in [0, 1), got \(validationFraction)")
-        try require(patience > 0, "patience must be > 0, got \(patience)")
-        try require(radius >= 0 && radius.isFinite, "radius must be finite and >= 0, got \(radius)")
-        try require(epsilon >= 0 && epsilon.isFinite, "epsilon must be finite and >= 0, got \(epsilon)")
-        try require(steps >= 0 && steps <= 100_000, "steps must be in 0...100000, got \(steps)")
-        try require(stepSize >= 0 && stepSize.isFinite, "step_size must be >= 0, got \(stepSize)")
-        try require(innerLearningRate > 0 && innerLearningRate.isFinite,
-                    "inner_learning_rate must be > 0, got \(innerLearningRate)")
-        try require(samples > 0 && samples <= 1_000_000, "n_samples must be in 1...1000000, got \(samples)")
+        func count(_ value: Int, _ name: String, _ low: Int, _ high: Int?) throws {
+            let allowed = high.map { "an int in [\(low), \($0)]" } ?? "an int >= \(low)"
+            try require(value >= low && value <= (high ?? Int.max), name, allowed, value)
+        }
+        func real(_ value: Double, _ name: String, positive: Bool = false) throws {
+            try require(value.isFinite && (positive ? value > 0 : value >= 0), name,
+                        positive ? "a finite number > 0" : "a finite number >= 0", value)
+        }
+        try count(epochs, "epochs", 0, Self.maximumEpochs)
+        try count(batchSize, "batch_size", 1, nil)
+        try real(learningRate, "learning_rate", positive: true)
+        try real(weightDecay, "weight_decay")
+        try require(validationFraction >= 0 && validationFraction < 1, "validation_fraction",
+                    "a finite number in [0, 1)", validationFraction)
+        try count(patience, "patience", 1, nil)
+        try real(radius, "radius")
+        try real(epsilon, "epsilon")
+        try count(steps, "steps", 0, Self.maximumSteps)
+        try real(stepSize, "step_size")
+        try real(innerLearningRate, "inner_learning_rate", positive: true)
+        try count(samples, "n_samples", 1, Self.maximumSamples)
         for (name, value) in [("lambda", lambda), ("mu", mu), ("nu", nu), ("twin_penalty", twinPenalty)] {
-            try require(value >= 0 && value.isFinite, "\(name) must be finite and >= 0, got \(value)")
+            try real(value, name)
         }
-        try require(tolerance >= 0 && tolerance.isFinite, "tol must be finite and >= 0, got \(tolerance)")
+        try real(tolerance, "tol")
         if optimizer == .newton {
-            try require(objective == .erm, "optimizer newton minimises the convex erm objective only, got objective \(objective)")
-            try require(twinPenalty == 0, "optimizer newton needs twin_penalty = 0 (the penalty is not smooth), got \(twinPenalty)")
-            try require(validationFraction == 0,
-                        "optimizer newton runs to convergence on all rows: validation_fraction must be 0, got \(validationFraction)")
+            try require(objective == .erm, "objective",
+                        "erm with optimizer newton (it minimises the convex erm objective only)", objective)
+            try require(twinPenalty == 0, "twin_penalty",
+                        "0 with optimizer newton (the penalty is not smooth)", twinPenalty)
+            try require(validationFraction == 0, "validation_fraction",
+                        "0 with optimizer newton (it runs to convergence on all rows)", validationFraction)
         }
     }
 

@@ -21,6 +21,16 @@
 extern "C" {
 #endif
 
+/* ------------------------------------------------------------- the contract -------
+
+ Every code that crosses the ABI is a named constant of one of the enums below, and
+ every settings block a struct of named fields. The engine (Swift) imports this header
+ to read them; the CPython shim fills the structs from Python keyword dictionaries
+ through field tables compiled against it and exports the code names (see
+ ARCHITECTURE.md, "The ABI contract"). Codes are int32_t fields; each enum ends with
+ its *_COUNT, one past its largest code. */
+
+/* Status codes: what every fallible function returns. */
 enum {
     CF_OK = 0,
     CF_VALUE_ERROR = 1,   /* bad values or shapes            -> ValueError   */
@@ -28,46 +38,160 @@ enum {
     CF_MEMORY_ERROR = 3,  /* an allocation would be too big  -> MemoryError  */
     CF_RUNTIME_ERROR = 4, /* numerical failure, not fitted   -> RuntimeError */
     CF_KEY_ERROR = 5,     /* unknown node index              -> KeyError     */
-    CF_INTERRUPTED = 6    /* the progress callback asked to stop -> KeyboardInterrupt
+    CF_INTERRUPTED = 6,   /* the progress callback asked to stop -> KeyboardInterrupt
                              (or the exception the callback left pending)   */
+    CF_STATUS_COUNT = 7
 };
 
-/* Handle kinds, as reported by cf_handle_kind. */
-enum { CF_HANDLE_SCM = 1, CF_HANDLE_MODEL = 2 };
+/* Handle kinds, as reported by cf_handle_kind (CF_HANDLE_NONE: NULL or not a handle). */
+enum { CF_HANDLE_NONE = 0, CF_HANDLE_SCM = 1, CF_HANDLE_MODEL = 2, CF_HANDLE_COUNT = 3 };
+
+/* Training objectives (DESIGN §4). */
+enum {
+    CF_OBJECTIVE_ERM = 0,
+    CF_OBJECTIVE_AL = 1,
+    CF_OBJECTIVE_CAL = 2,
+    CF_OBJECTIVE_LLR = 3,
+    CF_OBJECTIVE_CAPIFY = 4,
+    CF_OBJECTIVE_CAUSAL_AT = 5,
+    CF_OBJECTIVE_COUNT = 6
+};
+
+/* Update rules (CF_OPTIMIZER_NEWTON: full-batch Newton/IRLS, logistic erm only). */
+enum { CF_OPTIMIZER_ADAM = 0, CF_OPTIMIZER_SGD = 1, CF_OPTIMIZER_NEWTON = 2, CF_OPTIMIZER_COUNT = 3 };
+
+/* Hidden-layer activations of a model. */
+enum { CF_ACTIVATION_TANH = 0, CF_ACTIVATION_RELU = 1, CF_ACTIVATION_COUNT = 2 };
+
+/* Audit estimators. */
+enum { CF_AUDIT_SAMPLE = 0, CF_AUDIT_ATTACK = 1, CF_AUDIT_EXACT = 2, CF_AUDIT_COUNT = 3 };
+
+/* Node kinds: their encoded widths are 1, 1 and the number of levels K. */
+enum { CF_NODE_CONTINUOUS = 0, CF_NODE_BINARY = 1, CF_NODE_CATEGORICAL = 2, CF_NODE_COUNT = 3 };
+
+/* Mechanisms f of V := f(Pa) + U (CF_MECHANISM_ROOT: V := U). */
+enum {
+    CF_MECHANISM_ROOT = 0,
+    CF_MECHANISM_LINEAR = 1,
+    CF_MECHANISM_MLP = 2,
+    CF_MECHANISM_EXPRESSION = 3, /* continuous nodes: V = offset + scale * outer(f(Pa) + U) */
+    CF_MECHANISM_COUNT = 4
+};
+
+/* Noise laws; which cf_node_spec noise_* fields each reads is given there. */
+enum { CF_NOISE_EMPIRICAL = 0, CF_NOISE_NORMAL = 1, CF_NOISE_GAMMA = 2, CF_NOISE_BERNOULLI = 3, CF_NOISE_COUNT = 4 };
+
+/* Operations of an expression program, in postfix. */
+enum {
+    CF_OP_INPUT = 0,     /* push parent column `argument` (its index among the node's parent columns) */
+    CF_OP_CONSTANT = 1,  /* push `constant` */
+    CF_OP_ADD = 2,
+    CF_OP_SUBTRACT = 3,
+    CF_OP_MULTIPLY = 4,
+    CF_OP_DIVIDE = 5,
+    CF_OP_NEGATE = 6,
+    CF_OP_SQUARE = 7,
+    CF_OP_RELU = 8,
+    CF_OP_SIGMOID = 9,
+    CF_OP_TANH = 10,
+    CF_OP_EXP = 11,
+    CF_OP_LOG = 12,
+    CF_OP_POWER = 13,    /* raise to the whole power `argument` (0..64) */
+    CF_OP_COUNT = 14
+};
+
+/* Outer functions of an expression mechanism. */
+enum { CF_OUTER_IDENTITY = 0, CF_OUTER_SIGMOID = 1, CF_OUTER_TANH = 2, CF_OUTER_EXP = 3, CF_OUTER_COUNT = 4 };
+
+/* The limits the engine enforces, written by cf_get_limits. A value beyond one is
+   refused with CF_VALUE_ERROR (never a trap); callers check against these, not
+   against copies. */
+typedef struct cf_limits {
+    int64_t max_elements;        /* elements of any matrix the engine allocates (BLAS's 32-bit indices) */
+    double max_radius;           /* perturbation radius, standardized latent units */
+    int64_t max_epochs;          /* training epochs (Newton: steps) */
+    int64_t max_training_steps;  /* inner maximisation steps of training */
+    int64_t max_training_samples;/* candidates per row of cal */
+    int64_t max_audit_samples;   /* audit n_samples per twin ball */
+    int64_t max_audit_steps;     /* audit attack steps */
+    int64_t max_audit_restarts;  /* audit attack restarts */
+    int64_t max_newton_features; /* columns of X for CF_OPTIMIZER_NEWTON */
+    int64_t max_layer_width;     /* width of any layer of a model */
+    int64_t max_nodes;           /* nodes of an SCM */
+    int64_t max_node_width;      /* levels of a categorical node */
+    int64_t max_mechanism_hidden_layers; /* hidden layers of an MLP mechanism */
+    int64_t max_mechanism_hidden_width;  /* width of a hidden layer of an MLP mechanism */
+    int64_t max_mechanism_epochs;        /* epochs of an MLP mechanism's fit */
+    int64_t max_program_length;  /* operations of an expression program */
+    int64_t max_power;           /* largest CF_OP_POWER exponent */
+} cf_limits;
+
+/* Writes the engine's limits; `size` is sizeof(cf_limits) as the caller compiled it
+   (CF_VALUE_ERROR when it differs: caller and engine disagree on the contract). */
+int32_t cf_get_limits(cf_limits *out, int64_t size, char *err, int64_t err_len);
 
 /* Engine version, "major.minor.patch". */
 const char *cf_version(void);
 
-/* The kind of a live handle (CF_HANDLE_*), or 0 for NULL. */
+/* The kind of a live handle (CF_HANDLE_*), or CF_HANDLE_NONE for NULL. */
 int32_t cf_handle_kind(void *handle);
+
+/* --------------------------------------------------------------- graphs -----------
+
+ A directed graph of n_nodes nodes: node i has parent_counts[i] parents, listed in
+ `parents` (n_parents indices in all, node 0's first). When the graph is acyclic,
+ *cycle_count receives 0 and `order` (n_nodes) a topological order (among the nodes
+ ready at each step, the smallest index first); otherwise *cycle_count receives the
+ length k of a directed cycle, cycle[0..k-1] its nodes (each a parent of the next,
+ the last a parent of the first; the rest -1), and `order` is not written. A self
+ loop is a cycle of length 1; a repeated parent is CF_VALUE_ERROR, an index outside
+ the graph CF_KEY_ERROR. */
+int32_t cf_graph_order(const int64_t *parent_counts, int64_t n_nodes,
+                       const int64_t *parents, int64_t n_parents,
+                       int64_t *order, int64_t order_len, int64_t *cycle, int64_t cycle_len,
+                       int64_t *cycle_count, char *err, int64_t err_len);
 
 /* ---------------------------------------------------------------- SCM ------------
 
- Specification of an SCM: an int64 array and a float64 array, read in order.
- ints:    [version = 1, n_nodes, then for each node:
-            kind (0 continuous, 1 binary, 2 categorical), width (1, 1, K),
-            n_parents, parent indices...,
-            sensitive (0/1), immutable (0/1),
-            mechanism (0 none / root, 1 linear, 2 mlp),
-            n_hidden, hidden sizes...,              (mlp; 0 otherwise)
-            epochs, batch_size,                     (mlp; 0 otherwise)
-            noise (0 empirical, 1 normal, 2 gamma, 3 bernoulli) ]
- doubles: for each node: [ridge, learning_rate, noise_a, noise_b, noise_c]
-            normal: loc = a, scale = b; gamma: shape = a, scale = b, loc = c;
-            bernoulli: p = a. Unused entries are 0.
- Version 2 (ints[0] = 2) adds mechanism 3 (expression, continuous nodes: the exact
- post-nonlinear V = offset + scale * h(f(Pa) + U)) and, for EVERY node, after its noise:
-   ints:    n_ops, the program in postfix (0 input k (k follows: index among the
-            node's parent columns), 1 constant (its value is the next double),
-            2 add, 3 subtract, 4 multiply, 5 divide, 6 negate, 7 square, 8 relu,
-            9 sigmoid, 10 tanh, 11 exp, 12 log, 13 power n (n follows, 0..64)),
-            outer h (0 identity, 1 sigmoid, 2 tanh, 3 exp)
-   doubles: the constants in program order, then offset, scale (0, 1 for none).
- The encoded data matrix holds the nodes' columns in node order (widths as given).
- Categorical nodes are one-hot; binary nodes are coded 0/1. */
+ An SCM is given as an array of node specifications in topological order (parents
+ before children). The encoded data matrix holds the nodes' columns in node order
+ (widths as given). Categorical nodes are one-hot; binary nodes are coded 0/1. */
 
-int32_t cf_scm_new(const int64_t *spec_ints, int64_t n_ints,
-                   const double *spec_doubles, int64_t n_doubles,
+/* One operation of an expression program (CF_OP_*); `argument` is read by
+   CF_OP_INPUT and CF_OP_POWER, `constant` by CF_OP_CONSTANT; the others are 0. */
+typedef struct cf_expression_op {
+    int32_t op;
+    int32_t argument;
+    double constant;
+} cf_expression_op;
+
+typedef struct cf_node_spec {
+    int32_t kind;                 /* CF_NODE_* */
+    int64_t width;                /* 1, 1, K (the number of levels) */
+    const int64_t *parents;       /* n_parents indices of earlier nodes */
+    int64_t n_parents;
+    int32_t sensitive;            /* 0/1 */
+    int32_t immutable;            /* 0/1 */
+    int32_t mechanism;            /* CF_MECHANISM_*; CF_MECHANISM_ROOT iff n_parents == 0 */
+    double ridge;                 /* LINEAR: L2 penalty of the least-squares fit */
+    const int64_t *hidden;        /* MLP: n_hidden hidden-layer widths */
+    int64_t n_hidden;
+    int64_t epochs;               /* MLP */
+    int64_t batch_size;           /* MLP */
+    double learning_rate;         /* MLP */
+    const cf_expression_op *program; /* EXPRESSION: f in postfix, n_program operations */
+    int64_t n_program;
+    int32_t outer;                /* EXPRESSION: CF_OUTER_* */
+    double offset;                /* EXPRESSION: V = offset + scale * outer(f(Pa) + U) */
+    double scale;
+    int32_t noise;                /* CF_NOISE_*, in encoded units:                      */
+    double noise_loc;             /*   NORMAL: N(loc, scale^2); GAMMA: loc + Gamma(shape, scale) */
+    double noise_scale;           /*   NORMAL, GAMMA                                    */
+    double noise_shape;           /*   GAMMA                                            */
+    double noise_p;               /*   BERNOULLI: P(U = 1)                              */
+} cf_node_spec;
+
+int32_t cf_scm_new(const cf_node_spec *nodes, int64_t n_nodes,
                    void **out_handle, char *err, int64_t err_len);
 void cf_scm_free(void *scm);
 
@@ -160,7 +284,7 @@ int32_t cf_scm_import(void *scm, const double *parameters, int64_t n_parameters,
 
  A model is a feed-forward network with one output, the logit g(x):
  widths = [inputs, hidden..., 1]; widths = [inputs, 1] is logistic regression.
- activation: 0 tanh, 1 relu (hidden layers). Parameters: layer by layer, each as its
+ activation: CF_ACTIVATION_* (hidden layers). Parameters: layer by layer, each as its
  weight matrix (fan-in x fan-out, row-major) then its bias. */
 
 int32_t cf_model_new(const int64_t *widths, int64_t n_widths, int32_t activation,
@@ -188,25 +312,43 @@ int32_t cf_model_input_gradient(void *model, const double *x, int64_t rows, int6
 typedef int32_t (*cf_progress_fn)(void *context, int64_t epoch, int64_t epochs, int64_t batch,
                                   int64_t batches, double loss, double validation_loss);
 
-/* Trains the model in place (only on success).
- config_ints:    [objective (0 erm, 1 al, 2 cal, 3 llr, 4 capify, 5 causal_at), epochs,
-                  batch_size, optimizer (0 adam, 1 sgd, 2 newton), patience, steps, n_samples,
-                  exact_when_linear (0/1)]
- config_doubles: [learning_rate, weight_decay, validation_fraction, radius, epsilon,
-                  step_size (0: 2.5 radius / steps), inner_learning_rate, lambda, mu, nu,
-                  twin_penalty, tol (newton: largest |gradient entry| to stop at)]
+/* The settings of a training run (defaults and meaning: TrainingConfiguration). */
+typedef struct cf_training_config {
+    int32_t objective;           /* CF_OBJECTIVE_* */
+    int32_t optimizer;           /* CF_OPTIMIZER_* */
+    int64_t epochs;              /* 0..max_epochs (newton: the largest number of steps) */
+    int64_t batch_size;          /* > 0 */
+    int64_t patience;            /* > 0: epochs without validation improvement */
+    int64_t steps;               /* 0..max_training_steps: inner maximisation steps */
+    int64_t n_samples;           /* 1..max_training_samples: candidates per row (cal) */
+    int32_t exact_when_linear;   /* 0/1: causal_at's closed form on a linear model and SCM */
+    double learning_rate;        /* > 0 */
+    double weight_decay;         /* >= 0 */
+    double validation_fraction;  /* [0, 1) */
+    double radius;               /* [0, max_radius]: Δ of the causal ball (cal, causal_at) */
+    double epsilon;              /* >= 0: input-space ball of al, llr, capify */
+    double step_size;            /* >= 0; 0: 2.5 radius / steps */
+    double inner_learning_rate;  /* > 0 (llr, capify) */
+    double lambda;               /* >= 0 (llr, capify) */
+    double mu;                   /* >= 0 (llr, capify) */
+    double nu;                   /* >= 0 (capify) */
+    double twin_penalty;         /* >= 0 */
+    double tol;                  /* >= 0; newton: largest |gradient entry| to stop at */
+} cf_training_config;
+
+/* Trains the model in place (only on success), as `config` says.
  scm may be NULL (then causal objectives perturb the inputs directly). labels are 0/1.
  newton (full-batch Newton/IRLS from 0, mean BCE + weight_decay/2 |theta|^2): only a
- model without hidden layers, objective erm, twin_penalty 0, validation_fraction 0;
- epochs is then the largest number of Newton steps, one history row per step.
+ model without hidden layers, objective erm, twin_penalty 0, validation_fraction 0,
+ at most max_newton_features columns; epochs is then the largest number of Newton
+ steps, one history row per step.
  history (epochs x 2): training objective and validation BCE per epoch run;
  *epochs_run receives how many epochs ran (early stopping may end sooner);
  *converged receives 1 when newton met tol, 0 when it stopped short (step limit, or
  no decrease possible), -1 for adam and sgd. */
 int32_t cf_model_train(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
                        const double *labels, int64_t n_labels,
-                       const int64_t *config_ints, int64_t n_ints,
-                       const double *config_doubles, int64_t n_doubles, uint64_t seed,
+                       const cf_training_config *config, uint64_t seed,
                        cf_progress_fn progress, void *context,
                        double *history, int64_t history_len, int64_t *epochs_run, int32_t *converged,
                        char *err, int64_t err_len);
@@ -226,18 +368,26 @@ int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const d
  row of x: is some point of the protected causal perturbation ball of radius `radius`
  (all twin levels; only the row's own level when factual_only != 0) classified
  differently from the row? scm may be NULL (the ball is then the input-space L2 ball).
- method: 0 sample (n_samples uniform points per twin ball), 1 attack (projected
- gradient, `steps` steps of `step_size` (0: 2.5 radius / steps), `restarts` starts),
- 2 exact (logistic regression on a linear SCM).
  Outputs: flags (rows int64, 0/1), witness twin levels (rows int64, -1 if not flagged),
  witnesses (rows x cols, NaN rows if not flagged). progress is called after every
  chunk of rows (and, for attack, after every step) with batch = rows done, batches =
  rows (epoch 0, epochs 1); chunks are sized so that this happens several times a
  second (see UnfairnessAudit.chunkRows). */
+
+typedef struct cf_audit_options {
+    int32_t method;              /* CF_AUDIT_* */
+    int32_t factual_only;        /* 0/1 */
+    double logit_threshold;      /* h(x) = 1[g(x) > logit_threshold] */
+    double radius;               /* [0, max_radius] */
+    int64_t n_samples;           /* SAMPLE: 1..max_audit_samples uniform points per twin ball */
+    int64_t steps;               /* ATTACK: 0..max_audit_steps projected gradient steps */
+    int64_t restarts;            /* ATTACK: 1..max_audit_restarts starts */
+    double step_size;            /* ATTACK: >= 0; 0: 2.5 radius / steps */
+} cf_audit_options;
+
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
-                 double logit_threshold, double radius, int32_t factual_only, int32_t method,
-                 int64_t n_samples, int64_t steps, int64_t restarts, double step_size,
-                 uint64_t seed, cf_progress_fn progress, void *context,
+                 const cf_audit_options *options, uint64_t seed,
+                 cf_progress_fn progress, void *context,
                  int64_t *flags, int64_t *levels, double *witnesses, int64_t witnesses_len,
                  char *err, int64_t err_len);
 

@@ -20,10 +20,11 @@ extension MechanismSpecification {
                 throw CausalFairError.invalidArgument("node \(index): ridge must be finite and >= 0, got \(ridge)")
             }
         case .mlp(let hidden, _, let epochs, let batchSize, let learningRate):
-            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 && $0 <= 100_000 }) else {
-                throw CausalFairError.invalidArgument("node \(index): hidden layer sizes must be 1...100000, got \(hidden)")
+            let widest = StructuralCausalModel.maximumMechanismHiddenWidth
+            guard !hidden.isEmpty, hidden.allSatisfy({ $0 > 0 && $0 <= widest }) else {
+                throw CausalFairError.invalidArgument("node \(index): hidden layer sizes must be 1...\(widest), got \(hidden)")
             }
-            guard epochs >= 0, epochs <= 1_000_000, batchSize > 0 else {
+            guard epochs >= 0, epochs <= StructuralCausalModel.maximumMechanismEpochs, batchSize > 0 else {
                 throw CausalFairError.invalidArgument("node \(index): epochs must be >= 0 and batch size > 0")
             }
             guard learningRate > 0, learningRate.isFinite else {
