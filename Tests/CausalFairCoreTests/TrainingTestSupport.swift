@@ -218,9 +218,9 @@ func trainingBatch(_ x: Matrix, _ labels: [Double], rows: [Int], space: LatentSp
 /// The objective of `model` under `configuration` in `space` (with the constant
 /// Jacobian when the model is linear, as the trainer passes it).
 func trainingObjective(_ model: MultilayerPerceptron, _ configuration: TrainingConfiguration,
-                       space: LatentSpace) throws -> BatchObjective {
+                       space: LatentSpace) throws -> ObjectiveContext {
     let jacobian = model.widths.count == 2 ? try space.constantJacobian() : nil
-    return BatchObjective(model: model, configuration: configuration, space: space, jacobian: jacobian)
+    return ObjectiveContext(model: model, configuration: configuration, space: space, jacobian: jacobian)
 }
 
 /// The point a single-row batch's BCE gradient was taken at, recovered from the

@@ -104,6 +104,6 @@ public struct TrainingConfiguration: Sendable, Equatable {
 
     /// The PGD step size actually used for a ball of radius `ballRadius`.
     func pgdStep(for ballRadius: Double) -> Double {
-        stepSize > 0 ? stepSize : 2.5 * ballRadius / Double(max(steps, 1))
+        ProjectedAscent.stepSize(requested: stepSize, radius: ballRadius, steps: steps)
     }
 }
