@@ -1,9 +1,11 @@
-/// Estimators of the unfair area U_Δ, the counterfactual unfairness U_0 and the
-/// non-robust area NR_Δ (DESIGN §4) for a scalar-logit classifier h(x) = 1[g(x) > τ].
+/// The audit of a scalar-logit classifier h(x) = 1[g(x) > τ]: the per-point
+/// indicators of the unfair area U_Δ, the counterfactual unfairness U_0 and the
+/// non-robust area NR_Δ (DESIGN §4).
 ///
 /// Each indicator asks, for every evaluation point v, whether some v′ in the ball —
 /// the union over twin levels, or the factual level only (`factualOnly`, NR_Δ) — has
-/// h(v′) ≠ h(v). Points are processed in chunks so memory stays bounded.
+/// h(v′) ≠ h(v). The method's `AuditEstimator` answers; the audit checks the
+/// arguments and feeds it the points in chunks, so memory stays bounded.
 public struct UnfairnessAudit: Sendable {
     /// The classifier.
     public let model: MultilayerPerceptron
