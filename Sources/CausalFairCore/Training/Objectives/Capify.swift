@@ -3,16 +3,9 @@
 /// logit's linearity gap (Adam from ε·N(0, I), projected on the input-space ε-ball).
 /// The gradient is exact at the maximiser, second-order terms included; the pass at x
 /// is computed once per batch for the maximiser and the loss.
-enum Capify: TrainingObjective {
+enum Capify: LinearityRegularisedObjective {
     static func needs(_ configuration: TrainingConfiguration, model: MultilayerPerceptron) -> TrainingObjectiveNeeds {
         configuration.nu > 0 ? TrainingObjectiveNeeds(latent: true, twins: true) : .none
-    }
-
-    static func evaluate(_ batch: TrainingBatch, in context: ObjectiveContext,
-                         generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
-        let base = context.baseGradients(batch)
-        return loss(batch, delta: perturbation(batch, in: context, base: base, generator: &generator), in: context,
-                    base: base)
     }
 
     /// The logit gap g(x+δ) − g(x) − δᵀ∇g(x) per row, and the layers at x + δ.

@@ -2,16 +2,9 @@
 /// μ·|δᵀ∇ℓ(x)|, δ the inner maximiser of the gap in the input-space ε-ball (projected
 /// Adam from ε·N(0, I)). The gradient is exact at the maximiser, second-order terms
 /// included; the pass at x is computed once per batch for the maximiser and the loss.
-enum LocalLinearityRegularisation: TrainingObjective {
+enum LocalLinearityRegularisation: LinearityRegularisedObjective {
     static func needs(_ configuration: TrainingConfiguration, model: MultilayerPerceptron) -> TrainingObjectiveNeeds {
         .none
-    }
-
-    static func evaluate(_ batch: TrainingBatch, in context: ObjectiveContext,
-                         generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
-        let base = context.baseGradients(batch)
-        return loss(batch, delta: perturbation(batch, in: context, base: base, generator: &generator), in: context,
-                    base: base)
     }
 
     /// The gap ℓ(x+δ) − ℓ(x) − δᵀ∇ℓ(x) per row, and the evaluation at x + δ.
