@@ -9,6 +9,7 @@ extension Objective {
         case .llr: LocalLinearityRegularisation.self
         case .capify: Capify.self
         case .causalAT: CausalAdversarialTraining.self
+        case .trades: CausalTrades.self
         }
     }
 }
