@@ -5,12 +5,13 @@
 /// row before the first batch (`needs`: φ(x), the twins, the constant Jacobian); the
 /// batch then carries those rows' share (`TrainingBatch.latent`, `.twins`). Anything
 /// else is computed inside `evaluate`, once per batch:
-/// - an inner maximiser (al, causal_at: projected normalised gradient ascent; llr,
-///   capify: projected Adam — both `ProjectedAscent`) runs on the batch, and the loss
-///   is then differentiated with the maximiser held fixed (Danskin);
+/// - an inner maximiser (al, causal_at, trades: projected normalised gradient ascent;
+///   llr, capify: projected Adam — both `ProjectedAscent`) runs on the batch, and the
+///   loss is then differentiated with the maximiser held fixed (Danskin);
 /// - second-order terms (a penalty on ∇ₓg) use
 ///   `MultilayerPerceptron.secondOrderParameterGradient`, with the pass at x computed
-///   once (`ObjectiveContext.baseGradients`) and shared by the maximiser and the loss;
+///   once (`ObjectiveContext.baseGradients`) and shared by the maximiser and the loss
+///   (`LinearityRegularisedObjective`);
 /// - the shared loss terms (BCE, worst-case BCE over groups of points, logit
 ///   gradients) are `ObjectiveContext`'s.
 ///
