@@ -1,7 +1,7 @@
 @testable import CausalFairCore
 
 // Helpers of the training tests over the core's internal types (`TrainingBatch`,
-// `BatchObjective`). They stay in the test target: the shared test-support target can
+// `ObjectiveContext`). They stay in the test target: the shared test-support target can
 // only expose helpers whose signatures use the core's public types.
 
 /// A batch of rows `rows` of (x, labels) in `space`, with all twins when `withTwins`.
@@ -17,7 +17,7 @@ func trainingBatch(_ x: Matrix, _ labels: [Double], rows: [Int], space: LatentSp
 /// The objective of `model` under `configuration` in `space` (with the constant
 /// Jacobian when the model is linear, as the trainer passes it).
 func trainingObjective(_ model: MultilayerPerceptron, _ configuration: TrainingConfiguration,
-                       space: LatentSpace) throws -> BatchObjective {
+                       space: LatentSpace) throws -> ObjectiveContext {
     let jacobian = model.widths.count == 2 ? try space.constantJacobian() : nil
-    return BatchObjective(model: model, configuration: configuration, space: space, jacobian: jacobian)
+    return ObjectiveContext(model: model, configuration: configuration, space: space, jacobian: jacobian)
 }

@@ -92,7 +92,7 @@ struct TrainingObjectiveGradientTests {
         var generator = Xoshiro256StarStar(seed: 203)
         let delta = randomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.4, generator: &generator)
         let objective = try trainingObjective(f.model, configuration, space: f.space)
-        let (loss, gradient) = objective.localLinearityLoss(f.batch, delta: delta)
+        let (loss, gradient) = LocalLinearityRegularisation.loss(f.batch, delta: delta, in: objective)
 
         // The loss from its definition, with ∇ℓ = (σ(g) − y)∇g.
         let (logits, inputGradient) = Self.logitsAndInputGradients(f.model, f.batch.x)
@@ -111,8 +111,8 @@ struct TrainingObjectiveGradientTests {
         #expect(smallestKink > 1e-5)
 
         let numeric = try finiteDifferenceGradient({ p in
-            try trainingObjective(try trainingWithParameters(f.model, p), configuration, space: f.space)
-                .localLinearityLoss(f.batch, delta: delta).loss
+            LocalLinearityRegularisation.loss(f.batch, delta: delta, in: try trainingObjective(
+                try trainingWithParameters(f.model, p), configuration, space: f.space)).loss
         }, at: f.model.parameters)
         #expect(trainingClose(gradient, numeric), "worst ratio \(trainingWorstRatio(gradient, numeric))")
     }
@@ -126,8 +126,8 @@ struct TrainingObjectiveGradientTests {
         let objective = try trainingObjective(f.model, configuration, space: f.space)
         var a = Xoshiro256StarStar(seed: 204), b = a
         let evaluated = try objective.evaluate(f.batch, generator: &a)
-        let delta = objective.localLinearityPerturbation(f.batch, generator: &b)
-        let direct = objective.localLinearityLoss(f.batch, delta: delta)
+        let delta = LocalLinearityRegularisation.perturbation(f.batch, in: objective, generator: &b)
+        let direct = LocalLinearityRegularisation.loss(f.batch, delta: delta, in: objective)
         #expect(evaluated.loss == direct.loss)
         #expect(bitIdentical(evaluated.gradient, direct.gradient))
         for r in 0..<delta.rows { #expect(norm(row(delta, r)) <= 0.2 * (1 + 1e-12)) }
@@ -141,9 +141,9 @@ struct TrainingObjectiveGradientTests {
         var gapOnly = configuration
         gapOnly.mu = 0
         let gapObjective = try trainingObjective(f.model, gapOnly, space: f.space)
-        let atMaximiser = gapObjective.localLinearityLoss(f.batch, delta: delta).loss
-        let atRandom = gapObjective.localLinearityLoss(f.batch, delta: other).loss
-        let atZero = gapObjective.localLinearityLoss(f.batch, delta: Matrix(rows: delta.rows, cols: delta.cols)).loss
+        let atMaximiser = LocalLinearityRegularisation.loss(f.batch, delta: delta, in: gapObjective).loss
+        let atRandom = LocalLinearityRegularisation.loss(f.batch, delta: other, in: gapObjective).loss
+        let atZero = LocalLinearityRegularisation.loss(f.batch, delta: Matrix(rows: delta.rows, cols: delta.cols), in: gapObjective).loss
         #expect(atMaximiser > atZero)
         #expect(atMaximiser >= atRandom, "\(atMaximiser) < \(atRandom)")
     }
@@ -162,7 +162,7 @@ struct TrainingObjectiveGradientTests {
         var generator = Xoshiro256StarStar(seed: 206)
         let delta = randomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.3, generator: &generator)
         let objective = try trainingObjective(f.model, configuration, space: f.space)
-        let (loss, gradient) = objective.capifyLoss(f.batch, delta: delta)
+        let (loss, gradient) = Capify.loss(f.batch, delta: delta, in: objective)
 
         // Independent loss: BCE + λ|g(x+δ) − g(x) − δᵀ∇g| + μ Σ_{c actionable} (∂g/∂x_c)² + ν max_s BCE(twin_s).
         let actionable = f.scm.perturbable
@@ -195,8 +195,8 @@ struct TrainingObjectiveGradientTests {
         }
 
         let numeric = try finiteDifferenceGradient({ p in
-            try trainingObjective(try trainingWithParameters(f.model, p), configuration, space: f.space)
-                .capifyLoss(f.batch, delta: delta).loss
+            Capify.loss(f.batch, delta: delta, in: try trainingObjective(
+                try trainingWithParameters(f.model, p), configuration, space: f.space)).loss
         }, at: f.model.parameters)
         #expect(trainingClose(gradient, numeric), "worst ratio \(trainingWorstRatio(gradient, numeric))")
     }
@@ -210,10 +210,11 @@ struct TrainingObjectiveGradientTests {
         configuration.nu = 0.5
         var generator = Xoshiro256StarStar(seed: 207)
         let delta = randomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.3, generator: &generator)
-        let (loss, gradient) = try trainingObjective(f.model, configuration, space: f.space).capifyLoss(f.batch, delta: delta)
+        let (loss, gradient) = Capify.loss(f.batch, delta: delta,
+                                               in: try trainingObjective(f.model, configuration, space: f.space))
         let numeric = try finiteDifferenceGradient({ p in
-            try trainingObjective(try trainingWithParameters(f.model, p), configuration, space: f.space)
-                .capifyLoss(f.batch, delta: delta).loss
+            Capify.loss(f.batch, delta: delta, in: try trainingObjective(
+                try trainingWithParameters(f.model, p), configuration, space: f.space)).loss
         }, at: f.model.parameters)
         #expect(loss.isFinite)
         #expect(trainingClose(gradient, numeric), "worst ratio \(trainingWorstRatio(gradient, numeric))")
@@ -228,8 +229,8 @@ struct TrainingObjectiveGradientTests {
         let objective = try trainingObjective(f.model, configuration, space: f.space)
         var a = Xoshiro256StarStar(seed: 208), b = a
         let evaluated = try objective.evaluate(f.batch, generator: &a)
-        let delta = objective.capifyPerturbation(f.batch, generator: &b)
-        let direct = objective.capifyLoss(f.batch, delta: delta)
+        let delta = Capify.perturbation(f.batch, in: objective, generator: &b)
+        let direct = Capify.loss(f.batch, delta: delta, in: objective)
         #expect(evaluated.loss == direct.loss)
         #expect(bitIdentical(evaluated.gradient, direct.gradient))
         for r in 0..<delta.rows { #expect(norm(row(delta, r)) <= 0.3 * (1 + 1e-12)) }
@@ -237,8 +238,8 @@ struct TrainingObjectiveGradientTests {
         gapOnly.mu = 0
         gapOnly.nu = 0
         let gapObjective = try trainingObjective(f.model, gapOnly, space: f.space)
-        let atMaximiser = gapObjective.capifyLoss(f.batch, delta: delta).loss
-        let atZero = gapObjective.capifyLoss(f.batch, delta: Matrix(rows: delta.rows, cols: delta.cols)).loss
+        let atMaximiser = Capify.loss(f.batch, delta: delta, in: gapObjective).loss
+        let atZero = Capify.loss(f.batch, delta: Matrix(rows: delta.rows, cols: delta.cols), in: gapObjective).loss
         #expect(atMaximiser > atZero)
     }
 
@@ -365,13 +366,14 @@ struct TrainingObjectiveGradientTests {
 
     // MARK: through the SCM
 
-    @Test("LatentSpace.perturbableVJP through MLP mechanisms matches finite differences of ⟨c, φ⁻¹(z)⟩, zero off the perturbable columns")
-    func perturbableVJP() throws {
+    @Test("LatentSpace.decodeWithPullback's pullback through MLP mechanisms matches finite differences of ⟨c, φ⁻¹(z)⟩, zero off the perturbable columns")
+    func decodePullback() throws {
         let f = try Fixture(nonlinear: true)
         var generator = Xoshiro256StarStar(seed: 209)
         let z = try f.batch.requiredLatent()
         let cotangent = randomMatrix(rows: z.rows, cols: z.cols, generator: &generator)
-        let vjp = try f.space.perturbableVJP(z, cotangent: cotangent)
+        let (_, pullback) = try f.space.decodeWithPullback(z, levels: try f.space.factualLevels(f.batch.x))
+        let vjp = pullback(cotangent)
         #expect(f.space.perturbable == [false, false, true, true])
         for r in 0..<z.rows {
             let c = row(cotangent, r)
@@ -394,7 +396,7 @@ struct TrainingObjectiveGradientTests {
         }
     }
 
-    @Test("LatentSpace without an SCM is the identity: φ = φ⁻¹ = id, the VJP is the cotangent, J = I")
+    @Test("LatentSpace without an SCM is the identity: φ = φ⁻¹ = id, the pullback is the cotangent, J = I")
     func identitySpace() throws {
         let space = try LatentSpace(scm: nil, columns: 3)
         var generator = Xoshiro256StarStar(seed: 210)
@@ -402,7 +404,7 @@ struct TrainingObjectiveGradientTests {
         let c = randomMatrix(rows: 4, cols: 3, generator: &generator)
         #expect(try space.phi(z) == z)
         #expect(try space.decode(z, levels: [0, 0, 0, 0]) == z)
-        #expect(try space.perturbableVJP(z, cotangent: c) == c)
+        #expect(try space.decodeWithPullback(z, levels: [0, 0, 0, 0]).pullback(c) == c)
         #expect(space.levelCount == 1)
         let jacobian = try #require(try space.constantJacobian())
         #expect(jacobian == matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]))

@@ -49,8 +49,9 @@ struct TrainingReuseTests {
         // Without a shared base: the inner maximiser and the loss each recompute the
         // evaluation and the input-gradient pass at x (and the second-order pass its own).
         let separate = objectiveKind == .capify
-            ? objective.capifyLoss(f.batch, delta: objective.capifyPerturbation(f.batch, generator: &b))
-            : objective.localLinearityLoss(f.batch, delta: objective.localLinearityPerturbation(f.batch, generator: &b))
+            ? Capify.loss(f.batch, delta: Capify.perturbation(f.batch, in: objective, generator: &b), in: objective)
+            : LocalLinearityRegularisation.loss(
+                f.batch, delta: LocalLinearityRegularisation.perturbation(f.batch, in: objective, generator: &b), in: objective)
         #expect(reused.loss.bitPattern == separate.loss.bitPattern)
         #expect(bitIdentical(reused.gradient, separate.gradient))
         #expect(norm(separate.gradient) > 1e-6)

@@ -57,11 +57,10 @@ public enum Trainer {
         let validation = Array(order[(x.rows - validationCount)...])
         var training = Array(order[..<(x.rows - validationCount)])
 
-        let needsTwins = configuration.twinPenalty > 0 || configuration.objective == .causalAT
-            || (configuration.objective == .capify && configuration.nu > 0)
-        let latent = needsTwins || configuration.objective == .cal ? try space.phi(x) : nil
-        let twins = needsTwins ? try latent.map { try allTwins($0, space: space) } : nil
-        let jacobian = configuration.objective == .causalAT && model.widths.count == 2 ? try space.constantJacobian() : nil
+        let needs = ObjectiveContext.needs(configuration, model: model)
+        let latent = needs.latent || needs.twins ? try space.phi(x) : nil
+        let twins = needs.twins ? try latent.map { try allTwins($0, space: space) } : nil
+        let jacobian = needs.constantJacobian ? try space.constantJacobian() : nil
 
         var current = model
         var optimiser = Adam(parameterCount: model.parameters.count, learningRate: configuration.learningRate,
@@ -78,8 +77,8 @@ public enum Trainer {
                                           latent: latent?.gatherRows(rows),
                                           twins: twins.map { $0.gatherRows(rows.flatMap { r in (0..<space.levelCount).map { r * space.levelCount + $0 } }) },
                                           levelCount: space.levelCount)
-                let objective = BatchObjective(model: current, configuration: configuration, space: space, jacobian: jacobian)
-                let (loss, gradient) = try objective.evaluate(batch, generator: &generator)
+                let context = ObjectiveContext(model: current, configuration: configuration, space: space, jacobian: jacobian)
+                let (loss, gradient) = try context.evaluate(batch, generator: &generator)
                 guard loss.isFinite, gradient.allSatisfy({ $0.isFinite }) else {
                     throw CausalFairError.computation("training diverged at epoch \(epoch) (loss \(loss)); lower the learning rate")
                 }

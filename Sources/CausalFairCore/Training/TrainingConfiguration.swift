@@ -12,6 +12,8 @@ public enum Objective: Int, Sendable, CaseIterable {
     case capify = 4
     /// Causal adversarial training: BCE at the worst point of B_Δ(x).
     case causalAT = 5
+    /// Causal TRADES: BCE + β·KL(h(x) ‖ h(x′)), x′ the point of B_Δ(x) maximising the KL.
+    case trades = 6
 }
 
 /// The update rule.
@@ -47,13 +49,13 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var validationFraction = 0.0
     /// Epochs without validation improvement before stopping (with a validation set).
     public var patience = 5
-    /// Radius Δ of the causal perturbation ball (cal, causal_at).
+    /// Radius Δ of the causal perturbation ball (cal, causal_at, trades).
     public var radius = 0.05
     /// Radius ε of the input-space ball (al, llr, capify).
     public var epsilon = 0.05
-    /// Inner maximisation steps (al, causal_at, llr, capify).
+    /// Inner maximisation steps (al, causal_at, llr, capify, trades).
     public var steps = 10
-    /// PGD step size (al, causal_at); 0 means 2.5 × radius / steps.
+    /// PGD step size (al, causal_at, trades); 0 means 2.5 × radius / steps.
     public var stepSize = 0.0
     /// Inner Adam step size (llr, capify).
     public var innerLearningRate = 0.1
@@ -63,6 +65,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var lambda = 1.0, mu = 1.0, nu = 1.0
     /// Weight of the twin-consistency penalty max over twins of |g(twin) − g(x)|.
     public var twinPenalty = 0.0
+    /// Weight β of the KL term (trades).
+    public var beta = 6.0
     /// causal_at: use the closed form when the model is linear and the SCM is linear.
     public var exactWhenLinear = true
     /// Seed of initialisation-independent randomness (shuffling, inner starts, samples).
@@ -106,7 +110,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         try real(stepSize, "step_size")
         try real(innerLearningRate, "inner_learning_rate", positive: true)
         try count(samples, "n_samples", 1, Self.maximumSamples)
-        for (name, value) in [("lambda", lambda), ("mu", mu), ("nu", nu), ("twin_penalty", twinPenalty)] {
+        for (name, value) in [("lambda", lambda), ("mu", mu), ("nu", nu), ("twin_penalty", twinPenalty), ("beta", beta)] {
             try real(value, name)
         }
         try real(tolerance, "tol")
@@ -122,6 +126,6 @@ public struct TrainingConfiguration: Sendable, Equatable {
 
     /// The PGD step size actually used for a ball of radius `ballRadius`.
     func pgdStep(for ballRadius: Double) -> Double {
-        stepSize > 0 ? stepSize : 2.5 * ballRadius / Double(max(steps, 1))
+        ProjectedAscent.stepSize(requested: stepSize, radius: ballRadius, steps: steps)
     }
 }

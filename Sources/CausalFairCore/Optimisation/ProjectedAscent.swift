@@ -4,6 +4,13 @@ struct ProjectedAscent {
     let radius: Double
     let mask: [Bool]
 
+    /// The step size of `normalisedGradientAscent` for `steps` steps: `requested` when
+    /// positive, else 2.5 × radius / steps (Madry et al. 2018), so the steps together
+    /// can cross the ball's diameter with room for the projections.
+    static func stepSize(requested: Double, radius: Double, steps: Int) -> Double {
+        requested > 0 ? requested : 2.5 * radius / Double(max(steps, 1))
+    }
+
     /// Scales every row of `delta` back into the ball.
     func project(_ delta: inout Matrix) {
         for r in 0..<delta.rows {

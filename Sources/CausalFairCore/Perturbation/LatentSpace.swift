@@ -43,19 +43,6 @@ public struct LatentSpace: Sendable {
         return try scm.propagate(z, fixed: scm.sensitiveInterventions(levels: levels))
     }
 
-    /// Bounds of φ⁻¹ over the ball of radius `radius` (perturbable columns) around each
-    /// row of `z`, the sensitive nodes of row r at twin level `levels[r]`; nil when a
-    /// mechanism admits no bound.
-    func decodeBounds(_ z: Matrix, levels: [Int], radius: Double) -> AffineBounds? {
-        let columns = (0..<columnCount).filter { perturbable[$0] }
-        var latent = AffineBounds(points: z, generatorCount: columns.count)
-        for r in 0..<z.rows {
-            for (j, c) in columns.enumerated() { latent.generators[r * columns.count + j, c] = radius }
-        }
-        guard let scm else { return latent }
-        return scm.propagateBounds(latent, fixed: scm.sensitiveInterventions(levels: levels))
-    }
-
     /// z with the sensitive columns of row r set to twin level `levels[r]`'s code.
     public func settingLevels(_ z: Matrix, levels: [Int]) -> Matrix {
         guard let scm else { return z }
@@ -80,12 +67,6 @@ public struct LatentSpace: Sendable {
         var result = gradient
         for r in 0..<result.rows { for c in 0..<result.cols where !perturbable[c] { result[r, c] = 0 } }
         return result
-    }
-
-    /// Jᵀc with J = ∂φ⁻¹/∂z at z (sensitive values taken from z), restricted to the
-    /// perturbable columns (zero elsewhere).
-    public func perturbableVJP(_ z: Matrix, cotangent: Matrix) throws -> Matrix {
-        restrictToPerturbable(try scm?.phiInverseVJP(z, cotangent: cotangent) ?? cotangent)
     }
 
     /// Whether φ⁻¹ is affine (no SCM, or every mechanism linear).

@@ -1,0 +1,21 @@
+extension ObjectiveContext {
+    /// What the run's loss needs computed once for every row: its objective's needs and
+    /// the twin penalty's.
+    static func needs(_ configuration: TrainingConfiguration, model: MultilayerPerceptron) -> TrainingObjectiveNeeds {
+        configuration.objective.implementation.needs(configuration, model: model)
+            .union(TwinConsistencyPenalty.needs(configuration))
+    }
+
+    /// The loss the run minimises on `batch` — the configured objective's, plus the twin
+    /// penalty when it is on and the batch has twins — and its parameter gradient;
+    /// randomness (inner starts, samples) from `generator`.
+    func evaluate(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
+        var (loss, gradient) = try configuration.objective.implementation.evaluate(batch, in: self, generator: &generator)
+        if configuration.twinPenalty > 0, let twins = batch.twins {
+            let penalty = TwinConsistencyPenalty.evaluate(batch, twins: twins, in: self)
+            loss += penalty.loss
+            accumulate(&gradient, penalty.gradient)
+        }
+        return (loss, gradient)
+    }
+}
