@@ -39,6 +39,23 @@ def test_quiet_shows_nothing(capsys):
     assert captured.err == "" and captured.out == ""
 
 
+def test_quiet_by_default_as_scikit_learn(capsys):
+    """Issue 14: verbose=True printed a bar per fit by default (15 interleaved bars under
+    GridSearchCV(n_jobs=2)); every entry point is now quiet unless asked."""
+    import inspect
+
+    from causalfair import audit, demo, experiments
+
+    x, y = data()
+    clf = FairRobustClassifier(model="logistic", method="erm", epochs=3, random_state=0)
+    assert clf.verbose is False
+    clf.fit(x, y)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    for function in (audit, demo.run, experiments.run):
+        assert inspect.signature(function).parameters["verbose"].default is False, function
+
+
 def test_progress_does_not_change_the_result():
     x, y = data()
     quiet = FairRobustClassifier(model="mlp", hidden_layer_sizes=(8,), epochs=3, random_state=0,
@@ -109,9 +126,10 @@ INTERRUPT = textwrap.dedent("""
     from sklearn.utils.validation import check_is_fitted
     import causalfair as cf
 
+    import pandas as pd
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(2000, 5))
-    y = (x[:, 0] > 0).astype(int)
+    x = pd.DataFrame(rng.normal(size=(2000, 5)), columns=list("abcde"))  # named: feature_names_in_ is set
+    y = (x["a"] > 0).astype(int)
     clf = cf.FairRobustClassifier(model="mlp", hidden_layer_sizes=(32, 32), method="causal_at",
                                   epochs=10000, random_state=0, verbose={verbose})
     # a first fit that finishes, so the interrupted fit must also forget it
@@ -135,6 +153,7 @@ INTERRUPT = textwrap.dedent("""
         outcome["fitted"] = True
     except NotFittedError:
         outcome["fitted"] = False
+    outcome["left"] = sorted(k for k in vars(clf) if k.endswith("_") and k not in clf.get_params())
     print(json.dumps(outcome), flush=True)
 """)
 
@@ -148,3 +167,4 @@ def test_keyboard_interrupt_stops_training_and_leaves_estimator_unfitted(verbose
     assert outcome["raised"] == "KeyboardInterrupt", outcome
     assert outcome["delay"] < 2.0, f"training took {outcome['delay']:.2f} s to stop after SIGINT"
     assert outcome["fitted"] is False
+    assert outcome["left"] == []  # no classes_, scm_, feature_names_in_, mean_... from either fit

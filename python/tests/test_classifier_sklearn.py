@@ -150,5 +150,5 @@ def test_cross_validation_with_a_fitted_scm_on_its_encoded_matrix():
     scm = lin_scm().fit(X)
     search = GridSearchCV(small(model="logistic", scm=scm), {"method": ["erm", "causal_at"]}, cv=2,
                           error_score="raise")
-    search.fit(scm.encode(X).to_numpy(), y)
+    search.fit(scm.encode(X).to_numpy(), y, encoded=True)  # arrays are encoded only when said
     assert search.best_estimator_.scm_ is scm
