@@ -67,6 +67,10 @@ class _EnginePath:
 
     def __init__(self, clf: Any, scm: Any, X: Any):
         self.clf, self.scm = clf, scm
+        if scm is not None and not isinstance(X, pd.DataFrame):  # never guessed to be encoded (issue 14)
+            raise TypeError(f"X: expected a DataFrame of the SCM's nodes {list(scm.nodes_)} in the data's units, "
+                            f"got {type(X).__name__}: an array has no column names to match them to (for the "
+                            "SCM's encoded matrix, audit scm.decode(matrix))")
         self.x = (clf._encode(X, fitting=False) if scm is None or scm is clf.scm_
                   else clf._check_range(scm._data(X, "X")[0]))
         if scm is not None:
@@ -418,8 +422,10 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     scm : causalfair.SCM, optional
         The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
     X : DataFrame, optional
-        Evaluation points (e.g. test data). Default: ``n_points`` individuals sampled
-        from the SCM.
+        Evaluation points (e.g. test data), in the data's units. Default:
+        ``n_points`` individuals sampled from the SCM. With an SCM an array is
+        refused (its columns cannot be matched to the nodes; decode an encoded
+        matrix with ``scm.decode``); without one, the classifier's features.
     y : array-like, optional
         Labels of ``X`` for the performance and equalized-odds metrics.
     radii : sequence of float, default=(0.05, 0.01)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numbers
+import os
 import re
+import sys
 import warnings
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
@@ -30,6 +32,19 @@ _FORMAT_VERSION = 1
 RANGE_STDS = 1.0
 #: ... in more than this share of the rows (at least one row).
 RANGE_SHARE = 0.01
+#: Rows abducted at a time for that check (its memory stays a few MB).
+_RANGE_CHUNK = 65_536
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel``, for a ``warnings.warn`` in the caller, of the first frame
+    outside the causalfair package: the warning points at the user's line, whether
+    they called the SCM or a classifier or audit that uses it."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class OutOfRangeWarning(UserWarning):
@@ -325,27 +340,39 @@ class SCM(TransformerMixin, BaseEstimator):
         columns, low, high, spread = self._noise_range
         if columns.size == 0:
             return
-        noise = np.empty_like(matrix)
-        _engine.scm_abduct(self._handle, matrix, noise)
-        noise = noise[:, columns]
-        below, above = noise < low - RANGE_STDS * spread, noise > high + RANGE_STDS * spread
-        outside = (below | above).sum(axis=0)
+        lowest, highest = low - RANGE_STDS * spread, high + RANGE_STDS * spread
+        outside = np.zeros(columns.size, dtype=np.int64)
+        extreme = np.zeros(columns.size)  # an offending noise value per column
+        for start in range(0, matrix.shape[0], _RANGE_CHUNK):  # a few MB at a time, whatever the rows
+            part = np.ascontiguousarray(matrix[start:start + _RANGE_CHUNK])
+            noise = np.empty_like(part)
+            try:
+                _engine.scm_abduct(self._handle, part, noise)
+            except ValueError:  # the noise overflows: out of range beyond doubt (the call itself may fail)
+                warnings.warn(f"{name}: values so far outside what this SCM was fitted on that their noise "
+                              "overflows", OutOfRangeWarning, stacklevel=_user_stacklevel())
+                return
+            noise = noise[:, columns]
+            out = (noise < lowest) | (noise > highest)
+            first = outside == 0
+            outside += out.sum(axis=0)
+            for j in np.flatnonzero(first & out.any(axis=0)):
+                extreme[j] = noise[int(np.argmax(out[:, j])), j]
         found = []
         for j in np.flatnonzero(outside > RANGE_SHARE * matrix.shape[0]):
             node = self.schema_.nodes[self.schema_.index[self.columns_[columns[j]]]]
-            extreme = noise[int(np.argmax(below[:, j] | above[:, j])), j]
             rows = f"{outside[j]} of {matrix.shape[0]} rows"
             if node.is_root:  # its noise is its value: say it in the data's units
-                found.append(f"{node.name!r} holds {extreme * node.std + node.mean:.4g} ({rows}; fitted range "
+                found.append(f"{node.name!r} holds {extreme[j] * node.std + node.mean:.4g} ({rows}; fitted range "
                              f"[{low[j] * node.std + node.mean:.4g}, {high[j] * node.std + node.mean:.4g}])")
             else:
-                found.append(f"{node.name!r} has noise {extreme:.3g} ({rows}; fitted noise range [{low[j]:.3g}, "
+                found.append(f"{node.name!r} has noise {extreme[j]:.3g} ({rows}; fitted noise range [{low[j]:.3g}, "
                              f"{high[j]:.3g}], std {spread[j]:.3g}, in encoded units)")
         if found:
             warnings.warn(f"{name}: values far outside what this SCM was fitted on (noise more than "
                           f"{RANGE_STDS:g} std beyond the fitted range): {'; '.join(found)}. Its mechanisms "
                           "extrapolate there; are these values in the data's own units (not standardized or "
-                          "encoded)?", OutOfRangeWarning, stacklevel=4)
+                          "encoded)?", OutOfRangeWarning, stacklevel=_user_stacklevel())
 
     def _result(self, matrix: np.ndarray, index: Optional[pd.Index], encoded: bool,
                 as_frame: bool = True) -> Data:

@@ -462,8 +462,9 @@ def test_input_far_outside_the_fitted_range_warns_naming_the_node():
         scm.counterfactual(scm.encode(standardized).to_numpy(), do={"s": 1})
     clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", epochs=2, random_state=0).fit(
         X, (X.hours > 45).astype(int))
-    with pytest.warns(OutOfRangeWarning, match="'age'"):
+    with pytest.warns(OutOfRangeWarning, match="'age'") as caught:
         clf.predict(standardized)
+    assert caught[0].filename == __file__  # the warning points at the user's line, not inside causalfair
     with warnings.catch_warnings():
         warnings.simplefilter("error", OutOfRangeWarning)
         scm.twins(X)
