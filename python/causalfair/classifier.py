@@ -84,8 +84,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     scm : causalfair.SCM or None, default=None
         The causal model of the features. Fitted, it is used as is, also by clones
         of this estimator (so inside ``GridSearchCV`` every fold shares it, and ``X``
-        may be its encoded matrix); unfitted, a clone of it is fitted on ``X`` inside
-        :meth:`fit` (``scm_``), and the SCM passed is left untouched. ``None`` means no
+        may be its encoded matrix, said with ``encoded=True``); unfitted, a clone of
+        it is fitted on ``X`` inside :meth:`fit` (``scm_``), and the SCM passed is
+        left untouched. ``None`` means no
         causal structure: features are standardized, every feature is perturbable and
         there are no twins, so ``causal_at`` and ``cal`` become plain robust training
         in the L2 ball of radius ``radius`` and ``capify`` loses its twin term.
