@@ -348,9 +348,10 @@ class SCM(TransformerMixin, BaseEstimator):
             noise = np.empty_like(part)
             try:
                 _engine.scm_abduct(self._handle, part, noise)
-            except ValueError:  # the noise overflows: out of range beyond doubt (the call itself may fail)
-                warnings.warn(f"{name}: values so far outside what this SCM was fitted on that their noise "
-                              "overflows", OutOfRangeWarning, stacklevel=_user_stacklevel())
+            except ValueError:  # out of range beyond doubt; the call itself reports which row and why
+                warnings.warn(f"{name}: values outside what this SCM was fitted on: the noise of some rows cannot "
+                              "be abducted (outside a mechanism's range, or overflowing)", OutOfRangeWarning,
+                              stacklevel=_user_stacklevel())
                 return
             noise = noise[:, columns]
             out = (noise < lowest) | (noise > highest)
