@@ -27,12 +27,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import run
-        run(data_home=args.data, output_dir=args.output, seed=args.seed, quick=args.quick)
+        run(data_home=args.data, output_dir=args.output, seed=args.seed, quick=args.quick, verbose=True)
         return 0
     from . import experiments
     started = time.perf_counter()
     results = experiments.run(args.datasets.split(","), args.methods.split(","), range(args.seeds),
-                              n_synthetic=args.n_synthetic, data_home=args.data, output_dir=args.output)
+                              n_synthetic=args.n_synthetic, data_home=args.data, output_dir=args.output,
+                              verbose=True)
     print(experiments.markdown_table(experiments.summarize(results)))
     print(f"\n{len(results)} runs in {time.perf_counter() - started:.0f} s; files in {args.output}/")
     return 0

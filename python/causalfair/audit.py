@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -49,7 +50,8 @@ class Indicator:
     factual_only : bool
         True for NR_Δ (the factual twin's ball only).
     method : str
-        The estimator actually used: ``"sample"``, ``"attack"`` or ``"exact"``.
+        The estimator actually used: ``"sample"``, ``"attack"`` or ``"exact"``;
+        always ``"exact"`` at Δ = 0 (U_CF), where every method enumerates the twins.
     flags : numpy.ndarray of bool
         Per row: some individual of the ball is classified differently.
     witnesses : pandas.DataFrame
@@ -76,6 +78,10 @@ class _EnginePath:
 
     def __init__(self, clf: EncodedEstimator, scm: Optional[EncodedEstimator], X: Any):
         self.clf, self.scm = clf, scm
+        if scm is not None and not isinstance(X, pd.DataFrame):  # never guessed to be encoded (issue 14)
+            raise TypeError(f"X: expected a DataFrame of the SCM's nodes {list(scm.nodes_)} in the data's units, "
+                            f"got {type(X).__name__}: an array has no column names to match them to (for the "
+                            "SCM's encoded matrix, audit scm.decode(matrix))")
         self.x = (clf._encode_rows(X) if scm is None or scm is clf.scm_
                   else clf._check_encoded_rows(scm._encode_rows(X)))
         self.linear = clf._is_affine() and (scm is None or scm._is_affine())
@@ -186,6 +192,13 @@ def _path(clf: Any, scm: Any, X: Any) -> Any:
     return _BlackBoxPath(clf, scm if scm is not None else getattr(clf, "scm_", None), X)
 
 
+#: Why U_CF and U_Δ are not computed without a causal model (never reported as 0).
+_NO_TWINS = ("U_CF and U_Δ compare each individual with its counterfactual twins, which only a causal model "
+             "defines: pass a fitted causalfair.SCM (scm=...), or train the classifier with one. Without an SCM "
+             "only the non-robust area NR_Δ (robustness in the L2 ball of the classifier's standardized inputs) "
+             "is defined.")
+
+
 def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, method: str = "auto",
               n_samples: int = 1000, random_state: Any = None, name: Optional[str] = None,
               _progress: Any = None) -> Indicator:
@@ -196,7 +209,10 @@ def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, 
     radius = check_radius(radius)
     checked = check_parameters({k: _PARAMETERS[k] for k in ("method", "n_samples")},
                                {"method": method, "n_samples": n_samples})
-    return _evaluate(_path(clf, scm, X), X, radius, factual_only, checked["method"], checked["n_samples"],
+    path = _path(clf, scm, X)
+    if not factual_only and path.scm is None:
+        raise ValueError(_NO_TWINS)
+    return _evaluate(path, X, radius, factual_only, checked["method"], checked["n_samples"],
                      seed_from(random_state), name, _progress)
 
 
@@ -205,6 +221,8 @@ def _evaluate(path: Any, X: Any, radius: float, factual_only: bool, method: str,
     """One indicator through ``path``, its arguments already checked."""
     used = path.default_method(radius) if method == "auto" else method
     flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress)
+    if radius == 0:
+        used = "exact"  # at Δ = 0 every method enumerates the twins: the indicator is exact
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
     chosen = np.flatnonzero(flags)
     decoded = path.decode(witnesses[chosen])
@@ -219,14 +237,18 @@ def _evaluate(path: Any, X: Any, radius: float, factual_only: bool, method: str,
 class AuditReport:
     """The result of :func:`audit`: every indicator and metric, per point and aggregated.
 
-    Use :meth:`to_frame` for the table, :meth:`flags` and :meth:`witnesses` for the
-    points behind an indicator, :meth:`plot` for a chart.
+    Use :meth:`to_frame` for the table, :meth:`by_group` for the indicators within
+    each group (sensitive levels or any column), :meth:`flags` and :meth:`witnesses`
+    for the points behind an indicator, :meth:`plot` for a chart.
     """
 
-    def __init__(self, indicators: Sequence[Indicator], scores: Dict[str, Dict[str, Any]], index: pd.Index):
+    def __init__(self, indicators: Sequence[Indicator], scores: Dict[str, Dict[str, Any]], index: pd.Index,
+                 data: Optional[pd.DataFrame] = None, sensitive: Sequence[str] = ()):
         self.indicators = {i.name: i for i in indicators}
         self._scores = scores
         self._index = index
+        self._data = data  # the audited rows (a DataFrame), for by_group
+        self._sensitive = list(sensitive)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per metric: value, ci_low, ci_high, method, n (rows evaluated) and
@@ -241,6 +263,90 @@ class AuditReport:
         frame[["n", "count"]] = frame[["n", "count"]].astype("Int64")
         frame.index.name = "metric"
         return frame
+
+    def by_group(self, by: Any = None) -> pd.DataFrame:
+        """Every indicator (U_CF, U_Δ, NR_Δ) within each group of rows, in the manner of
+        fairlearn's ``MetricFrame.by_group``, each proportion with its 95% Wilson
+        interval.
+
+        Parameters
+        ----------
+        by : None, str, list of str, or array-like / Series / DataFrame
+            How rows are grouped: ``None`` (default) by the levels of the SCM's
+            sensitive node(s); a column name or list of column names of the audited
+            ``X`` (any column, e.g. ``"race"`` or ``"workclass"``); or values with one
+            entry (or row) per audited row. Several columns group by their
+            combinations.
+
+        Returns
+        -------
+        DataFrame
+            MultiIndex (group column(s)..., ``metric``) — groups in sorted order —
+            and the columns of :meth:`to_frame`: value, ci_low, ci_high, method, n
+            (rows in the group) and count (rows flagged in it). Summing ``n`` and
+            ``count`` over the groups of one metric gives that metric's overall ``n``
+            and ``count``.
+
+        Raises
+        ------
+        ValueError
+            ``by`` names a column the audited rows lack, has the wrong length or
+            missing values, or ``by=None`` without an SCM (no sensitive node).
+
+        Examples
+        --------
+        >>> report.by_group()  # doctest: +SKIP
+        >>> report.by_group(["sex", "race"]).loc[("Female", "White", "U_CF")]  # doctest: +SKIP
+        """
+        keys = self._group_keys(by)
+        flags = pd.DataFrame({name: ind.flags for name, ind in self.indicators.items()}, index=keys.index)
+        rows = []
+        for label, part in flags.groupby([keys[c] for c in keys.columns], sort=True, observed=True):
+            label = label if isinstance(label, tuple) else (label,)
+            for name, column in part.items():
+                p = metrics.proportion(column.to_numpy())
+                rows.append((*label, name, p.value, p.ci_low, p.ci_high, self.indicators[name].method, p.n,
+                             p.count))
+        columns = [*keys.columns, "metric", "value", "ci_low", "ci_high", "method", "n", "count"]
+        frame = pd.DataFrame(rows, columns=columns).set_index([*keys.columns, "metric"])
+        frame[["n", "count"]] = frame[["n", "count"]].astype("Int64")
+        return frame
+
+    def _group_keys(self, by: Any) -> pd.DataFrame:
+        """One column per grouping key, one row per audited row (positional index)."""
+        n = len(self._index)
+        if by is None:
+            if not self._sensitive:
+                raise ValueError("by: there is no SCM, hence no sensitive node to group by; name columns of X "
+                                 "or pass one group value per row")
+            by = self._sensitive
+        if isinstance(by, str) or (isinstance(by, (list, tuple)) and by and all(isinstance(b, str) for b in by)):
+            names = [by] if isinstance(by, str) else list(by)
+            if self._data is None:
+                raise ValueError(f"by: {names} name columns, but the audited X was not a DataFrame; pass one "
+                                 "group value per row instead")
+            missing = [c for c in names if c not in self._data.columns]
+            if missing:
+                raise ValueError(f"by: {missing} are not columns of the audited X (columns: "
+                                 f"{[str(c) for c in self._data.columns]})")
+            keys = self._data[names]
+        elif isinstance(by, pd.DataFrame):
+            keys = by
+        elif isinstance(by, pd.Series):
+            keys = by.to_frame(by.name if by.name is not None else "group")
+        else:
+            values = np.asarray(by, dtype=object)
+            if values.ndim == 1:
+                keys = pd.DataFrame({"group": values})
+            elif values.ndim == 2:
+                keys = pd.DataFrame(values, columns=[f"group_{j}" for j in range(values.shape[1])])
+            else:
+                raise ValueError(f"by: expected column names or 1 or 2 dimensions of values, got {values.ndim}")
+        if len(keys) != n:
+            raise ValueError(f"by: expected one group per audited row ({n}), got {len(keys)}")
+        if keys.isna().to_numpy().any():
+            raise ValueError("by: expected no missing group values")
+        return keys.set_axis(pd.RangeIndex(n), axis=0)
 
     def _indicator(self, radius: float, kind: str) -> Indicator:
         radius = check_radius(radius)
@@ -300,6 +406,11 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     SCM's sensitive nodes: demographic parity difference and ratio, and with ``y``
     equalized odds and equal opportunity differences.
 
+    Without a causal model (``scm=None`` and a classifier trained without one) there
+    are no twins: U_CF and U_Δ are not computed (never reported as 0) and a
+    ``UserWarning`` says so; the report holds NR_Δ — robustness in the L2 ball of
+    the classifier's standardized inputs — and the performance metrics.
+
     Parameters
     ----------
     clf : FairRobustClassifier or any fitted classifier with ``predict``
@@ -311,8 +422,10 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     scm : causalfair.SCM, optional
         The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
     X : DataFrame, optional
-        Evaluation points (e.g. test data). Default: ``n_points`` individuals sampled
-        from the SCM.
+        Evaluation points (e.g. test data), in the data's units. Default:
+        ``n_points`` individuals sampled from the SCM. With an SCM an array is
+        refused (its columns cannot be matched to the nodes; decode an encoded
+        matrix with ``scm.decode``); without one, the classifier's features.
     y : array-like, optional
         Labels of ``X`` for the performance and equalized-odds metrics.
     radii : sequence of float, default=(0.05, 0.01)
@@ -380,6 +493,10 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
     for r in radii:
         plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
+    if path.scm is None:
+        warnings.warn(_NO_TWINS + " This report holds NR_Δ and the performance metrics only.", UserWarning,
+                      stacklevel=2)
+        plan = [step for step in plan if step[2]]
     indicators = []
     with AuditBar(len(plan), len(X), bool(verbose)) as bar:
         for step, (name, r, factual) in enumerate(plan):
@@ -389,7 +506,9 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
             if progress is not None:
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
-    return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index)
+    sensitive = [] if path.scm is None else [node.name for node in path.scm.schema_.sensitive]
+    return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index,
+                       X if isinstance(X, pd.DataFrame) else None, sensitive)
 
 
 def _performance_and_group_metrics(clf: Any, scm: Any, X: Any, y: Any,

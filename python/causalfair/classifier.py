@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _models
 from ._progress import EpochBar
-from .validation import LIMITS, Boolean, Interval, Options, check_parameter, check_parameters, mean_and_std, seed_from
+from .validation import LIMITS, Boolean, Interval, Options, check_frame, check_parameter, check_parameters, mean_and_std, seed_from
 
 __all__ = ["FairRobustClassifier"]
 
@@ -78,8 +78,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     scm : causalfair.SCM or None, default=None
         The causal model of the features. Fitted, it is used as is, also by clones
         of this estimator (so inside ``GridSearchCV`` every fold shares it, and ``X``
-        may be its encoded matrix); unfitted, a clone of it is fitted on ``X`` inside
-        :meth:`fit` (``scm_``), and the SCM passed is left untouched. ``None`` means no
+        may be its encoded matrix, said with ``encoded=True``); unfitted, a clone of
+        it is fitted on ``X`` inside :meth:`fit` (``scm_``), and the SCM passed is
+        left untouched. ``None`` means no
         causal structure: features are standardized, every feature is perturbable and
         there are no twins, so ``causal_at`` and ``cal`` become plain robust training
         in the L2 ball of radius ``radius`` and ``capify`` loses its twin term.
@@ -126,7 +127,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     random_state : None, int or numpy.random.Generator, default=None
         Seeds initialisation, shuffling, inner starts and samples. The same int gives
         a bit-identical model on the same machine and thread count.
-    verbose : bool, default=True
+    verbose : bool, default=False
         Show a progress bar per epoch (needs tqdm).
     tol : float, default=1e-8
         ``optimizer="newton"``: stop when every entry of the objective's gradient is at
@@ -150,6 +151,22 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When ``X`` was a DataFrame.
+
+    Notes
+    -----
+    Input forms (scikit-learn's rule on feature names, made strict where guessing
+    would give wrong answers silently). With an SCM, ``X`` is a DataFrame holding the
+    SCM's nodes in the user's units (extra columns ignored, any order). A 2-D array
+    has no column names, so it is read as the SCM's **encoded** matrix
+    (``scm.encode(df).to_numpy()``) only when asked: ``encoded=True`` in
+    :meth:`fit`, :meth:`predict`, :meth:`predict_proba` and
+    :meth:`decision_function`; otherwise it is refused with a ``ValueError``. An
+    estimator fitted with ``encoded=True`` on an array reads arrays as encoded
+    afterwards too (fitted without names, used without names, as scikit-learn does).
+    So ``make_pipeline(StandardScaler(), clf)`` with an SCM is refused at ``fit``
+    (the scaler hands over an array): drop the scaler, the SCM standardizes
+    continuous nodes itself. Without an SCM, arrays and DataFrames of numbers are
+    both features, and scikit-learn's warnings about feature names apply.
 
     Examples
     --------
@@ -175,7 +192,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                  threshold: Any = 0.5, epsilon: float = 0.05, steps: int = 10, step_size: Optional[float] = None,
                  inner_learning_rate: float = 0.1, n_samples: int = 10, lambda_: float = 1.0, mu: float = 1.0,
                  nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
-                 verbose: bool = True, tol: float = 1e-8):
+                 verbose: bool = False, tol: float = 1e-8):
         self.scm = scm
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -273,18 +290,23 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         return settings
 
     # ------------------------------------------------------------------ data
-    def _encode(self, X: Any, *, fitting: bool) -> np.ndarray:
+    def _encode(self, X: Any, *, fitting: bool, encoded: bool = False) -> np.ndarray:
         """The engine's float64 feature matrix for ``X`` (checked in range of the
-        fitted network when not fitting)."""
+        fitted network when not fitting). See the class Notes for the input forms."""
+        if not isinstance(encoded, (bool, np.bool_)):
+            raise TypeError(f"encoded: expected a bool, got {encoded!r}")
         if self.scm_ is not None:
-            if fitting and isinstance(X, pd.DataFrame):
-                self.feature_names_in_ = np.asarray(self.scm_.nodes_, dtype=object)
+            x = self._scm_features(X, fitting=fitting, encoded=bool(encoded))
             if fitting:
+                if isinstance(X, pd.DataFrame) and not encoded:
+                    self.feature_names_in_ = np.asarray(self.scm_.nodes_, dtype=object)
                 self.n_features_in_ = len(self.scm_.nodes_)
-            x = self.scm_._data(X, "X")[0]
             return x if fitting else self._check_encoded_rows(x)
+        if encoded:
+            raise ValueError("encoded=True: there is no SCM, so there is no encoding; pass the features as they are")
         if X is None or isinstance(X, (str, bytes)):
             raise TypeError(f"X: expected a 2-D array of numbers, got {type(X).__name__}")
+        _check_numeric_columns(X)
         with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness check sums X
             x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
         if fitting:
@@ -298,6 +320,27 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                              "(they overflow to infinity)")
         standardized = np.ascontiguousarray(standardized)
         return standardized if fitting else self._check_encoded_rows(standardized)
+
+    def _scm_features(self, X: Any, *, fitting: bool, encoded: bool) -> np.ndarray:
+        """The SCM's encoded matrix of ``X``: a DataFrame of the SCM's nodes in user
+        units, or with ``encoded`` the encoded matrix (an array, or a DataFrame with
+        the columns ``scm_.columns_``). An array without ``encoded`` is refused when
+        the estimator was (or is being) fitted on named columns."""
+        scm = self.scm_
+        if encoded:
+            if isinstance(X, pd.DataFrame):
+                X = check_frame(X, "X", scm.columns_).to_numpy()
+            return scm._data(X, "X")[0]
+        if isinstance(X, pd.DataFrame) or X is None or isinstance(X, (str, bytes, pd.Series)):
+            return scm._data(X, "X")[0]  # a DataFrame in user units; the SCM refuses the others (TypeError)
+        if not fitting and getattr(self, "feature_names_in_", None) is None:
+            return scm._data(X, "X")[0]  # fitted with encoded=True on an array: arrays are encoded
+        raise ValueError(
+            f"X: expected a DataFrame with the SCM's nodes {list(scm.nodes_)} in the data's units, got "
+            f"{type(X).__name__}: an array has no column names, so its columns cannot be matched to the "
+            f"nodes. If it is the SCM's encoded matrix (scm.encode(df).to_numpy(), columns "
+            f"{list(scm.columns_)}), pass encoded=True. If it comes from a transformer in a Pipeline (e.g. "
+            "StandardScaler), drop the transformer: the SCM standardizes continuous nodes itself.")
 
     def _check_encoded_rows(self, x: np.ndarray) -> np.ndarray:
         """``x`` (the network's standardized inputs) when every value is within the
@@ -372,16 +415,21 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         return (y == classes[1]).astype(np.float64)
 
     # ------------------------------------------------------------------ fit / predict
-    def fit(self, X: Any, y: Any) -> "FairRobustClassifier":
+    def fit(self, X: Any, y: Any, *, encoded: bool = False) -> "FairRobustClassifier":
         """Train the model on ``X``, ``y``.
 
         Parameters
         ----------
         X : pandas.DataFrame or array of shape (n_samples, n_features)
-            With an SCM: a DataFrame holding the SCM's nodes (or the SCM's encoded
-            matrix). Without: numeric features.
+            With an SCM: a DataFrame holding the SCM's nodes in the data's units (or,
+            with ``encoded=True``, the SCM's encoded matrix). Without: numeric
+            features.
         y : array-like of shape (n_samples,)
             Two classes (0/1, booleans or two labels).
+        encoded : bool, default=False
+            ``X`` is the SCM's encoded matrix (``scm.encode(df)``, as a DataFrame or
+            an array); see the class Notes. Arrays are never taken as encoded
+            without it.
 
         Returns
         -------
@@ -400,13 +448,34 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             :meth:`causalfair.SCM.fit`). The estimator is left unfitted.
         KeyboardInterrupt
             Ctrl-C between minibatches; the estimator is left unfitted.
+
+        Notes
+        -----
+        Whatever stops a fit — bad input, divergence, Ctrl-C — leaves no fitted
+        attribute behind (no ``classes_``, ``scm_``, ``feature_names_in_``...): the
+        estimator is unfitted, also when it had been fitted before.
         """
+        self._forget_fit()
+        try:
+            return self._fit(X, y, encoded)
+        except BaseException:
+            self._forget_fit()
+            raise
+
+    def _forget_fit(self) -> None:
+        """Remove every fitted attribute (the estimator is then unfitted)."""
         for attribute in ("_handle", "classes_", "threshold_", "history_", "n_epochs_", "coef_",
-                          "intercept_", "scm_", "mean_", "scale_", "n_features_in_", "feature_names_in_"):
+                          "intercept_", "scm_", "mean_", "scale_", "n_features_in_", "feature_names_in_",
+                          "_activation_"):
             self.__dict__.pop(attribute, None)
+
+    def _fit(self, X: Any, y: Any, encoded: bool) -> "FairRobustClassifier":
         settings = self._settings()
+        if encoded and self.scm is not None and getattr(self.scm, "_handle", None) is None:
+            raise ValueError("encoded=True: the SCM is not fitted, so there is no encoding yet; fit the SCM "
+                             "first, or pass X as a DataFrame of the SCM's nodes")
         self.scm_ = self._fitted_scm(X)
-        x = self._encode(X, fitting=True)
+        x = self._encode(X, fitting=True, encoded=encoded)
         newton_features = LIMITS["max_newton_features"]
         if settings["optimizer"] == "newton" and x.shape[1] > newton_features:
             raise ValueError(f"optimizer='newton' takes at most {newton_features} features (it factorises a "
@@ -476,8 +545,11 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     def _check_fitted(self) -> None:
         check_is_fitted(self)
 
-    def decision_function(self, X: Any) -> np.ndarray:
+    def decision_function(self, X: Any, *, encoded: bool = False) -> np.ndarray:
         """The logit g(x) of the positive class, per row.
+
+        ``X`` as in :meth:`fit`; ``encoded=True`` when it is the SCM's encoded matrix
+        (see the class Notes).
 
         Raises
         ------
@@ -492,16 +564,18 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             :func:`causalfair.audit` check the same.
         """
         self._check_fitted()
-        return _models.logits(self._handle, self._encode(X, fitting=False))
+        return _models.logits(self._handle, self._encode(X, fitting=False, encoded=encoded))
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape (n_samples, 2), columns in ``classes_`` order."""
-        p = _probability(self.decision_function(X))
+    def predict_proba(self, X: Any, *, encoded: bool = False) -> np.ndarray:
+        """Class probabilities, shape (n_samples, 2), columns in ``classes_`` order
+        (``encoded`` as in :meth:`decision_function`)."""
+        p = _probability(self.decision_function(X, encoded=encoded))
         return np.column_stack([1 - p, p])
 
-    def predict(self, X: Any) -> np.ndarray:
-        """``classes_[1]`` where the positive probability exceeds ``threshold_``."""
-        p = _probability(self.decision_function(X))
+    def predict(self, X: Any, *, encoded: bool = False) -> np.ndarray:
+        """``classes_[1]`` where the positive probability exceeds ``threshold_``
+        (``encoded`` as in :meth:`decision_function`)."""
+        p = _probability(self.decision_function(X, encoded=encoded))
         return self.classes_[(p > self.threshold_).astype(int)]
 
     # ------------------------------------------------------------------ pickling
@@ -521,6 +595,19 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             handle = _models.new_model(widths, activation, 0)
             _models.set_parameters(handle, parameters)
             self._handle = handle
+
+
+def _check_numeric_columns(X: Any) -> None:
+    """Without an SCM every feature is a number: a DataFrame column that is not
+    (strings, categories) is refused by name, with what to do about it."""
+    if not isinstance(X, pd.DataFrame):
+        return
+    bad = {str(c): str(dtype) for c, dtype in X.dtypes.items()
+           if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))}
+    if bad:
+        raise ValueError(f"X: column(s) {list(bad)} are not numeric (dtypes {list(bad.values())}); without an SCM (scm=None) every feature must be "
+                         "a number: encode them first (e.g. OneHotEncoder in a Pipeline), or pass an SCM, "
+                         "which encodes binary and categorical nodes itself")
 
 
 def _probability(logits: np.ndarray) -> np.ndarray:

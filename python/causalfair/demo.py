@@ -40,9 +40,10 @@ def load_demo_data(data_home: Optional[str] = None, quick: bool = False) -> Tupl
 
 
 def run(data_home: Optional[str] = None, output_dir: str = "demo-output", seed: int = 0, quick: bool = False,
-        verbose: bool = True) -> pd.DataFrame:
+        verbose: bool = False) -> pd.DataFrame:
     """Run the demo; returns the audit table (one row per method) and writes
-    ``tradeoff.png`` in ``output_dir``."""
+    ``tradeoff.png`` in ``output_dir``. ``verbose=True`` shows a progress bar per
+    training run (the command line ``python -m causalfair demo`` asks for it)."""
     ds, note = load_demo_data(data_home, quick)
     print(f"causalfair demo — {note}\n{ds}\n")
     X_train, X_test, y_train, y_test = ds.train_test_split(test_size=0.2, random_state=seed)

@@ -96,12 +96,13 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
 
 def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, seeds: Iterable[int] = range(10),
         *, n_synthetic: int = 10_000, n_audit: int = 1000, n_samples: int = 1000, audit_method: str = "auto",
-        data_home: Any = None, output_dir: Optional[str] = None, verbose: bool = True,
+        data_home: Any = None, output_dir: Optional[str] = None, verbose: bool = False,
         log: Callable[[str], None] = print) -> pd.DataFrame:
     """Run every (data set, method, seed) cell; returns one row per run.
 
     With ``output_dir``: writes ``runs.csv``, ``summary.csv``, ``table.md`` and one
-    ``<metric>.png`` per metric (matplotlib) there, after every data set.
+    ``<metric>.png`` per metric (matplotlib) there, after every data set. With
+    ``verbose=True``, one ``log`` line per run (the command line asks for it).
 
     Examples
     --------

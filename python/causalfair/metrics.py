@@ -34,9 +34,15 @@ def unfair_area(clf: Any, scm: Any, X: Any, radius: float, *, method: str = "aut
                      random_state=random_state).proportion
 
 
-def counterfactual_unfairness(clf: Any, scm: Any, X: Any, *, random_state: Any = None) -> Proportion:
-    """U_CF = U_0: the fraction of rows whose twins are not all classified alike."""
-    return indicator(clf, scm, X, 0.0, factual_only=False, method="auto", n_samples=1,
+def counterfactual_unfairness(clf: Any, scm: Any, X: Any, *, method: str = "auto",
+                              random_state: Any = None) -> Proportion:
+    """U_CF = U_0: the fraction of rows whose twins are not all classified alike.
+
+    ``method`` is checked and used as by :func:`unfair_area`; at Δ = 0 the ball is the
+    set of twins, which every method enumerates, so the result is exact whichever is
+    used. Needs a causal model (``scm``, or the classifier's): without one there are
+    no twins and a ``ValueError`` says so."""
+    return indicator(clf, scm, X, 0.0, factual_only=False, method=method, n_samples=1,
                      random_state=random_state).proportion
 
 

@@ -95,6 +95,14 @@ def _value_dtype(column: pd.Series) -> str:
     return "object"
 
 
+def _integral(values: np.ndarray) -> bool:
+    """Every value is an integer up to round-off: within 1e-9 · max(1, |v|) of one,
+    and below 2⁵³ in magnitude (where doubles still hold every integer)."""
+    magnitude = np.abs(values)
+    return bool((magnitude < 2.0 ** 53).all()
+                and (np.abs(values - np.round(values)) <= 1e-9 * np.maximum(1.0, magnitude)).all())
+
+
 @dataclass
 class NodeSchema:
     """One node: its kind, its encoded columns and how to map values to them."""
@@ -166,13 +174,20 @@ class NodeSchema:
         return block
 
     def decode(self, block: np.ndarray, index: pd.Index) -> pd.Series:
-        """User-unit column from an encoded block (threshold / argmax for codes)."""
+        """User-unit column from an encoded block (threshold / argmax for codes).
+
+        A continuous node fitted on an integer column comes back as integers
+        (``int64``) when every value is integral up to the standardization's
+        round-off — within 1e-9 · max(1, |v|) of an integer, and below 2⁵³ in
+        magnitude — and as floats otherwise (e.g. a counterfactual age of 38.7)."""
         if self.kind == "continuous":
             with np.errstate(over="ignore"):
                 values = block[:, 0] * self.std + self.mean
             if not np.isfinite(values).all():
                 raise ValueError(f"column {self.name!r}: encoded values up to {np.abs(block[:, 0]).max():.3g} "
                                  f"overflow when mapped back to the data's units (std {self.std:.3g})")
+            if self.value_dtype == "int64" and _integral(values):
+                return pd.Series(np.round(values).astype(np.int64), index=index, name=self.name)
             return pd.Series(values, index=index, name=self.name)
         if self.kind == "binary":
             codes = (block[:, 0] >= 0.5).astype(np.intp)
@@ -285,6 +300,10 @@ class Schema:
         nodes = []
         for name in graph.order:
             column = frame[name]
+            if name in sensitive and column.nunique(dropna=True) < 2:
+                value = _python_scalar(column.iloc[0]) if len(column) else None
+                raise ValueError(f"sensitive: node {name!r} is constant (every value is {value!r}); a sensitive "
+                                 "node needs at least 2 observed levels")
             kind = kinds.get(name) or infer_kind(column)
             node = NodeSchema(name=name, kind=kind, parents=list(graph.parents[name]),
                               sensitive=name in sensitive, immutable=name in immutable,
@@ -307,10 +326,6 @@ class Schema:
                                          f"value {float(x[0])!r}); it cannot be standardized")
             else:
                 node.labels = _labels(column, kind, name)
-                observed = column.nunique(dropna=True)
-                if node.sensitive and observed < 2:
-                    raise ValueError(f"sensitive: node {name!r} has {observed} observed "
-                                     "level; a sensitive node needs at least 2")
             if node.noise is not None:
                 if kind == "categorical":
                     raise ValueError(f"noise: node {name!r} is categorical; noise "

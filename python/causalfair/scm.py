@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numbers
+import os
 import re
+import sys
+import warnings
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -17,19 +20,40 @@ from .schema import KINDS, Schema
 from .validation import (Boolean, NotFittedError, check_frame, check_matrix, check_node_list, check_parameter,
                          check_output_size, check_positive_int, check_radius, seed_from)
 
-try:
-    from sklearn.base import BaseEstimator
-except ImportError:  # pragma: no cover - scikit-learn is a dependency
-    BaseEstimator = object  # type: ignore[assignment,misc]
+from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["SCM"]
+__all__ = ["SCM", "OutOfRangeWarning", "RANGE_STDS", "RANGE_SHARE"]
 
 Data = Union[pd.DataFrame, np.ndarray]
 _FORMAT = "causalfair.SCM"
 _FORMAT_VERSION = 1
+#: Input is out of range when the noise of a continuous node lies more than this many
+#: noise stds beyond the smallest or largest noise of the fitted data ...
+RANGE_STDS = 1.0
+#: ... in more than this share of the rows (at least one row).
+RANGE_SHARE = 0.01
+#: Rows abducted at a time for that check (its memory stays a few MB).
+_RANGE_CHUNK = 65_536
 
 
-class SCM(BaseEstimator):
+def _user_stacklevel() -> int:
+    """The ``stacklevel``, for a ``warnings.warn`` in the caller, of the first frame
+    outside the causalfair package: the warning points at the user's line, whether
+    they called the SCM or a classifier or audit that uses it."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+class OutOfRangeWarning(UserWarning):
+    """Input given to a fitted SCM lies far outside the range it was fitted on (see
+    :class:`SCM`, Notes): its mechanisms extrapolate there, and the usual cause is
+    data in other units (e.g. already standardized)."""
+
+
+class SCM(TransformerMixin, BaseEstimator):
     """Structural causal model with additive noise, fitted on a DataFrame.
 
     Every root node is its own noise, ``V := U``; every other node has an additive
@@ -105,6 +129,31 @@ class SCM(BaseEstimator):
     ``columns_`` (as :meth:`encode` makes it), and answers with numpy arrays in the
     same encoding. ``encoded=True`` makes DataFrame answers hold the encoded columns
     instead of user units and labels.
+
+    Range of inputs: every method taking individuals warns (:class:`OutOfRangeWarning`)
+    when the abducted noise of a continuous node — its value for a root, its value
+    minus what its parents predict otherwise — lies more than ``RANGE_STDS`` (1)
+    noise stds below the smallest or above the largest noise of the data the SCM
+    was fitted on (the latent sample it keeps), in more than ``RANGE_SHARE`` (1%)
+    of the rows given (so at least one row of up to 100). E.g. standardized ages
+    (near 0) given where ages in years (17 to 90, std 13.6) are expected. The share
+    keeps the rare extreme draw of a large sample (say from :meth:`sample` with
+    Normal noise) quiet. Counterfactuals and twins keep their row's noise, so they
+    never trigger it. Binary and categorical
+    nodes need no such rule: a label not seen in ``fit`` is a ``ValueError``.
+
+    Results in the user's units keep integer columns integers: a continuous node
+    fitted on an integer column comes back as ``int64`` from :meth:`twins`,
+    :meth:`counterfactual`, :meth:`sample` and :meth:`decode` when every value is
+    integral up to round-off (within 1e-9 · max(1, |v|)), and as floats otherwise
+    (a counterfactual age of 38.7 is not rounded).
+
+    As a scikit-learn transformer, :meth:`transform` maps individuals to the
+    semi-latent space φ (DESIGN §4: the sensitive codes, and every other node's
+    abducted noise), :meth:`inverse_transform` maps back, and
+    :meth:`get_feature_names_out` names the coordinates, so an SCM can be a step of
+    a :class:`~sklearn.pipeline.Pipeline` and ``set_output(transform="pandas")``
+    gives DataFrames.
 
     Examples
     --------
@@ -250,6 +299,11 @@ class SCM(BaseEstimator):
         self.perturbable_ = [c for c, m in zip(self.columns_, mask) if m]
         self._twin_labels = [row[0] if len(row) == 1 else tuple(row)
                              for row in self.twin_levels_.itertuples(index=False, name=None)]
+        _, latent = _handles.export_state(handle)
+        continuous = np.asarray([self.columns_.index(n.name) for n in schema.nodes if n.kind == "continuous"]
+                                if latent.shape[0] else [], dtype=np.intp)
+        noise = latent[:, continuous]
+        self._noise_range = (continuous, noise.min(axis=0), noise.max(axis=0), noise.std(axis=0))
 
     def _check_fitted(self) -> None:
         if getattr(self, "_handle", None) is None:
@@ -265,14 +319,60 @@ class SCM(BaseEstimator):
         self._check_fitted()
         if isinstance(X, pd.DataFrame):
             frame = check_frame(X, name, self.nodes_)
-            return self.schema_.encode(frame, name), X.index
+            matrix = self.schema_.encode(frame, name)
+            self._warn_out_of_range(matrix, name)
+            return matrix, X.index
         if isinstance(X, pd.Series):
             raise TypeError(f"{name}: expected a DataFrame (one row per individual), got a "
                             "Series; use df.loc[[label]] for one row")
         matrix = check_matrix(X, name, len(self.columns_))
         if levels:
             self.schema_.check_sensitive_codes(matrix, name)
+        self._warn_out_of_range(matrix, name)
         return matrix, None
+
+    def _warn_out_of_range(self, matrix: np.ndarray, name: str) -> None:
+        """An :class:`OutOfRangeWarning` naming every continuous node of the encoded
+        ``matrix`` whose abducted noise lies more than ``RANGE_STDS`` noise stds
+        beyond the range of the fitted noise in more than ``RANGE_SHARE`` of the rows
+        (class Notes)."""
+        columns, low, high, spread = self._noise_range
+        if columns.size == 0:
+            return
+        lowest, highest = low - RANGE_STDS * spread, high + RANGE_STDS * spread
+        outside = np.zeros(columns.size, dtype=np.int64)
+        extreme = np.zeros(columns.size)  # an offending noise value per column
+        for start in range(0, matrix.shape[0], _RANGE_CHUNK):  # a few MB at a time, whatever the rows
+            part = np.ascontiguousarray(matrix[start:start + _RANGE_CHUNK])
+            noise = np.empty_like(part)
+            try:
+                _engine.scm_abduct(self._handle, part, noise)
+            except ValueError:  # out of range beyond doubt; the call itself reports which row and why
+                warnings.warn(f"{name}: values outside what this SCM was fitted on: the noise of some rows cannot "
+                              "be abducted (outside a mechanism's range, or overflowing)", OutOfRangeWarning,
+                              stacklevel=_user_stacklevel())
+                return
+            noise = noise[:, columns]
+            out = (noise < lowest) | (noise > highest)
+            first = outside == 0
+            outside += out.sum(axis=0)
+            for j in np.flatnonzero(first & out.any(axis=0)):
+                extreme[j] = noise[int(np.argmax(out[:, j])), j]
+        found = []
+        for j in np.flatnonzero(outside > RANGE_SHARE * matrix.shape[0]):
+            node = self.schema_.nodes[self.schema_.index[self.columns_[columns[j]]]]
+            rows = f"{outside[j]} of {matrix.shape[0]} rows"
+            if node.is_root:  # its noise is its value: say it in the data's units
+                found.append(f"{node.name!r} holds {extreme[j] * node.std + node.mean:.4g} ({rows}; fitted range "
+                             f"[{low[j] * node.std + node.mean:.4g}, {high[j] * node.std + node.mean:.4g}])")
+            else:
+                found.append(f"{node.name!r} has noise {extreme[j]:.3g} ({rows}; fitted noise range [{low[j]:.3g}, "
+                             f"{high[j]:.3g}], std {spread[j]:.3g}, in encoded units)")
+        if found:
+            warnings.warn(f"{name}: values far outside what this SCM was fitted on (noise more than "
+                          f"{RANGE_STDS:g} std beyond the fitted range): {'; '.join(found)}. Its mechanisms "
+                          "extrapolate there; are these values in the data's own units (not standardized or "
+                          "encoded)?", OutOfRangeWarning, stacklevel=_user_stacklevel())
 
     def _result(self, matrix: np.ndarray, index: Optional[pd.Index], encoded: bool,
                 as_frame: bool = True) -> Data:
@@ -586,6 +686,80 @@ class SCM(BaseEstimator):
             names=[index.name or "row", "twin", "sample"])
         return self._result(out, multi, encoded)
 
+    # ------------------------------------------------------------------ transformer
+    def transform(self, X: Data) -> np.ndarray:
+        """The semi-latent coordinates φ(v) of each row (DESIGN §4).
+
+        φ(v)ᵢ is the encoded value of a sensitive node and the abducted noise uᵢ of
+        every other node (encoded units: standardized continuous nodes, 0/1 or
+        one-hot codes), one column per encoded column, named by
+        :meth:`get_feature_names_out`. ``inverse_transform(transform(X))`` gives
+        ``X`` back (to round-off).
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+            Individuals: a DataFrame of the nodes in the data's units, or an encoded
+            2-D array.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_rows, len(columns_)), or a DataFrame after
+        ``set_output(transform="pandas")``.
+
+        Examples
+        --------
+        >>> scm.set_output(transform="pandas").transform(df).columns.tolist()  # doctest: +SKIP
+        ['s', 'u_x', 'u_y']
+        """
+        data, _ = self._data(X, "X")
+        out = np.empty_like(data)
+        _engine.scm_phi(self._handle, data, out)
+        return out
+
+    def inverse_transform(self, X: Data) -> Data:
+        """Individuals from semi-latent coordinates: φ⁻¹ runs the mechanisms forward.
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+            Semi-latent coordinates as :meth:`transform` gives them: a DataFrame with
+            the columns :meth:`get_feature_names_out` (any order), or a 2-D array.
+
+        Returns
+        -------
+        DataFrame in the data's units (same index) for DataFrame input; the encoded
+        2-D array for array input.
+        """
+        self._check_fitted()
+        names = list(self.get_feature_names_out())
+        index = None
+        if isinstance(X, pd.DataFrame):
+            index = X.index
+            X = check_frame(X, "X", names)
+        z = check_matrix(X, "X", len(names))
+        out = np.empty_like(z)
+        _engine.scm_phi_inverse(self._handle, z, out)
+        return self._result(out, index, encoded=False, as_frame=index is not None)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the semi-latent coordinates: a sensitive node's encoded columns
+        keep their names (``columns_``); every other column ``c`` is the noise
+        ``"u_c"``.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for scikit-learn compatibility (the inputs are the graph's nodes).
+
+        Returns
+        -------
+        numpy.ndarray of str
+        """
+        self._check_fitted()
+        sensitive = {c for node in self.schema_.sensitive for c in node.columns}
+        return np.asarray([c if c in sensitive else f"u_{c}" for c in self.columns_], dtype=object)
+
     # ------------------------------------------------------------------ serialisation
     def _params_dict(self) -> Dict[str, Any]:
         p = self._checked_params()
@@ -684,21 +858,14 @@ class SCM(BaseEstimator):
     def __getstate__(self) -> Dict[str, Any]:
         # The engine handle is not picklable: state is the JSON form plus the
         # parameters as given (a networkx graph or a Generator survive pickling).
-        return {"scm": self.to_dict(), "params": self.get_params(deep=False)}
+        # set_output's configuration too.
+        return {"scm": self.to_dict(), "params": self.get_params(deep=False),
+                "output": self.__dict__.get("_sklearn_output_config")}
 
     def __setstate__(self, state: Mapping[str, Any]) -> None:
         rebuilt = type(self).from_dict(state["scm"])
         self.__dict__.update(rebuilt.__dict__)
         for name, value in state["params"].items():
             setattr(self, name, value)
-
-    if BaseEstimator is object:  # pragma: no cover - minimal estimator protocol
-        def get_params(self, deep: bool = True) -> Dict[str, Any]:
-            return {k: getattr(self, k) for k in ("graph", "sensitive", "kinds", "mechanism",
-                                                  "immutable", "noise", "standardize",
-                                                  "random_state")}
-
-        def set_params(self, **params: Any) -> "SCM":
-            for k, v in params.items():
-                setattr(self, k, v)
-            return self
+        if state.get("output") is not None:
+            self._sklearn_output_config = dict(state["output"])

@@ -363,3 +363,89 @@ def test_verbose_shows_a_bar_over_the_rows_of_every_indicator_and_changes_nothin
     assert set(closed) == {("audit", 400, 400, "row")}  # 5 indicators x 80 rows, all done
     pd.testing.assert_frame_equal(quiet.to_frame(), loud.to_frame())
     pd.testing.assert_frame_equal(quiet.witnesses(0.05), loud.witnesses(0.05))
+
+
+# ------------------------------------------------------------- without a causal model (issue 14, item 2)
+
+
+def test_without_a_causal_model_u_cf_and_u_delta_are_refused_never_zero(lin):
+    """The label depends on S, yet with no SCM there are no twins: U_CF and U_Δ are not
+    reported (they used to read U_CF = 0, "exact"); NR_Δ is."""
+    _, _, X, y = lin
+    plain = cf.FairRobustClassifier(model="logistic", method="erm", random_state=0, verbose=False).fit(X, y)
+    with pytest.warns(UserWarning, match="U_CF and U_Δ .* counterfactual twins"):
+        report = cf.audit(plain, None, X, y, radii=(0.05,), random_state=0)
+    frame = report.to_frame()
+    assert "U_CF" not in frame.index and "U_0.05" not in frame.index
+    assert list(report.indicators) == ["NR_0.05"] and frame.loc["NR_0.05", "n"] == len(X)
+    assert frame.loc["accuracy", "n"] == len(X)
+    for call in (lambda: metrics.counterfactual_unfairness(plain, None, X),
+                 lambda: metrics.unfair_area(plain, None, X, 0.05)):
+        with pytest.raises(ValueError, match="causal model"):
+            call()
+    assert metrics.non_robust_area(plain, None, X, 0.05).n == len(X)
+    with pytest.raises(KeyError, match="no unfair indicator"):
+        report.flags(0)
+
+
+# ------------------------------------------------------------- method of U_CF (issue 14, item 10)
+
+
+@pytest.mark.parametrize("method", ["auto", "sample", "attack"])
+def test_counterfactual_unfairness_takes_method_and_is_exact_at_zero(lin, method):
+    scm, _, X, y = lin
+    mlp = cf.FairRobustClassifier(scm=scm, hidden_layer_sizes=(8,), method="erm", epochs=3, random_state=0,
+                                  verbose=False).fit(X, y)
+    p = metrics.counterfactual_unfairness(mlp, scm, X, method=method)
+    expected = _twins_disagree(scm, mlp.predict, X)
+    assert (p.count, p.n) == (int(expected.sum()), len(X))
+    report = cf.audit(mlp, scm, X, radii=(0.05,), method=method if method != "auto" else "attack", n_samples=20,
+                      random_state=0)
+    assert report.to_frame().loc["U_CF", "method"] == "exact"  # as the docs say: at Δ = 0 every method is exact
+    assert report.indicators["U_CF"].method == "exact"
+    with pytest.raises(ValueError, match="method"):
+        metrics.counterfactual_unfairness(mlp, scm, X, method="guess")
+
+
+# ------------------------------------------------------------- per group (issue 14, item 8)
+
+
+def test_by_group_splits_every_indicator_by_sensitive_level(lin, reports):
+    scm, _, X, _ = lin
+    report = reports["exact"]
+    frame = report.by_group()
+    assert frame.index.names == ["S", "metric"]
+    assert list(frame.columns) == ["value", "ci_low", "ci_high", "method", "n", "count"]
+    overall = report.to_frame()
+    for name in INDICATORS:
+        flags = report.indicators[name].flags
+        for level in (0, 1):
+            row = frame.loc[(level, name)]
+            inside = flags[X["S"].to_numpy() == level]
+            assert (row["n"], row["count"]) == (inside.size, inside.sum())
+            assert row["value"] == pytest.approx(inside.mean())
+            assert (row["ci_low"], row["ci_high"]) == pytest.approx(metrics.wilson_interval(int(inside.sum()),
+                                                                                             inside.size))
+            assert row["method"] == overall.loc[name, "method"]
+        # the groups partition the rows
+        assert frame.xs(name, level="metric")[["n", "count"]].sum().tolist() == \
+            [overall.loc[name, "n"], overall.loc[name, "count"]]
+
+
+def test_by_group_by_any_column_or_values(lin, reports):
+    _, _, X, _ = lin
+    report = reports["exact"]
+    high = np.where(X["X1"].to_numpy() > 1, "high", "low")
+    by_values = report.by_group(high)
+    assert by_values.index.names == ["group", "metric"]
+    assert set(by_values.index.get_level_values("group")) == {"high", "low"}
+    assert by_values.loc[("high", "U_CF"), "n"] == int((high == "high").sum())
+    both = report.by_group(pd.Series(high, name="x1_level").to_frame().assign(S=X["S"].to_numpy()))
+    assert both.index.names == ["x1_level", "S", "metric"]
+    assert both.xs("U_CF", level="metric")["n"].sum() == len(X)
+    named = report.by_group(["S"])
+    pd.testing.assert_frame_equal(named, report.by_group())
+    with pytest.raises(ValueError, match="not columns"):
+        report.by_group("income")
+    with pytest.raises(ValueError, match="one group per audited row"):
+        report.by_group(high[:-1])

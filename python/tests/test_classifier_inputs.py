@@ -50,6 +50,12 @@ CASES: Dict[str, Tuple[str, str, str]] = {
     "X_none_scm": ("c(scm=scm).fit(None, y)", "TypeError", "X"),
     "X_string": ("c().fit('data.csv', y)", "TypeError", "X"),
     "X_string_scm": ("c(scm=scm).fit('data.csv', y)", "TypeError", "X"),
+    # without an SCM a text column is named (scikit-learn's message named only a value)
+    "X_string_column_no_scm": ("c().fit(X.assign(job=np.where(s == 1, 'clerk', 'cook')), y)", "ValueError",
+                               "'job'"),
+    # with an SCM an array is never guessed to be encoded
+    "X_array_at_predict_scm": ("fitted_scm.predict(A)", "ValueError", "encoded=True"),
+    "X_array_fit_scm": ("c(scm=scm).fit(A, y)", "ValueError", "encoded=True"),
     "X_3d": ("c().fit(np.zeros((n, 3, 2)), y)", "ValueError", "dim"),
     "X_3d_scm": ("c(scm=scm).fit(np.zeros((n, 3, 2)), y)", "ValueError", "X"),
     "X_strings": ("c().fit(np.full((n, 3), 'a'), y)", "ValueError", "float"),

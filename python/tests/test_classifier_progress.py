@@ -39,6 +39,23 @@ def test_quiet_shows_nothing(capsys):
     assert captured.err == "" and captured.out == ""
 
 
+def test_quiet_by_default_as_scikit_learn(capsys):
+    """Issue 14: verbose=True printed a bar per fit by default (15 interleaved bars under
+    GridSearchCV(n_jobs=2)); every entry point is now quiet unless asked."""
+    import inspect
+
+    from causalfair import audit, demo, experiments
+
+    x, y = data()
+    clf = FairRobustClassifier(model="logistic", method="erm", epochs=3, random_state=0)
+    assert clf.verbose is False
+    clf.fit(x, y)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    for function in (audit, demo.run, experiments.run):
+        assert inspect.signature(function).parameters["verbose"].default is False, function
+
+
 def test_progress_does_not_change_the_result():
     x, y = data()
     quiet = FairRobustClassifier(model="mlp", hidden_layer_sizes=(8,), epochs=3, random_state=0,
@@ -111,3 +128,4 @@ def test_keyboard_interrupt_stops_training_and_leaves_estimator_unfitted(verbose
     assert outcome["raised"] == "KeyboardInterrupt", outcome
     assert outcome["delay"] < 2.0, f"training took {outcome['delay']:.2f} s to stop after SIGINT"
     assert outcome["fitted"] is False
+    assert outcome["left"] == []  # no classes_, scm_, feature_names_in_, mean_... from either fit

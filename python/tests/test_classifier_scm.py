@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import causalfair as cf
 from _support import lin_data
@@ -66,11 +68,37 @@ def test_fitted_scm_is_used_as_is(data):
     assert model.scm_ is scm
 
 
-def test_fitted_scm_accepts_a_numpy_encoded_matrix(data):
+def test_fitted_scm_accepts_a_numpy_encoded_matrix_when_asked(data):
     X, y, X_test, _, scm = data
     model = clf(scm).fit(X, y)
-    np.testing.assert_array_equal(model.decision_function(scm.encode(X_test).to_numpy()),
-                                  model.decision_function(X_test))
+    encoded = scm.encode(X_test)
+    for given in (encoded.to_numpy(), encoded, encoded[["x2", "s", "x1"]]):
+        np.testing.assert_array_equal(model.decision_function(given, encoded=True),
+                                      model.decision_function(X_test))
+    # fitted on an encoded array (encoded=True), arrays are encoded afterwards too
+    on_codes = clf(scm).fit(scm.encode(X).to_numpy(), y, encoded=True)
+    np.testing.assert_array_equal(on_codes.decision_function(encoded.to_numpy()),
+                                  on_codes.decision_function(X_test))
+    assert not hasattr(on_codes, "feature_names_in_")
+
+
+def test_an_array_is_never_guessed_to_be_encoded(data):
+    """Issue 14, item 1: ``X.to_numpy()`` (user units) was read as encoded codes, silently."""
+    X, y, X_test, _, scm = data
+    model = clf(scm).fit(X, y)
+    for call in (model.predict, model.predict_proba, model.decision_function):
+        with pytest.raises(ValueError, match="no column names.*encoded=True"):
+            call(X_test.to_numpy())
+    with pytest.raises(ValueError, match="encoded=True"):
+        clf(scm).fit(X.to_numpy(), y)
+    with pytest.raises(ValueError, match="StandardScaler"):
+        make_pipeline(StandardScaler(), clf(scm)).fit(X, y)
+    with pytest.raises(ValueError, match="not fitted"):
+        clf(cf.SCM({"x1": ["s"], "x2": ["s", "x1"]}, sensitive="s")).fit(scm.encode(X), y, encoded=True)
+    with pytest.raises(ValueError, match="no SCM"):
+        clf(None).fit(X, y, encoded=True)
+    with pytest.raises(TypeError, match="encoded"):
+        model.predict(X_test, encoded="yes")
 
 
 def test_dataframe_columns_may_come_in_any_order(data):

@@ -150,5 +150,22 @@ def test_cross_validation_with_a_fitted_scm_on_its_encoded_matrix():
     scm = lin_scm().fit(X)
     search = GridSearchCV(small(model="logistic", scm=scm), {"method": ["erm", "causal_at"]}, cv=2,
                           error_score="raise")
-    search.fit(scm.encode(X).to_numpy(), y)
+    search.fit(scm.encode(X).to_numpy(), y, encoded=True)  # arrays are encoded only when said
     assert search.best_estimator_.scm_ is scm
+
+
+def test_without_an_scm_feature_names_follow_scikit_learn():
+    """Issue 14, item 1, without an SCM: fitted on a DataFrame, an array warns as every
+    scikit-learn estimator does (and its columns are the same numbers, so predictions
+    agree); fitted on an array, arrays are quiet."""
+    import warnings
+
+    X, y = lin_data(200, 0)
+    named = small(model="logistic").fit(X, y)
+    with pytest.warns(UserWarning, match="feature names"):
+        from_array = named.predict(X.to_numpy())
+    np.testing.assert_array_equal(from_array, named.predict(X))
+    plain = small(model="logistic").fit(X.to_numpy(), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain.predict(X.to_numpy())

@@ -164,9 +164,11 @@ def test_encoded_sensitive_codes_are_checked_naming_the_node(lin):
     x = scm.encode(X.head(3)).to_numpy(copy=True)
     x[1, 0] = 0.5
     for call in (lambda: scm.twins(x), lambda: scm.factual_levels(x),
-                 lambda: scm.perturbation_ball(x, 0.05, 2), lambda: cf.audit(clf, scm, x)):
+                 lambda: scm.perturbation_ball(x, 0.05, 2)):
         with pytest.raises(ValueError, match=r"X: row 1 codes the sensitive node 'S' as \[0.5\]; expected 0 or 1"):
             call()
+    with pytest.raises(TypeError, match="array has no column names.*scm.decode"):
+        cf.audit(clf, scm, x)  # an audit takes individuals, never arrays guessed to be encoded (issue 14)
 
 
 def test_a_failed_mechanism_fit_names_the_node(lin_graph, lin):

@@ -53,6 +53,18 @@ def test_notebook_is_valid_nbformat4():
         assert step in text, step
 
 
+def test_the_trade_off_caption_matches_the_plot():
+    """The plot has the unfair area on the x axis (lower is fairer): fairer is to the
+    left, and the caption says so (it said "to the right")."""
+    nb = json.loads(NOTEBOOK.read_text())
+    cells = ["".join(c["source"]) for c in nb["cells"]]
+    plot = next(i for i, text in enumerate(cells) if "set_xlabel" in text and "unfair area" in text)
+    assert 'ax.scatter(100 * row["U_0.05"], 100 * row["accuracy"]' in cells[plot]  # x: U, y: accuracy
+    caption = cells[plot - 1]
+    assert "fairer is to the left" in caption and "right" not in caption
+    assert "higher is more accurate" in caption
+
+
 def _check(ns, tmp_path, expected_name):
     ds = ns["ds"]
     assert isinstance(ds, cf.datasets.Dataset) and ds.name == expected_name

@@ -8,11 +8,14 @@ their radius, seeds reproduce.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import causalfair as cf
+from causalfair.scm import OutOfRangeWarning
 
 RACES = ["Amerindian", "Asian", "Black", "Hispanic", "Mexican", "Other", "Puertorican", "White"]
 
@@ -418,3 +421,67 @@ def test_binary_descendant_codes_are_decoded_by_threshold():
     enc = scm.twins(df.head(20), encoded=True)
     dec = scm.twins(df.head(20))
     assert ((enc["z"] >= 0.5) == (dec["z"] == "yes")).all()
+
+
+# ------------------------------------------------------------- issue 14: integers, ranges
+
+
+def _ages_and_hours(n=500, seed=0):
+    """Integer columns: age (a root, shaped like Adult's: 17 to 90, mean 38, std 13)
+    and hours (a child of s and age, rounded)."""
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 2, n)
+    age = np.clip(np.round(38 + 13 * rng.normal(size=n)), 17, 90).astype(int)
+    hours = np.round(30 + 8 * s + 0.1 * age + rng.normal(scale=5, size=n)).astype(int)
+    return pd.DataFrame({"s": s, "age": age, "hours": hours})
+
+
+def test_integer_columns_come_back_as_integers_where_integral():
+    X = _ages_and_hours()
+    scm = cf.SCM({"hours": ["s", "age"]}, sensitive="s", random_state=0).fit(X)
+    pd.testing.assert_frame_equal(scm.decode(scm.encode(X)), X)
+    same = scm.counterfactual(X, do={"s": X["s"].to_numpy()})  # the factual world: integral everywhere
+    pd.testing.assert_frame_equal(same, X)
+    twins = scm.twins(X.head(20))
+    assert twins["age"].dtype == np.int64  # a root: every twin keeps its age
+    np.testing.assert_array_equal(twins["age"].to_numpy(), np.repeat(X["age"].head(20).to_numpy(), 2))
+    assert twins["hours"].dtype == np.float64  # f(s, age) + u moves by a non-integral effect: not rounded
+    assert not np.allclose(twins["hours"], np.round(twins["hours"]))
+    sample = scm.sample(200, random_state=0)
+    assert sample["age"].dtype == np.int64 and sample["age"].between(17, 90).all()
+    assert sample["s"].dtype == X["s"].dtype
+
+
+def test_input_far_outside_the_fitted_range_warns_naming_the_node():
+    X = _ages_and_hours()
+    scm = cf.SCM({"hours": ["s", "age"]}, sensitive="s", random_state=0).fit(X)
+    standardized = X.assign(age=(X.age - X.age.mean()) / X.age.std(), hours=(X.hours - X.hours.mean()) / X.hours.std())
+    with pytest.warns(OutOfRangeWarning, match="'age' holds .*fitted range \\[17, "):
+        scm.twins(standardized)
+    with pytest.warns(OutOfRangeWarning, match="'age'"):
+        scm.counterfactual(scm.encode(standardized).to_numpy(), do={"s": 1})
+    clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", epochs=2, random_state=0).fit(
+        X, (X.hours > 45).astype(int))
+    with pytest.warns(OutOfRangeWarning, match="'age'") as caught:
+        clf.predict(standardized)
+    assert caught[0].filename == __file__  # the warning points at the user's line, not inside causalfair
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OutOfRangeWarning)
+        scm.twins(X)
+        # twins and counterfactuals keep each row's noise: never out of range, even
+        # where their values leave the observed range
+        twins = scm.twins(X)
+        assert twins["hours"].max() > X["hours"].max() or twins["hours"].min() < X["hours"].min()
+        scm.abduct(twins)
+        clf.predict(twins)
+        # the rule: more than one noise std beyond the fitted range (age is a root, its
+        # noise is its value), in more than 1% of the rows
+        sd, oldest = X.age.std(ddof=0), X.age.max()
+        within = X.assign(age=np.where(np.arange(len(X)) < 50, oldest + 0.9 * sd, X.age))
+        scm.abduct(within)  # 10% of the rows, but within the margin
+        one_in_500 = X.assign(age=np.where(np.arange(len(X)) < 1, oldest + 1.1 * sd, X.age))
+        scm.abduct(one_in_500)  # beyond it, but 0.2% of the rows
+    with pytest.warns(OutOfRangeWarning, match="'age' holds .*6 of 500 rows"):
+        scm.abduct(X.assign(age=np.where(np.arange(len(X)) < 6, oldest + 1.1 * sd, X.age)))
+    with pytest.warns(OutOfRangeWarning, match="1 of 1 rows"):
+        scm.abduct(one_in_500.head(1))

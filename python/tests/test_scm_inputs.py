@@ -47,6 +47,10 @@ CASES: Dict[str, Tuple[str, str, str]] = {
     "sensitive_one_level": ("cf.SCM(G, sensitive='race').fit(df.assign(race='a'))",
                             "ValueError", "sensitive"),
     "sensitive_continuous": ("cf.SCM(G, sensitive='x').fit(df)", "ValueError", "sensitive"),
+    # a constant sensitive column is said to be constant (it used to be called continuous)
+    "sensitive_constant": ("cf.SCM(G, sensitive='s').fit(df.assign(s=1))", "ValueError", "'s' is constant"),
+    "sensitive_constant_label": ("cf.SCM(G, sensitive=['s', 'race']).fit(df.assign(race='a'))", "ValueError",
+                                 "'race' is constant"),
     "sensitive_garbage": ("cf.SCM(G, sensitive=3).fit(df)", "TypeError", "sensitive"),
     "kinds_bad_value": ("cf.SCM(G, sensitive='s', kinds={'x': 'ordinal'}).fit(df)", "ValueError", "kinds"),
     "kinds_unknown_node": ("cf.SCM(G, sensitive='s', kinds={'q': 'binary'}).fit(df)", "ValueError", "kinds"),

@@ -367,10 +367,11 @@ def test_classifier_and_audit_on_lin(lin_split):
     frame = report.to_frame()
     for metric in ("U_CF", "U_0.05", "U_0.01", "NR_0.05", "NR_0.01", "accuracy"):
         assert 0 <= frame.loc[metric, "value"] <= 1
-    # 'auto' picks the attack for balls and sampling for U_CF: the expression mechanisms
-    # are not LinearMechanisms, so the SCM does not count as linear.
+    # 'auto' picks the attack for balls: the expression mechanisms are not
+    # LinearMechanisms, so the SCM does not count as linear. U_CF (Δ = 0) enumerates
+    # the twins, which is exact whatever the method, and the report says so.
     assert frame.loc["U_0.05", "method"] == "attack"
-    assert frame.loc["U_CF", "method"] == "sample"
+    assert frame.loc["U_CF", "method"] == "exact"
     # Documented behaviour: method='exact' refuses expression mechanisms (even linear ones)
     # with a clear ValueError rather than giving a wrong bound.
     with pytest.raises(ValueError, match="linear SCM"):

@@ -2,7 +2,8 @@
 ``verbose`` given as ``sys.argv[1]`` ("True"/"False"), receives SIGINT one second in.
 Prints one JSON line: ``raised`` ("KeyboardInterrupt" or null), ``delay`` (seconds from
 the signal to the end of fit), ``elapsed``, and ``fitted`` (whether the estimator still
-counts as fitted: it must not, though an earlier fit had finished)."""
+counts as fitted: it must not, though an earlier fit had finished) and ``left``, the
+fitted attributes still set (none may be)."""
 
 import json
 import os
@@ -12,14 +13,15 @@ import threading
 import time
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import causalfair as cf
 
 rng = np.random.default_rng(0)
-x = rng.normal(size=(2000, 5))
-y = (x[:, 0] > 0).astype(int)
+x = pd.DataFrame(rng.normal(size=(2000, 5)), columns=list("abcde"))  # named: feature_names_in_ is set
+y = (x["a"] > 0).astype(int)
 clf = cf.FairRobustClassifier(model="mlp", hidden_layer_sizes=(32, 32), method="causal_at",
                               epochs=10000, random_state=0, verbose=sys.argv[1] == "True")
 # a first fit that finishes, so the interrupted fit must also forget it
@@ -47,4 +49,5 @@ try:
     outcome["fitted"] = True
 except NotFittedError:
     outcome["fitted"] = False
+outcome["left"] = sorted(k for k in vars(clf) if k.endswith("_") and k not in clf.get_params())
 print(json.dumps(outcome), flush=True)
