@@ -17,7 +17,7 @@ from . import _engine
 from .schema import Schema
 
 __all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state", "fit", "abduct",
-           "counterfactual", "twins", "factual_levels", "sample", "metric", "ball"]
+           "phi", "phi_inverse", "counterfactual", "twins", "factual_levels", "sample", "metric", "ball"]
 
 
 class EngineInfo(NamedTuple):
@@ -88,6 +88,20 @@ def abduct(handle: Any, data: np.ndarray) -> np.ndarray:
     """The latent noise of every row (same shape as ``data``)."""
     out = np.empty_like(data)
     _engine.scm_abduct(handle, data, out)
+    return out
+
+
+def phi(handle: Any, data: np.ndarray) -> np.ndarray:
+    """The semi-latent coordinates φ(v) of every row: v on sensitive nodes, u elsewhere."""
+    out = np.empty_like(data)
+    _engine.scm_phi(handle, data, out)
+    return out
+
+
+def phi_inverse(handle: Any, z: np.ndarray) -> np.ndarray:
+    """φ⁻¹(z): the individuals whose semi-latent coordinates are the rows of ``z``."""
+    out = np.empty_like(z)
+    _engine.scm_phi_inverse(handle, z, out)
     return out
 
 

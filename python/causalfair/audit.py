@@ -17,7 +17,7 @@ import pandas as pd
 from . import _models, _scores
 from ._encoded import EncodedEstimator
 from ._progress import AuditBar
-from .validation import MAX_ELEMENTS, Interval, Options, check_parameters, check_positive_int, check_radius, seed_from
+from .validation import Interval, Options, check_parameters, check_radius, seed_from
 
 __all__ = ["audit", "AuditReport", "Indicator", "indicator"]
 
@@ -304,7 +304,7 @@ class AuditReport:
         for label, part in flags.groupby([keys[c] for c in keys.columns], sort=True, observed=True):
             label = label if isinstance(label, tuple) else (label,)
             for name, column in part.items():
-                p = metrics.proportion(column.to_numpy())
+                p = _scores.proportion(column.to_numpy())
                 rows.append((*label, name, p.value, p.ci_low, p.ci_high, self.indicators[name].method, p.n,
                              p.count))
         columns = [*keys.columns, "metric", "value", "ci_low", "ci_high", "method", "n", "count"]

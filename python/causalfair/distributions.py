@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Dict, Tuple, Union
+from typing import Any, Dict, Union
 
 __all__ = ["Normal", "Gamma", "Bernoulli", "Distribution", "as_distribution"]
 

@@ -23,7 +23,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from . import _engine
+from . import _contract
 from .validation import Interval, check_parameter
 
 __all__ = ["Graph", "CycleError", "parse_graph", "topological_order"]
@@ -188,9 +188,7 @@ def topological_order(nodes: Sequence[str], parents: Mapping[str, Sequence[str]]
     rank = {n: i for i, n in enumerate(nodes)}
     counts = np.array([len(parents[n]) for n in nodes], dtype=np.int64)
     flat = np.array([rank[p] for n in nodes for p in parents[n]], dtype=np.int64)
-    order = np.empty(len(nodes), dtype=np.int64)
-    cycle = np.empty(len(nodes), dtype=np.int64)
-    length = _engine.graph_order(counts, flat, order, cycle)
+    order, cycle, length = _contract.graph_order(counts, flat)
     if length:
         found = [int(i) for i in cycle[:length]]
         first = found.index(min(found))

@@ -24,13 +24,13 @@ Nodes are kept in a topological order, which is also the order of the encoded co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from . import _engine
+from . import _contract
 from .distributions import Bernoulli, Distribution, as_distribution
 from .graph import Graph
 from .mechanisms import ExpressionMechanism, LinearMechanism, Mechanism, MLPMechanism, as_mechanism
@@ -39,7 +39,7 @@ from .validation import mean_and_std
 __all__ = ["KINDS", "NodeSchema", "Schema", "infer_kind"]
 
 #: The node kinds, as the engine names them (``CF_NODE_*``).
-KINDS = tuple(_engine.CODES["node_kind"])
+KINDS = tuple(_contract.CODES["node_kind"])
 
 
 def infer_kind(column: pd.Series) -> str:

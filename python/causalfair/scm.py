@@ -344,9 +344,8 @@ class SCM(TransformerMixin, BaseEstimator):
         extreme = np.zeros(columns.size)  # an offending noise value per column
         for start in range(0, matrix.shape[0], _RANGE_CHUNK):  # a few MB at a time, whatever the rows
             part = np.ascontiguousarray(matrix[start:start + _RANGE_CHUNK])
-            noise = np.empty_like(part)
             try:
-                _engine.scm_abduct(self._handle, part, noise)
+                noise = _handles.abduct(self._handle, part)
             except ValueError:  # out of range beyond doubt; the call itself reports which row and why
                 warnings.warn(f"{name}: values outside what this SCM was fitted on: the noise of some rows cannot "
                               "be abducted (outside a mechanism's range, or overflowing)", OutOfRangeWarning,
@@ -713,9 +712,7 @@ class SCM(TransformerMixin, BaseEstimator):
         ['s', 'u_x', 'u_y']
         """
         data, _ = self._data(X, "X")
-        out = np.empty_like(data)
-        _engine.scm_phi(self._handle, data, out)
-        return out
+        return _handles.phi(self._handle, data)
 
     def inverse_transform(self, X: Data) -> Data:
         """Individuals from semi-latent coordinates: φ⁻¹ runs the mechanisms forward.
@@ -738,8 +735,7 @@ class SCM(TransformerMixin, BaseEstimator):
             index = X.index
             X = check_frame(X, "X", names)
         z = check_matrix(X, "X", len(names))
-        out = np.empty_like(z)
-        _engine.scm_phi_inverse(self._handle, z, out)
+        out = _handles.phi_inverse(self._handle, z)
         return self._result(out, index, encoded=False, as_frame=index is not None)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _engine
+from . import _contract
 
 try:  # scikit-learn's exception, so `except NotFittedError` works across libraries
     from sklearn.exceptions import NotFittedError
@@ -37,7 +37,7 @@ __all__ = [
 
 #: The engine's limits (``cf_limits`` of causalfair.h, as ``_engine.limits()`` reports
 #: them): the one source of every bound the parameter tables use.
-LIMITS: Mapping[str, Union[int, float]] = MappingProxyType(_engine.limits())
+LIMITS: Mapping[str, Union[int, float]] = MappingProxyType(_contract.limits())
 #: Largest output (in float64 elements) any call allocates: 2**31 - 1 elements, 16 GiB
 #: (sizes must fit OpenBLAS's 32-bit indices).
 MAX_ELEMENTS = int(LIMITS["max_elements"])

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Set
 
 import causalfair
 
-ENGINE_LAYER = {"causalfair._handles", "causalfair._models"}
+ENGINE_LAYER = {"causalfair._contract", "causalfair._handles", "causalfair._models"}
 
 
 def package_modules(root: pathlib.Path) -> Dict[str, pathlib.Path]:
