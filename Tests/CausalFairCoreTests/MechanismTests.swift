@@ -229,3 +229,52 @@ struct MechanismTests {
         }?.kind == .invalidArgument)
     }
 }
+
+@Suite("Mechanisms: which specifications are affine")
+struct MechanismAffinityTests {
+    /// The program of `text`-like expressions over inputs 0 (S) and 1 (A).
+    static func expression(_ program: [Expression.Operation]) throws -> Expression {
+        try Expression(program: program, inputCount: 2)
+    }
+
+    @Test("affine programs: sums, differences, products and quotients with constants, functions of constants")
+    func affinePrograms() throws {
+        let programs: [[Expression.Operation]] = [
+            [.input(0), .constant(2), .multiply, .input(1), .subtract],          // 2S − A
+            [.input(1), .negate, .constant(4), .divide],                         // −A / 4
+            [.constant(0.5), .sigmoid, .input(1), .multiply],                    // σ(0.5)·A
+            [.input(1), .power(1), .input(0), .constant(3), .power(0), .multiply, .add],  // A¹ + S·3⁰
+        ]
+        for program in programs {
+            let e = try Self.expression(program)
+            #expect(e.isAffine, "\(program)")
+            #expect(MechanismSpecification.expression(e, outer: .identity).isAffine)
+        }
+    }
+
+    @Test("non-affine programs: products of inputs, non-linear functions of inputs, division by an input")
+    func nonAffinePrograms() throws {
+        let programs: [[Expression.Operation]] = [
+            [.input(0), .input(1), .multiply],                                   // S·A (twin-dependent slope)
+            [.input(1), .constant(2), .multiply, .tanh],                         // tanh(2A)
+            [.input(1), .square],                                                // A²
+            [.constant(1), .input(1), .divide],                                  // 1/A
+            [.input(1), .power(3)],                                              // A³
+        ]
+        for program in programs {
+            #expect(!(try Self.expression(program)).isAffine, "\(program)")
+        }
+        let affine = try Self.expression([.input(1)])
+        #expect(!MechanismSpecification.expression(affine, outer: try OuterFunction(kind: .tanh, offset: 0, scale: 1)).isAffine)
+    }
+
+    @Test("roots and linear mechanisms are affine, MLPs are not; only MLPs have hidden widths")
+    func kinds() {
+        #expect(MechanismSpecification.root.isAffine)
+        #expect(MechanismSpecification.linear(ridge: 0).isAffine)
+        let mlp = MechanismSpecification.mlp(hidden: [7, 3], activation: .tanh, epochs: 1, batchSize: 4, learningRate: 0.01)
+        #expect(!mlp.isAffine)
+        #expect(mlp.hiddenWidths == [7, 3])
+        #expect(MechanismSpecification.linear(ridge: 0).hiddenWidths.isEmpty)
+    }
+}

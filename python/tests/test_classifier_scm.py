@@ -250,3 +250,31 @@ def test_zero_epochs_leaves_the_initial_model(data):
     model = clf(None, epochs=0).fit(X.to_numpy(), y)
     assert model.n_epochs_ == 0 and model.history_.shape == (0, 2)
     assert model.predict(X.to_numpy()).shape == (len(X),)
+
+
+def _expression_data(n=800):
+    rng = np.random.default_rng(0)
+    s = rng.integers(0, 2, n)
+    a = rng.normal(size=n)
+    x = np.tanh(2 * a) * (1 + s) + 0.3 * rng.normal(size=n)
+    y = (x + 0.5 * a + 0.3 * rng.normal(size=n) > 0.3).astype(int)
+    return pd.DataFrame({"S": s, "A": a, "X": x}), y
+
+
+@pytest.mark.parametrize("expression, affine", [("tanh(2*A) * (1 + S)", False), ("2*A - S", True)])
+def test_causal_at_closed_form_only_for_affine_expression_scms(expression, affine):
+    """exact="auto" takes causal_at's closed form only when φ⁻¹ is affine. A non-linear
+    expression mechanism (X := tanh(2A)(1 + S) + U) once counted as linear, and the
+    closed form ran on a secant Jacobian: "auto" then differed from the search
+    (exact=False). An affine expression (X := 2A − S + U) keeps the closed form."""
+    X, y = _expression_data()
+    scm = cf.SCM({"S": [], "A": [], "X": ["S", "A"]}, sensitive="S", kinds={"S": "binary"},
+                 mechanism={"X": cf.ExpressionMechanism(expression)}, standardize=False, random_state=0).fit(X)
+
+    def logits(exact):
+        clf = FairRobustClassifier(scm=scm, model="logistic", method="causal_at", epochs=3, random_state=0,
+                                   exact=exact)
+        return clf.fit(X, y).decision_function(X)
+
+    auto = logits("auto")
+    assert np.array_equal(auto, logits(False)) is not affine

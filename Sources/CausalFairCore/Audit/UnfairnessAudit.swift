@@ -41,7 +41,7 @@ public struct UnfairnessAudit: Sendable {
     var widestLayer: Int {
         var widest = max(space.columnCount, model.widths.max() ?? 1)
         for mechanism in space.scm?.nodes.map(\.mechanism) ?? [] {
-            if case .mlp(let hidden, _, _, _, _) = mechanism { widest = max(widest, hidden.max() ?? 1) }
+            widest = max(widest, mechanism.hiddenWidths.max() ?? 1)
         }
         return widest
     }

@@ -30,6 +30,46 @@ public struct Expression: Sendable, Equatable {
     /// The instructions, in order.
     public let program: [Operation]
 
+    /// Whether the program is an affine function of its inputs (constant gradient):
+    /// found by tracking each stack value's degree — constant, affine, or beyond —
+    /// through the program. Exact for what it accepts (sums, differences, products
+    /// and quotients with a constant, negation, functions of constants) and
+    /// conservative otherwise: a product of two inputs, or any non-linear function of
+    /// an input, makes it non-affine even where terms would cancel.
+    public var isAffine: Bool {
+        enum Degree: Int, Comparable {
+            case constant = 0, affine = 1, beyond = 2
+            static func < (a: Degree, b: Degree) -> Bool { a.rawValue < b.rawValue }
+        }
+        var stack: [Degree] = []
+        for operation in program {
+            switch operation {
+            case .input: stack.append(.affine)
+            case .constant: stack.append(.constant)
+            case .add, .subtract, .multiply, .divide:
+                guard let b = stack.popLast(), let a = stack.popLast() else { return false }
+                switch operation {
+                case .add, .subtract: stack.append(max(a, b))
+                case .multiply: stack.append(a == .constant || b == .constant ? max(a, b) : .beyond)
+                default: stack.append(b == .constant ? a : .beyond)
+                }
+            case .negate:
+                guard let a = stack.popLast() else { return false }
+                stack.append(a)
+            case .power(let n) where n == 1:
+                guard let a = stack.popLast() else { return false }
+                stack.append(a)
+            case .power(let n) where n == 0:
+                guard stack.popLast() != nil else { return false }
+                stack.append(.constant)
+            default:  // square, relu, sigmoid, tanh, exp, log, power n ≥ 2
+                guard let a = stack.popLast() else { return false }
+                stack.append(a == .constant ? .constant : .beyond)
+            }
+        }
+        return stack.count == 1 && stack[0] <= .affine
+    }
+
     /// The largest exponent of `power`.
     public static let maximumPower = 64
 

@@ -69,13 +69,11 @@ public struct LatentSpace: Sendable {
         return result
     }
 
-    /// Whether φ⁻¹ is affine (no SCM, or every mechanism linear).
+    /// Whether φ⁻¹ is affine (no SCM, or every mechanism affine: see
+    /// `MechanismSpecification.isAffine`; an expression such as tanh(A) is not).
     public var isLinear: Bool {
         guard let scm else { return true }
-        return scm.nodes.allSatisfy {
-            if case .mlp = $0.mechanism { return false }
-            return true
-        }
+        return scm.nodes.allSatisfy(\.mechanism.isAffine)
     }
 
     /// For an affine φ⁻¹: J (columns x perturbable count), the constant Jacobian with

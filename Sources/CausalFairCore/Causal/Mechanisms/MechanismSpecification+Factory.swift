@@ -46,6 +46,24 @@ extension MechanismSpecification {
         _ = try Expression(program: expression.program, inputCount: count)
     }
 
+    /// Whether the mechanism's value is an affine function of its parents and noise
+    /// (a constant Jacobian: then φ⁻¹ is affine when every mechanism is, and the
+    /// closed forms of causal_at and the exact audit apply): roots, linear mechanisms,
+    /// and expressions whose program is affine with the identity outer function.
+    var isAffine: Bool {
+        switch self {
+        case .root, .linear: return true
+        case .mlp: return false
+        case .expression(let expression, let outer): return outer.kind == .identity && expression.isAffine
+        }
+    }
+
+    /// The widths of the mechanism's hidden layers (none for a mechanism without any).
+    var hiddenWidths: [Int] {
+        if case .mlp(let hidden, _, _, _, _) = self { return hidden }
+        return []
+    }
+
     /// Number of parameters of a mechanism of this specification with `inputs` parent
     /// columns and `outputs` node columns; throws `tooLarge` beyond `maximumElementCount`.
     func parameterCount(inputs: Int, outputs: Int) throws -> Int {
