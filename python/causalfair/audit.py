@@ -412,9 +412,9 @@ def _scores(clf: Any, scm: Any, X: Any, y: Any, y_pred: np.ndarray) -> Dict[str,
     if scm is not None and isinstance(X, pd.DataFrame):
         groups = X[[node.name for node in scm.schema_.sensitive]]
         rows["demographic_parity_difference"] = {"value": metrics.demographic_parity_difference(
-            y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+            None, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
         rows["demographic_parity_ratio"] = {"value": metrics.demographic_parity_ratio(
-            y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+            None, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
         if y is not None:
             rows["equalized_odds_difference"] = {"value": metrics.equalized_odds_difference(
                 y_true, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
