@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, List, NamedTuple, Optional, Tuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,7 @@ class Proportion(NamedTuple):
     value: float
     ci_low: float
     ci_high: float
-    count: int
+    count: int  # type: ignore[assignment]  # the field shadows tuple.count, on purpose (public name)
     n: int
 
 
@@ -208,15 +208,15 @@ def _grouped(y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: A
     codes, labels = _groups(sensitive_features, y_pred.size)
     totals = np.bincount(codes, weights=weights, minlength=len(labels))
     if np.any(totals <= 0):
-        empty = [labels[g] for g in np.flatnonzero(totals <= 0)]
+        empty = [labels[int(g)] for g in np.flatnonzero(totals <= 0)]
         raise ValueError(f"sample_weight: every group needs a positive total weight; zero for {empty}")
     return _Grouped(truth, y_pred, weights, codes, labels)
 
 
-def _rate(hits: FloatArray, totals: FloatArray) -> FloatArray:
+def _rate(hits: npt.NDArray[Any], totals: npt.NDArray[Any]) -> FloatArray:
     """hits / totals, 0 where totals is 0 (scikit-learn's normalized confusion matrix,
     which fairlearn's true and false positive rates read)."""
-    out = np.zeros_like(totals)
+    out = np.zeros(totals.shape)
     np.divide(hits, totals, out=out, where=totals > 0)
     return out
 
@@ -290,8 +290,8 @@ def selection_rate(y_true: Any, y_pred: Any, *, pos_label: Any = 1, sample_weigh
     >>> selection_rate(None, [1, 0, 0, 1])
     0.5
     """
-    return selection_rates(y_true, y_pred, sensitive_features=np.zeros(np.asarray(y_pred).ravel().size),
-                           pos_label=pos_label, sample_weight=sample_weight).iloc[0].item()
+    return float(selection_rates(y_true, y_pred, sensitive_features=np.zeros(np.asarray(y_pred).ravel().size),
+                           pos_label=pos_label, sample_weight=sample_weight).iloc[0])
 
 
 def selection_rates(y_true: Any, y_pred: Any, *, sensitive_features: Any, pos_label: Any = 1,
@@ -369,9 +369,14 @@ _AGG = """
         The worse of the two rates' values, or their mean."""
 
 
-def _document(truth: str, agg: str = "") -> Any:
-    def decorate(function: Any) -> Any:
-        function.__doc__ = function.__doc__.replace("    {parameters}\n", _GROUP_PARAMETERS.format(
+_Metric = TypeVar("_Metric", bound=Callable[..., float])
+
+
+def _document(truth: str, agg: str = "") -> Callable[[_Metric], _Metric]:
+    """Writes the parameters shared by the group metrics into a docstring's
+    ``{parameters}`` line (``y_true`` described by ``truth``, ``agg`` when given)."""
+    def decorate(function: _Metric) -> _Metric:
+        function.__doc__ = (function.__doc__ or "").replace("    {parameters}\n", _GROUP_PARAMETERS.format(
             truth=truth, agg=agg).lstrip("\n"))
         return function
     return decorate
@@ -388,7 +393,8 @@ def demographic_parity_difference(y_true: Any, y_pred: Any, *, sensitive_feature
     Returns
     -------
     float
-        In [0, 1]; with ``method='to_overall'``, the largest |group rate - overall rate|.
+        In [0, 1]; with ``method='to_overall'``, the largest absolute difference between
+        a group's rate and the overall rate.
 
     Examples
     --------
