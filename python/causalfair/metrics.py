@@ -328,14 +328,19 @@ def selection_rates(y_true: Any, y_pred: Any, *, sensitive_features: Any, pos_la
     return pd.Series(_by_group(data, None, pos_label)[0], index=data.labels, name="selection_rate")
 
 
-def _selection(y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any,
-               pos_label: Any) -> Tuple[FloatArray, float]:
+def _selection(y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any, pos_label: Any,
+               method: str) -> Tuple[FloatArray, float]:
+    """Selection rates per group and overall, once ``method`` is checked."""
+    _check_choice("method", method, _METHODS)
     data = _grouped(y_true, y_pred, sensitive_features, sample_weight, pos_label, needs_truth=False)
     return _by_group(data, None, pos_label)
 
 
 def _true_and_false_positive_rates(y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any,
-                                   pos_label: Any) -> Tuple[Tuple[FloatArray, float], Tuple[FloatArray, float]]:
+                                   pos_label: Any, method: str
+                                   ) -> Tuple[Tuple[FloatArray, float], Tuple[FloatArray, float]]:
+    """True and false positive rates per group and overall, once ``method`` is checked."""
+    _check_choice("method", method, _METHODS)
     data = _grouped(y_true, y_pred, sensitive_features, sample_weight, pos_label, needs_truth=True)
     assert data.y_true is not None  # needs_truth
     positive = data.y_true == pos_label
@@ -401,8 +406,7 @@ def demographic_parity_difference(y_true: Any, y_pred: Any, *, sensitive_feature
     >>> demographic_parity_difference(None, [1, 0, 1, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    _check_choice("method", method, _METHODS)
-    return _difference(*_selection(y_true, y_pred, sensitive_features, sample_weight, pos_label), method)
+    return _difference(*_selection(y_true, y_pred, sensitive_features, sample_weight, pos_label, method), method)
 
 
 @_document(_IGNORED_TRUTH)
@@ -425,8 +429,7 @@ def demographic_parity_ratio(y_true: Any, y_pred: Any, *, sensitive_features: An
     >>> demographic_parity_ratio(None, [0, 0, 0, 0], sensitive_features=["a", "a", "b", "b"])
     nan
     """
-    _check_choice("method", method, _METHODS)
-    return _ratio(*_selection(y_true, y_pred, sensitive_features, sample_weight, pos_label), method)
+    return _ratio(*_selection(y_true, y_pred, sensitive_features, sample_weight, pos_label, method), method)
 
 
 @_document(_READ_TRUTH, _AGG)
@@ -450,9 +453,9 @@ def equalized_odds_difference(y_true: Any, y_pred: Any, *, sensitive_features: A
     >>> equalized_odds_difference([1, 0, 1, 0], [1, 0, 1, 1], sensitive_features=["a", "a", "b", "b"])
     1.0
     """
-    _check_choice("method", method, _METHODS)
     _check_choice("agg", agg, _AGGREGATIONS)
-    tpr, fpr = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label)
+    tpr, fpr = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label,
+                                              method)
     differences = (_difference(*tpr, method), _difference(*fpr, method))
     return max(differences) if agg == "worst_case" else (differences[0] + differences[1]) / 2
 
@@ -480,9 +483,9 @@ def equalized_odds_ratio(y_true: Any, y_pred: Any, *, sensitive_features: Any, m
     >>> equalized_odds_ratio([1, 0, 1, 0], [1, 0, 1, 1], sensitive_features=["a", "a", "b", "b"])
     0.0
     """
-    _check_choice("method", method, _METHODS)
     _check_choice("agg", agg, _AGGREGATIONS)
-    tpr, fpr = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label)
+    tpr, fpr = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label,
+                                              method)
     tpr_ratio, fpr_ratio = _ratio(*tpr, method), _ratio(*fpr, method)
     if agg == "mean":
         defined = [r for r in (tpr_ratio, fpr_ratio) if not math.isnan(r)]
@@ -511,8 +514,8 @@ def equal_opportunity_difference(y_true: Any, y_pred: Any, *, sensitive_features
     >>> equal_opportunity_difference([1, 1, 0, 0], [1, 0, 0, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    _check_choice("method", method, _METHODS)
-    tpr, _ = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label)
+    tpr, _ = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label,
+                                              method)
     return _difference(*tpr, method)
 
 
@@ -534,8 +537,8 @@ def equal_opportunity_ratio(y_true: Any, y_pred: Any, *, sensitive_features: Any
     >>> equal_opportunity_ratio([1, 1, 1, 1], [1, 0, 1, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    _check_choice("method", method, _METHODS)
-    tpr, _ = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label)
+    tpr, _ = _true_and_false_positive_rates(y_true, y_pred, sensitive_features, sample_weight, pos_label,
+                                              method)
     return _ratio(*tpr, method)
 
 
