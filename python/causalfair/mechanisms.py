@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import numbers
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, NoReturn, Sequence, Tuple, Union
 
 __all__ = ["LinearMechanism", "MLPMechanism", "ExpressionMechanism", "Mechanism", "as_mechanism"]
 
@@ -26,12 +26,12 @@ def _positive_int(name: str, value: Any) -> int:
 def _nonnegative_float(name: str, value: Any, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {value!r}")
-    value = float(value)
-    if not value == value or value in (float("inf"), float("-inf")) or value < 0 \
-            or (positive and value == 0):
+    number = float(value)
+    if not number == number or number in (float("inf"), float("-inf")) or number < 0 \
+            or (positive and number == 0):
         kind = "a positive" if positive else "a non-negative"
-        raise ValueError(f"{name}: expected {kind} finite number, got {value!r}")
-    return value
+        raise ValueError(f"{name}: expected {kind} finite number, got {number!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class ExpressionMechanism:
 
     def _compile(self, node: ast.expr, inputs: Any, ints: List[int], constants: List[float],
                  names: List[str]) -> None:
-        def fail(what: str) -> None:
+        def fail(what: str) -> NoReturn:
             raise ValueError(f"expression {self.expression!r}: {what} is not supported")
 
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
@@ -204,11 +204,11 @@ class ExpressionMechanism:
                 ints.append(6)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             exponent = node.right
-            if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
-                    and not isinstance(exponent.value, bool) and 0 <= exponent.value <= 64):
+            power = exponent.value if isinstance(exponent, ast.Constant) else None
+            if not (isinstance(power, int) and not isinstance(power, bool) and 0 <= power <= 64):
                 fail("a power other than a whole number in 0..64")
             self._compile(node.left, inputs, ints, constants, names)
-            ints += [13, exponent.value]
+            ints += [13, power]
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
             self._compile(node.left, inputs, ints, constants, names)
             self._compile(node.right, inputs, ints, constants, names)
@@ -245,8 +245,8 @@ def as_mechanism(value: Any, name: str = "mechanism") -> Mechanism:
             return LinearMechanism()
         if value == "mlp":
             return MLPMechanism()
-    classes = {"LinearMechanism": LinearMechanism, "MLPMechanism": MLPMechanism,
-               "ExpressionMechanism": ExpressionMechanism}
+    classes: Dict[str, Callable[..., Mechanism]] = {
+        "LinearMechanism": LinearMechanism, "MLPMechanism": MLPMechanism, "ExpressionMechanism": ExpressionMechanism}
     if isinstance(value, dict) and value.get("type") in classes:
         kwargs = {k: v for k, v in value.items() if k != "type"}
         return classes[value["type"]](**kwargs)
