@@ -195,7 +195,9 @@ def _grouped(y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: A
              needs_truth: bool) -> _Grouped:
     """Checks the arguments of a group metric. ``y_true`` may be None where it is not
     read (selection rates), as fairlearn ignores it there."""
-    if y_true is None and not needs_truth:
+    if y_true is None and needs_truth:
+        raise ValueError("y_true: expected the true labels, got None")
+    if y_true is None:
         y_pred = np.asarray(y_pred).ravel()
         if y_pred.size == 0:
             raise ValueError("y_pred: expected at least one prediction")
@@ -290,8 +292,9 @@ def selection_rate(y_true: Any, y_pred: Any, *, pos_label: Any = 1, sample_weigh
     >>> selection_rate(None, [1, 0, 0, 1])
     0.5
     """
-    return float(selection_rates(y_true, y_pred, sensitive_features=np.zeros(np.asarray(y_pred).ravel().size),
-                           pos_label=pos_label, sample_weight=sample_weight).iloc[0])
+    one_group = np.zeros(np.asarray(y_pred).ravel().size)
+    return float(selection_rates(y_true, y_pred, sensitive_features=one_group, pos_label=pos_label,
+                                 sample_weight=sample_weight).iloc[0])
 
 
 def selection_rates(y_true: Any, y_pred: Any, *, sensitive_features: Any, pos_label: Any = 1,

@@ -1,5 +1,5 @@
-"""The documentation in docs/: every example of the user guide runs and prints what the
-page says (doctest), and the whole site — user guide and the API reference generated
+"""The documentation in docs/: every example of the user guide (and of cf.metrics'
+docstrings) runs and prints what the page says (doctest), and the whole site — user guide and the API reference generated
 from the installed package's numpydoc docstrings — builds with Sphinx, warnings as
 errors (what ``make docs`` runs)."""
 
@@ -22,10 +22,16 @@ def test_every_concept_has_a_page():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.stem)
 def test_user_guide_examples_run(page):
-    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
-                              verbose=False)
+    result = doctest.testfile(str(page), module_relative=False, verbose=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{page.name} has no example"
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {page.name} failed (output above)"
+
+
+def test_metrics_docstring_examples_run():
+    from causalfair import metrics
+    result = doctest.testmod(metrics, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10 and result.failed == 0
 
 
 def test_docs_build_without_warnings(tmp_path):

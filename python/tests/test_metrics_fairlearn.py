@@ -125,6 +125,11 @@ def test_bad_sample_weight_is_refused(weights, match):
                                           sample_weight=weights)
 
 
+def test_rates_that_read_y_true_refuse_none():
+    with pytest.raises(ValueError, match="y_true: expected the true labels"):
+        metrics.equal_opportunity_difference(None, NO_POSITIVES_PRED, sensitive_features=NO_POSITIVES_GROUP)
+
+
 @pytest.mark.parametrize("options, match", [({"method": "overall"}, "method"), ({"agg": "max"}, "agg")])
 def test_bad_method_or_agg_is_refused(options, match):
     with pytest.raises(ValueError, match=match):
