@@ -3,6 +3,8 @@
 #   make install  pip install . (builds the Swift engine and the extension into one wheel)
 #   make demo     deps + install + the demo
 #   make test     deps + swift test + install + pytest on the installed package
+#   make docs     the user guide and API reference (Sphinx + numpydoc, warnings as errors)
+#                 into docs/_build/html; documents the installed package
 #   make bench    the benchmark harness (benchmarks/run.py; writes benchmarks/results.md)
 #   make sanitize-address / make sanitize-thread
 #                 swift test under AddressSanitizer / ThreadSanitizer (own build
@@ -14,14 +16,14 @@ SWIFT  ?= swift
 PIP    := $(PYTHON) -m pip
 
 APT_PACKAGES := python3-dev libopenblas-dev
-PY_PACKAGES  := numpy pandas scikit-learn tqdm matplotlib networkx pytest hypothesis
+PY_PACKAGES  := numpy pandas scikit-learn tqdm matplotlib networkx pytest hypothesis fairlearn sphinx numpydoc mypy pandas-stubs
 
 # Data sets shared beside the repository (CI lays shared/ next to its clone).
 export CAUSALFAIR_DATA ?= $(CURDIR)/../shared/data
 
 .NOTPARALLEL:
 
-.PHONY: all deps deps-system deps-python install demo test swift-test python-test bench clean \
+.PHONY: all deps deps-system deps-python install demo test swift-test python-test bench clean docs \
         sanitize-address sanitize-thread
 
 all: install
@@ -68,10 +70,13 @@ sanitize-address: deps-system
 sanitize-thread: deps-system
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
+docs: deps install
+	$(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 bench: deps install
 	$(PYTHON) benchmarks/run.py
 
 clean:
-	rm -rf .build .build-wheel .build-asan .build-tsan build dist *.egg-info python/*.egg-info
+	rm -rf .build .build-wheel .build-asan .build-tsan build dist *.egg-info python/*.egg-info docs/_build
 	find python -name '*.so' -delete
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -41,3 +41,9 @@ __all__ = [
     "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions",
     "__version__",
 ]
+
+
+def __dir__() -> list[str]:
+    """``dir(causalfair)``: the public API only (``__all__``), not the modules and
+    names the package uses internally."""
+    return list(__all__)

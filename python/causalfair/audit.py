@@ -528,9 +528,9 @@ def _performance_and_group_metrics(clf: Any, scm: Any, X: Any, y: Any,
     if scm is not None and isinstance(X, pd.DataFrame):
         groups = X[[node.name for node in scm.schema_.sensitive]]
         rows["demographic_parity_difference"] = {"value": _scores.demographic_parity_difference(
-            y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+            None, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
         rows["demographic_parity_ratio"] = {"value": _scores.demographic_parity_ratio(
-            y_pred, sensitive_features=groups, pos_label=positive), "n": n}
+            None, y_pred, sensitive_features=groups, pos_label=positive), "n": n}
         if y is not None:
             rows["equalized_odds_difference"] = {"value": _scores.equalized_odds_difference(
                 y_true, y_pred, sensitive_features=groups, pos_label=positive), "n": n}

@@ -43,7 +43,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         Local linearity regularisation (Qin et al. 2019) on the loss, weights
         ``lambda_`` and ``mu``, inner maximiser in the ``epsilon`` ball.
     ``"capify"``
-        The CAPIFY objective: BCE + ``lambda_`` · |g(x+δ) − g(x) − δᵀ∇g(x)| +
+        The CAPIFY objective: BCE + ``lambda_`` · ``|g(x+δ) − g(x) − δᵀ∇g(x)|`` +
         ``mu`` · ‖∇ₓg‖² on the actionable (perturbable) features + ``nu`` · max over
         twins of BCE; δ from ``steps`` Adam steps of size ``inner_learning_rate`` in the
         ``epsilon`` ball, started at ε·N(0, I).
@@ -54,7 +54,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         closed form is used (``exact``).
 
     ``twin_penalty`` adds, to any of them, that weight times the mean over rows of the
-    largest |g(twin) − g(x)|.
+    largest ``|g(twin) − g(x)|``.
 
     ``optimizer="newton"`` minimises the same objective as Adam and SGD with
     ``method="erm"``, mean BCE + ``weight_decay`` / 2 · ‖θ‖² (θ: the weights *and* the

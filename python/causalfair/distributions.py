@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Dict, Union
+from typing import Any, Callable, Dict, Union
 
 __all__ = ["Normal", "Gamma", "Bernoulli", "Distribution", "as_distribution"]
 
@@ -24,11 +24,11 @@ __all__ = ["Normal", "Gamma", "Bernoulli", "Distribution", "as_distribution"]
 def _real(name: str, value: Any, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or (positive and value <= 0):
+    number = float(value)
+    if not math.isfinite(number) or (positive and number <= 0):
         raise ValueError(f"{name}: expected a {'positive ' if positive else ''}finite "
-                         f"number, got {value!r}")
-    return value
+                         f"number, got {number!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,6 @@ def as_distribution(value: Any, name: str = "noise") -> Distribution:
     if isinstance(value, (Normal, Gamma, Bernoulli)):
         return value
     if isinstance(value, dict) and value.get("type") in ("Normal", "Gamma", "Bernoulli"):
-        cls = {"Normal": Normal, "Gamma": Gamma, "Bernoulli": Bernoulli}[value["type"]]
-        return cls(**{k: v for k, v in value.items() if k != "type"})
+        classes: Dict[str, Callable[..., Distribution]] = {"Normal": Normal, "Gamma": Gamma, "Bernoulli": Bernoulli}
+        return classes[value["type"]](**{k: v for k, v in value.items() if k != "type"})
     raise TypeError(f"{name}: expected a causalfair Normal, Gamma or Bernoulli, got {value!r}")

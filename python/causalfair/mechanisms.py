@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import numbers
 from dataclasses import dataclass
-from typing import Any, ClassVar, Dict, List, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, List, NoReturn, Sequence, Tuple, Union
 
 from .validation import LIMITS, Interval, check_parameter, check_parameters
 
@@ -22,12 +22,12 @@ __all__ = ["LinearMechanism", "MLPMechanism", "ExpressionMechanism", "Mechanism"
 def _nonnegative_float(name: str, value: Any, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {value!r}")
-    value = float(value)
-    if not value == value or value in (float("inf"), float("-inf")) or value < 0 \
-            or (positive and value == 0):
+    number = float(value)
+    if not number == number or number in (float("inf"), float("-inf")) or number < 0 \
+            or (positive and number == 0):
         kind = "a positive" if positive else "a non-negative"
-        raise ValueError(f"{name}: expected {kind} finite number, got {value!r}")
-    return value
+        raise ValueError(f"{name}: expected {kind} finite number, got {number!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ class ExpressionMechanism:
         return ops
 
     def _compile(self, node: ast.expr, inputs: Any, ops: List[Dict[str, Any]], names: List[str]) -> None:
-        def fail(what: str) -> None:
+        def fail(what: str) -> NoReturn:
             raise ValueError(f"expression {self.expression!r}: {what} is not supported")
 
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
@@ -253,8 +253,8 @@ def as_mechanism(value: Any, name: str = "mechanism") -> Mechanism:
             return LinearMechanism()
         if value == "mlp":
             return MLPMechanism()
-    classes = {"LinearMechanism": LinearMechanism, "MLPMechanism": MLPMechanism,
-               "ExpressionMechanism": ExpressionMechanism}
+    classes: Dict[str, Callable[..., Mechanism]] = {
+        "LinearMechanism": LinearMechanism, "MLPMechanism": MLPMechanism, "ExpressionMechanism": ExpressionMechanism}
     if isinstance(value, dict) and value.get("type") in classes:
         kwargs = {k: v for k, v in value.items() if k != "type"}
         return classes[value["type"]](**kwargs)

@@ -1,28 +1,37 @@
 """Metrics: the causal unfairness indicators (computed by the engine) and the usual
 performance and group-fairness metrics, with 95% Wilson intervals for proportions.
 
-Group metrics follow fairlearn's definitions: for each group of the sensitive
-feature(s), a selection rate P(ŷ = 1 | group), a true positive rate and a false
-positive rate; a *difference* is the largest minus the smallest over groups, a
-*ratio* the smallest over the largest. They live in :mod:`causalfair._scores`, which
-:mod:`causalfair.audit` uses too; this module adds the indicators on top of the audit.
+Group metrics follow fairlearn's definitions and signatures
+(``(y_true, y_pred, *, sensitive_features, method, sample_weight)``): for each group of
+the sensitive feature(s), a selection rate P(ŷ = 1 | group), a true positive rate and
+a false positive rate (0 for a group without positives, respectively negatives); a
+*difference* is the largest minus the smallest over groups, a *ratio* the smallest over
+the largest (NaN when the largest is 0). They live in :mod:`causalfair._scores`, which
+:mod:`causalfair.audit` uses too, and are tested against fairlearn itself; this module
+adds the indicators on top of the audit.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, List
 
 from ._scores import (Proportion, accuracy, balanced_accuracy, demographic_parity_difference,
-                      demographic_parity_ratio, equal_opportunity_difference, equalized_odds_difference,
-                      matthews_corrcoef, proportion, selection_rates, wilson_interval)
+                      demographic_parity_ratio, equal_opportunity_difference, equal_opportunity_ratio,
+                      equalized_odds_difference, equalized_odds_ratio, matthews_corrcoef, proportion,
+                      selection_rate, selection_rates, wilson_interval)
 from .audit import indicator
 
 __all__ = [
-    "Proportion", "wilson_interval", "accuracy", "balanced_accuracy", "matthews_corrcoef",
-    "selection_rates", "demographic_parity_difference", "demographic_parity_ratio",
-    "equalized_odds_difference", "equal_opportunity_difference",
-    "unfair_area", "counterfactual_unfairness", "non_robust_area",
+    "Proportion", "wilson_interval", "proportion", "accuracy", "balanced_accuracy", "matthews_corrcoef",
+    "selection_rate", "selection_rates", "demographic_parity_difference", "demographic_parity_ratio",
+    "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference",
+    "equal_opportunity_ratio", "unfair_area", "counterfactual_unfairness", "non_robust_area",
 ]
+
+
+def __dir__() -> List[str]:
+    """``dir(causalfair.metrics)``: the public API only."""
+    return list(__all__)
 
 
 def unfair_area(clf: Any, scm: Any, X: Any, radius: float, *, method: str = "auto", n_samples: int = 1000,

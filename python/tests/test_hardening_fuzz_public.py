@@ -257,7 +257,7 @@ def report(draw):
 def label_metric(draw):
     rows = draw(ROWS)
     name = draw(st.sampled_from(["accuracy", "balanced_accuracy", "matthews_corrcoef", "equalized_odds_difference",
-                                 "equal_opportunity_difference"]))
+                                 "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio"]))
     args = [draw(labels(rows)), draw(labels(draw(maybe(rows, 0, 1, 3))))]
     if name != "accuracy":
         args.append(f"pos_label={draw(POS_LABELS)}")
@@ -270,8 +270,10 @@ def label_metric(draw):
 def group_metric(draw):
     rows = draw(ROWS)
     name = draw(st.sampled_from(["selection_rates", "demographic_parity_difference", "demographic_parity_ratio"]))
-    return (f"metrics.{name}({draw(labels(rows))}, sensitive_features={draw(group_features(rows))}, "
-            f"pos_label={draw(POS_LABELS)})")
+    weights = maybe(Code("None"), Code(f"np.ones({rows})"), Code(f"-np.ones({rows})"), Code(f"np.zeros({rows})"))
+    return (f"metrics.{name}({draw(maybe(labels(rows), Code('None')))}, {draw(labels(rows))}, "
+            f"sensitive_features={draw(group_features(rows))}, pos_label={draw(POS_LABELS)}, "
+            f"sample_weight={draw(weights)})")
 
 
 @st.composite
@@ -413,7 +415,7 @@ BIG_CASES = [
      "finite(c.predict_proba(big.to_numpy()))\n"
      "indicators_finite(cf.audit(c, None, big.to_numpy(), big['S'].to_numpy(), radii=(0.05,)))"),
     ("metrics.labels", "metrics.matthews_corrcoef(big['S'].to_numpy(), 1 - big['S'].to_numpy())"),
-    ("metrics.groups", "metrics.demographic_parity_difference(big['S'].to_numpy(), sensitive_features=big['S'])"),
+    ("metrics.groups", "metrics.demographic_parity_difference(None, big['S'].to_numpy(), sensitive_features=big['S'])"),
 ]
 
 
