@@ -145,7 +145,7 @@ class SCM(TransformerMixin, BaseEstimator):
     Results in the user's units keep integer columns integers: a continuous node
     fitted on an integer column comes back as ``int64`` from :meth:`twins`,
     :meth:`counterfactual`, :meth:`sample` and :meth:`decode` when every value is
-    integral up to round-off (within 1e-9 · max(1, |v|)), and as floats otherwise
+    integral up to round-off (within 1e-9 · max(1, ``|v|``)), and as floats otherwise
     (a counterfactual age of 38.7 is not rounded).
 
     As a scikit-learn transformer, :meth:`transform` maps individuals to the
