@@ -840,11 +840,11 @@ static PyObject *py_audit(PyObject *self, PyObject *args) {
     PyObject *scm_o, *x_o, *seed_o, *progress_o, *flags_o, *levels_o, *witnesses_o;
     double threshold, radius, step_size;
     int factual_only, method;
-    long long n_samples, steps, restarts;
+    long long n_samples, steps, restarts, first_row;
     uint64_t seed;
-    if (!PyArg_ParseTuple(args, H_ARG "OOddpiLLLdOOOOO:audit", H_PARSE, &scm_o, &x_o, &threshold,
+    if (!PyArg_ParseTuple(args, H_ARG "OOddpiLLLdOLOOOO:audit", H_PARSE, &scm_o, &x_o, &threshold,
                           &radius, &factual_only, &method, &n_samples, &steps, &restarts,
-                          &step_size, &seed_o, &progress_o, &flags_o, &levels_o, &witnesses_o))
+                          &step_size, &seed_o, &first_row, &progress_o, &flags_o, &levels_o, &witnesses_o))
         return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
     if (progress_o != Py_None && !PyCallable_Check(progress_o))
@@ -864,7 +864,8 @@ static PyObject *py_audit(PyObject *self, PyObject *args) {
     void *scm = c.other != NULL ? c.other->ptr : NULL;
     ENGINE(&c, cf_audit(h->ptr, scm, x->buf, ROWS(x), COLS(x), threshold, radius,
                         (int32_t)factual_only, (int32_t)method, (int64_t)n_samples,
-                        (int64_t)steps, (int64_t)restarts, step_size, seed, progress_trampoline,
+                        (int64_t)steps, (int64_t)restarts, step_size, seed, (int64_t)first_row,
+                        progress_trampoline,
                         &progress, flags->buf, levels->buf, witnesses->buf, LEN(witnesses),
                         c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
@@ -921,7 +922,7 @@ static PyMethodDef engine_methods[] = {
      "stopped; the model is then unchanged."},
     {"audit", py_audit, METH_VARARGS,
      "audit(model, scm_or_None, x, logit_threshold, radius, factual_only, method, n_samples, "
-     "steps, restarts, step_size, seed, progress_or_None, flags_out, levels_out, "
+     "steps, restarts, step_size, seed, first_row, progress_or_None, flags_out, levels_out, "
      "witnesses_out) -> None"},
     {"matrix_multiply", py_matrix_multiply, METH_VARARGS,
      "matrix_multiply(a, b, out) -> None: out = a @ b with the engine's BLAS (float64, C order)"},

@@ -7,6 +7,7 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
                      _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
                      _ logitThreshold: Double, _ radius: Double, _ factualOnly: Int32, _ method: Int32,
                      _ samples: Int64, _ steps: Int64, _ restarts: Int64, _ stepSize: Double, _ seed: UInt64,
+                     _ firstRow: Int64,
                      _ progress: ProgressCallback?, _ context: UnsafeMutableRawPointer?,
                      _ flags: UnsafeMutablePointer<Int64>?, _ levels: UnsafeMutablePointer<Int64>?,
                      _ witnesses: UnsafeMutablePointer<Double>?, _ witnessLength: Int64,
@@ -32,7 +33,7 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
         let audit = try UnfairnessAudit(model: model, space: try LatentSpace(scm: scm, columns: input.cols),
                                         logitThreshold: logitThreshold)
         let result = try audit.run(input, radius: radius, factualOnly: factualOnly != 0, method: auditMethod,
-                                   seed: seed) { done, total in
+                                   seed: seed, firstRow: Int(clamping: firstRow)) { done, total in
             guard let progress else { return true }
             return progress(context, 0, 1, Int64(done), Int64(total), .nan, .nan) == 0
         }

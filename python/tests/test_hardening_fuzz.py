@@ -234,7 +234,8 @@ CHILD = textwrap.dedent(r'''
             return [model_handle(draw), scm, draw(m(d)), draw(scalar(0.0, REALS)), draw(scalar(0.05, REALS)),
                     draw(st.booleans()), draw(scalar(1, [0, 2, 3, -1, 99])), draw(scalar(3, COUNTS)),
                     draw(scalar(2, [-1, 0, 2 ** 62])), draw(scalar(1, [-1, 0, 2 ** 62])),
-                    draw(scalar(0.0, REALS)), draw(SEEDS), None, draw(m(np.empty(n, dtype=np.int64))),
+                    draw(scalar(0.0, REALS)), draw(SEEDS), draw(scalar(0, [-1, 7, 2 ** 63 - 1])), None,
+                    draw(m(np.empty(n, dtype=np.int64))),
                     draw(m(np.empty(n, dtype=np.int64))), draw(m(out_like(n)))], True
         if name == "matrix_multiply":
             return [draw(m(d)), draw(m(np.ones((COLS, 3)))), draw(m(np.empty((n, 3))))], True

@@ -68,8 +68,14 @@ public struct UnfairnessAudit: Sendable {
     /// the others; random draws come from one stream per ball (seeded by `seed` and the
     /// ball's row and level), so the draws do not depend on chunking (BLAS may still
     /// round a product differently for another row count).
+    ///
+    /// `firstRow` is the position of `x`'s first row in a larger table audited in
+    /// parts: row r of `x` draws from the streams of row `firstRow + r`, so the parts
+    /// `x[a..<b]` run with `firstRow: a` give the flags, levels and witnesses of the
+    /// whole table's rows a..<b.
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
-                    progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
+                    firstRow: Int = 0, progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
+        guard firstRow >= 0 else { throw CausalFairError.invalidArgument("first_row must be >= 0, got \(firstRow)") }
         guard radius >= 0, radius <= maximumRadius else {
             throw CausalFairError.invalidArgument("radius must be in [0, \(maximumRadius)], got \(radius)")
         }
@@ -113,10 +119,10 @@ public struct UnfairnessAudit: Sendable {
             let found: AuditResult
             switch method {
             case .sample(let samples):
-                found = try sampled(block, firstRow: start, radius: radius, factualOnly: factualOnly,
+                found = try sampled(block, firstRow: firstRow &+ start, radius: radius, factualOnly: factualOnly,
                                     samples: samples, seed: seed) { progress(start, x.rows) }
             case .attack(let steps, let restarts, let stepSize):
-                found = try attacked(block, firstRow: start, radius: radius, factualOnly: factualOnly, steps: steps,
+                found = try attacked(block, firstRow: firstRow &+ start, radius: radius, factualOnly: factualOnly, steps: steps,
                                      restarts: restarts, stepSize: stepSize, seed: seed) { progress(start, x.rows) }
             case .exact:
                 found = try exact(block, radius: radius, factualOnly: factualOnly, jacobian: jacobian ?? Matrix(rows: 0, cols: 0))
@@ -215,9 +221,10 @@ public struct UnfairnessAudit: Sendable {
         return (found, own, latent, levels, perRow, candidates.indices.filter { !constant[$0] }.map { candidates[$0] })
     }
 
-    /// One random stream per ball: ball `index` of the chunk starting at `firstRow`.
+    /// One random stream per ball: ball `index` of the chunk starting at row `firstRow`
+    /// of the table (the stream label wraps modulo 2⁶⁴; `firstRow` is never negative).
     private func ballGenerator(seed: UInt64, firstRow: Int, perRow: Int, index: Int) -> Xoshiro256StarStar {
-        Xoshiro256StarStar(seed: seed, stream: UInt64(firstRow * perRow + index))
+        Xoshiro256StarStar(seed: seed, stream: UInt64(truncatingIfNeeded: firstRow) &* UInt64(perRow) &+ UInt64(index))
     }
 
     /// Adds a uniform draw from the radius-`radius` ball (perturbable columns) to row `row`.

@@ -233,11 +233,13 @@ int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const d
  witnesses (rows x cols, NaN rows if not flagged). progress is called after every
  chunk of rows (and, for attack, after every step) with batch = rows done, batches =
  rows (epoch 0, epochs 1); chunks are sized so that this happens several times a
- second (see UnfairnessAudit.chunkRows). */
+ second (see UnfairnessAudit.chunkRows). first_row (>= 0) is the position of x's first
+ row in a larger table audited in parts: row r draws from the random streams of row
+ first_row + r, so parts audited with their offsets give the whole table's results. */
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
                  double logit_threshold, double radius, int32_t factual_only, int32_t method,
                  int64_t n_samples, int64_t steps, int64_t restarts, double step_size,
-                 uint64_t seed, cf_progress_fn progress, void *context,
+                 uint64_t seed, int64_t first_row, cf_progress_fn progress, void *context,
                  int64_t *flags, int64_t *levels, double *witnesses, int64_t witnesses_len,
                  char *err, int64_t err_len);
 
