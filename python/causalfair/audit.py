@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _models, _scores
+from . import _models, _partitions, _scores
 from ._encoded import EncodedEstimator
 from ._progress import AuditBar
 from .validation import MAX_ELEMENTS, check_positive_int, check_radius, seed_from
@@ -83,12 +83,13 @@ class _EnginePath:
         return "exact" if self.linear else ("sample" if radius == 0 else "attack")
 
     def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-            progress: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+            progress: Any, first_row: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if method == "exact" and not self.linear:
             raise ValueError("method='exact' needs model='logistic' and a linear SCM; use 'attack' or 'sample'")
         scm_handle = None if self.scm is None else self.scm._handle
         return _models.audit(self.clf._handle, scm_handle, self.x, self.logit_threshold, radius, factual_only,
-                             method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress)
+                             method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress,
+                             first_row)
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.clf.predict(X))
@@ -119,7 +120,10 @@ class _BlackBoxPath:
         return "sample"
 
     def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-            progress: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+            progress: Any, first_row: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if first_row != 0:
+            raise TypeError("X: a black-box classifier's balls are drawn from one stream over all rows, so it "
+                            "is audited in memory only, not partition by partition")
         if method != "sample":
             raise ValueError(f"method={method!r}: a classifier other than FairRobustClassifier is a black box; "
                              "only method='sample' (or 'auto') can audit it")
@@ -188,18 +192,21 @@ def _check_n_samples(n_samples: Any) -> int:
 
 def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, method: str = "auto",
               n_samples: int = 1000, random_state: Any = None, name: Optional[str] = None,
-              _path_cache: Any = None, _progress: Any = None) -> Indicator:
+              _path_cache: Any = None, _progress: Any = None, _first_row: int = 0) -> Indicator:
     """Evaluate one indicator (U_Δ, or NR_Δ with ``factual_only``) on every row of ``X``.
 
     See :func:`audit` for the arguments; the building block of the audit and of
-    :func:`causalfair.metrics.unfair_area` and friends."""
+    :func:`causalfair.metrics.unfair_area` and friends. ``_first_row``: the position of
+    ``X``'s first row in a table audited partition by partition (its rows draw from the
+    random streams of their rows in the table)."""
     radius = check_radius(radius)
     n_samples = _check_n_samples(n_samples)
     if method not in _METHODS:
         raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
     path = _path_cache or _path(clf, scm, X)
     used = path.default_method(radius) if method == "auto" else method
-    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed_from(random_state), _progress)
+    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed_from(random_state), _progress,
+                                        _first_row)
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
     chosen = np.flatnonzero(flags)
     decoded = path.decode(witnesses[chosen])
@@ -305,11 +312,21 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         columns in its ``feature_names_in_`` (all the SCM's nodes when it has none).
     scm : causalfair.SCM, optional
         The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
-    X : DataFrame, optional
+    X : DataFrame, dask DataFrame or iterable of DataFrames, optional
         Evaluation points (e.g. test data). Default: ``n_points`` individuals sampled
-        from the SCM.
+        from the SCM. A dask DataFrame (audited partition by partition on its
+        workers) or an iterable of pandas chunks (a list, a generator,
+        ``pd.read_csv(..., chunksize=)``) gives, bit for bit, the in-memory audit of the
+        concatenated rows with the same ``random_state``: each row draws from the random
+        streams of its position in the whole table. Only the per-row results stay in
+        memory (flags, predictions, labels, sensitive values, the index, witnesses of
+        flagged rows), never all the rows; ``verbose`` shows no bar. Partitioned audits
+        need a :class:`~causalfair.FairRobustClassifier`.
     y : array-like, optional
-        Labels of ``X`` for the performance and equalized-odds metrics.
+        Labels of ``X`` for the performance and equalized-odds metrics. With a
+        partitioned ``X``: the name of a label column of every partition (dropped
+        before the audit), one label array per chunk (an iterable zipped with the
+        chunks), or a dask Series partitioned like ``X``.
     radii : sequence of float, default=(0.05, 0.01)
     method : {"auto", "sample", "attack", "exact"}, default="auto"
         ``"sample"``: ``n_samples`` uniform points per twin ball (a lower bound);
@@ -366,6 +383,11 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         raise ValueError(f"method: expected one of {list(_METHODS)}, got {method!r}")
     _check_n_samples(n_samples)
     rng = np.random.default_rng(seed_from(random_state))
+    plan = _plan(radii)
+    if _partitions.is_partitioned(X):
+        # The indicators' seeds are the in-memory audit's draws, in the same order.
+        return _partitioned_audit(clf, scm, X, y, plan=plan, method=method, n_samples=n_samples,
+                                  seeds=[seed_from(rng) for _ in plan])
     chosen_scm = scm if scm is not None else getattr(clf, "scm_", None)
     if X is None:
         if chosen_scm is None:
@@ -374,9 +396,6 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     path = _path(clf, scm, X)
     if y is not None and np.asarray(y).ravel().shape[0] != len(X):
         raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
-    plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
-    for r in radii:
-        plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
     indicators = []
     with AuditBar(len(plan), len(X), bool(verbose)) as bar:
         for step, (name, r, factual) in enumerate(plan):
@@ -388,6 +407,57 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
     return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index)
+
+
+def _audit_partition(X: pd.DataFrame, y: Any, first_row: int, *, clf: Any, scm: Any,
+                     plan: List[Tuple[str, float, bool]], method: str, n_samples: int,
+                     seeds: List[int]) -> Tuple[List[Indicator], np.ndarray, Optional[np.ndarray], Any, pd.Index]:
+    """One partition of a partitioned audit, rows ``first_row`` onward of the table:
+    its indicators, predictions, labels, sensitive columns and index."""
+    path = _path(clf, scm, X)
+    if y is not None and np.asarray(y).ravel().shape[0] != len(X):
+        raise ValueError(f"y: expected one label per row of every partition; a partition of {len(X)} rows "
+                         f"got {np.asarray(y).ravel().shape[0]}")
+    indicators = [indicator(clf, scm, X, r, factual_only=factual, method="auto" if r == 0 else method,
+                            n_samples=n_samples, random_state=seed, name=name, _path_cache=path, _first_row=first_row)
+                  for (name, r, factual), seed in zip(plan, seeds)]
+    sensitive = None if path.scm is None else X[[node.name for node in path.scm.schema_.sensitive]]
+    return (indicators, path.predict(X), None if y is None else np.asarray(y).ravel(), sensitive, X.index)
+
+
+def _partitioned_audit(clf: Any, scm: Any, X: Any, y: Any, *, plan: List[Tuple[str, float, bool]], method: str,
+                       n_samples: int, seeds: List[int]) -> AuditReport:
+    """:func:`audit` of a dask DataFrame or an iterable of chunks: every partition
+    audited where it lies with its first row's position, the per-row results joined in
+    the table's order, so every count and interval is the in-memory audit's."""
+    from .classifier import FairRobustClassifier
+    if not isinstance(clf, FairRobustClassifier):
+        raise TypeError(f"clf: a partitioned X needs a fitted causalfair.FairRobustClassifier (a black box's "
+                        f"balls are drawn from one stream over all rows), got {type(clf).__name__}")
+    clf._check_fitted()
+    parts = _partitions.map_partitions(_audit_partition, X, y, dict(clf=clf, scm=scm, plan=plan, method=method,
+                                                                     n_samples=n_samples, seeds=seeds))
+    indicators = []
+    for k, (name, radius, factual) in enumerate(plan):
+        pieces = [part[0][k] for part in parts]
+        flags = np.concatenate([piece.flags for piece in pieces])
+        witnesses = [piece.witnesses for piece in pieces if len(piece.witnesses)] or [pieces[0].witnesses]
+        indicators.append(Indicator(name, radius, factual, pieces[0].method, flags, pd.concat(witnesses),
+                                    _scores.proportion(flags)))
+    y_pred = np.concatenate([part[1] for part in parts])
+    y_true = None if y is None else np.concatenate([part[2] for part in parts])
+    sensitive = None if parts[0][3] is None else pd.concat([part[3] for part in parts])
+    index = parts[0][4].append([part[4] for part in parts[1:]])
+    metrics_scm = None if sensitive is None else (scm if scm is not None else clf.scm_)
+    return AuditReport(indicators, _performance_and_group_metrics(clf, metrics_scm, sensitive, y_true, y_pred), index)
+
+
+def _plan(radii: Sequence[float]) -> List[Tuple[str, float, bool]]:
+    """The indicators of an audit, in order: (name, radius, factual_only)."""
+    plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
+    for r in radii:
+        plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
+    return plan
 
 
 def _performance_and_group_metrics(clf: Any, scm: Any, X: Any, y: Any,
