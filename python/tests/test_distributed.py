@@ -145,3 +145,13 @@ def test_audit_of_chunks_refuses_what_it_cannot_do_exactly(lin_mlp):
         cf.audit(clf, scm, iter([X.to_numpy()]), random_state=0)
     with pytest.raises(ValueError, match="at least one row"):
         cf.audit(clf, scm, iter([X.iloc[:0]]), random_state=0)
+
+
+def test_reproduce_command_on_the_cluster_equals_serial(cluster, tmp_path):
+    from causalfair.__main__ import main
+    common = ["reproduce", "--datasets", "lin", "--methods", "erm", "--seeds", "2", "--n-synthetic", "400"]
+    assert main(common + ["--output", str(tmp_path / "serial")]) == 0
+    assert main(common + ["--output", str(tmp_path / "dask"), "--scheduler", cluster.scheduler.address]) == 0
+    same_table(pd.read_csv(tmp_path / "dask" / "runs.csv"), pd.read_csv(tmp_path / "serial" / "runs.csv"))
+    with pytest.raises(SystemExit):
+        main(common + ["--n-jobs", "0"])
