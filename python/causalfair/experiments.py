@@ -92,11 +92,7 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
     ``dataset``: the data set to use; default: this process's copy of ``name``
     (loaded on first use, see :func:`_dataset`)."""
     started = time.perf_counter()
-    if dataset is None:
-        if name not in DATASETS:
-            raise ValueError(f"datasets: expected names from {list(DATASETS)}, got {name!r}")
-        dataset = _dataset(name, seed, n_synthetic, data_home)
-    ds = dataset
+    ds = dataset if dataset is not None else _dataset(name, seed, n_synthetic, data_home)
     X_train, X_test, y_train, y_test = ds.train_test_split(test_size=0.2, random_state=seed)
     if ds.scm is not None:
         scm = ds.scm
