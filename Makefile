@@ -16,7 +16,8 @@ SWIFT  ?= swift
 PIP    := $(PYTHON) -m pip
 
 APT_PACKAGES := python3-dev libopenblas-dev
-PY_PACKAGES  := numpy pandas scikit-learn tqdm matplotlib networkx pytest hypothesis fairlearn sphinx numpydoc mypy pandas-stubs
+PY_PACKAGES  := numpy pandas scikit-learn joblib tqdm matplotlib networkx 'dask[dataframe]' distributed \
+                pytest hypothesis fairlearn sphinx numpydoc mypy pandas-stubs
 
 # Data sets shared beside the repository (CI lays shared/ next to its clone).
 export CAUSALFAIR_DATA ?= $(CURDIR)/../shared/data

@@ -456,7 +456,8 @@ static const Field AUDIT_FIELDS[] = {
     ROW_CODE(cf_audit_options, method, AUDIT_CODES), ROW_FLAG(cf_audit_options, factual_only),
     ROW_F64(cf_audit_options, logit_threshold), ROW_F64(cf_audit_options, radius),
     ROW_I64(cf_audit_options, n_samples), ROW_I64(cf_audit_options, steps),
-    ROW_I64(cf_audit_options, restarts), ROW_F64(cf_audit_options, step_size), END_FIELDS};
+    ROW_I64(cf_audit_options, restarts), ROW_F64(cf_audit_options, step_size),
+    ROW_I64(cf_audit_options, first_row), END_FIELDS};
 
 static const Field OP_FIELDS[] = {
     ROW_CODE(cf_expression_op, op, OP_CODES), ROW_I32(cf_expression_op, argument),

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-TASKS = ("scm", "train", "logistic", "audit", "audit_torch", "dgemm", "scaling")
+TASKS = ("scm", "train", "logistic", "audit", "audit_torch", "dgemm", "scaling", "sweep", "partitioned_audit")
 METHODS = ("erm", "al", "causal_at", "capify")
 
 
@@ -404,6 +404,87 @@ def task_scaling(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
                                                 n_samples=m, random_state=0), cfg["scaling_reps"])
         rows.append(row("scaling_audit_sample", "causalfair", timing, {"U_0.05": float(ind.proportion.value)},
                         note=f"U_0.05 alone, sample, {m} draws per twin ball (2 twins), every row audited", n=n))
+    return rows
+
+
+def _loaded_after(seconds: float) -> str:
+    """Imports causalfair in a worker and holds it ``seconds`` (so every worker gets one)."""
+    import causalfair
+    time.sleep(seconds)
+    return causalfair.__version__
+
+
+def task_sweep(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The reproduction's sweep on a small grid, serially and on ``sweep_workers`` loky
+    processes (``experiments.run(n_jobs=)``); quality: whether the tables are equal."""
+    from causalfair import experiments
+    grid = dict(datasets=cfg["sweep_datasets"], methods=cfg["sweep_methods"], seeds=range(cfg["sweep_seeds"]),
+                n_synthetic=cfg["sweep_n_synthetic"], verbose=False)
+    cells = len(cfg["sweep_datasets"]) * len(cfg["sweep_methods"]) * cfg["sweep_seeds"]
+    note = (f"{'/'.join(cfg['sweep_datasets'])} x {'/'.join(cfg['sweep_methods'])} x {cfg['sweep_seeds']} seeds "
+            f"= {cells} cells, {cfg['sweep_n_synthetic']} rows each, paper protocol (10 epochs, audit of 1000 "
+            "points x 1000 samples)")
+    serial_timing, serial = measure(lambda: experiments.run(**grid), 1)
+    workers = cfg["sweep_workers"]
+    import joblib
+    # Start the loky workers and load the package in each before timing.
+    joblib.Parallel(n_jobs=workers)(joblib.delayed(_loaded_after)(1.0) for _ in range(workers))
+    parallel_timing, parallel = measure(lambda: experiments.run(**grid, n_jobs=workers), 1)
+    timings = ["seconds_scm", "seconds_train", "seconds_audit"]
+    same = serial.drop(columns=timings).equals(parallel.drop(columns=timings))
+    return [row("sweep_serial", "causalfair", serial_timing, {"cells": cells}, note=note),
+            row(f"sweep_{workers}_workers", "causalfair", parallel_timing,
+                {"cells": cells, "same_table_as_serial": bool(same),
+                 "speedup": serial_timing["seconds"][0] / parallel_timing["seconds"][0]},
+                note=note + f"; loky, n_jobs={workers} (pool started before timing)")]
+
+
+def task_partitioned_audit(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Audit time against rows for a table given in chunks of ``partition_chunk`` rows
+    (the same chunk of LIN rows repeated; one chunk of n rows below that): logistic regression on LIN's fitted linear
+    SCM, radii (0.05,) — U_CF, U_0.05, NR_0.05 — exact and sample; in-memory at the
+    chunk size for comparison, and the chunked sample audit on a 2-process dask
+    LocalCluster (equal bit for bit to the in-memory one, checked)."""
+    import causalfair as cf
+    lin = cf.datasets.make_lin(10_000, random_state=0)
+    scm = lin.make_scm("linear", random_state=0).fit(lin.X)
+    clf = classifier(scm, "erm", 10, model="logistic").fit(lin.X, lin.y)
+    size = cfg["partition_chunk"]
+    chunk = cf.datasets.make_lin(size, random_state=1).X
+    m = cfg["partition_samples"]
+    rows = []
+    for method, sizes, samples in (("exact", cfg["partition_sizes_exact"], 1),
+                                   ("sample", cfg["partition_sizes_sample"], m)):
+        note = (f"LIN, logistic, linear SCM, radii (0.05,): 3 indicators, {method}"
+                + (f" ({samples} draws per twin ball)" if method == "sample" else "")
+                + f"; chunks of {size:,} rows, one at a time in one process")
+        for n in sizes:
+            part = chunk.iloc[:min(size, n)]
+            parts = max(1, n // len(part))
+            timing, report = measure(lambda: cf.audit(clf, scm, iter([part] * parts), radii=(0.05,), method=method,
+                                                      n_samples=samples, random_state=0), 1)
+            rows.append(row(f"scaling_partitioned_audit_{method}", "causalfair", timing,
+                            {"U_0.05": float(report.to_frame().loc["U_0.05", "value"]), "peak_rss_mb": max_rss_mb()},
+                            note=note, n=parts * len(part)))
+        timing, whole = measure(lambda: cf.audit(clf, scm, chunk, radii=(0.05,), method=method, n_samples=samples,
+                                                 random_state=0), 1)
+        rows.append(row(f"audit_in_memory_{method}_{size}", "causalfair", timing,
+                        {"U_0.05": float(whole.to_frame().loc["U_0.05", "value"])},
+                        note=f"the same audit of one {size:,}-row DataFrame in memory"))
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+            Client(local):
+        table = dd.from_pandas(chunk, npartitions=cfg["partition_dask_partitions"])
+        cf.audit(clf, scm, dd.from_pandas(chunk.iloc[:100], npartitions=2), radii=(0.05,), random_state=0)  # warm-up
+        timing, report = measure(lambda: cf.audit(clf, scm, table, radii=(0.05,), method="sample", n_samples=m,
+                                                  random_state=0), 1)
+    whole = cf.audit(clf, scm, chunk, radii=(0.05,), method="sample", n_samples=m, random_state=0)
+    rows.append(row("audit_dask_2_workers_sample", "causalfair", timing,
+                    {"U_0.05": float(report.to_frame().loc["U_0.05", "value"]),
+                     "same_as_in_memory": bool(report.to_frame().equals(whole.to_frame()))},
+                    note=f"{size:,} LIN rows as a dask DataFrame of {cfg['partition_dask_partitions']} partitions on a "
+                         f"LocalCluster of 2 single-threaded worker processes, sample ({m} draws per twin ball)"))
     return rows
 
 

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -24,19 +25,44 @@ def main(argv: Optional[List[str]] = None) -> int:
     r.add_argument("--output", default="reproduction", help="folder for runs.csv, table.md and plots")
     r.add_argument("--data", default=None)
     r.add_argument("--n-synthetic", type=int, default=10_000)
+    r.add_argument("--n-jobs", type=int, default=None,
+                   help="cells run at once, as joblib tasks (-1: one per core; with --scheduler: default all "
+                        "the cluster's workers); default one at a time")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the cells on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+                        "tcp://10.0.0.1:8786); needs pip install causalfair[distributed]")
     args = parser.parse_args(argv)
+    if args.command == "reproduce" and args.n_jobs == 0:
+        parser.error("--n-jobs: expected a non-zero number of tasks (-1: one per core)")
     if args.command == "demo":
         from .demo import run
         run(data_home=args.data, output_dir=args.output, seed=args.seed, quick=args.quick, verbose=True)
         return 0
     from . import experiments
     started = time.perf_counter()
-    results = experiments.run(args.datasets.split(","), args.methods.split(","), range(args.seeds),
-                              n_synthetic=args.n_synthetic, data_home=args.data, output_dir=args.output,
-                              verbose=True)
+    with _backend(args.scheduler):
+        results = experiments.run(args.datasets.split(","), args.methods.split(","), range(args.seeds),
+                                  n_synthetic=args.n_synthetic, data_home=args.data, output_dir=args.output,
+                                  n_jobs=args.n_jobs, verbose=True)
     print(experiments.markdown_table(experiments.summarize(results)))
     print(f"\n{len(results)} runs in {time.perf_counter() - started:.0f} s; files in {args.output}/")
     return 0
+
+
+@contextlib.contextmanager
+def _backend(scheduler: Optional[str]) -> Iterator[None]:
+    """joblib's default backend, or (with a scheduler address) a ``dask.distributed``
+    client connected to it and joblib's dask backend, closed on the way out."""
+    if scheduler is None:
+        yield
+        return
+    try:
+        import joblib
+        from distributed import Client
+    except ImportError:
+        raise SystemExit("--scheduler needs dask.distributed: pip install causalfair[distributed]") from None
+    with Client(scheduler), joblib.parallel_config(backend="dask"):
+        yield
 
 
 if __name__ == "__main__":

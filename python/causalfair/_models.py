@@ -104,15 +104,20 @@ def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold: float, radius: float,
           factual_only: bool, method: str, n_samples: int, steps: int, restarts: int, seed: int,
-          progress: Optional[Callable[[int, int, int, int, float, float], None]] = None
+          progress: Optional[Callable[[int, int, int, int, float, float], None]] = None, first_row: int = 0
           ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-row (flags: bool, witness twin level: int, -1 if none; witnesses: rows x cols,
-    NaN rows if none) of one unfair-area indicator, computed by the engine."""
+    NaN rows if none) of one unfair-area indicator, computed by the engine.
+
+    ``first_row``: the position of ``x``'s first row in a table audited in parts; row r
+    draws from row ``first_row + r``'s random streams, so the parts give the whole
+    table's results."""
     rows = x.shape[0]
     flags = np.empty(rows, dtype=np.int64)
     levels = np.empty(rows, dtype=np.int64)
     witnesses = np.empty(x.shape)
     options = {"method": method, "factual_only": bool(factual_only), "logit_threshold": logit_threshold,
-               "radius": radius, "n_samples": n_samples, "steps": steps, "restarts": restarts, "step_size": 0.0}
+               "radius": radius, "n_samples": n_samples, "steps": steps, "restarts": restarts, "step_size": 0.0,
+               "first_row": first_row}
     _engine.audit(handle, scm_handle, x, options, seed, progress, flags, levels, witnesses)
     return flags.astype(bool), levels, witnesses

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _models, _scores
+from . import _models, _partitions, _scores
 from ._encoded import EncodedEstimator
 from ._progress import AuditBar
 from .validation import Interval, Options, check_parameters, check_radius, seed_from
@@ -96,12 +96,13 @@ class _EnginePath:
         return "exact" if self.linear else ("sample" if radius == 0 else "attack")
 
     def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-            progress: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+            progress: Any, first_row: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if method == "exact" and not self.linear:
             raise ValueError("method='exact' needs model='logistic' and a linear SCM; use 'attack' or 'sample'")
         scm_handle = None if self.scm is None else self.scm._handle
         return _models.audit(self.clf._handle, scm_handle, self.x, self.logit_threshold, radius, factual_only,
-                             method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress)
+                             method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress,
+                             first_row)
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.clf.predict(X))
@@ -132,7 +133,10 @@ class _BlackBoxPath:
         return "sample"
 
     def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-            progress: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+            progress: Any, first_row: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if first_row != 0:
+            raise TypeError("X: a black-box classifier's balls are drawn from one stream over all rows, so it "
+                            "is audited in memory only, not partition by partition")
         if method != "sample":
             raise ValueError(f"method={method!r}: a classifier other than FairRobustClassifier is a black box; "
                              "only method='sample' (or 'auto') can audit it")
@@ -201,11 +205,13 @@ _NO_TWINS = ("U_CF and U_Δ compare each individual with its counterfactual twin
 
 def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, method: str = "auto",
               n_samples: int = 1000, random_state: Any = None, name: Optional[str] = None,
-              _progress: Any = None) -> Indicator:
+              _progress: Any = None, _first_row: int = 0) -> Indicator:
     """Evaluate one indicator (U_Δ, or NR_Δ with ``factual_only``) on every row of ``X``.
 
     See :func:`audit` for the arguments; the building block of
-    :func:`causalfair.metrics.unfair_area` and friends."""
+    :func:`causalfair.metrics.unfair_area` and friends. ``_first_row``: the position of
+    ``X``'s first row in a table audited partition by partition (its rows draw from the
+    random streams of their rows in the table)."""
     radius = check_radius(radius)
     checked = check_parameters({k: _PARAMETERS[k] for k in ("method", "n_samples")},
                                {"method": method, "n_samples": n_samples})
@@ -213,14 +219,15 @@ def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, 
     if not factual_only and path.scm is None:
         raise ValueError(_NO_TWINS)
     return _evaluate(path, X, radius, factual_only, checked["method"], checked["n_samples"],
-                     seed_from(random_state), name, _progress)
+                     seed_from(random_state), name, _progress, _first_row)
 
 
 def _evaluate(path: Any, X: Any, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-              name: Optional[str], progress: Any) -> Indicator:
-    """One indicator through ``path``, its arguments already checked."""
+              name: Optional[str], progress: Any, first_row: int = 0) -> Indicator:
+    """One indicator through ``path``, its arguments already checked (``first_row``: see
+    :func:`indicator`)."""
     used = path.default_method(radius) if method == "auto" else method
-    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress)
+    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress, first_row)
     if radius == 0:
         used = "exact"  # at Δ = 0 every method enumerates the twins: the indicator is exact
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
@@ -427,7 +434,10 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         refused (its columns cannot be matched to the nodes; decode an encoded
         matrix with ``scm.decode``); without one, the classifier's features.
     y : array-like, optional
-        Labels of ``X`` for the performance and equalized-odds metrics.
+        Labels of ``X`` for the performance and equalized-odds metrics. With a
+        partitioned ``X``: the name of a label column of every partition (dropped
+        before the audit), one label array per chunk (an iterable zipped with the
+        chunks), or a dask Series partitioned like ``X``.
     radii : sequence of float, default=(0.05, 0.01)
     method : {"auto", "sample", "attack", "exact"}, default="auto"
         ``"sample"``: ``n_samples`` uniform points per twin ball (a lower bound);
@@ -482,7 +492,16 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     radii = list(dict.fromkeys(check_radius(r, "radii") for r in radii))
     checked = check_parameters(_PARAMETERS, {"method": method, "n_samples": n_samples, "n_points": n_points})
     rng = np.random.default_rng(seed_from(random_state))
+    plan = _plan(radii)
     chosen_scm = scm if scm is not None else getattr(clf, "scm_", None)
+    if chosen_scm is None:
+        warnings.warn(_NO_TWINS + " This report holds NR_Δ and the performance metrics only.", UserWarning,
+                      stacklevel=2)
+        plan = [step for step in plan if step[2]]
+    if _partitions.is_partitioned(X):
+        # The indicators' seeds are the in-memory audit's draws, in the same order.
+        return _partitioned_audit(clf, scm, X, y, plan=plan, method=checked["method"],
+                                  n_samples=checked["n_samples"], seeds=[seed_from(rng) for _ in plan])
     if X is None:
         if chosen_scm is None:
             raise ValueError("X: evaluation points are needed when there is no SCM to sample them from")
@@ -490,13 +509,6 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     path = _path(clf, scm, X)
     if y is not None and np.asarray(y).ravel().shape[0] != len(X):
         raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
-    plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
-    for r in radii:
-        plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
-    if path.scm is None:
-        warnings.warn(_NO_TWINS + " This report holds NR_Δ and the performance metrics only.", UserWarning,
-                      stacklevel=2)
-        plan = [step for step in plan if step[2]]
     indicators = []
     with AuditBar(len(plan), len(X), bool(verbose)) as bar:
         for step, (name, r, factual) in enumerate(plan):
@@ -509,6 +521,56 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     sensitive = [] if path.scm is None else [node.name for node in path.scm.schema_.sensitive]
     return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index,
                        X if isinstance(X, pd.DataFrame) else None, sensitive)
+
+
+def _audit_partition(X: pd.DataFrame, y: Any, first_row: int, *, clf: Any, scm: Any,
+                     plan: List[Tuple[str, float, bool]], method: str, n_samples: int,
+                     seeds: List[int]) -> Tuple[List[Indicator], np.ndarray, Optional[np.ndarray], Any, pd.Index]:
+    """One partition of a partitioned audit, rows ``first_row`` onward of the table:
+    its indicators, predictions, labels, sensitive columns and index."""
+    path = _path(clf, scm, X)
+    if y is not None and np.asarray(y).ravel().shape[0] != len(X):
+        raise ValueError(f"y: expected one label per row of every partition; a partition of {len(X)} rows "
+                         f"got {np.asarray(y).ravel().shape[0]}")
+    indicators = [_evaluate(path, X, r, factual, "auto" if r == 0 else method, n_samples, seed, name, None, first_row)
+                  for (name, r, factual), seed in zip(plan, seeds)]
+    sensitive = None if path.scm is None else X[[node.name for node in path.scm.schema_.sensitive]]
+    return (indicators, path.predict(X), None if y is None else np.asarray(y).ravel(), sensitive, X.index)
+
+
+def _partitioned_audit(clf: Any, scm: Any, X: Any, y: Any, *, plan: List[Tuple[str, float, bool]], method: str,
+                       n_samples: int, seeds: List[int]) -> AuditReport:
+    """:func:`audit` of a dask DataFrame or an iterable of chunks: every partition
+    audited where it lies with its first row's position, the per-row results joined in
+    the table's order, so every count and interval is the in-memory audit's."""
+    from .classifier import FairRobustClassifier
+    if not isinstance(clf, FairRobustClassifier):
+        raise TypeError(f"clf: a partitioned X needs a fitted causalfair.FairRobustClassifier (a black box's "
+                        f"balls are drawn from one stream over all rows), got {type(clf).__name__}")
+    clf._check_fitted()
+    parts = _partitions.map_partitions(_audit_partition, X, y, dict(clf=clf, scm=scm, plan=plan, method=method,
+                                                                     n_samples=n_samples, seeds=seeds))
+    indicators = []
+    for k, (name, radius, factual) in enumerate(plan):
+        pieces = [part[0][k] for part in parts]
+        flags = np.concatenate([piece.flags for piece in pieces])
+        witnesses = [piece.witnesses for piece in pieces if len(piece.witnesses)] or [pieces[0].witnesses]
+        indicators.append(Indicator(name, radius, factual, pieces[0].method, flags, pd.concat(witnesses),
+                                    _scores.proportion(flags)))
+    y_pred = np.concatenate([part[1] for part in parts])
+    y_true = None if y is None else np.concatenate([part[2] for part in parts])
+    sensitive = None if parts[0][3] is None else pd.concat([part[3] for part in parts])
+    index = parts[0][4].append([part[4] for part in parts[1:]])
+    metrics_scm = None if sensitive is None else (scm if scm is not None else clf.scm_)
+    return AuditReport(indicators, _performance_and_group_metrics(clf, metrics_scm, sensitive, y_true, y_pred), index)
+
+
+def _plan(radii: Sequence[float]) -> List[Tuple[str, float, bool]]:
+    """The indicators of an audit, in order: (name, radius, factual_only)."""
+    plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
+    for r in radii:
+        plan += [(f"U_{r:g}", r, False), (f"NR_{r:g}", r, True)]
+    return plan
 
 
 def _performance_and_group_metrics(clf: Any, scm: Any, X: Any, y: Any,

@@ -9,14 +9,25 @@ one-hidden-layer (100 tanh) MLP mechanisms, the synthetic data sets audited agai
 their exact SCMs. Metrics on (at most) ``n_audit`` test points: accuracy, MCC, U_0.05,
 U_0.01, U_CF, NR_0.05, NR_0.01 — each indicator computed on its own (the paper
 nested them: U_0.01 and U_CF counted only points already unfair at 0.05).
+
+Every cell (data set × method × seed) is a task that carries its own seed, so the
+table is the same whatever runs the cells: in turn, on local processes (``n_jobs``,
+joblib's loky backend), or on a cluster through any joblib backend — Dask
+(``joblib.parallel_config(backend="dask")`` with a ``dask.distributed.Client``;
+``python -m causalfair reproduce --scheduler ADDRESS``) or Ray (its
+``register_ray()`` backend). Each worker process loads a data set once and keeps it
+(:func:`_dataset`), not once per cell.
 """
 
 from __future__ import annotations
 
+import functools
+import numbers
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -52,6 +63,16 @@ _SYNTHETIC = {"lin": _datasets.make_lin, "nlm": _datasets.make_nlm, "imf": _data
               "loan": _datasets.make_loan}
 
 
+@functools.lru_cache(maxsize=16)
+def _dataset(name: str, seed: int, n_synthetic: int, data_home: Any) -> Any:
+    """The data set of a cell, loaded once per process and kept (the 16 most recently
+    used): Adult and COMPAS depend only on ``data_home``, a synthetic data set on its
+    seed and size. Cells only read it."""
+    if name in _SYNTHETIC:
+        return _load(name, seed, n_synthetic, data_home)
+    return _load(name, 0, n_synthetic, data_home)
+
+
 def _load(name: str, seed: int, n_synthetic: int, data_home: Any) -> Any:
     if name in _SYNTHETIC:
         return _SYNTHETIC[name](n_synthetic, random_state=seed)
@@ -66,9 +87,12 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
             n_samples: int = 1000, audit_method: str = "auto", data_home: Any = None,
             dataset: Any = None) -> Dict[str, Any]:
     """One cell of the table: train ``method`` on data set ``name`` with ``seed`` and
-    audit it. Returns a dict of metrics (proportions in %), timings and settings."""
+    audit it. Returns a dict of metrics (proportions in %), timings and settings.
+
+    ``dataset``: the data set to use; default: this process's copy of ``name``
+    (loaded on first use, see :func:`_dataset`)."""
     started = time.perf_counter()
-    ds = dataset if dataset is not None else _load(name, seed, n_synthetic, data_home)
+    ds = dataset if dataset is not None else _dataset(name, seed, n_synthetic, data_home)
     X_train, X_test, y_train, y_test = ds.train_test_split(test_size=0.2, random_state=seed)
     if ds.scm is not None:
         scm = ds.scm
@@ -97,12 +121,20 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
 def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, seeds: Iterable[int] = range(10),
         *, n_synthetic: int = 10_000, n_audit: int = 1000, n_samples: int = 1000, audit_method: str = "auto",
         data_home: Any = None, output_dir: Optional[str] = None, verbose: bool = False,
-        log: Callable[[str], None] = print) -> pd.DataFrame:
-    """Run every (data set, method, seed) cell; returns one row per run.
+        log: Callable[[str], None] = print, n_jobs: Optional[int] = None) -> pd.DataFrame:
+    """Run every (data set, method, seed) cell; returns one row per run, in the order
+    data set, seed, method — the same rows whatever ``n_jobs`` and joblib backend.
 
     With ``output_dir``: writes ``runs.csv``, ``summary.csv``, ``table.md`` and one
     ``<metric>.png`` per metric (matplotlib) there, after every data set. With
     ``verbose=True``, one ``log`` line per run (the command line asks for it).
+
+    ``n_jobs``: cells run as joblib tasks, ``n_jobs`` at a time (-1: one per core);
+    None follows the active ``joblib.parallel_config`` (one at a time, in this process,
+    without one). Under ``joblib.parallel_config(backend="dask")`` and a
+    ``dask.distributed.Client`` they run on the Dask cluster's workers; under Ray's
+    joblib backend on Ray. Each worker loads a data set once. ``log`` is called in this
+    process, for every cell in order, as results arrive.
 
     Examples
     --------
@@ -110,20 +142,22 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     >>> print(markdown_table(summarize(results)))  # doctest: +SKIP
     """
     datasets, methods = _names(datasets, "datasets", DATASETS), _names(methods, "methods", METHODS)
-    rows: List[Dict[str, Any]] = []
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
+        raise ValueError(f"n_jobs: expected None or a non-zero int (-1: one task per core), got {n_jobs!r}")
     seeds = list(seeds)
-    for name in datasets:
-        real = None if name in _SYNTHETIC else _load(name, 0, n_synthetic, data_home)
-        for seed in seeds:
-            for method in methods:
-                row = run_one(name, method, seed, n_synthetic=n_synthetic, n_audit=n_audit, n_samples=n_samples,
-                              audit_method=audit_method, data_home=data_home, dataset=real)
-                rows.append(row)
-                if verbose:
-                    log(f"{name:7s} {method:9s} seed {seed:3d}: acc {row['accuracy']:5.1f}  U_0.05 {row['U_0.05']:5.1f}  "
-                        f"U_CF {row['U_CF']:5.1f}  NR_0.05 {row['NR_0.05']:5.1f}  "
-                        f"({row['seconds_scm'] + row['seconds_train'] + row['seconds_audit']:.1f} s)")
-        if output_dir is not None:
+    cells = [(name, seed, method) for name in datasets for seed in seeds for method in methods]
+    settings = dict(n_synthetic=n_synthetic, n_audit=n_audit, n_samples=n_samples, audit_method=audit_method,
+                    data_home=data_home)
+    rows: List[Dict[str, Any]] = []
+    results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
+        joblib.delayed(run_one)(name, method, seed, **settings) for name, seed, method in cells)
+    for (name, _, _), row in zip(cells, results):
+        rows.append(row)
+        if verbose:
+            log(f"{name:7s} {row['method']:9s} seed {row['seed']:3d}: acc {row['accuracy']:5.1f}  "
+                f"U_0.05 {row['U_0.05']:5.1f}  U_CF {row['U_CF']:5.1f}  NR_0.05 {row['NR_0.05']:5.1f}  "
+                f"({row['seconds_scm'] + row['seconds_train'] + row['seconds_audit']:.1f} s)")
+        if output_dir is not None and (len(rows) == len(cells) or cells[len(rows)][0] != name):
             write(pd.DataFrame(rows), output_dir)
     return pd.DataFrame(rows)
 

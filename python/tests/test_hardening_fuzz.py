@@ -52,7 +52,7 @@ CHILD = textwrap.dedent(r'''
               "validation_fraction": 0.0, "radius": 0.05, "epsilon": 0.05, "step_size": 0.01,
               "inner_learning_rate": 0.1, "lambda": 1.0, "mu": 1.0, "nu": 1.0, "twin_penalty": 0.0, "tol": 1e-8}
     OPTIONS = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.05, "n_samples": 3,
-               "steps": 2, "restarts": 1, "step_size": 0.0}
+               "steps": 2, "restarts": 1, "step_size": 0.0, "first_row": 0}
     CLOSED_SCM = _handles.new_handle(SCM.schema_); _engine.scm_free(CLOSED_SCM)
     CLOSED_MODEL = _models.new_model([COLS, 1], "tanh", 0); _engine.model_free(CLOSED_MODEL)
 

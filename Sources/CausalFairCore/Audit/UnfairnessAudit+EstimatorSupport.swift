@@ -87,7 +87,7 @@ extension UnfairnessAudit {
 
     /// One random stream per ball: ball `index` of the chunk starting at `firstRow`.
     func ballGenerator(seed: UInt64, firstRow: Int, perRow: Int, index: Int) -> Xoshiro256StarStar {
-        Xoshiro256StarStar(seed: seed, stream: UInt64(firstRow * perRow + index))
+        Xoshiro256StarStar(seed: seed, stream: UInt64(truncatingIfNeeded: firstRow) &* UInt64(perRow) &+ UInt64(index))
     }
 
     /// Adds a uniform draw from the radius-`radius` ball (perturbable columns) to row `row`.

@@ -71,8 +71,14 @@ public struct UnfairnessAudit: Sendable {
     /// the others; random draws come from one stream per ball (seeded by `seed` and the
     /// ball's row and level), so the draws do not depend on chunking (BLAS may still
     /// round a product differently for another row count).
+    ///
+    /// `firstRow` is the position of `x`'s first row in a larger table audited in
+    /// parts: row r of `x` draws from the streams of row `firstRow + r`, so the parts
+    /// `x[a..<b]` run with `firstRow: a` give the flags, levels and witnesses of the
+    /// whole table's rows a..<b.
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
-                    progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
+                    firstRow: Int = 0, progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
+        guard firstRow >= 0 else { throw CausalFairError.invalidArgument("first_row must be >= 0, got \(firstRow)") }
         guard radius >= 0, radius <= maximumRadius else {
             throw CausalFairError.invalidArgument("radius must be in [0, \(maximumRadius)], got \(radius)")
         }
@@ -92,7 +98,7 @@ public struct UnfairnessAudit: Sendable {
         while start < x.rows {
             let rows = Array(start..<min(start + chunk, x.rows))
             let block = x.gatherRows(rows)
-            let found = try estimator.estimate(block, firstRow: start, in: self, radius: radius, factualOnly: factualOnly,
+            let found = try estimator.estimate(block, firstRow: firstRow &+ start, in: self, radius: radius, factualOnly: factualOnly,
                                                seed: seed) { progress(start, x.rows) }
             result.flags += found.flags
             result.witnessLevels += found.witnessLevels

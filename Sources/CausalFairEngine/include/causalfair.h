@@ -372,7 +372,9 @@ int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const d
  witnesses (rows x cols, NaN rows if not flagged). progress is called after every
  chunk of rows (and, for attack, after every step) with batch = rows done, batches =
  rows (epoch 0, epochs 1); chunks are sized so that this happens several times a
- second (see UnfairnessAudit.chunkRows). */
+ second (see UnfairnessAudit.chunkRows). first_row (>= 0) is the position of x's first
+ row in a larger table audited in parts: row r draws from the random streams of row
+ first_row + r, so parts audited with their offsets give the whole table's results. */
 
 typedef struct cf_audit_options {
     int32_t method;              /* CF_AUDIT_* */
@@ -383,6 +385,7 @@ typedef struct cf_audit_options {
     int64_t steps;               /* ATTACK: 0..max_audit_steps projected gradient steps */
     int64_t restarts;            /* ATTACK: 1..max_audit_restarts starts */
     double step_size;            /* ATTACK: >= 0; 0: 2.5 radius / steps */
+    int64_t first_row;           /* >= 0: position of x's first row in the table (random streams) */
 } cf_audit_options;
 
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
