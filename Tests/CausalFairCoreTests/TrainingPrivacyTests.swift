@@ -73,9 +73,9 @@ struct TrainingPrivacyTests {
         let perExample = try context.perExampleGradients(f.batch, generator: &generator)
         let norms = (0..<perExample.rows).map { norm(perExample.gatherRows([$0]).storage) }
         let c = norms.sorted()[norms.count / 2]  // about half the rows are clipped
-        let clipped = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: c).clipped(perExample)
+        let factors = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: c).clippingFactors(perExample)
         for r in 0..<perExample.rows {
-            let row = clipped.gatherRows([r]).storage
+            let row = perExample.gatherRows([r]).storage.map { $0 * factors[r] }
             #expect(norm(row) <= c * (1 + 1e-12))
             if norms[r] <= c {
                 #expect(bitIdentical(row, perExample.gatherRows([r]).storage))
@@ -153,6 +153,24 @@ struct TrainingPrivacyTests {
         let other = try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm,
                                       configuration: configuration)
         #expect(maxAbsDifference(first.model.parameters, other.model.parameters) > 1e-6)
+    }
+
+    @Test("an empty Poisson sample gives no per-example gradient rows; runs with many empty samples train",
+          arguments: [Objective.erm, .causalAT])
+    func emptySamples(objective: Objective) throws {
+        let f = try Fixture(nonlinear: false, rows: Array(0..<4))
+        let context = try trainingObjective(f.model, Self.configuration(objective), space: f.space)
+        var generator = Xoshiro256StarStar(seed: 7)
+        let none = try context.perExampleGradients(f.batch.gathering([]), generator: &generator)
+        #expect(none.rows == 0 && none.cols == f.model.parameters.count)
+        // q = 1/120: about e^(−1) ≈ 37% of the 240 steps sample no row.
+        let (scm, x, labels) = try TrainingLIN.fitted(rows: 120, seed: 31)
+        var configuration = Self.privateConfiguration(objective)
+        configuration.batchSize = 1
+        let result = try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm,
+                                       configuration: configuration)
+        #expect(result.model.parameters.allSatisfy { $0.isFinite })
+        #expect(result.model.parameters != TrainingTrainerTests.smallMLP().parameters)
     }
 
     @Test("DP-SGD with moderate noise still learns LIN (logistic regression, σ = 0.8, C = 1)")

@@ -10,19 +10,24 @@ extension MultilayerPerceptron {
     /// Memory: rows · parameter count doubles.
     public func perExampleParameterGradients(_ layers: [Matrix], outputGradient: Matrix) -> Matrix {
         let count = parameters.count
-        var result = Matrix(rows: outputGradient.rows, cols: count)
-        _ = backpropagate(layers, outputGradient: outputGradient, throughInput: false) { layer, offset, gradient in
-            let fanIn = widths[layer - 1], fanOut = widths[layer]
-            let below = layers[layer - 1]
-            for r in 0..<gradient.rows {
-                let base = r * count + offset
-                for i in 0..<fanIn {
-                    let a = below.storage[r * fanIn + i]
-                    for j in 0..<fanOut { result.storage[base + i * fanOut + j] = a * gradient.storage[r * fanOut + j] }
+        // Every element is written: each layer's weight and bias block of every row.
+        return Matrix(rows: outputGradient.rows, cols: count) { t in
+            _ = backpropagate(layers, outputGradient: outputGradient, throughInput: false) { layer, offset, gradient in
+                let fanIn = widths[layer - 1], fanOut = widths[layer]
+                layers[layer - 1].storage.withUnsafeBufferPointer { pa in
+                    gradient.storage.withUnsafeBufferPointer { pg in
+                        guard let a = pa.baseAddress, let g = pg.baseAddress else { return }
+                        for r in 0..<gradient.rows {
+                            let row = t + r * count + offset, delta = g + r * fanOut
+                            for i in 0..<fanIn {
+                                let weights = row + i * fanOut, activation = a[r * fanIn + i]
+                                for j in 0..<fanOut { weights[j] = activation * delta[j] }
+                            }
+                            (row + fanIn * fanOut).update(from: delta, count: fanOut)
+                        }
+                    }
                 }
-                for j in 0..<fanOut { result.storage[base + fanIn * fanOut + j] = gradient.storage[r * fanOut + j] }
             }
         }
-        return result
     }
 }

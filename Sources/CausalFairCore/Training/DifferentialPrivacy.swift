@@ -40,19 +40,19 @@ public struct DifferentialPrivacy: Sendable, Equatable {
         candidates.filter { _ in generator.bernoulli(rate) == 1 }
     }
 
-    /// `perExample` with every row r scaled by min(1, C / ‖row r‖₂): each row's norm is
-    /// then at most C (up to rounding), and rows already within C are unchanged.
-    func clipped(_ perExample: Matrix) -> Matrix {
-        var result = perExample
+    /// The factor min(1, C / ‖row r‖₂) of every row r of `perExample`: each row times its
+    /// factor has norm at most C (up to rounding), and rows already within C keep
+    /// factor 1 (unchanged).
+    func clippingFactors(_ perExample: Matrix) -> [Double] {
         let columns = perExample.cols
-        for r in 0..<perExample.rows {
-            let range = (r * columns)..<((r + 1) * columns)
-            let norm = result.storage[range].reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > maxGradNorm else { continue }
-            let factor = maxGradNorm / norm
-            for i in range { result.storage[i] *= factor }
+        return perExample.storage.withUnsafeBufferPointer { storage in
+            (0..<perExample.rows).map { r in
+                guard let base = storage.baseAddress else { return 1 }
+                let row = base + r * columns
+                let norm = BLAS.dot(row, row, count: columns).squareRoot()
+                return norm > maxGradNorm ? maxGradNorm / norm : 1
+            }
         }
-        return result
     }
 
     /// The privatised gradient (Σᵣ clip(gᵣ) + N(0, σ²C²I)) / `expectedBatchSize` of the
@@ -60,7 +60,8 @@ public struct DifferentialPrivacy: Sendable, Equatable {
     /// takes two uniforms of `generator` per parameter, none when σ = 0: with σ = 0 and
     /// C = ∞ the result is the plain sum of the rows over `expectedBatchSize`.
     func gradient(_ perExample: Matrix, expectedBatchSize: Double, generator: inout Xoshiro256StarStar) -> [Double] {
-        var total = clipped(perExample).columnSums()
+        // Σᵣ factorᵣ · rowᵣ in one pass over the rows (BLAS), without a clipped copy.
+        var total = BLAS.multiply(perExample, clippingFactors(perExample), transposeA: true)
         if noiseMultiplier > 0 {
             let scale = noiseMultiplier * maxGradNorm
             for i in total.indices { total[i] += scale * generator.normal() }
