@@ -104,8 +104,8 @@ def dp_sgd_epsilon(noise_multiplier: float, sampling_rate: float, steps: int, de
     Examples
     --------
     >>> from causalfair.privacy import dp_sgd_epsilon
-    >>> round(dp_sgd_epsilon(1.1, 0.01, 10_000, 1e-5), 1)  # doctest: +SKIP
-    3.0
+    >>> round(dp_sgd_epsilon(1.1, 0.01, 10_000, 1e-5), 2)
+    5.65
     """
     if steps == 0:
         return 0.0
@@ -121,6 +121,12 @@ def calibrate_noise_multiplier(target_epsilon: float, delta: float, sampling_rat
 
     Properties: :func:`dp_sgd_epsilon` of the result is at most ``target_epsilon``; a
     larger target gives a smaller (or equal) σ; 0 when there are no steps.
+
+    Examples
+    --------
+    >>> from causalfair.privacy import calibrate_noise_multiplier
+    >>> round(calibrate_noise_multiplier(3.0, 1e-5, 0.01, 10_000), 3)
+    1.665
     """
     if steps == 0:
         return 0.0
