@@ -450,7 +450,9 @@ static const Field TRAINING_FIELDS[] = {
     ROW_F64(cf_training_config, epsilon), ROW_F64(cf_training_config, step_size),
     ROW_F64(cf_training_config, inner_learning_rate), ROW_F64(cf_training_config, lambda),
     ROW_F64(cf_training_config, mu), ROW_F64(cf_training_config, nu),
-    ROW_F64(cf_training_config, twin_penalty), ROW_F64(cf_training_config, tol), END_FIELDS};
+    ROW_F64(cf_training_config, twin_penalty), ROW_F64(cf_training_config, tol),
+    ROW_FLAG(cf_training_config, dp), ROW_F64(cf_training_config, noise_multiplier),
+    ROW_F64(cf_training_config, max_grad_norm), END_FIELDS};
 
 static const Field AUDIT_FIELDS[] = {
     ROW_CODE(cf_audit_options, method, AUDIT_CODES), ROW_FLAG(cf_audit_options, factual_only),

@@ -157,6 +157,10 @@ private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) t
     configuration.nu = config.nu
     configuration.twinPenalty = config.twin_penalty
     configuration.tolerance = config.tol
+    if config.dp != 0 {
+        configuration.privacy = DifferentialPrivacy(noiseMultiplier: config.noise_multiplier,
+                                                    maxGradNorm: config.max_grad_norm)
+    }
     configuration.seed = seed
     try configuration.validate()
     return configuration

@@ -76,7 +76,8 @@ struct ABITests {
             n_samples: Int64(d.samples), exact_when_linear: d.exactWhenLinear ? 1 : 0, learning_rate: d.learningRate,
             weight_decay: d.weightDecay, validation_fraction: d.validationFraction, radius: d.radius,
             epsilon: d.epsilon, step_size: d.stepSize, inner_learning_rate: d.innerLearningRate, lambda: d.lambda,
-            mu: d.mu, nu: d.nu, twin_penalty: d.twinPenalty, tol: d.tolerance)
+            mu: d.mu, nu: d.nu, twin_penalty: d.twinPenalty, tol: d.tolerance, dp: 0, noise_multiplier: 0,
+            max_grad_norm: .infinity)
     }
 
     static let x: [Double] = (0..<40).map { Double($0 % 7) / 7 - 0.4 }  // 20 rows x 2
@@ -274,6 +275,38 @@ struct ABITests {
         let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
                                          scm: nil, configuration: configuration)
         #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+    }
+
+    @Test("DP-SGD's fields reach the core: the same bits as Trainer.train with the same DifferentialPrivacy")
+    func privateTrainingStructIsTheConfiguration() throws {
+        let model = Self.newModel([2, 3, 1])
+        defer { cf_model_free(model.handle) }
+        var before = [Double](repeating: 0, count: 13)
+        _ = Self.call { cf_model_get_parameters(model.handle, &before, Int64(before.count), $0, $1) }
+        var config = Self.config()
+        config.epochs = 3
+        config.batch_size = 7
+        config.dp = 1
+        config.noise_multiplier = 0.7
+        config.max_grad_norm = 0.5
+        #expect(Self.train(model.handle, config).status == CF_OK)
+        var after = before
+        _ = Self.call { cf_model_get_parameters(model.handle, &after, Int64(after.count), $0, $1) }
+
+        var configuration = TrainingConfiguration()
+        configuration.epochs = 3
+        configuration.batchSize = 7
+        configuration.privacy = DifferentialPrivacy(noiseMultiplier: 0.7, maxGradNorm: 0.5)
+        configuration.seed = 3
+        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: before)
+        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
+                                         scm: nil, configuration: configuration)
+        #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+        #expect(after != before)
+        // Refused settings come back as ValueErrors naming the field.
+        config.max_grad_norm = .infinity
+        let refused = Self.train(model.handle, config)
+        #expect(refused.status == Int32(CF_VALUE_ERROR) && refused.message.contains("max_grad_norm"))
     }
 
     @Test("cf_graph_order: the core's order, or a cycle as parent-to-child path")

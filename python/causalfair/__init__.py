@@ -7,6 +7,7 @@
   (erm, al, cal, llr, capify, causal_at).
 - :func:`audit` and :mod:`metrics`: unfair area, counterfactual unfairness,
   non-robust area, accuracy and group metrics, with Wilson intervals.
+- :mod:`privacy`: the accountant behind ``FairRobustClassifier(privacy=...)`` (DP-SGD).
 - :mod:`datasets` (benchmark data and exact reference SCMs) and :mod:`experiments`
   (the CAPIFY paper's results table).
 
@@ -21,7 +22,7 @@ Examples
 
 from importlib import metadata as _metadata
 
-from . import datasets, distributions, experiments, mechanisms, metrics
+from . import datasets, distributions, experiments, mechanisms, metrics, privacy
 from .audit import AuditReport, audit
 from .distributions import Bernoulli, Gamma, Normal
 from .classifier import FairRobustClassifier
@@ -38,7 +39,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree
 __all__ = [
     "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism",
     "MLPMechanism", "ExpressionMechanism", "Normal", "Gamma", "Bernoulli",
-    "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions",
+    "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions", "privacy",
     "__version__",
 ]
 

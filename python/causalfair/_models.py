@@ -78,7 +78,8 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
 
     ``progress(epoch, epochs, batch, batches, loss, validation_loss)`` is called by the
     engine at most every ~0.1 s and after every epoch (Newton: every step); raising in
-    it stops training.
+    it stops training. With ``settings["noise_multiplier"]`` not None the run is
+    DP-SGD with that σ and clipping norm ``settings["max_grad_norm"]``.
     """
     config = {
         "objective": settings["method"], "optimizer": settings["optimizer"], "epochs": settings["epochs"],
@@ -89,6 +90,9 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
         "epsilon": settings["epsilon"], "step_size": settings["step_size"],
         "inner_learning_rate": settings["inner_learning_rate"], "lambda": settings["lambda_"],
         "mu": settings["mu"], "nu": settings["nu"], "twin_penalty": settings["twin_penalty"], "tol": settings["tol"],
+        "dp": settings.get("noise_multiplier") is not None,
+        "noise_multiplier": settings.get("noise_multiplier") or 0.0,
+        "max_grad_norm": settings.get("max_grad_norm") or float("inf"),
     }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)

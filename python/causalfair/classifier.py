@@ -14,9 +14,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from . import _models
+from . import _models, privacy as _privacy
 from ._progress import EpochBar
-from .validation import LIMITS, Boolean, Interval, Options, check_frame, check_parameter, check_parameters, mean_and_std, seed_from
+from .validation import (LIMITS, Boolean, Fields, Interval, Options, check_frame, check_parameter, check_parameters,
+                         mean_and_std, seed_from)
 
 __all__ = ["FairRobustClassifier"]
 
@@ -132,6 +133,19 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     tol : float, default=1e-8
         ``optimizer="newton"``: stop when every entry of the objective's gradient is at
         most this in absolute value (the other optimisers ignore it).
+    privacy : None or dict, default=None
+        Train with DP-SGD (:mod:`causalfair.privacy`, any ``method``):
+        ``dict(target_epsilon=ε, delta=δ, max_grad_norm=C)`` — ε > 0 required; δ in
+        (0, 1), default 1 / (10 n); C > 0, default 1.0. Each step samples rows with
+        probability ``batch_size`` / n, clips each sampled row's gradient of the full
+        objective to norm C, adds N(0, σ²C²) noise and divides by the expected batch
+        size; σ is the smallest that makes ``dp-accounting``'s RDP accountant report
+        ε ≤ target for the run's sampling rate and ``epochs`` · ⌈n / batch_size⌉ steps.
+        Protects the network's parameters only: an SCM fitted on the same data and
+        the standardization statistics are not private (see
+        :mod:`causalfair.privacy`). Needs ``optimizer`` adam or sgd,
+        ``validation_fraction=0`` and a numeric ``threshold``; the training loss in
+        ``history_`` is NaN (not released). Needs the ``dp-accounting`` package.
 
     Attributes
     ----------
@@ -146,6 +160,11 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     n_epochs_ : int
         Epochs run (early stopping may end sooner than ``epochs``); Newton: steps
         taken.
+    epsilon_, delta_ : float
+        With ``privacy``: the (ε, δ) the run spent, by a fresh accountant for the run's
+        sampling rate, σ and steps (ε at most the target).
+    noise_multiplier_ : float
+        With ``privacy``: the calibrated σ.
     coef_, intercept_ : ndarray
         Logistic regression only: weights on the encoded (standardized) features.
     n_features_in_ : int
@@ -192,7 +211,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                  threshold: Any = 0.5, epsilon: float = 0.05, steps: int = 10, step_size: Optional[float] = None,
                  inner_learning_rate: float = 0.1, n_samples: int = 10, lambda_: float = 1.0, mu: float = 1.0,
                  nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
-                 verbose: bool = False, tol: float = 1e-8):
+                 verbose: bool = False, tol: float = 1e-8, privacy: Optional[Dict[str, Any]] = None):
         self.scm = scm
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -220,6 +239,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.tol = tol
+        self.privacy = privacy
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -255,6 +275,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         "exact": [Options(["auto"]), Boolean()],
         "verbose": [Boolean()],
         "tol": [Interval(float, 0, None)],
+        "privacy": [None, Fields({"target_epsilon": [Interval(float, 0, None, closed="neither")]},
+                                 {"delta": (None, [None, Interval(float, 0, 1, closed="neither")]),
+                                  "max_grad_norm": (1.0, [Interval(float, 0, None, closed="neither")])})],
     }
 
     def _settings(self) -> Dict[str, Any]:
@@ -287,6 +310,16 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             if needs:
                 raise ValueError("optimizer='newton' solves the convex problem of logistic regression under "
                                  "erm only; it needs " + ", ".join(needs) + ". Use optimizer='adam' otherwise.")
+        if settings["privacy"] is not None:
+            refused = [(settings["optimizer"] == "newton", f"optimizer='adam' or 'sgd' (got {settings['optimizer']!r})"),
+                       (settings["validation_fraction"] > 0,
+                        f"validation_fraction=0 (got {settings['validation_fraction']!r})"),
+                       (settings["threshold"] == "mcc", "a numeric threshold (got 'mcc')")]
+            needs = [need for failed, need in refused if failed]
+            if needs:
+                raise ValueError("privacy: DP-SGD releases only the noisy gradient steps (early stopping and an MCC "
+                                 "threshold would choose on the training rows, Newton has no per-example clipping); "
+                                 "it needs " + ", ".join(needs) + ".")
         return settings
 
     # ------------------------------------------------------------------ data
@@ -466,7 +499,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         """Remove every fitted attribute (the estimator is then unfitted)."""
         for attribute in ("_handle", "classes_", "threshold_", "history_", "n_epochs_", "coef_",
                           "intercept_", "scm_", "mean_", "scale_", "n_features_in_", "feature_names_in_",
-                          "_activation_"):
+                          "_activation_", "epsilon_", "delta_", "noise_multiplier_"):
             self.__dict__.pop(attribute, None)
 
     def _fit(self, X: Any, y: Any, encoded: bool) -> "FairRobustClassifier":
@@ -484,6 +517,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         if settings["method"] == "causal_at" and self.exact is True and not (
                 settings["model"] == "logistic" and (self.scm_ is None or self.scm_._is_affine())):
             raise ValueError("exact=True: the closed form needs model='logistic' and a linear SCM")
+        self._calibrate_privacy(settings, x.shape[0])
         seed = seed_from(self.random_state)
         init_seed, train_seed = (int(s) for s in np.random.default_rng(seed).integers(0, 2 ** 63, size=2))
         widths = (x.shape[1], *settings["hidden"], 1)
@@ -507,6 +541,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = pd.DataFrame(history, columns=["loss", "validation_loss"])
         self.history_.index.name = "epoch"
         self.n_epochs_ = ran
+        if settings["privacy"] is not None:
+            q, steps = _privacy.dp_sgd_steps(x.shape[0], settings["batch_size"], ran)
+            self.epsilon_ = _privacy.dp_sgd_epsilon(settings["noise_multiplier"], q, steps, self.delta_)
         self._activation_ = settings["activation"]
         if settings["model"] == "logistic":
             parameters = _models.parameters(handle)
@@ -514,6 +551,20 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             self.intercept_ = parameters[-1:].copy()
         self._handle = handle
         return self
+
+    def _calibrate_privacy(self, settings: Dict[str, Any], rows: int) -> None:
+        """With ``privacy``: δ (1 / (10 n) by default), the smallest σ meeting the target
+        ε for this run's sampling rate and steps, and the clipping norm, into
+        ``settings`` (the engine's ``noise_multiplier`` / ``max_grad_norm``) and
+        ``delta_`` / ``noise_multiplier_``."""
+        privacy = settings["privacy"]
+        if privacy is None:
+            return
+        self.delta_ = privacy["delta"] if privacy["delta"] is not None else 1 / (10 * rows)
+        q, steps = _privacy.dp_sgd_steps(rows, settings["batch_size"], settings["epochs"])
+        self.noise_multiplier_ = _privacy.calibrate_noise_multiplier(privacy["target_epsilon"], self.delta_, q, steps)
+        settings["noise_multiplier"] = self.noise_multiplier_
+        settings["max_grad_norm"] = privacy["max_grad_norm"]
 
     # ------------------------------------------------------------------ EncodedEstimator (internal)
     def _encode_rows(self, X: Any) -> np.ndarray:

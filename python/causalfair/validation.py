@@ -4,7 +4,7 @@ and what was expected.
 Parameters are checked declaratively, in the spirit of scikit-learn's
 ``_parameter_constraints``: each estimator or function has one table mapping a
 parameter to its constraints (:class:`Interval`, :class:`Options`, :class:`Boolean`,
-a literal value, or ``None``), and :func:`check_parameters` runs the table before any
+:class:`Fields` for a dict of settings, a literal value, or ``None``), and :func:`check_parameters` runs the table before any
 work. Every bound the engine enforces comes from :data:`LIMITS`, which the engine
 reports itself (``cf_get_limits``): no limit is copied here. A value of the wrong type
 raises ``TypeError``, one out of range ``ValueError``; both messages name the
@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - scikit-learn is a dependency
         """Raised when a method needs a fitted SCM."""
 
 __all__ = [
-    "NotFittedError", "LIMITS", "MAX_ELEMENTS", "MAX_RADIUS", "Interval", "Options", "Boolean",
+    "NotFittedError", "LIMITS", "MAX_ELEMENTS", "MAX_RADIUS", "Interval", "Options", "Boolean", "Fields",
     "check_parameter", "check_parameters", "check_frame", "check_matrix", "check_positive_int", "check_radius",
     "check_output_size", "seed_from", "check_node_list", "mean_and_std",
 ]
@@ -122,6 +122,39 @@ class Boolean:
         return "a bool"
 
 
+class Fields:
+    """A mapping (e.g. a dict) of named settings, each with its own constraints:
+    ``required`` names must be present, ``optional`` ones default to the given value
+    when absent (the default is used as is, unchecked); any other key is refused.
+    :func:`check_parameter` checks each entry under the name ``parameter['key']`` and
+    returns a new dict holding every key."""
+
+    def __init__(self, required: Mapping[str, Sequence[Any]], optional: Mapping[str, Tuple[Any, Sequence[Any]]]):
+        self.required, self.optional = dict(required), dict(optional)
+
+    def is_type(self, value: Any) -> bool:
+        return isinstance(value, Mapping)
+
+    accepts = is_type
+
+    def check(self, name: str, value: Mapping[str, Any]) -> Dict[str, Any]:
+        """``value``'s entries checked and completed with the defaults."""
+        allowed = [*self.required, *self.optional]
+        unknown = [key for key in value if key not in allowed]
+        if unknown:
+            raise ValueError(f"{name}: unknown key {unknown[0]!r}; expected keys {allowed}")
+        missing = [key for key in self.required if key not in value]
+        if missing:
+            raise ValueError(f"{name}: missing key {missing[0]!r}; expected keys {allowed}")
+        checked = {key: check_parameter(f"{name}[{key!r}]", value[key], rules) for key, rules in self.required.items()}
+        for key, (default, rules) in self.optional.items():
+            checked[key] = check_parameter(f"{name}[{key!r}]", value[key], rules) if key in value else default
+        return checked
+
+    def __str__(self) -> str:
+        return f"a dict with keys {list(self.required)} and optionally {list(self.optional)}"
+
+
 class _Literal:
     """Exactly ``value`` (``None``, ``"mcc"``, ...): a special value beside the
     parameter's other constraints, which alone decide whether a value is of a wrong
@@ -143,11 +176,11 @@ class _Literal:
         return repr(self.value)
 
 
-Constraint = Union[Interval, Options, Boolean, None, str, bool]
+Constraint = Union[Interval, Options, Boolean, Fields, None, str, bool]
 
 
 def _as_constraint(constraint: Any) -> Any:
-    return constraint if isinstance(constraint, (Interval, Options, Boolean)) else _Literal(constraint)
+    return constraint if isinstance(constraint, (Interval, Options, Boolean, Fields)) else _Literal(constraint)
 
 
 def check_parameter(name: str, value: Any, constraints: Sequence[Constraint]) -> Any:
@@ -157,7 +190,7 @@ def check_parameter(name: str, value: Any, constraints: Sequence[Constraint]) ->
     rules = [_as_constraint(c) for c in constraints]
     for rule in rules:
         if rule.accepts(value):
-            return rule.convert(value)
+            return rule.check(name, value) if isinstance(rule, Fields) else rule.convert(value)
     error = ValueError if any(rule.is_type(value) for rule in rules) else TypeError
     raise error(f"{name}: expected {' or '.join(str(rule) for rule in rules)}, got {value!r}")
 

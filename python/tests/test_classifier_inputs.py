@@ -103,6 +103,13 @@ CASES: Dict[str, Tuple[str, str, str]] = {
     "random_state_bad": ("c(random_state='seed').fit(A, y)", "TypeError", "random_state"),
     "random_state_negative": ("c(random_state=-1).fit(A, y)", "ValueError", "random_state"),
     "verbose_string": ("c(verbose='yes').fit(A, y)", "TypeError", "verbose"),
+    "privacy_not_a_dict": ("c(privacy=[1.0]).fit(A, y)", "TypeError", "privacy"),
+    "privacy_nan_epsilon": ("c(privacy={'target_epsilon': float('nan')}).fit(A, y)", "ValueError",
+                            "privacy['target_epsilon']"),
+    "privacy_inf_clip": ("c(privacy={'target_epsilon': 1.0, 'max_grad_norm': float('inf')}).fit(A, y)",
+                         "ValueError", "privacy['max_grad_norm']"),
+    "privacy_delta_zero": ("c(privacy={'target_epsilon': 1.0, 'delta': 0.0}).fit(A, y)", "ValueError",
+                           "privacy['delta']"),
     "scm_not_an_scm": ("c(scm='graph.json').fit(X, y)", "TypeError", "scm"),
     # ---- sizes that would overflow or exhaust memory
     "huge_hidden": ("c(model='mlp', hidden_layer_sizes=(10**12,)).fit(A, y)", "Error", ""),

@@ -88,7 +88,8 @@ def config(**changes):
     base = {"objective": "erm", "optimizer": "adam", "epochs": 1, "batch_size": 2, "patience": 1, "steps": 1,
             "n_samples": 1, "exact_when_linear": False, "learning_rate": 0.1, "weight_decay": 0.0,
             "validation_fraction": 0.0, "radius": 0.0, "epsilon": 0.0, "step_size": 0.0,
-            "inner_learning_rate": 0.1, "lambda": 0.0, "mu": 0.0, "nu": 0.0, "twin_penalty": 0.0, "tol": 0.0}
+            "inner_learning_rate": 0.1, "lambda": 0.0, "mu": 0.0, "nu": 0.0, "twin_penalty": 0.0, "tol": 0.0,
+            "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0}
     base.update(changes)
     return base
 

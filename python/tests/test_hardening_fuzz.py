@@ -50,7 +50,9 @@ CHILD = textwrap.dedent(r'''
     CONFIG = {"objective": "erm", "optimizer": "adam", "epochs": 1, "batch_size": 20, "patience": 5, "steps": 2,
               "n_samples": 2, "exact_when_linear": False, "learning_rate": 0.01, "weight_decay": 0.0,
               "validation_fraction": 0.0, "radius": 0.05, "epsilon": 0.05, "step_size": 0.01,
-              "inner_learning_rate": 0.1, "lambda": 1.0, "mu": 1.0, "nu": 1.0, "twin_penalty": 0.0, "tol": 1e-8}
+              "inner_learning_rate": 0.1, "lambda": 1.0, "mu": 1.0, "nu": 1.0, "twin_penalty": 0.0, "tol": 1e-8,
+              "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0}
+    DP_CONFIG = {**CONFIG, "dp": True, "noise_multiplier": 1.0}  # DP-SGD: its fields are read
     OPTIONS = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.05, "n_samples": 3,
                "steps": 2, "restarts": 1, "step_size": 0.0, "first_row": 0}
     CLOSED_SCM = _handles.new_handle(SCM.schema_); _engine.scm_free(CLOSED_SCM)
@@ -239,7 +241,7 @@ CHILD = textwrap.dedent(r'''
         if name == "model_input_gradient":
             return [model_handle(draw), draw(m(d)), draw(m(out_like(n)))], True
         if name == "model_train":
-            config = draw(mutate_struct(CONFIG))
+            config = draw(mutate_struct(draw(st.sampled_from([CONFIG, DP_CONFIG]))))
             y = np.ascontiguousarray(Y[:n])
             epochs = config.get("epochs", 1) if isinstance(config, dict) else 1
             epochs = epochs if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 0 else 0

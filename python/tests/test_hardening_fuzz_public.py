@@ -206,6 +206,11 @@ def scm_state(draw):
             f"{edit}\ns = cf.SCM.from_dict(d)\nfinite(s.twins(X.head(2)))")
 
 
+#: DP-SGD settings of the classifier (valid ones calibrate σ: about a second each).
+PRIVACY = maybe(None, {"target_epsilon": 2.0}, {"target_epsilon": 0.5, "max_grad_norm": 0.1},
+                {"target_epsilon": -1.0}, {"epsilon": 1.0}, "x", {"target_epsilon": 1.0, "max_grad_norm": float("inf")})
+
+
 @st.composite
 def classifier_fit(draw):
     rows = draw(maybe(40, 1, 2, 7))
@@ -216,7 +221,7 @@ def classifier_fit(draw):
               f"epochs={draw(maybe(1, 0, -1, 2.5))}, batch_size={draw(maybe(10, 1, 0, 10**9))}, "
               f"radius={draw(RADII)}, threshold={draw(maybe(0.5, 'mcc', 0.0, 1.0, 2, 'x'))}, "
               f"steps={draw(maybe(2, 0, -1))}, n_samples={draw(maybe(2, 0))}, exact={draw(maybe('auto', True, 'x'))}, "
-              f"random_state={draw(SEEDS)}, verbose=False")
+              f"random_state={draw(SEEDS)}, verbose=False, privacy={draw(PRIVACY)}")
     x = draw(maybe(frames(rows), arrays(rows)))
     return (f"x = {x}\nc = cf.FairRobustClassifier({params}).fit(x, {draw(labels(rows))})\n"
             f"finite(c.predict_proba(x)); finite(c.decision_function(x)); c.predict(x)")

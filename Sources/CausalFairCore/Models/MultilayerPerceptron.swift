@@ -152,7 +152,7 @@ public struct MultilayerPerceptron: Sendable, Equatable {
     /// Runs the backward pass, handing each layer's output gradient (with the layer
     /// index and parameter offset) to `visit` before moving below it; below the first
     /// layer only when `throughInput` (else the result is the first layer's gradient).
-    private func backpropagate(_ layers: [Matrix], outputGradient: Matrix, throughInput: Bool,
+    func backpropagate(_ layers: [Matrix], outputGradient: Matrix, throughInput: Bool,
                                visit: (Int, Int, Matrix) -> Void) -> Matrix {
         var gradient = outputGradient
         var offset = parameters.count

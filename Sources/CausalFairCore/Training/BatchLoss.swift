@@ -18,4 +18,15 @@ extension ObjectiveContext {
         }
         return (loss, gradient)
     }
+
+    /// The parameter gradient of each row's own loss — the objective's and, when the
+    /// twin penalty is on, the penalty's (rows x parameter count): DP-SGD's per-example
+    /// gradients. Batched when the objective has a batched form and no penalty applies;
+    /// else one evaluation of the one-row batch per row.
+    func perExampleGradients(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) throws -> Matrix {
+        if configuration.twinPenalty > 0, batch.twins != nil {
+            return try perRowGradients(batch) { row in try evaluate(row, generator: &generator).gradient }
+        }
+        return try configuration.objective.implementation.perExampleGradients(batch, in: self, generator: &generator)
+    }
 }

@@ -61,6 +61,7 @@ public enum Trainer {
         let latent = needs.latent || needs.twins ? try space.phi(x) : nil
         let twins = needs.twins ? try latent.map { try allTwins($0, space: space) } : nil
         let jacobian = needs.constantJacobian ? try space.constantJacobian() : nil
+        let all = TrainingBatch(x: x, labels: labels, latent: latent, twins: twins, levelCount: space.levelCount)
 
         var current = model
         var optimiser = Adam(parameterCount: model.parameters.count, learningRate: configuration.learningRate,
@@ -68,18 +69,26 @@ public enum Trainer {
         var result = TrainingResult(model: model, trainingLosses: [], validationLosses: [])
         var best = (loss: Double.infinity, model: model, epoch: 0)
         let batches = (training.count + configuration.batchSize - 1) / configuration.batchSize
+        // DP-SGD: as many steps per epoch, each on a Poisson sample of expected size
+        // q·n = min(batch size, n).
+        let expectedBatchSize = Double(min(configuration.batchSize, training.count))
         for epoch in 0..<configuration.epochs {
             generator.shuffle(&training)
             var total = 0.0
             for batchIndex in 0..<batches {
-                let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])
-                let batch = TrainingBatch(x: x.gatherRows(rows), labels: rows.map { labels[$0] },
-                                          latent: latent?.gatherRows(rows),
-                                          twins: twins.map { $0.gatherRows(rows.flatMap { r in (0..<space.levelCount).map { r * space.levelCount + $0 } }) },
-                                          levelCount: space.levelCount)
                 let context = ObjectiveContext(model: current, configuration: configuration, space: space, jacobian: jacobian)
-                let (loss, gradient) = try context.evaluate(batch, generator: &generator)
-                guard loss.isFinite, gradient.allSatisfy({ $0.isFinite }) else {
+                let loss: Double, gradient: [Double]
+                if let privacy = configuration.privacy {
+                    let rows = DifferentialPrivacy.poissonSample(training, rate: expectedBatchSize / Double(training.count),
+                                                                 generator: &generator)
+                    let perExample = try context.perExampleGradients(all.gathering(rows), generator: &generator)
+                    gradient = privacy.gradient(perExample, expectedBatchSize: expectedBatchSize, generator: &generator)
+                    loss = .nan  // the training loss would be a non-private release
+                } else {
+                    let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])
+                    (loss, gradient) = try context.evaluate(all.gathering(rows), generator: &generator)
+                }
+                guard loss.isFinite || configuration.privacy != nil, gradient.allSatisfy({ $0.isFinite }) else {
                     throw CausalFairError.computation("training diverged at epoch \(epoch) (loss \(loss)); lower the learning rate")
                 }
                 step(&current.parameters, gradient: gradient, optimiser: &optimiser, configuration: configuration)

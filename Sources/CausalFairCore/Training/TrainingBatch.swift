@@ -13,6 +13,15 @@ struct TrainingBatch {
 
     var rows: Int { x.rows }
 
+    /// The batch of rows `indices` of this one (in that order), with their labels,
+    /// latent rows and twins.
+    func gathering(_ indices: [Int]) -> TrainingBatch {
+        TrainingBatch(x: x.gatherRows(indices), labels: indices.map { labels[$0] },
+                      latent: latent?.gatherRows(indices),
+                      twins: twins?.gatherRows(indices.flatMap { r in (0..<levelCount).map { r * levelCount + $0 } }),
+                      levelCount: levelCount)
+    }
+
     /// φ(x); throws when the run did not compute it (`Trainer.train` computes it for cal, causal_at and twins only).
     func requiredLatent() throws -> Matrix {
         guard let latent else { throw CausalFairError.computation("the objective needs φ(x), which was not computed") }

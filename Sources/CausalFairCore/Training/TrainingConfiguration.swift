@@ -69,6 +69,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var beta = 6.0
     /// causal_at: use the closed form when the model is linear and the SCM is linear.
     public var exactWhenLinear = true
+    /// DP-SGD instead of plain minibatches (`DifferentialPrivacy`); nil: off.
+    public var privacy: DifferentialPrivacy? = nil
     /// Seed of initialisation-independent randomness (shuffling, inner starts, samples).
     public var seed: UInt64 = 0
 
@@ -114,6 +116,13 @@ public struct TrainingConfiguration: Sendable, Equatable {
             try real(value, name)
         }
         try real(tolerance, "tol")
+        if let privacy {
+            try privacy.validate()
+            try require(optimizer != .newton, "optimizer", "adam or sgd with differential privacy", optimizer)
+            try require(validationFraction == 0, "validation_fraction",
+                        "0 with differential privacy (early stopping on held-out rows is not private)",
+                        validationFraction)
+        }
         if optimizer == .newton {
             try require(objective == .erm, "objective",
                         "erm with optimizer newton (it minimises the convex erm objective only)", objective)

@@ -26,6 +26,14 @@ protocol TrainingObjective {
     /// The mean loss of `batch` at `context.model` and its parameter gradient.
     static func evaluate(_ batch: TrainingBatch, in context: ObjectiveContext,
                          generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double])
+
+    /// The parameter gradient of each row's own loss (rows x parameter count), for
+    /// DP-SGD's per-example clipping: row r is the gradient of `evaluate` on the batch
+    /// of row r alone, inner maximisation included (it is a function of that row only).
+    /// The default (`TrainingObjective+PerExampleGradients.swift`) evaluates the
+    /// one-row batches in turn; an objective with a batched form overrides it.
+    static func perExampleGradients(_ batch: TrainingBatch, in context: ObjectiveContext,
+                                    generator: inout Xoshiro256StarStar) throws -> Matrix
 }
 
 /// What a training objective (or a penalty term) needs the trainer to compute once per

@@ -334,6 +334,10 @@ typedef struct cf_training_config {
     double nu;                   /* >= 0 (capify) */
     double twin_penalty;         /* >= 0 */
     double tol;                  /* >= 0; newton: largest |gradient entry| to stop at */
+    int32_t dp;                  /* 0/1: DP-SGD (Poisson sampling at rate batch_size / n, per-example
+                                    clipping to max_grad_norm, Gaussian noise); adam or sgd, no validation */
+    double noise_multiplier;     /* dp: >= 0, sigma (noise std = sigma * max_grad_norm) */
+    double max_grad_norm;        /* dp: > 0, C; +inf only when noise_multiplier == 0 */
 } cf_training_config;
 
 /* Trains the model in place (only on success), as `config` says.
@@ -341,7 +345,8 @@ typedef struct cf_training_config {
  newton (full-batch Newton/IRLS from 0, mean BCE + weight_decay/2 |theta|^2): only a
  model without hidden layers, objective erm, twin_penalty 0, validation_fraction 0,
  at most max_newton_features columns; epochs is then the largest number of Newton
- steps, one history row per step.
+ steps, one history row per step. With dp the training objective in history is NaN
+ (it would be a non-private release).
  history (epochs x 2): training objective and validation BCE per epoch run;
  *epochs_run receives how many epochs ran (early stopping may end sooner);
  *converged receives 1 when newton met tol, 0 when it stopped short (step limit, or

@@ -8,4 +8,13 @@ enum EmpiricalRisk: TrainingObjective {
                          generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
         context.crossEntropy(at: batch.x, labels: batch.labels)
     }
+
+    /// Batched: one forward and one backward pass over the batch, with the per-row
+    /// outer products of `MultilayerPerceptron.perExampleParameterGradients`.
+    static func perExampleGradients(_ batch: TrainingBatch, in context: ObjectiveContext,
+                                    generator: inout Xoshiro256StarStar) throws -> Matrix {
+        let evaluation = Evaluation(context.model, batch.x, labels: batch.labels)
+        return context.model.perExampleParameterGradients(
+            evaluation.layers, outputGradient: evaluation.lossDerivatives(labels: batch.labels, scale: 1))
+    }
 }

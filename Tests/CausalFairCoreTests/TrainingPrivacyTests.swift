@@ -1,0 +1,214 @@
+import Testing
+@testable import CausalFairCore
+
+/// DP-SGD (`DifferentialPrivacy`): per-example gradients, clipping, noise, Poisson
+/// sampling, and the trainer's private runs.
+@Suite("Training: differential privacy")
+struct TrainingPrivacyTests {
+    typealias Fixture = TrainingObjectiveGradientTests.Fixture
+
+    /// Every objective, with the settings that make its loss deterministic so that the
+    /// one-row evaluations must sum to the batch's: cal, llr, capify and trades draw
+    /// candidates or inner starts from the generator, which the per-row loop consumes
+    /// row after row — with a zero radius (cal, trades) or ε = 0 (llr, capify) those
+    /// draws are all zero, the rest of each objective (twins, the loss terms and their
+    /// gradients) unchanged.
+    static let deterministicCases: [(Objective, Double)] = Objective.allCases.flatMap { [($0, 0.0), ($0, 0.5)] }
+
+    static func deterministic(_ objective: Objective, twinPenalty: Double) -> TrainingConfiguration {
+        var configuration = configuration(objective, twinPenalty: twinPenalty)
+        if [.cal, .trades].contains(objective) { configuration.radius = 0 }
+        if [.llr, .capify].contains(objective) { configuration.epsilon = 0 }
+        return configuration
+    }
+
+    static func configuration(_ objective: Objective, twinPenalty: Double = 0) -> TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        configuration.objective = objective
+        configuration.steps = 3
+        configuration.samples = 3
+        configuration.twinPenalty = twinPenalty
+        return configuration
+    }
+
+    // MARK: per-example gradients
+
+    @Test("erm's batched per-example gradients equal the per-row loop's (logistic and MLP), to rounding",
+          arguments: [true, false])
+    func batchedMatchesLoop(linearModel: Bool) throws {
+        let f = try Fixture(nonlinear: false, linearModel: linearModel, rows: Array(0..<25))
+        let context = try trainingObjective(f.model, Self.configuration(.erm), space: f.space)
+        var generator = Xoshiro256StarStar(seed: 1)
+        let batched = try EmpiricalRisk.perExampleGradients(f.batch, in: context, generator: &generator)
+        let loop = try context.perRowGradients(f.batch) { row in
+            try EmpiricalRisk.evaluate(row, in: context, generator: &generator).gradient
+        }
+        #expect(batched.rows == 25 && batched.cols == f.model.parameters.count)
+        // Rounding only: a row of a batched BLAS product may sum in another order than a 1-row product.
+        #expect(maxAbsDifference(batched, loop) <= 1e-14 * max(1, loop.storage.map(abs).max() ?? 0))
+        #expect(loop.storage.map(abs).max() ?? 0 > 1e-3)
+    }
+
+    @Test("for every objective (and with the twin penalty), randomness off, the per-example gradients sum to rows × the batch gradient",
+          arguments: deterministicCases)
+    func perExampleSumsToBatchGradient(objective: Objective, twinPenalty: Double) throws {
+        let f = try Fixture(nonlinear: true, rows: Array(0..<8))
+        let context = try trainingObjective(f.model, Self.deterministic(objective, twinPenalty: twinPenalty), space: f.space)
+        var generator = Xoshiro256StarStar(seed: 2)
+        let perExample = try context.perExampleGradients(f.batch, generator: &generator)
+        let batch = try context.evaluate(f.batch, generator: &generator).gradient
+        let sum = perExample.columnSums().map { $0 / Double(f.batch.rows) }
+        #expect(maxAbsDifference(sum, batch) <= 1e-12 * max(1, norm(batch)))
+        #expect(norm(batch) > 1e-4)
+    }
+
+    // MARK: clipping and noise
+
+    @Test("after clipping every per-example gradient has norm ≤ C, and those within C are unchanged",
+          arguments: Objective.allCases)
+    func clippingBound(objective: Objective) throws {
+        let f = try Fixture(nonlinear: true, rows: Array(0..<10))
+        let context = try trainingObjective(f.model, Self.configuration(objective), space: f.space)
+        var generator = Xoshiro256StarStar(seed: 3)
+        let perExample = try context.perExampleGradients(f.batch, generator: &generator)
+        let norms = (0..<perExample.rows).map { norm(perExample.gatherRows([$0]).storage) }
+        let c = norms.sorted()[norms.count / 2]  // about half the rows are clipped
+        let factors = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: c).clippingFactors(perExample)
+        for r in 0..<perExample.rows {
+            let row = perExample.gatherRows([r]).storage.map { $0 * factors[r] }
+            #expect(norm(row) <= c * (1 + 1e-12))
+            if norms[r] <= c {
+                #expect(bitIdentical(row, perExample.gatherRows([r]).storage))
+            } else {
+                #expect(abs(norm(row) - c) <= 1e-12 * c)  // scaled down to the bound, not below
+            }
+        }
+        #expect(norms.contains { $0 > c })
+    }
+
+    @Test("with σ = 0 and C = ∞ the DP gradient times q·n / |B| equals the plain gradient of the same sampled batch")
+    func noiselessUnclippedIsPlainGradient() throws {
+        let f = try Fixture(nonlinear: false, rows: Array(0..<400))
+        let context = try trainingObjective(f.model, Self.configuration(.erm), space: f.space)
+        var generator = Xoshiro256StarStar(seed: 4)
+        let candidates = Array(0..<400)
+        let sampled = DifferentialPrivacy.poissonSample(candidates, rate: 0.25, generator: &generator)
+        let batch = f.batch.gathering(sampled)
+        let privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: .infinity)
+        let expected = 100.0
+        let dp = privacy.gradient(try context.perExampleGradients(batch, generator: &generator),
+                                  expectedBatchSize: expected, generator: &generator)
+        let plain = try context.evaluate(batch, generator: &generator).gradient
+        let rescaled = dp.map { $0 * expected / Double(sampled.count) }
+        // To rounding, not bit for bit: the plain gradient sums rows inside BLAS (and
+        // divides before summing), DP-SGD sums per-example rows in order.
+        #expect(maxAbsDifference(rescaled, plain) <= 1e-13 * max(1, norm(plain)))
+        #expect(norm(plain) > 1e-3)
+        #expect(sampled.count != 100)  // the sample's size varies: the divisor is the expected size
+    }
+
+    @Test("the noise of an empty batch is N(0, (σC / expected batch size)²) per coordinate")
+    func noiseScale() throws {
+        let privacy = DifferentialPrivacy(noiseMultiplier: 1.5, maxGradNorm: 2)
+        var generator = Xoshiro256StarStar(seed: 5)
+        let gradient = privacy.gradient(Matrix(rows: 0, cols: 20_000), expectedBatchSize: 10, generator: &generator)
+        // Sample std of 20,000 normals: relative standard error ≈ 1/√(2·20,000) ≈ 0.5%.
+        #expect(abs(mean(gradient)) < 0.3 * 4 / 141)  // 4 standard errors of the mean (0.3/√20,000 each)
+        #expect(abs(variance(gradient).squareRoot() / 0.3 - 1) < 0.03)
+    }
+
+    @Test("Poisson sampling keeps each row with probability q, the same rows for a seed")
+    func poissonSampling() throws {
+        let candidates = Array(0..<100_000)
+        var a = Xoshiro256StarStar(seed: 6), b = Xoshiro256StarStar(seed: 6)
+        let first = DifferentialPrivacy.poissonSample(candidates, rate: 0.1, generator: &a)
+        #expect(first == DifferentialPrivacy.poissonSample(candidates, rate: 0.1, generator: &b))
+        // Binomial(100,000, 0.1): standard deviation ≈ 95; 5 of them.
+        #expect(abs(first.count - 10_000) < 475)
+        #expect(Set(first).count == first.count && first == first.sorted())
+    }
+
+    // MARK: the trainer
+
+    static func privateConfiguration(_ objective: Objective, noise: Double = 1, clip: Double = 1,
+                                     seed: UInt64 = 0) -> TrainingConfiguration {
+        var configuration = TrainingTrainerTests.configuration(objective, epochs: 2, batchSize: 30, seed: seed)
+        configuration.privacy = DifferentialPrivacy(noiseMultiplier: noise, maxGradNorm: clip)
+        return configuration
+    }
+
+    @Test("a DP run is deterministic for a seed, differs for another, and reports no training loss",
+          arguments: Objective.allCases)
+    func determinism(objective: Objective) throws {
+        let (scm, x, labels) = try TrainingLIN.fitted(rows: 120, seed: 31)
+        var configuration = Self.privateConfiguration(objective, seed: 5)
+        let first = try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm,
+                                      configuration: configuration)
+        let second = try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm,
+                                       configuration: configuration)
+        #expect(bitIdentical(first.model.parameters, second.model.parameters))
+        #expect(first.model.parameters.allSatisfy { $0.isFinite })
+        #expect(first.trainingLosses.count == 2 && first.trainingLosses.allSatisfy { $0.isNaN })
+        configuration.seed = 6
+        let other = try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm,
+                                      configuration: configuration)
+        #expect(maxAbsDifference(first.model.parameters, other.model.parameters) > 1e-6)
+    }
+
+    @Test("an empty Poisson sample gives no per-example gradient rows; runs with many empty samples train",
+          arguments: [Objective.erm, .causalAT])
+    func emptySamples(objective: Objective) throws {
+        let f = try Fixture(nonlinear: false, rows: Array(0..<4))
+        let context = try trainingObjective(f.model, Self.configuration(objective), space: f.space)
+        var generator = Xoshiro256StarStar(seed: 7)
+        let none = try context.perExampleGradients(f.batch.gathering([]), generator: &generator)
+        #expect(none.rows == 0 && none.cols == f.model.parameters.count)
+        // q = 1/120: about e^(−1) ≈ 37% of the 240 steps sample no row.
+        let (scm, x, labels) = try TrainingLIN.fitted(rows: 120, seed: 31)
+        var configuration = Self.privateConfiguration(objective)
+        configuration.batchSize = 1
+        let result = try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm,
+                                       configuration: configuration)
+        #expect(result.model.parameters.allSatisfy { $0.isFinite })
+        #expect(result.model.parameters != TrainingTrainerTests.smallMLP().parameters)
+    }
+
+    @Test("DP-SGD with moderate noise still learns LIN (logistic regression, σ = 0.8, C = 1)")
+    func learns() throws {
+        let (scm, x, labels) = try TrainingLIN.fitted(rows: 2_000, seed: 8)
+        var configuration = Self.privateConfiguration(.erm, noise: 0.8, clip: 1)
+        configuration.epochs = 5
+        configuration.batchSize = 100
+        configuration.learningRate = 0.05
+        var generator = Xoshiro256StarStar(seed: 9)
+        let model = MultilayerPerceptron(widths: [3, 1], activation: .tanh, generator: &generator)
+        let trained = try Trainer.train(model, x: x, labels: labels, scm: scm, configuration: configuration).model
+        configuration.privacy = nil
+        let plain = try Trainer.train(model, x: x, labels: labels, scm: scm, configuration: configuration).model
+        let before = trainingMeanBCE(model, x, labels), after = trainingMeanBCE(trained, x, labels)
+        let reference = trainingMeanBCE(plain, x, labels)
+        #expect(after < before - 0.1)
+        #expect(after < reference + 0.05)
+    }
+
+    @Test("DP settings are checked: σ ≥ 0 finite, C > 0 (finite with noise), no newton, no validation split")
+    func validation() throws {
+        let (scm, x, labels) = try TrainingLIN.fitted(rows: 60, seed: 31)
+        func refused(_ change: (inout TrainingConfiguration) -> Void) -> Bool {
+            var configuration = Self.privateConfiguration(.erm)
+            change(&configuration)
+            return trainingThrows(CausalFairError.invalidArgument("")) {
+                try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm,
+                                  configuration: configuration)
+            }
+        }
+        #expect(refused { $0.privacy?.noiseMultiplier = -1 })
+        #expect(refused { $0.privacy?.noiseMultiplier = .nan })
+        #expect(refused { $0.privacy?.maxGradNorm = 0 })
+        #expect(refused { $0.privacy?.maxGradNorm = .nan })
+        #expect(refused { $0.privacy?.maxGradNorm = .infinity })
+        #expect(refused { $0.optimizer = .newton })
+        #expect(refused { $0.validationFraction = 0.2 })
+        #expect(!refused { $0.privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: .infinity) })
+    }
+}

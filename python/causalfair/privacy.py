@@ -1,0 +1,172 @@
+"""Differential privacy accounting for DP-SGD training (DESIGN §4 "Differential
+privacy").
+
+:class:`causalfair.FairRobustClassifier` trains with DP-SGD when given
+``privacy=dict(target_epsilon=..., delta=..., max_grad_norm=...)``: every step
+samples rows independently with probability q = batch_size / n (Poisson sampling),
+clips the gradient of each sampled row's own loss (the full objective, its inner
+maximisation included) to L2 norm ``max_grad_norm``, sums, adds Gaussian noise of
+standard deviation σ · ``max_grad_norm`` and divides by the expected batch size q·n.
+The privacy loss is computed by a maintained accountant — the Rényi-DP accountant of
+Google's ``dp-accounting`` package (``pip install causalfair[privacy]``) — never by
+hand: :func:`calibrate_noise_multiplier` finds the smallest σ whose run meets the
+target ε, and :func:`dp_sgd_epsilon` reports a run's ε.
+
+What is protected, and what is not
+----------------------------------
+Protected, at (ε, δ) with respect to adding or removing one training row: the trained
+network's parameters (hence its predictions, audits of it and anything else computed
+from the model alone, on other data).
+
+Not protected (each is a function of the training data released without noise):
+
+- the SCM, when it is fitted on the training data (an unfitted ``scm`` is fitted on
+  ``X`` by :meth:`~causalfair.FairRobustClassifier.fit`): its mechanisms' parameters,
+  linear mechanisms' sufficient statistics and noise scales, and the twins and
+  latent coordinates the objectives perturb through it. Fit the SCM on public or
+  separate data, or count it as a release of its own;
+- the standardization statistics (per-column means and standard deviations of ``X``
+  without an SCM, the SCM's node means and scales with one): ``mean_``, ``scale_``
+  and the inputs the network sees;
+- the classes and the label encoding (``classes_``).
+
+Not released at all under DP: the training loss (``history_["loss"]`` is NaN), a
+validation split and early stopping (refused), and ``threshold="mcc"`` (refused: it
+would be chosen on the training rows).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["calibrate_noise_multiplier", "dp_sgd_epsilon", "dp_sgd_steps", "membership_advantage"]
+
+
+def _accounting() -> Any:
+    """The ``dp_accounting`` package, or ImportError saying how to install it."""
+    try:
+        import dp_accounting
+    except ImportError:
+        raise ImportError("privacy needs the dp-accounting package (Google's privacy accountant): "
+                          "pip install dp-accounting, or pip install causalfair[privacy]") from None
+    return dp_accounting
+
+
+def dp_sgd_steps(n_rows: int, batch_size: int, epochs: int) -> "tuple[float, int]":
+    """The sampling rate and number of steps of a DP-SGD run, as the engine runs it.
+
+    Parameters
+    ----------
+    n_rows : int
+        Training rows n.
+    batch_size : int
+        Expected rows per step.
+    epochs : int
+        Passes over the data.
+
+    Returns
+    -------
+    sampling_rate : float
+        q = min(batch_size, n) / n.
+    steps : int
+        epochs · ⌈n / batch_size⌉ (as many steps per epoch as plain minibatches).
+    """
+    return min(batch_size, n_rows) / n_rows, epochs * math.ceil(n_rows / batch_size)
+
+
+def _event(noise_multiplier: float, sampling_rate: float, steps: int) -> Any:
+    dp = _accounting()
+    return dp.SelfComposedDpEvent(dp.PoissonSampledDpEvent(sampling_rate, dp.GaussianDpEvent(noise_multiplier)),
+                                  steps)
+
+
+#: The Rényi orders the accountant minimises over: integers only (the fractional
+#: orders of dp-accounting's default need an iterative series that can fail to
+#: converge at large sampling rates); ε is the minimum over these orders, a valid
+#: bound at every one of them.
+_ORDERS = [*range(2, 65), 80, 96, 128, 192, 256, 384, 512, 1024]
+
+
+def _accountant() -> Any:
+    return _accounting().rdp.RdpAccountant(orders=_ORDERS)
+
+
+def dp_sgd_epsilon(noise_multiplier: float, sampling_rate: float, steps: int, delta: float) -> float:
+    """ε at ``delta`` of DP-SGD with noise multiplier σ, Poisson sampling rate q and
+    ``steps`` steps, by ``dp-accounting``'s Rényi-DP accountant.
+
+    Properties: 0 for no steps; decreasing in σ; increasing in q and in ``steps``;
+    infinite for σ = 0 (noise-free gradients are not private).
+
+    Examples
+    --------
+    >>> from causalfair.privacy import dp_sgd_epsilon
+    >>> round(dp_sgd_epsilon(1.1, 0.01, 10_000, 1e-5), 2)
+    5.65
+    """
+    if steps == 0:
+        return 0.0
+    if noise_multiplier == 0:
+        return math.inf
+    return float(_accountant().compose(_event(noise_multiplier, sampling_rate, steps)).get_epsilon(delta))
+
+
+def calibrate_noise_multiplier(target_epsilon: float, delta: float, sampling_rate: float, steps: int) -> float:
+    """The smallest noise multiplier σ (within 1e-6) whose DP-SGD run of ``steps`` steps
+    at sampling rate q has ε ≤ ``target_epsilon`` at ``delta``, by ``dp-accounting``'s
+    calibration (Brent's method on its accountant; the returned σ is on the private side).
+
+    Properties: :func:`dp_sgd_epsilon` of the result is at most ``target_epsilon``; a
+    larger target gives a smaller (or equal) σ; 0 when there are no steps.
+
+    Examples
+    --------
+    >>> from causalfair.privacy import calibrate_noise_multiplier
+    >>> round(calibrate_noise_multiplier(3.0, 1e-5, 0.01, 10_000), 3)
+    1.665
+    """
+    if steps == 0:
+        return 0.0
+    dp = _accounting()
+    return float(dp.calibrate_dp_mechanism(_accountant, lambda sigma: _event(sigma, sampling_rate, steps),
+                                           target_epsilon, delta,
+                                           bracket_interval=dp.LowerEndpointAndGuess(1e-3, 1.0)))
+
+
+def membership_advantage(estimator: Any, X_train: Any, y_train: Any, X_test: Any, y_test: Any) -> float:
+    """The advantage of the loss-threshold membership-inference attack (Yeom et al.
+    2018) against a fitted classifier: the attacker calls a row a training member when
+    its cross-entropy loss under the model is at most a threshold τ, and the advantage
+    is the largest over τ of (true-positive rate on ``X_train`` − false-positive rate on
+    ``X_test``), i.e. the attack's best TPR − FPR with the threshold chosen knowing the
+    answers (an upper bound on what this attack achieves with a calibrated τ).
+
+    Parameters
+    ----------
+    estimator : fitted classifier with ``predict_proba`` and ``classes_``
+    X_train, y_train
+        Rows the model was trained on (members).
+    X_test, y_test
+        Rows from the same distribution it never saw (non-members).
+
+    Returns
+    -------
+    float in [0, 1]
+        0 when the losses of members and non-members cannot be told apart by any
+        threshold; (ε, δ)-DP training bounds it by (e^ε − 1 + 2δ) / (e^ε + 1) (Humphries
+        et al. 2020; Yeom et al.'s bound e^ε − 1 is looser).
+    """
+    def losses(X: Any, y: Any) -> np.ndarray:
+        probabilities = np.asarray(estimator.predict_proba(X), dtype=np.float64)
+        columns = np.searchsorted(estimator.classes_, np.asarray(y))
+        chosen = probabilities[np.arange(probabilities.shape[0]), columns]
+        return -np.log(np.clip(chosen, 1e-300, 1.0))
+
+    members, others = losses(X_train, y_train), losses(X_test, y_test)
+    thresholds = np.unique(np.concatenate([members, others]))
+    tpr = np.searchsorted(np.sort(members), thresholds, side="right") / members.size
+    fpr = np.searchsorted(np.sort(others), thresholds, side="right") / others.size
+    return float(max(0.0, (tpr - fpr).max()))

@@ -1,0 +1,158 @@
+"""DP-SGD from Python: the accountant (``causalfair.privacy``, on ``dp-accounting``)
+and ``FairRobustClassifier(privacy=...)``: calibrated ε within the target, the
+reported ε a fresh accountant's, parameter checks, determinism."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import causalfair as cf
+from causalfair import privacy
+
+dp_accounting = pytest.importorskip("dp_accounting", reason="privacy needs dp-accounting (pip install dp-accounting)")
+
+#: 400 rows, batch 100, 3 epochs: q = 0.25, 12 steps.
+SETTINGS = dict(model="logistic", method="erm", epochs=3, batch_size=100, learning_rate=0.05, random_state=0,
+                verbose=False)
+
+
+def fresh_epsilon(sigma: float, q: float, steps: int, delta: float) -> float:
+    """ε of the run by a new dp-accounting RDP accountant, composed step by step."""
+    accountant = dp_accounting.rdp.RdpAccountant(orders=privacy._ORDERS)
+    event = dp_accounting.PoissonSampledDpEvent(q, dp_accounting.GaussianDpEvent(sigma))
+    for _ in range(steps):
+        accountant.compose(event)
+    return accountant.get_epsilon(delta)
+
+
+@pytest.mark.parametrize("target, q, steps", [(1.0, 0.25, 12), (3.0, 0.01, 500), (8.0, 0.1, 100)])
+def test_calibrated_sigma_meets_the_target_tightly(target, q, steps):
+    sigma = privacy.calibrate_noise_multiplier(target, 1e-5, q, steps)
+    epsilon = privacy.dp_sgd_epsilon(sigma, q, steps, 1e-5)
+    assert epsilon <= target
+    # Tight: 1% less noise would overspend.
+    assert privacy.dp_sgd_epsilon(0.99 * sigma, q, steps, 1e-5) > target
+
+
+def test_accountant_edge_cases():
+    assert privacy.dp_sgd_epsilon(1.0, 0.1, 0, 1e-5) == 0.0
+    assert privacy.dp_sgd_epsilon(0.0, 0.1, 10, 1e-5) == math.inf
+    assert privacy.calibrate_noise_multiplier(1.0, 1e-5, 0.1, 0) == 0.0
+    assert privacy.dp_sgd_steps(400, 100, 3) == (0.25, 12)
+    assert privacy.dp_sgd_steps(401, 100, 2) == (100 / 401, 10)
+    assert privacy.dp_sgd_steps(50, 100, 2) == (1.0, 2)
+
+
+def test_fit_reports_a_fresh_accountants_epsilon_within_target(lin_dataset):
+    clf = cf.FairRobustClassifier(privacy=dict(target_epsilon=2.0, delta=1e-4, max_grad_norm=0.5),
+                                  **SETTINGS).fit(lin_dataset.X, lin_dataset.y)
+    assert clf.delta_ == 1e-4
+    assert clf.epsilon_ <= 2.0
+    assert clf.epsilon_ == pytest.approx(fresh_epsilon(clf.noise_multiplier_, 0.25, 12, 1e-4), rel=1e-12)
+    assert clf.noise_multiplier_ > 0
+    assert clf.history_["loss"].isna().all() and len(clf.history_) == 3
+    # A logistic model trained privately still beats chance on LIN.
+    assert clf.score(lin_dataset.X, lin_dataset.y) > 0.6
+
+
+def test_higher_target_gives_less_noise(lin_dataset):
+    sigmas = [cf.FairRobustClassifier(privacy=dict(target_epsilon=eps), **SETTINGS)
+              .fit(lin_dataset.X, lin_dataset.y).noise_multiplier_ for eps in (1.0, 4.0)]
+    assert sigmas[0] > sigmas[1] > 0
+
+
+def test_default_delta_and_determinism(lin_dataset, lin_scm):
+    make = lambda seed: cf.FairRobustClassifier(scm=lin_scm, model="mlp", hidden_layer_sizes=(8,), method="causal_at",
+                                                steps=2, epochs=2, batch_size=100, random_state=seed, verbose=False,
+                                                privacy=dict(target_epsilon=3.0))
+    first = make(1).fit(lin_dataset.X, lin_dataset.y)
+    second = make(1).fit(lin_dataset.X, lin_dataset.y)
+    other = make(2).fit(lin_dataset.X, lin_dataset.y)
+    assert first.delta_ == pytest.approx(1 / 4000)
+    x = lin_dataset.X
+    assert np.array_equal(first.decision_function(x), second.decision_function(x))
+    assert not np.array_equal(first.decision_function(x), other.decision_function(x))
+    assert first.epsilon_ <= 3.0
+
+
+def test_privacy_parameters_are_checked(lin_dataset):
+    def fit(**kwargs):
+        return cf.FairRobustClassifier(**{**SETTINGS, **kwargs}).fit(lin_dataset.X, lin_dataset.y)
+
+    with pytest.raises(TypeError, match="privacy: expected None or a dict"):
+        fit(privacy=1.0)
+    with pytest.raises(ValueError, match="privacy: missing key 'target_epsilon'"):
+        fit(privacy=dict(delta=1e-5))
+    with pytest.raises(ValueError, match="privacy: unknown key 'epsilon'"):
+        fit(privacy=dict(target_epsilon=1.0, epsilon=2))
+    with pytest.raises(ValueError, match=r"privacy\['target_epsilon'\]: expected a finite number > 0"):
+        fit(privacy=dict(target_epsilon=0.0))
+    with pytest.raises(ValueError, match=r"privacy\['delta'\]"):
+        fit(privacy=dict(target_epsilon=1.0, delta=1.0))
+    with pytest.raises(ValueError, match=r"privacy\['max_grad_norm'\]"):
+        fit(privacy=dict(target_epsilon=1.0, max_grad_norm=-1.0))
+    with pytest.raises(TypeError, match=r"privacy\['max_grad_norm'\]"):
+        fit(privacy=dict(target_epsilon=1.0, max_grad_norm="1"))
+    for refused, what in [(dict(optimizer="newton"), "optimizer"), (dict(validation_fraction=0.2), "validation"),
+                          (dict(threshold="mcc"), "threshold")]:
+        with pytest.raises(ValueError, match=f"privacy: .*{what}"):
+            fit(privacy=dict(target_epsilon=1.0), **refused)
+
+
+def test_privacy_is_a_plain_parameter(lin_dataset):
+    from sklearn.base import clone
+    clf = cf.FairRobustClassifier(privacy=dict(target_epsilon=1.0), **SETTINGS)
+    assert clone(clf).get_params()["privacy"] == dict(target_epsilon=1.0)
+    plain = cf.FairRobustClassifier(**SETTINGS).fit(lin_dataset.X, lin_dataset.y)
+    assert not hasattr(plain, "epsilon_") and not hasattr(plain, "noise_multiplier_")
+
+
+class _FixedProbabilities:
+    """A fitted classifier double whose P(class 1) of row i is ``X[i, 0]``."""
+    classes_ = np.array([0, 1])
+
+    def predict_proba(self, X):
+        p = np.asarray(X, dtype=float)[:, 0]
+        return np.column_stack([1 - p, p])
+
+
+def test_membership_advantage_closed_forms():
+    model = _FixedProbabilities()
+    ones = np.ones(4, dtype=int)
+    # Members all fitted confidently, non-members not: a threshold separates them.
+    assert privacy.membership_advantage(model, [[0.99]] * 4, ones, [[0.6]] * 4, ones) == 1.0
+    # The same rows on both sides: no threshold tells them apart.
+    rows = [[0.9], [0.7], [0.6], [0.55]]
+    assert privacy.membership_advantage(model, rows, ones, rows, ones) == 0.0
+    # Half the members below every non-member's loss: TPR 1/2 at FPR 0.
+    assert privacy.membership_advantage(model, [[0.99], [0.99], [0.5], [0.5]], ones,
+                                        [[0.7]] * 4, ones) == 0.5
+
+
+def overfit_problem(seed):
+    """60 training and 2,000 held-out rows of 30 features with one informative one and
+    label noise: an MLP run long enough memorises the training rows."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(2060, 30))
+    y = ((X[:, 0] + rng.normal(scale=1.5, size=2060)) > 0).astype(int)
+    return X[:60], y[:60], X[60:], y[60:]
+
+
+def test_membership_advantage_is_lower_at_epsilon_one():
+    """Setup: MLP (64, 64), Adam lr 0.01, batch 10, 150 epochs (900 steps) on 60 rows;
+    the attack's advantage on the non-private model against the same model trained at
+    ε = 1 (δ = 1e-3, C = 1). The DP advantage is also below the DP bound for ε = 1."""
+    X, y, X_out, y_out = overfit_problem(0)
+    settings = dict(model="mlp", hidden_layer_sizes=(64, 64), method="erm", epochs=150, batch_size=10,
+                    learning_rate=0.01, random_state=0, verbose=False)
+    plain = cf.FairRobustClassifier(**settings).fit(X, y)
+    private = cf.FairRobustClassifier(privacy=dict(target_epsilon=1.0, delta=1e-3), **settings).fit(X, y)
+    exposed = privacy.membership_advantage(plain, X, y, X_out, y_out)
+    protected = privacy.membership_advantage(private, X, y, X_out, y_out)
+    assert plain.score(X, y) == 1.0  # memorised
+    assert exposed > 0.5
+    assert protected < exposed - 0.2
+    assert protected <= (math.e - 1 + 2e-3) / (math.e + 1)
