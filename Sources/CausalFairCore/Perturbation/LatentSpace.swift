@@ -69,11 +69,13 @@ public struct LatentSpace: Sendable {
         return result
     }
 
-    /// Whether φ⁻¹ is affine (no SCM, or every mechanism linear).
+    /// Whether φ⁻¹ is affine (no SCM, or every mechanism linear; a Gumbel-max node's
+    /// argmax is not).
     public var isLinear: Bool {
         guard let scm else { return true }
         return scm.nodes.allSatisfy {
             if case .mlp = $0.mechanism { return false }
+            if $0.usesGumbelMax { return false }
             return true
         }
     }
