@@ -80,9 +80,13 @@ class SCM(BaseEstimator):
         softmax cross-entropy, minibatch Adam), hard codes everywhere, and abduction by
         posterior sampling: :meth:`counterfactual` and :meth:`twins` take ``n_draws``
         posterior draws per row. In ``"gumbel"`` mode the drawn noise of a discrete
-        node is not perturbable. Supported so far by ``fit``, ``counterfactual``,
-        ``twins``, ``metric`` and serialization; the audits and training still use a
-        single posterior draw (seed 0) of the noise.
+        node is not perturbable. ``n_draws`` exists so far on ``counterfactual`` and
+        ``twins``; every other verb (``abduct``, ``phi``, ``metric``,
+        ``perturbation_ball``, the audits and training) uses the single posterior draw
+        of seed 0, on hard codes (``metric`` compares continuous latents only: it is
+        not yet infinite for a discrete switch of zero posterior probability), and
+        searches (``attack``, ``causal_at``) see a zero gradient through a discrete
+        node (no Gumbel-softmax relaxation yet).
 
     Attributes
     ----------
