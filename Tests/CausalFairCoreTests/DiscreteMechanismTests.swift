@@ -230,6 +230,72 @@ struct DiscreteMechanismTests {
         #expect(thrownError { try model.twins(data, drawCount: 0, seed: 1) }?.kind == .invalidArgument)
     }
 
+    @Test("metric: ∞ exactly across a level switch of zero posterior probability (vs joint Gumbel simulation)")
+    func metricInfiniteAcrossImpossibleSwitches() throws {
+        // S (sensitive) and Z (continuous) → C (4 levels, Gumbel-max).
+        let nodes = [
+            NodeSpecification(kind: .binary, isSensitive: true),
+            NodeSpecification(kind: .continuous),
+            NodeSpecification(kind: .categorical(levels: 4), parents: [0, 1], mechanism: .linear(ridge: 0),
+                              discrete: .gumbelMax),
+        ]
+        var generator = Xoshiro256StarStar(seed: 12)
+        var data = Matrix(rows: 3_000, cols: 6)
+        for r in 0..<3_000 {
+            let (s, z) = (generator.bernoulli(0.5), generator.normal())
+            let logits = [0, 0.5 * s + z, -0.5 + s - 0.5 * z, 0.3 - s]
+            let g = logits.map { $0 - logarithm(-logarithm(generator.uniformPositive())) }
+            data[r, 0] = s
+            data[r, 1] = z
+            data[r, 2 + (g.indices.max { g[$0] < g[$1] } ?? 0)] = 1
+        }
+        let model = try fittedSCM(nodes, on: data, fitSeed: 1).model
+        let f = try #require(model.mechanisms[2] as? DiscreteMechanism)
+        // Every pair of levels (i at a, j at b) for a few parent pairs.
+        var a = Matrix(rows: 0, cols: 6), b = Matrix(rows: 0, cols: 6)
+        var pairs: [(i: Int, j: Int)] = []
+        for (sa, za, sb, zb) in [(0.0, 0.0, 1.0, 0.0), (1.0, -1.0, 0.0, 1.0), (0.0, 0.5, 0.0, -0.5)] {
+            for i in 0..<4 {
+                for j in 0..<4 {
+                    var ra = Matrix(rows: 1, cols: 6), rb = Matrix(rows: 1, cols: 6)
+                    (ra[0, 0], ra[0, 1], ra[0, 2 + i]) = (sa, za, 1)
+                    (rb[0, 0], rb[0, 1], rb[0, 2 + j]) = (sb, zb, 1)
+                    a = try Matrix(rows: a.rows + 1, cols: 6, storage: a.storage + ra.storage)
+                    b = try Matrix(rows: b.rows + 1, cols: 6, storage: b.storage + rb.storage)
+                    pairs.append((i, j))
+                }
+            }
+        }
+        let distances = try model.metric(a, b)
+        let logitsA = f.logits(a.gatherColumns([0, 1])), logitsB = f.logits(b.gatherColumns([0, 1]))
+        for (r, pair) in pairs.enumerated() {
+            // The reference: joint simulation of one Gumbel noise at both parents.
+            var seen = false
+            var simulation = Xoshiro256StarStar(seed: UInt64(r))
+            for _ in 0..<20_000 where !seen {
+                let g = (0..<4).map { _ in -logarithm(-logarithm(simulation.uniformPositive())) }
+                var scoresA = [Double](repeating: 0, count: 4), scoresB = scoresA
+                for k in 0..<4 {
+                    let la: Double = k == 0 ? 0 : logitsA[r, k - 1]
+                    let lb: Double = k == 0 ? 0 : logitsB[r, k - 1]
+                    scoresA[k] = la + g[k]
+                    scoresB[k] = lb + g[k]
+                }
+                let i = scoresA.indices.max { scoresA[$0] < scoresA[$1] } ?? 0
+                let j = scoresB.indices.max { scoresB[$0] < scoresB[$1] } ?? 0
+                seen = i == pair.i && j == pair.j
+            }
+            if distances[r].isInfinite {
+                #expect(!seen, "pair \(r) \(pair): simulated, yet the metric says impossible")
+            } else if pair.i != pair.j {
+                let shift = { (k: Int) in k == 0 ? 0 : logitsB[r, k - 1] - logitsA[r, k - 1] }
+                #expect(seen || shift(pair.j) - shift(pair.i) < 0.5, "pair \(r) \(pair): possible, never simulated")
+            }
+            if pair.i == pair.j { #expect(distances[r].isFinite) }
+        }
+        #expect(distances.contains { $0.isInfinite } && distances.contains { $0.isFinite })
+    }
+
     @Test("a fitted Gumbel-max model round-trips through its exported state; its noise columns are not perturbable")
     func stateRoundTrip() throws {
         let (model, data) = try Self.discreteModel(rows: 1_000, seed: 6)

@@ -83,8 +83,8 @@ class SCM(BaseEstimator):
         node is not perturbable. ``n_draws`` exists so far on ``counterfactual`` and
         ``twins``; every other verb (``abduct``, ``phi``, ``metric``,
         ``perturbation_ball``, the audits and training) uses the single posterior draw
-        of seed 0, on hard codes (``metric`` compares continuous latents only: it is
-        not yet infinite for a discrete switch of zero posterior probability), and
+        of seed 0, on hard codes (``metric`` compares the continuous latents and is
+        ``inf`` across a discrete node's level switch of zero posterior probability), and
         searches (``attack``, ``causal_at``) see a zero gradient through a discrete
         node (no Gumbel-softmax relaxation yet).
 
