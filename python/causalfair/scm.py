@@ -14,8 +14,8 @@ from .distributions import Distribution, as_distribution
 from .graph import parse_graph
 from .mechanisms import ExpressionMechanism, as_mechanism
 from .schema import KINDS, Schema
-from .validation import (Boolean, Interval, NotFittedError, Options, check_frame, check_matrix, check_node_list, check_parameter,
-                         check_output_size, check_positive_int, check_radius, seed_from)
+from .validation import (Boolean, Interval, NotFittedError, Options, check_frame, check_matrix, check_node_list,
+                         check_parameter, check_output_size, check_positive_int, check_radius, seed_from)
 
 try:
     from sklearn.base import BaseEstimator

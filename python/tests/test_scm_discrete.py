@@ -159,3 +159,15 @@ def test_default_is_anm_and_bad_arguments_are_refused(truth):
             scm.twins(frame.head(3), n_draws=bad)
         with pytest.raises(error, match="n_draws"):
             scm.counterfactual(frame.head(3), do={"S": 1}, n_draws=bad)
+
+
+def test_metric_is_infinite_across_an_impossible_switch(truth):
+    """B's logit rises with S (−0.6 + 1.4 S): a row with S = 0, B = 1 can have B′ = 0
+    under S′ = 0 only, never under S′ = 1 (P(B′ = 1 | B = 1) = 1 when the logit rises),
+    so the distance to that point is inf, while the twins are at distance 0."""
+    frame, _, _, scm = truth
+    rows = frame[(frame["S"] == 0) & (frame["B"] == 1)].head(20).reset_index(drop=True)
+    impossible = rows.assign(S=1, B=0)
+    assert np.isinf(np.asarray(scm.metric(rows, impossible))).all()
+    possible = rows.assign(S=1)  # B stays 1: always possible when its logit rises
+    assert np.isfinite(np.asarray(scm.metric(rows, possible))).all()
