@@ -375,6 +375,8 @@ static const CodeName MECHANISM_CODES[] = {
 static const CodeName NOISE_CODES[] = {
     {"empirical", CF_NOISE_EMPIRICAL}, {"normal", CF_NOISE_NORMAL}, {"gamma", CF_NOISE_GAMMA},
     {"bernoulli", CF_NOISE_BERNOULLI}, END_CODES};
+static const CodeName DISCRETE_CODES[] = {
+    {"anm", CF_DISCRETE_ANM}, {"gumbel", CF_DISCRETE_GUMBEL}, END_CODES};
 static const CodeName OP_CODES[] = {
     {"input", CF_OP_INPUT}, {"constant", CF_OP_CONSTANT}, {"add", CF_OP_ADD},
     {"subtract", CF_OP_SUBTRACT}, {"multiply", CF_OP_MULTIPLY}, {"divide", CF_OP_DIVIDE},
@@ -406,6 +408,7 @@ static const struct {
     {"node_kind", NODE_CODES, CF_NODE_COUNT},
     {"mechanism", MECHANISM_CODES, CF_MECHANISM_COUNT},
     {"noise", NOISE_CODES, CF_NOISE_COUNT},
+    {"discrete", DISCRETE_CODES, CF_DISCRETE_COUNT},
     {"op", OP_CODES, CF_OP_COUNT},
     {"outer", OUTER_CODES, CF_OUTER_COUNT},
     {"handle", HANDLE_CODES, CF_HANDLE_COUNT},
@@ -474,7 +477,7 @@ static const Field NODE_FIELDS[] = {
     ROW_LIST(cf_node_spec, program, FIELD_OP_LIST, n_program), ROW_CODE(cf_node_spec, outer, OUTER_CODES),
     ROW_F64(cf_node_spec, offset), ROW_F64(cf_node_spec, scale), ROW_CODE(cf_node_spec, noise, NOISE_CODES),
     ROW_F64(cf_node_spec, noise_loc), ROW_F64(cf_node_spec, noise_scale), ROW_F64(cf_node_spec, noise_shape),
-    ROW_F64(cf_node_spec, noise_p), END_FIELDS};
+    ROW_F64(cf_node_spec, noise_p), ROW_CODE(cf_node_spec, discrete, DISCRETE_CODES), END_FIELDS};
 
 static const Field LIMIT_FIELDS[] = {
     ROW_I64(cf_limits, max_elements), ROW_F64(cf_limits, max_radius), ROW_I64(cf_limits, max_epochs),
@@ -926,6 +929,48 @@ static PyObject *py_scm_counterfactual(PyObject *self, PyObject *args) {
     RETURN_NONE_OR_NULL(&c);
 }
 
+static PyObject *py_scm_counterfactual_draws(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *data_o, *nodes_o, *values_o, *seed_o, *out_o;
+    long long n_draws;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OOOLOO:scm_counterfactual_draws", H_PARSE, &data_o,
+                          &nodes_o, &values_o, &n_draws, &seed_o, &out_o))
+        return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
+    const Py_buffer *nodes = acquire(&c, nodes_o, "do_nodes", I64, 1);
+    const Py_buffer *values = acquire(&c, values_o, "do_values", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, cf_scm_counterfactual_draws(h->ptr, data->buf, ROWS(data), COLS(data), nodes->buf,
+                                           LEN(nodes), values->buf, ROWS(values), COLS(values),
+                                           (int64_t)n_draws, seed, out->buf, LEN(out), c.err,
+                                           ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_scm_twins_draws(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *data_o, *seed_o, *out_o;
+    long long n_draws;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OLOO:scm_twins_draws", H_PARSE, &data_o, &n_draws, &seed_o,
+                          &out_o))
+        return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, cf_scm_twins_draws(h->ptr, data->buf, ROWS(data), COLS(data), (int64_t)n_draws, seed,
+                                  out->buf, LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
 static PyObject *py_scm_sample(PyObject *self, PyObject *args) {
     (void)self;
     HandleObject *h;
@@ -1312,6 +1357,10 @@ static PyMethodDef engine_methods[] = {
     {"scm_twin_levels", py_scm_twin_levels, METH_VARARGS,
      "scm_twin_levels(h, out: int64[:, :]) -> None"},
     {"scm_twins", py_scm_twins, METH_VARARGS, "scm_twins(h, data, out) -> None"},
+    {"scm_counterfactual_draws", py_scm_counterfactual_draws, METH_VARARGS,
+     "scm_counterfactual_draws(h, data, do_nodes, do_values, n_draws, seed, out) -> None"},
+    {"scm_twins_draws", py_scm_twins_draws, METH_VARARGS,
+     "scm_twins_draws(h, data, n_draws, seed, out) -> None"},
     {"scm_factual_levels", py_scm_factual_levels, METH_VARARGS,
      "scm_factual_levels(h, data, out: int64[:]) -> None"},
     {"scm_phi", py_scm_phi, METH_VARARGS, "scm_phi(h, data, out) -> None"},

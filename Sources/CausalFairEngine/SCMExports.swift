@@ -126,6 +126,41 @@ public func cf_scm_twins(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePoint
     transform(handle, data, rows, cols, out, outLength, err, errLength) { try finite($0.twins($1).storage, "twins") }
 }
 
+@_cdecl("cf_scm_counterfactual_draws")
+public func cf_scm_counterfactual_draws(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?,
+                                        _ rows: Int64, _ cols: Int64, _ doNodes: UnsafePointer<Int64>?,
+                                        _ doCount: Int64, _ doValues: UnsafePointer<Double>?, _ doRows: Int64,
+                                        _ doCols: Int64, _ drawCount: Int64, _ seed: UInt64,
+                                        _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
+                                        _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
+    transform(handle, data, rows, cols, out, outLength, err, errLength) { model, input in
+        let interventions = try Buffers.interventions(model: model, nodes: doNodes, count: doCount,
+                                                      values: doValues, rows: doRows, cols: doCols)
+        return try finite(model.counterfactual(input, interventions: interventions,
+                                               drawCount: try drawCountArgument(drawCount), seed: seed).storage,
+                          "counterfactual")
+    }
+}
+
+@_cdecl("cf_scm_twins_draws")
+public func cf_scm_twins_draws(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,
+                               _ cols: Int64, _ drawCount: Int64, _ seed: UInt64,
+                               _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
+                               _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
+    transform(handle, data, rows, cols, out, outLength, err, errLength) { model, input in
+        try finite(model.twins(input, drawCount: try drawCountArgument(drawCount), seed: seed).storage, "twins")
+    }
+}
+
+/// `n_draws` as an Int, refused outside 1...`maximumDrawCount`.
+private func drawCountArgument(_ drawCount: Int64) throws -> Int {
+    guard drawCount >= 1, drawCount <= Int64(StructuralCausalModel.maximumDrawCount) else {
+        throw CausalFairError.invalidArgument(
+            "n_draws: expected an int in [1, \(StructuralCausalModel.maximumDrawCount)], got \(drawCount)")
+    }
+    return Int(drawCount)
+}
+
 @_cdecl("cf_scm_factual_levels")
 public func cf_scm_factual_levels(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,
                                   _ cols: Int64, _ out: UnsafeMutablePointer<Int64>?, _ outLength: Int64,

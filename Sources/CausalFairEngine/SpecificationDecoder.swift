@@ -70,7 +70,9 @@ struct SpecificationDecoder {
         return NodeSpecification(kind: kind, parents: parents,
                                  isSensitive: try field.flag(spec.sensitive, "sensitive"),
                                  isImmutable: try field.flag(spec.immutable, "immutable"),
-                                 mechanism: mechanism, noise: noise)
+                                 mechanism: mechanism, noise: noise,
+                                 discrete: try field.code(spec.discrete, below: CF_DISCRETE_COUNT, "discrete")
+                                     == CF_DISCRETE_GUMBEL ? .gumbelMax : .additiveNoise)
     }
 
     /// One `cf_expression_op`.

@@ -148,6 +148,9 @@ struct ABITests {
             return Self.newSCM([Self.root(), spec]).message
         }
         #expect(opMessage == "node 1: program operation: expected an int in [0, 13], got 14")
+        child = Self.linearChild()
+        child.discrete = Int32(CF_DISCRETE_COUNT)
+        #expect(Self.newSCM([Self.root(), child]).message == "node 1: discrete: expected an int in [0, 1], got 2")
         #expect(Self.newModel([2, 1], activation: Int32(CF_ACTIVATION_COUNT)).message
                 == "activation: expected a code in [0, 1] (CF_ACTIVATION_*), got 2")
 
@@ -405,5 +408,44 @@ struct ABITests {
         }
         #expect(noConfig.status == Int32(CF_VALUE_ERROR))
         #expect(noConfig.message == "config: expected a cf_training_config, got NULL")
+    }
+
+    @Test("CF_DISCRETE_GUMBEL: the draws functions give hard codes, the row as its factual twin, n_draws checked")
+    func gumbelDraws() {
+        var sensitive = Self.root()
+        sensitive.kind = Int32(CF_NODE_BINARY)
+        sensitive.sensitive = 1
+        var child = Self.linearChild()
+        child.kind = Int32(CF_NODE_BINARY)
+        child.discrete = Int32(CF_DISCRETE_GUMBEL)
+        let scm = Self.newSCM([sensitive, child])
+        defer { cf_scm_free(scm.handle) }
+        #expect(scm.status == CF_OK)
+        // (S, B) rows: every combination, B more often 1 when S is.
+        var data = [Double](repeating: 0, count: 80)
+        for r in 0..<40 {
+            data[2 * r] = Double(r % 2)
+            data[2 * r + 1] = r % 4 == 1 || r % 8 == 2 ? 1 : 0
+        }
+        #expect(Self.call { cf_scm_fit(scm.handle, &data, 40, 2, 0, $0, $1) }.status == CF_OK)
+        let draws = 3
+        var twins = [Double](repeating: -1, count: 40 * draws * 2 * 2)
+        #expect(Self.call { cf_scm_twins_draws(scm.handle, &data, 40, 2, Int64(draws), 9, &twins, Int64(twins.count), $0, $1) }
+            .status == CF_OK)
+        #expect(twins.allSatisfy { $0 == 0 || $0 == 1 })
+        for r in 0..<40 {
+            for d in 0..<draws {
+                let factual = (r * draws + d) * 2 + Int(data[2 * r])
+                #expect(Array(twins[(2 * factual)..<(2 * factual + 2)]) == Array(data[(2 * r)..<(2 * r + 2)]))
+            }
+        }
+        var counterfactual = [Double](repeating: -1, count: 40 * draws * 2)
+        var value: [Double] = [1]
+        #expect(Self.call { cf_scm_counterfactual_draws(scm.handle, &data, 40, 2, [0], 1, &value, 1, 1, Int64(draws), 9,
+                                                         &counterfactual, Int64(counterfactual.count), $0, $1) }.status == CF_OK)
+        #expect(counterfactual.allSatisfy { $0 == 0 || $0 == 1 })
+        let refused = Self.call { cf_scm_twins_draws(scm.handle, &data, 40, 2, 0, 9, &twins, Int64(twins.count), $0, $1) }
+        #expect(refused.status == Int32(CF_VALUE_ERROR))
+        #expect(refused.message == "n_draws: expected an int in [1, \(StructuralCausalModel.maximumDrawCount)], got 0")
     }
 }

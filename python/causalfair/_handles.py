@@ -119,6 +119,21 @@ def twins(handle: Any, data: np.ndarray, levels: int) -> np.ndarray:
     return out
 
 
+def counterfactual_draws(handle: Any, data: np.ndarray, nodes: np.ndarray, values: np.ndarray,
+                         n_draws: int, seed: int) -> np.ndarray:
+    """:func:`counterfactual` under ``n_draws`` posterior draws of the noise, row-major (row, draw)."""
+    out = np.empty((data.shape[0] * n_draws, data.shape[1]))
+    _engine.scm_counterfactual_draws(handle, data, nodes, values, n_draws, seed, out)
+    return out
+
+
+def twins_draws(handle: Any, data: np.ndarray, levels: int, n_draws: int, seed: int) -> np.ndarray:
+    """:func:`twins` under ``n_draws`` posterior draws of the noise, row-major (row, draw, twin level)."""
+    out = np.empty((data.shape[0] * n_draws * levels, data.shape[1]))
+    _engine.scm_twins_draws(handle, data, n_draws, seed, out)
+    return out
+
+
 def factual_levels(handle: Any, data: np.ndarray) -> np.ndarray:
     """The twin level (int64) of every row's own sensitive values."""
     out = np.empty(data.shape[0], dtype=np.int64)

@@ -118,6 +118,7 @@ class NodeSchema:
     immutable: bool = False
     mechanism: Optional[Mechanism] = None  # None for roots
     noise: Optional[Distribution] = None  # None: empirical
+    discrete: str = "anm"  # binary/categorical non-root nodes: "anm" or "gumbel" (Gumbel-max)
 
     @property
     def width(self) -> int:
@@ -218,6 +219,7 @@ class NodeSchema:
             "hidden": [], "epochs": 0, "batch_size": 0, "learning_rate": 0.0,
             "program": [], "outer": "identity", "offset": 0.0, "scale": 1.0,
             "noise": "empirical", "noise_loc": 0.0, "noise_scale": 0.0, "noise_shape": 0.0, "noise_p": 0.0,
+            "discrete": self.discrete,
         }
         mechanism = None if self.is_root else self.mechanism
         if isinstance(mechanism, LinearMechanism):
@@ -244,6 +246,7 @@ class NodeSchema:
             "immutable": self.immutable,
             "mechanism": None if self.mechanism is None else self.mechanism.to_dict(),
             "noise": None if self.noise is None else self.noise.to_dict(),
+            "discrete": self.discrete,
         }
 
     @classmethod
@@ -255,6 +258,7 @@ class NodeSchema:
             immutable=bool(d["immutable"]),
             mechanism=None if d["mechanism"] is None else as_mechanism(d["mechanism"]),
             noise=None if d["noise"] is None else as_distribution(d["noise"]),
+            discrete=str(d.get("discrete", "anm")),
         )
 
 
@@ -295,7 +299,7 @@ class Schema:
     def build(cls, graph: Graph, frame: pd.DataFrame, *, kinds: Mapping[str, str],
               sensitive: Sequence[str], immutable: Sequence[str],
               mechanisms: Mapping[str, Mechanism], noise: Mapping[str, Distribution],
-              standardize: bool) -> "Schema":
+              standardize: bool, discrete: str = "anm") -> "Schema":
         """Learn labels and scaling from ``frame`` (a DataFrame of the graph's nodes)."""
         nodes = []
         for name in graph.order:
@@ -309,7 +313,7 @@ class Schema:
                               sensitive=name in sensitive, immutable=name in immutable,
                               value_dtype=_value_dtype(column),
                               mechanism=mechanisms.get(name) if graph.parents[name] else None,
-                              noise=noise.get(name))
+                              noise=noise.get(name), discrete=discrete)
             if kind == "continuous":
                 if node.sensitive:
                     raise ValueError(f"sensitive: node {name!r} is continuous; sensitive "
@@ -390,9 +394,10 @@ class Schema:
 
     @property
     def is_linear(self) -> bool:
-        """Every mechanism linear (or none): then φ⁻¹ is affine, and the exact
-        audit and causal_at's closed form apply."""
-        return all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+        """Every mechanism linear (or none), and no Gumbel-max node (its argmax is not
+        affine): then φ⁻¹ is affine, and the exact audit and causal_at's closed form apply."""
+        return all(node.mechanism is None or (isinstance(node.mechanism, LinearMechanism)
+                                              and not (node.discrete == "gumbel" and node.kind != "continuous"))
                    for node in self.nodes)
 
     # ------------------------------------------------------------------ engine spec

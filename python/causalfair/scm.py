@@ -17,8 +17,8 @@ from .distributions import Distribution, as_distribution
 from .graph import parse_graph
 from .mechanisms import ExpressionMechanism, as_mechanism
 from .schema import KINDS, Schema
-from .validation import (Boolean, NotFittedError, check_frame, check_matrix, check_node_list, check_parameter,
-                         check_output_size, check_positive_int, check_radius, seed_from)
+from .validation import (Boolean, Interval, NotFittedError, Options, check_frame, check_matrix, check_node_list,
+                         check_parameter, check_output_size, check_positive_int, check_radius, seed_from)
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -95,6 +95,22 @@ class SCM(TransformerMixin, BaseEstimator):
     random_state : None, int or numpy.random.Generator
         Seed of :meth:`fit` (MLP initialisation and shuffling). ``None`` draws a fresh
         seed on each fit.
+    discrete : {"anm", "gumbel"}, default="anm"
+        Mechanism of binary and categorical non-root nodes (DESIGN §4, "Discrete
+        nodes"). ``"anm"``: additive noise on the 0/1 or one-hot codes (the published
+        reference; counterfactual codes can be fractional). ``"gumbel"``: Gumbel-max,
+        ``V := argmax_k(l_k + G_k)`` with logits ``l`` from the parents (linear:
+        multinomial logistic regression fitted to the optimum by Newton's method; MLP:
+        softmax cross-entropy, minibatch Adam), hard codes everywhere, and abduction by
+        posterior sampling: :meth:`counterfactual` and :meth:`twins` take ``n_draws``
+        posterior draws per row. In ``"gumbel"`` mode the drawn noise of a discrete
+        node is not perturbable. ``n_draws`` exists so far on ``counterfactual`` and
+        ``twins``; every other verb (``abduct``, ``phi``, ``metric``,
+        ``perturbation_ball``, the audits and training) uses the single posterior draw
+        of seed 0, on hard codes (``metric`` compares the continuous latents and is
+        ``inf`` across a discrete node's level switch of zero posterior probability), and
+        searches (``attack``, ``causal_at``) see a zero gradient through a discrete
+        node (no Gumbel-softmax relaxation yet).
 
     Attributes
     ----------
@@ -117,9 +133,10 @@ class SCM(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Binary and categorical non-root nodes get additive noise on their 0/1 or one-hot
-    code (the paper-compatible mode), so their counterfactual codes can be
-    fractional. Decoded results show a binary code ``>= 0.5`` as the second label
+    With ``discrete="anm"`` (the default) binary and categorical non-root nodes get
+    additive noise on their 0/1 or one-hot code (the paper-compatible mode), so their
+    counterfactual codes can be fractional; with ``discrete="gumbel"`` they are
+    always exact codes. Decoded results show a binary code ``>= 0.5`` as the second label
     and a categorical one by the argmax of its one-hot columns; ``encoded=True``
     returns the codes themselves.
 
@@ -171,7 +188,7 @@ class SCM(TransformerMixin, BaseEstimator):
     def __init__(self, graph: Any, *, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
                  mechanism: Any = "linear", immutable: Iterable[str] = (),
                  noise: Optional[Mapping[str, Distribution]] = None, standardize: bool = True,
-                 random_state: Any = None):
+                 random_state: Any = None, discrete: str = "anm"):
         self.graph = graph
         self.sensitive = sensitive
         self.kinds = kinds
@@ -180,6 +197,7 @@ class SCM(TransformerMixin, BaseEstimator):
         self.noise = noise
         self.standardize = standardize
         self.random_state = random_state
+        self.discrete = discrete
 
     # ------------------------------------------------------------------ parameters
     def _checked_params(self) -> Dict[str, Any]:
@@ -208,6 +226,7 @@ class SCM(TransformerMixin, BaseEstimator):
         noise = {n: as_distribution(d, f"noise[{n!r}]")
                  for n, d in self._checked_mapping(self.noise, "noise", nodes).items()}
         check_parameter("standardize", self.standardize, [Boolean()])
+        discrete = check_parameter("discrete", self.discrete, [Options(["anm", "gumbel"])])
         for n, m in mechanisms.items():
             if isinstance(m, ExpressionMechanism) and graph.parents[n]:
                 if self.standardize:
@@ -215,7 +234,8 @@ class SCM(TransformerMixin, BaseEstimator):
                                      "own units; pass standardize=False")
                 m.program(graph.parents[n])  # every name it reads must be a parent
         return dict(graph=graph, sensitive=sensitive, immutable=immutable, kinds=kinds,
-                    mechanisms=mechanisms, noise=noise, standardize=bool(self.standardize))
+                    mechanisms=mechanisms, noise=noise, standardize=bool(self.standardize),
+                    discrete=discrete)
 
     @staticmethod
     def _checked_mapping(value: Any, name: str, nodes: Sequence[str]) -> Dict[str, Any]:
@@ -270,7 +290,7 @@ class SCM(TransformerMixin, BaseEstimator):
         seed = seed_from(self.random_state)
         schema = Schema.build(p["graph"], frame, kinds=p["kinds"], sensitive=p["sensitive"],
                               immutable=p["immutable"], mechanisms=p["mechanisms"],
-                              noise=p["noise"], standardize=p["standardize"])
+                              noise=p["noise"], standardize=p["standardize"], discrete=p["discrete"])
         data = schema.encode(frame, "X")
         handle = _handles.new_handle(schema)
         try:
@@ -478,7 +498,8 @@ class SCM(TransformerMixin, BaseEstimator):
             return out
         return pd.DataFrame(out, index=index, columns=list(self.columns_))
 
-    def counterfactual(self, X: Data, do: Mapping[str, Any], *, encoded: bool = False) -> Data:
+    def counterfactual(self, X: Data, do: Mapping[str, Any], *, encoded: bool = False,
+                       n_draws: Optional[int] = None, random_state: Any = None) -> Data:
         """Counterfactual of each row under the hard interventions ``do``.
 
         Abducts each row's noise, sets the intervened nodes, and recomputes their
@@ -493,13 +514,22 @@ class SCM(TransformerMixin, BaseEstimator):
             array-like with one value per row.
         encoded : bool, default=False
             Return the encoded columns (codes not thresholded) instead of user units.
+        n_draws : int, optional
+            Number R of posterior draws of each row's noise (``discrete="gumbel"``: a
+            discrete node's noise is sampled from its posterior given the row, so the
+            counterfactual of a row is R individuals, each with probability 1/R). One
+            random stream per (row, draw): a row's draws do not depend on the other
+            rows. ``None``: the single draw of seed 0, indexed as ``X``.
+        random_state : None, int or numpy.random.Generator
+            Seed of the posterior draws (with ``n_draws``).
 
         Returns
         -------
         DataFrame
             Same index, columns = the graph nodes (topological order), user units;
             binary codes thresholded at 0.5, categorical argmaxed. A numpy array for
-            array input.
+            array input. With ``n_draws``: ``len(X) * n_draws`` rows, MultiIndex
+            (original row label, ``"draw"``), row-major.
 
         Raises
         ------
@@ -515,10 +545,20 @@ class SCM(TransformerMixin, BaseEstimator):
         """
         data, index = self._data(X, "X")
         nodes, values = self._interventions(do, data.shape[0])
-        out = _handles.counterfactual(self._handle, data, nodes, values)
-        return self._result(out, index, encoded, as_frame=index is not None)
+        if n_draws is None:
+            out = _handles.counterfactual(self._handle, data, nodes, values)
+            return self._result(out, index, encoded, as_frame=index is not None)
+        draws = check_parameter("n_draws", n_draws, [Interval(int, 1, None)])
+        check_output_size(data.shape[0] * draws, data.shape[1], "counterfactual")
+        out = _handles.counterfactual_draws(self._handle, data, nodes, values, draws, seed_from(random_state))
+        if index is None:
+            return out
+        multi = pd.MultiIndex.from_arrays([index.repeat(draws), np.tile(np.arange(draws), data.shape[0])],
+                                          names=[index.name or "row", "draw"])
+        return self._result(out, multi, encoded)
 
-    def twins(self, X: Data, *, encoded: bool = False) -> Data:
+    def twins(self, X: Data, *, encoded: bool = False, n_draws: Optional[int] = None,
+              random_state: Any = None) -> Data:
         """Counterfactual twins: each row under every combination of sensitive levels.
 
         Parameters
@@ -527,6 +567,12 @@ class SCM(TransformerMixin, BaseEstimator):
             Individuals: a DataFrame in user units, or an encoded 2-D array.
         encoded : bool, default=False
             Return the encoded columns (codes not thresholded) instead of user units.
+        n_draws : int, optional
+            Number R of posterior draws of each row's noise (see :meth:`counterfactual`);
+            the factual twin is the row itself in every draw. ``None``: the single draw
+            of seed 0.
+        random_state : None, int or numpy.random.Generator
+            Seed of the posterior draws (with ``n_draws``).
 
         Returns
         -------
@@ -535,23 +581,36 @@ class SCM(TransformerMixin, BaseEstimator):
             level) named ``(X.index.name or "row", "twin")``, where the twin level is
             the sensitive label (one sensitive node) or a tuple of labels (several),
             ordered as ``twin_levels_``. The factual row is among its twins. A numpy
-            array for array input.
+            array for array input. With ``n_draws``: ``len(X) * n_draws *
+            len(twin_levels_)`` rows, MultiIndex (row, ``"draw"``, ``"twin"``), row-major.
 
         Examples
         --------
         >>> scm.twins(df.head(2))  # doctest: +SKIP
+        >>> scm.twins(df.head(2), n_draws=16, random_state=0)  # doctest: +SKIP
         """
         data, index = self._data(X, "X", levels=True)
         levels = len(self._twin_labels)
-        check_output_size(data.shape[0] * levels, data.shape[1], "twins")
-        out = _handles.twins(self._handle, data, levels)
-        if index is None:
-            return out
         twin = np.empty(levels, dtype=object)
         twin[:] = self._twin_labels
+        if n_draws is None:
+            check_output_size(data.shape[0] * levels, data.shape[1], "twins")
+            out = _handles.twins(self._handle, data, levels)
+            if index is None:
+                return out
+            multi = pd.MultiIndex.from_arrays(
+                [index.repeat(levels), np.tile(twin, data.shape[0])],
+                names=[index.name or "row", "twin"])
+            return self._result(out, multi, encoded)
+        draws = check_parameter("n_draws", n_draws, [Interval(int, 1, None)])
+        check_output_size(data.shape[0] * draws * levels, data.shape[1], "twins")
+        out = _handles.twins_draws(self._handle, data, levels, draws, seed_from(random_state))
+        if index is None:
+            return out
         multi = pd.MultiIndex.from_arrays(
-            [index.repeat(levels), np.tile(twin, data.shape[0])],
-            names=[index.name or "row", "twin"])
+            [index.repeat(draws * levels), np.tile(np.arange(draws).repeat(levels), data.shape[0]),
+             np.tile(twin, data.shape[0] * draws)],
+            names=[index.name or "row", "draw", "twin"])
         return self._result(out, multi, encoded)
 
     def factual_levels(self, X: Data) -> np.ndarray:
@@ -778,6 +837,7 @@ class SCM(TransformerMixin, BaseEstimator):
             "noise": None if self.noise is None else {n: d.to_dict() for n, d in p["noise"].items()},
             "standardize": p["standardize"],
             "random_state": None if random_state is None else int(random_state),
+            "discrete": p["discrete"],
         }
 
     def to_dict(self) -> Dict[str, Any]:

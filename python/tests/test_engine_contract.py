@@ -28,7 +28,8 @@ HEADER = Path(__file__).resolve().parents[2] / "Sources" / "CausalFairEngine" / 
 #: CODES table -> the prefix of its constants in the header.
 PREFIXES = {"objective": "CF_OBJECTIVE_", "optimizer": "CF_OPTIMIZER_", "activation": "CF_ACTIVATION_",
             "audit_method": "CF_AUDIT_", "node_kind": "CF_NODE_", "mechanism": "CF_MECHANISM_",
-            "noise": "CF_NOISE_", "op": "CF_OP_", "outer": "CF_OUTER_", "handle": "CF_HANDLE_"}
+            "noise": "CF_NOISE_", "op": "CF_OP_", "outer": "CF_OUTER_", "handle": "CF_HANDLE_",
+            "discrete": "CF_DISCRETE_"}
 
 
 def header_enums():
@@ -157,7 +158,7 @@ def node(**changes):
     spec = {"kind": "continuous", "width": 1, "parents": [], "sensitive": False, "immutable": False,
             "mechanism": "root", "ridge": 0.0, "hidden": [], "epochs": 0, "batch_size": 0, "learning_rate": 0.0,
             "program": [], "outer": "identity", "offset": 0.0, "scale": 1.0, "noise": "empirical",
-            "noise_loc": 0.0, "noise_scale": 0.0, "noise_shape": 0.0, "noise_p": 0.0}
+            "noise_loc": 0.0, "noise_scale": 0.0, "noise_shape": 0.0, "noise_p": 0.0, "discrete": "anm"}
     spec.update(changes)
     return spec
 

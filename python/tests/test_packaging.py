@@ -31,7 +31,7 @@ ENGINE_LIB = PACKAGE_DIR / "libCausalFairEngine.so"
 _NODE = {"kind": "continuous", "width": 1, "parents": [], "sensitive": False, "immutable": False,
          "mechanism": "root", "ridge": 0.0, "hidden": [], "epochs": 0, "batch_size": 0, "learning_rate": 0.0,
          "program": [], "outer": "identity", "offset": 0.0, "scale": 1.0, "noise": "empirical",
-         "noise_loc": 0.0, "noise_scale": 0.0, "noise_shape": 0.0, "noise_p": 0.0}
+         "noise_loc": 0.0, "noise_scale": 0.0, "noise_shape": 0.0, "noise_p": 0.0, "discrete": "anm"}
 SPEC = [_NODE, {**_NODE, "parents": [0], "mechanism": "linear"}]
 
 

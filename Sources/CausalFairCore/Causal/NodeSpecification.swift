@@ -49,6 +49,17 @@ public enum MechanismSpecification: Sendable, Equatable {
     case expression(Expression, outer: OuterFunction)
 }
 
+/// How a binary or categorical non-root node's mechanism treats its codes
+/// (DESIGN §4, "Discrete nodes"). Continuous nodes and roots ignore it.
+public enum DiscreteMechanismKind: Sendable, Equatable {
+    /// An additive noise model on the 0/1 or one-hot codes, as for a continuous node:
+    /// the published reference's shortcut, whose counterfactual codes can be fractional.
+    case additiveNoise
+    /// Gumbel-max: logits from the parents (the `MechanismSpecification` fits them by
+    /// maximum likelihood), hard codes, abduction by posterior sampling (`DiscreteMechanism`).
+    case gumbelMax
+}
+
 /// Distribution of a node's noise when sampling.
 public enum NoiseDistribution: Sendable, Equatable {
     /// Rows of the fitted latent sample (the empirical distribution).
@@ -76,15 +87,25 @@ public struct NodeSpecification: Sendable, Equatable {
     public var mechanism: MechanismSpecification
     /// Noise distribution used by sampling.
     public var noise: NoiseDistribution
+    /// How the mechanism treats a discrete non-root node's codes.
+    public var discrete: DiscreteMechanismKind
 
     /// A node specification.
     public init(kind: NodeKind, parents: [Int] = [], isSensitive: Bool = false, isImmutable: Bool = false,
-                mechanism: MechanismSpecification = .root, noise: NoiseDistribution = .empirical) {
+                mechanism: MechanismSpecification = .root, noise: NoiseDistribution = .empirical,
+                discrete: DiscreteMechanismKind = .additiveNoise) {
         self.kind = kind
         self.parents = parents
         self.isSensitive = isSensitive
         self.isImmutable = isImmutable
         self.mechanism = mechanism
         self.noise = noise
+        self.discrete = discrete
+    }
+
+    /// Whether the node has a Gumbel-max mechanism: a binary or categorical node with
+    /// parents, in `.gumbelMax` mode.
+    public var usesGumbelMax: Bool {
+        discrete == .gumbelMax && kind != .continuous && !parents.isEmpty
     }
 }

@@ -20,6 +20,7 @@ extension StructuralCausalModel {
             do {
                 fitted[node] = try nodes[node].mechanism.fitted(inputs: inputs, targets: targets,
                                                                 droppedInputs: droppedDesignColumns(of: node),
+                                                                gumbelMax: nodes[node].usesGumbelMax,
                                                                 generator: &generator)
             } catch let error as CausalFairError {
                 throw CausalFairError.computation("fitting node \(node): \(error.message)")

@@ -82,7 +82,9 @@ extension StructuralCausalModel {
 
     /// The causal fair distance d(a_r, b_r) of each pair of rows: the L2 norm of
     /// φ(a) − φ(b) on the perturbable columns, or +∞ when the two differ on an
-    /// immutable non-sensitive latent coordinate (relative tolerance 1e-9).
+    /// immutable non-sensitive latent coordinate (relative tolerance 1e-9), or when a
+    /// Gumbel-max node's level in b has zero posterior probability given a
+    /// (`discreteSwitchesArePossible`).
     /// A pseudometric: d(v, twin) = 0 for every twin of v. Throws when φ itself
     /// overflows (inputs too large for the mechanisms); differences beyond ±1e150 or
     /// below 1e-150 are summed rescaled, so the norm neither overflows nor underflows.
@@ -98,7 +100,9 @@ extension StructuralCausalModel {
         }
         let immutableColumns = nodes.indices.filter { nodes[$0].isImmutable && !nodes[$0].isSensitive }
             .flatMap { nodeColumns[$0] }
+        let switchesPossible = discreteSwitchesArePossible(a, b)
         return (0..<a.rows).map { r in
+            guard switchesPossible[r] else { return .infinity }
             for c in immutableColumns {
                 let x = za[r, c], y = zb[r, c]
                 if abs(x - y) > 1e-9 * (1 + max(abs(x), abs(y))) { return .infinity }

@@ -22,8 +22,10 @@ extension StructuralCausalModel {
         var offset = 0
         for (index, node) in nodes.enumerated() {
             let inputs = parentColumns[index].count
-            let count = try node.mechanism.parameterCount(inputs: inputs, outputs: node.kind.width)
+            let count = try node.mechanism.parameterCount(inputs: inputs, outputs: node.kind.width,
+                                                          gumbelMax: node.usesGumbelMax)
             restored[index] = try node.mechanism.mechanism(inputs: inputs, outputs: node.kind.width,
+                                                           gumbelMax: node.usesGumbelMax,
                                                            parameters: parameters[offset..<(offset + count)])
             offset += count
         }

@@ -20,7 +20,8 @@ public struct StructuralCausalModel: Sendable {
     public let parentColumns: [[Int]]
     /// Sensitive nodes, in node order.
     public let sensitiveNodes: [Int]
-    /// Mask of perturbable columns: neither sensitive nor immutable.
+    /// Mask of perturbable columns: neither sensitive nor immutable, nor the drawn noise
+    /// of a Gumbel-max node (a discrete node changes only through its parents).
     public let perturbable: [Bool]
 
     /// Fitted mechanisms (nil for roots, and for every node before fitting).
@@ -76,7 +77,7 @@ public struct StructuralCausalModel: Sendable {
         }
         sensitiveNodes = nodes.indices.filter { nodes[$0].isSensitive }
         var mask = [Bool](repeating: true, count: total)
-        for (index, node) in nodes.enumerated() where node.isSensitive || node.isImmutable {
+        for (index, node) in nodes.enumerated() where node.isSensitive || node.isImmutable || node.usesGumbelMax {
             for c in columns[index] { mask[c] = false }
         }
         perturbable = mask
@@ -92,7 +93,7 @@ public struct StructuralCausalModel: Sendable {
         var parameters = 0
         for (index, node) in nodes.enumerated() {
             let count = try node.mechanism.parameterCount(inputs: parentColumns[index].count,
-                                                          outputs: node.kind.width)
+                                                          outputs: node.kind.width, gumbelMax: node.usesGumbelMax)
             parameters = try checkedProduct(parameters + count, 1, what: "the mechanism parameters")
         }
         guard parameters <= Self.maximumParameters else {

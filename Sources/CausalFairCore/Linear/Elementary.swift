@@ -26,3 +26,6 @@ import Darwin
 @inlinable public func softplus(_ x: Double) -> Double {
     max(x, 0) + log1p(exp(-abs(x)))
 }
+
+/// log(1 + x), accurate for small x.
+@inlinable public func logOnePlus(_ x: Double) -> Double { log1p(x) }

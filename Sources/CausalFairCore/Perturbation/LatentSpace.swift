@@ -70,10 +70,11 @@ public struct LatentSpace: Sendable {
     }
 
     /// Whether φ⁻¹ is affine (no SCM, or every mechanism affine: see
-    /// `MechanismSpecification.isAffine`; an expression such as tanh(A) is not).
+    /// `MechanismSpecification.isAffine`; an expression such as tanh(A) is not, nor is a
+    /// Gumbel-max node's argmax).
     public var isLinear: Bool {
         guard let scm else { return true }
-        return scm.nodes.allSatisfy(\.mechanism.isAffine)
+        return scm.nodes.allSatisfy { $0.mechanism.isAffine && !$0.usesGumbelMax }
     }
 
     /// For an affine φ⁻¹: J (columns x perturbable count), the constant Jacobian with

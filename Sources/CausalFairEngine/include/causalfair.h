@@ -78,6 +78,12 @@ enum {
     CF_MECHANISM_COUNT = 4
 };
 
+/* How a binary or categorical non-root node's mechanism treats its codes (DESIGN §4):
+   ANM, an additive noise model on the 0/1 codes (fractional counterfactual codes; the
+   published reference), or GUMBEL, logits from the parents and hard codes, abduction by
+   posterior sampling (the *_draws functions give R draws per row). */
+enum { CF_DISCRETE_ANM = 0, CF_DISCRETE_GUMBEL = 1, CF_DISCRETE_COUNT = 2 };
+
 /* Noise laws; which cf_node_spec noise_* fields each reads is given there. */
 enum { CF_NOISE_EMPIRICAL = 0, CF_NOISE_NORMAL = 1, CF_NOISE_GAMMA = 2, CF_NOISE_BERNOULLI = 3, CF_NOISE_COUNT = 4 };
 
@@ -189,6 +195,7 @@ typedef struct cf_node_spec {
     double noise_scale;           /*   NORMAL, GAMMA                                    */
     double noise_shape;           /*   GAMMA                                            */
     double noise_p;               /*   BERNOULLI: P(U = 1)                              */
+    int32_t discrete;             /* CF_DISCRETE_*: binary and categorical nodes with parents */
 } cf_node_spec;
 
 int32_t cf_scm_new(const cf_node_spec *nodes, int64_t n_nodes,
@@ -236,6 +243,20 @@ int32_t cf_scm_twin_levels(void *scm, int64_t *out, int64_t out_len, char *err, 
    r*twin_levels ... r*twin_levels + twin_levels - 1, in cf_scm_twin_levels order. */
 int32_t cf_scm_twins(void *scm, const double *data, int64_t rows, int64_t cols,
                      double *out, int64_t out_len, char *err, int64_t err_len);
+
+/* Under n_draws posterior draws of the noise (a GUMBEL node's noise is sampled from its
+   posterior given the row; one random stream of `seed` per (node, row, draw), so results
+   do not depend on how rows are batched): counterfactuals, out ((rows * n_draws) x
+   columns), row r's draws at rows r*n_draws ... r*n_draws + n_draws - 1; and twins,
+   out ((rows * n_draws * twin_levels) x columns), ordered by row, draw, twin level. */
+int32_t cf_scm_counterfactual_draws(void *scm, const double *data, int64_t rows, int64_t cols,
+                                    const int64_t *do_nodes, int64_t n_do,
+                                    const double *do_values, int64_t do_rows, int64_t do_cols,
+                                    int64_t n_draws, uint64_t seed,
+                                    double *out, int64_t out_len, char *err, int64_t err_len);
+int32_t cf_scm_twins_draws(void *scm, const double *data, int64_t rows, int64_t cols,
+                           int64_t n_draws, uint64_t seed,
+                           double *out, int64_t out_len, char *err, int64_t err_len);
 
 /* Index of each row's factual twin level (rows int64). */
 int32_t cf_scm_factual_levels(void *scm, const double *data, int64_t rows, int64_t cols,

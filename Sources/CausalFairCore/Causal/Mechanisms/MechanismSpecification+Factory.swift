@@ -65,8 +65,10 @@ extension MechanismSpecification {
     }
 
     /// Number of parameters of a mechanism of this specification with `inputs` parent
-    /// columns and `outputs` node columns; throws `tooLarge` beyond `maximumElementCount`.
-    func parameterCount(inputs: Int, outputs: Int) throws -> Int {
+    /// columns and `outputs` node columns (a Gumbel-max mechanism maps to its
+    /// `DiscreteMechanism.logitCount` logits); throws `tooLarge` beyond `maximumElementCount`.
+    func parameterCount(inputs: Int, outputs: Int, gumbelMax: Bool = false) throws -> Int {
+        let outputs = gumbelMax ? DiscreteMechanism.logitCount(width: outputs) : outputs
         switch self {
         case .root, .expression: return 0
         case .linear: return try checkedProduct(inputs + 1, outputs, what: "the linear mechanism's parameters")
@@ -78,9 +80,15 @@ extension MechanismSpecification {
     /// The mechanism fitted to predict `targets` from `inputs` (nil for a root).
     /// `droppedInputs` are left out of a linear design (collinear with its intercept);
     /// an MLP draws its initialisation and shuffling from `generator`. Throws when the
-    /// least-squares problem is singular or the MLP diverges.
-    func fitted(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>,
+    /// least-squares problem is singular or the MLP diverges. With `gumbelMax` (a
+    /// discrete node, `NodeSpecification.usesGumbelMax`) the linear or MLP map gives the
+    /// logits of a `DiscreteMechanism`, fitted by maximum likelihood.
+    func fitted(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>, gumbelMax: Bool = false,
                 generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+        if gumbelMax {
+            return try fittedDiscrete(inputs: inputs, targets: targets, droppedInputs: droppedInputs,
+                                      generator: &generator)
+        }
         switch self {
         case .root:
             return nil
@@ -99,10 +107,49 @@ extension MechanismSpecification {
         }
     }
 
+    /// The Gumbel-max mechanism whose logits this specification's map gives.
+    private func fittedDiscrete(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>,
+                                generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+        switch self {
+        case .root:
+            return nil
+        case .expression:
+            throw CausalFairError.invalidArgument("an expression mechanism needs a continuous node")
+        case .linear(let ridge):
+            return try DiscreteMechanism(fittingLinearInputs: inputs, targets: targets, ridge: ridge,
+                                         droppedInputs: droppedInputs)
+        case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
+            let mechanism = DiscreteMechanism(fittingNetworkInputs: inputs, targets: targets, hidden: hidden,
+                                              activation: activation, epochs: epochs, batchSize: batchSize,
+                                              learningRate: learningRate, generator: &generator)
+            guard mechanism.parameters.allSatisfy({ $0.isFinite }) else {
+                throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
+            }
+            return mechanism
+        }
+    }
+
     /// The mechanism of this specification with flat `parameters` (as its `parameters`
-    /// exports them; `parameterCount(inputs:outputs:)` of them), nil for a root.
+    /// exports them; `parameterCount(inputs:outputs:gumbelMax:)` of them), nil for a root.
     /// Bit-exact inverse of `Mechanism.parameters`.
-    func mechanism(inputs: Int, outputs: Int, parameters: ArraySlice<Double>) throws -> (any Mechanism)? {
+    func mechanism(inputs: Int, outputs: Int, gumbelMax: Bool = false,
+                   parameters: ArraySlice<Double>) throws -> (any Mechanism)? {
+        if gumbelMax {
+            let logits = DiscreteMechanism.logitCount(width: outputs)
+            switch self {
+            case .root:
+                return nil
+            case .expression:
+                throw CausalFairError.invalidArgument("an expression mechanism needs a continuous node")
+            case .linear:
+                return DiscreteMechanism(logitModel: .linear(
+                    try LinearMechanism(inputs: inputs, outputs: logits, parameters: parameters)))
+            case .mlp(let hidden, let activation, _, _, _):
+                return DiscreteMechanism(logitModel: .mlp(
+                    try MultilayerPerceptron(widths: [inputs] + hidden + [logits], activation: activation,
+                                             parameters: Array(parameters))))
+            }
+        }
         switch self {
         case .root:
             return nil

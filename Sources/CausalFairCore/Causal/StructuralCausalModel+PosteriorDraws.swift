@@ -1,0 +1,60 @@
+/// Counterfactuals and twins under R posterior draws of the noise (DESIGN §4,
+/// "Discrete nodes"): a Gumbel-max node's noise is sampled from its posterior, so a
+/// counterfactual of a row is R realizable individuals, each with probability 1/R.
+/// Draw d of row r comes from the stream of (node, firstRow + r, d) of `seed`, so
+/// results do not depend on how rows are split into batches. Deterministic mechanisms
+/// give the same noise in every draw (all draws equal when no node is Gumbel-max).
+extension StructuralCausalModel {
+    /// Whether some node has a Gumbel-max mechanism (abduction then samples).
+    public var hasGumbelMaxNodes: Bool { nodes.contains { $0.usesGumbelMax } }
+
+    /// The most posterior draws per row a verb takes.
+    public static let maximumDrawCount = 1_000_000
+
+    /// R posterior draws of each row's latent noise: ((rows * R) x columns), row r's
+    /// draws contiguous (row r * R + d is draw d). `firstRow` is the index of `data`'s
+    /// first row in the whole data (its streams). Throws for R outside 1...`maximumDrawCount`.
+    public func abduct(_ data: Matrix, drawCount: Int, seed: UInt64, firstRow: Int = 0) throws -> Matrix {
+        guard drawCount >= 1, drawCount <= Self.maximumDrawCount else {
+            throw CausalFairError.invalidArgument("n_draws must be 1...\(Self.maximumDrawCount), got \(drawCount)")
+        }
+        _ = try checkedProduct(data.rows, drawCount, columnCount, what: "the posterior draws")
+        var latent = Matrix(rows: data.rows * drawCount, cols: columnCount)
+        for draw in 0..<drawCount {
+            let streams = PosteriorStreams(seed: seed, draw: draw, drawCount: drawCount, firstRow: firstRow)
+            let noise = try abduct(data, streams: streams)
+            for r in 0..<data.rows {
+                for c in 0..<columnCount { latent[r * drawCount + draw, c] = noise[r, c] }
+            }
+        }
+        return latent
+    }
+
+    /// Counterfactuals of every row under R posterior draws: ((rows * R) x columns), row
+    /// r's draws contiguous. Each draw abducts the row's noise (one posterior draw for a
+    /// Gumbel-max node), applies do(node := value) and recomputes every descendant. A
+    /// node none of whose ancestors is intervened on keeps its value in every draw.
+    public func counterfactual(_ data: Matrix, interventions: [(node: Int, values: Matrix)],
+                               drawCount: Int, seed: UInt64, firstRow: Int = 0) throws -> Matrix {
+        let fixed = try checkInterventions(interventions, rows: data.rows)
+        let latent = try abduct(data, drawCount: drawCount, seed: seed, firstRow: firstRow)
+        let repeated = fixed.mapValues { values in
+            values.rows == 1 ? values : values.gatherRows((0..<latent.rows).map { $0 / drawCount })
+        }
+        return try propagate(latent, fixed: repeated)
+    }
+
+    /// Twins of every row under R posterior draws: ((rows * R * twinLevelCount) x columns),
+    /// ordered by row, then draw, then twin level. The factual level of every draw
+    /// reproduces the row itself.
+    public func twins(_ data: Matrix, drawCount: Int, seed: UInt64, firstRow: Int = 0) throws -> Matrix {
+        _ = try factualLevels(data)
+        let latent = try abduct(data, drawCount: drawCount, seed: seed, firstRow: firstRow)
+        let levelCount = twinLevelCount
+        _ = try checkedProduct(latent.rows, levelCount, columnCount, what: "twins")
+        let total = latent.rows * levelCount
+        let repeated = latent.gatherRows((0..<total).map { $0 / levelCount })
+        let levels = (0..<total).map { $0 % levelCount }
+        return try propagate(repeated, fixed: sensitiveInterventions(levels: levels))
+    }
+}
