@@ -7,6 +7,8 @@
   (erm, al, cal, llr, capify, causal_at).
 - :func:`audit` and :mod:`metrics`: unfair area, counterfactual unfairness,
   non-robust area, accuracy and group metrics, with Wilson intervals.
+- :func:`recourse`: causal algorithmic recourse — the cheapest action on actionable
+  nodes, propagated through the SCM, that turns a classifier's decision.
 - :mod:`datasets` (benchmark data and exact reference SCMs) and :mod:`experiments`
   (the CAPIFY paper's results table).
 
@@ -27,6 +29,7 @@ from .distributions import Bernoulli, Gamma, Normal
 from .classifier import FairRobustClassifier
 from .graph import CycleError
 from .mechanisms import ExpressionMechanism, LinearMechanism, MLPMechanism
+from .recourse import RecourseResult, recourse
 from .scm import SCM
 from .validation import NotFittedError
 
@@ -39,5 +42,5 @@ __all__ = [
     "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism",
     "MLPMechanism", "ExpressionMechanism", "Normal", "Gamma", "Bernoulli",
     "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions",
-    "__version__",
+    "recourse", "RecourseResult", "__version__",
 ]

@@ -17,7 +17,7 @@ from . import _engine
 from .schema import Schema
 
 __all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state", "fit", "abduct",
-           "counterfactual", "twins", "factual_levels", "sample", "metric", "ball"]
+           "counterfactual", "twins", "factual_levels", "sample", "metric", "ball", "phi", "phi_inverse_vjp"]
 
 
 class EngineInfo(NamedTuple):
@@ -132,4 +132,20 @@ def ball(handle: Any, data: np.ndarray, radius: float, n_samples: int, factual_o
     level, sample order); ``levels`` is 1 with ``factual_only``."""
     out = np.empty((data.shape[0] * levels * n_samples, data.shape[1]))
     _engine.scm_ball(handle, data, radius, n_samples, int(bool(factual_only)), seed, out)
+    return out
+
+
+def phi(handle: Any, data: np.ndarray) -> np.ndarray:
+    """The semi-latent coordinates φ(v) of every row: v on sensitive nodes, the
+    abducted noise u elsewhere (same shape as ``data``)."""
+    out = np.empty_like(data)
+    _engine.scm_phi(handle, data, out)
+    return out
+
+
+def phi_inverse_vjp(handle: Any, z: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    """J(z)ᵀ·cotangent per row, J the Jacobian of φ⁻¹ at the semi-latent rows ``z``
+    (the pullback of a row gradient at φ⁻¹(z) to the semi-latent coordinates)."""
+    out = np.empty_like(z)
+    _engine.scm_phi_inverse_vjp(handle, z, np.ascontiguousarray(cotangent, dtype=np.float64), out)
     return out
