@@ -29,7 +29,7 @@ from .distributions import Bernoulli, Gamma, Normal
 from .classifier import FairRobustClassifier
 from .graph import CycleError
 from .mechanisms import ExpressionMechanism, LinearMechanism, MLPMechanism
-from .recourse import RecourseResult, recourse
+from .recourse import RecourseResult, recourse, recourse_fairness
 from .scm import SCM
 from .validation import NotFittedError
 
@@ -42,5 +42,5 @@ __all__ = [
     "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism",
     "MLPMechanism", "ExpressionMechanism", "Normal", "Gamma", "Bernoulli",
     "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions",
-    "recourse", "RecourseResult", "__version__",
+    "recourse", "RecourseResult", "recourse_fairness", "__version__",
 ]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import _models, _scores
+from . import recourse as _recourse
 from ._encoded import EncodedEstimator
 from ._progress import AuditBar
 from .validation import MAX_ELEMENTS, Interval, Options, check_parameters, check_positive_int, check_radius, seed_from
@@ -290,7 +291,7 @@ class AuditReport:
 
 def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Sequence[float] = (0.05, 0.01),
           method: str = "auto", n_samples: int = 1000, n_points: int = 1000, random_state: Any = None,
-          verbose: bool = False) -> AuditReport:
+          verbose: bool = False, recourse: Optional[Dict[str, Any]] = None) -> AuditReport:
     """Audit ``clf`` for counterfactual unfairness, unfair area and non-robustness.
 
     For every radius Δ in ``radii``: U_Δ (some individual of B_Δ — every twin,
@@ -332,6 +333,13 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     random_state : None, int or numpy.random.Generator
     verbose : bool, default=False
         A progress bar over the rows of every indicator.
+    recourse : dict, optional
+        Opt-in fairness of recourse: :func:`causalfair.recourse`'s keyword arguments
+        (``actionable`` at least). Adds the rows of
+        :func:`causalfair.recourse.recourse_fairness` — ``recourse_gap``,
+        ``recourse_twins_disagree``, ``recourse_cost[<level>]``,
+        ``recourse_group_gap`` — computed on ``X``'s twins. Needs a
+        :class:`~causalfair.FairRobustClassifier` with an SCM.
 
     Returns
     -------
@@ -375,6 +383,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
             raise ValueError("X: evaluation points are needed when there is no SCM to sample them from")
         X = chosen_scm.sample(checked["n_points"], random_state=rng)
     path = _path(clf, scm, X)
+    if recourse is not None:
+        recourse = _recourse.check_options(clf, path.scm, X, recourse)
     if y is not None and np.asarray(y).ravel().shape[0] != len(X):
         raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
     plan: List[Tuple[str, float, bool]] = [("U_CF", 0.0, False)]
@@ -389,7 +399,10 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
             if progress is not None:
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
-    return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index)
+    scores = _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X))
+    if recourse is not None:
+        scores.update(_recourse.recourse_fairness(clf, path.scm, X, **recourse).to_dict("index"))
+    return AuditReport(indicators, scores, index)
 
 
 def _performance_and_group_metrics(clf: Any, scm: Any, X: Any, y: Any,

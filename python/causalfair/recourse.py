@@ -45,12 +45,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _handles, _models
+from . import _handles, _models, _scores
 from ._min_norm import cheapest_past_hyperplane
 from .classifier import FairRobustClassifier, _probability
 from .validation import Interval, Options, check_node_list, check_parameters, seed_from
 
-__all__ = ["recourse", "RecourseResult"]
+__all__ = ["recourse", "RecourseResult", "recourse_fairness"]
 
 #: Most actionable nodes (the intervention sets searched grow as 2^|A|).
 MAX_ACTIONABLE = 10
@@ -131,7 +131,7 @@ class RecourseResult:
             found = self.found[rows.index]
             costs = self.cost[rows.index][found].to_numpy()
             mean = float(costs.mean()) if costs.size else math.nan
-            half = 1.96 * float(costs.std(ddof=1)) / math.sqrt(costs.size) if costs.size > 1 else math.nan
+            half = 1.96 * _standard_error(costs)
             records.append({"group": level, "needed": int(rows.size), "found": float(found.mean()),
                             "mean_cost": mean, "low": mean - half, "high": mean + half})
         return pd.DataFrame.from_records(records, columns=["group", "needed", "found", "mean_cost", "low",
@@ -332,6 +332,15 @@ def _checked_bound(bounds: Optional[Mapping[str, Any]], node: str) -> Tuple[floa
     return out[0], out[1]
 
 
+def _chosen_method(method: str, problem: _Problem) -> str:
+    """``exact`` where it applies (logistic model, linear SCM) for ``auto``, else ``attack``."""
+    linear = problem.clf._is_affine() and problem.scm._is_affine()
+    if method == "exact" and not linear:
+        raise ValueError("method='exact' needs a logistic classifier (no hidden layer) and an SCM whose "
+                         "mechanisms are all linear; use method='attack'")
+    return method if method != "auto" else ("exact" if linear else "attack")
+
+
 # ---------------------------------------------------------------------- search
 
 
@@ -506,14 +515,8 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
     """
     settings = check_parameters(_PARAMETERS, dict(method=method, steps=steps, restarts=restarts))
     problem = _check_problem(clf, scm, X, actionable, cost_weights, bounds, target)
+    chosen = _chosen_method(settings["method"], problem)
     seed = seed_from(random_state)
-    linear = clf._is_affine() and problem.scm._is_affine()
-    chosen = settings["method"]
-    if chosen == "exact" and not linear:
-        raise ValueError("method='exact' needs a logistic classifier (no hidden layer) and an SCM whose "
-                         "mechanisms are all linear; use method='attack'")
-    if chosen == "auto":
-        chosen = "exact" if linear else "attack"
     x = problem.x
     needed = ~problem.has_target(x, problem.logits(x))
     rows = np.flatnonzero(needed)
@@ -559,3 +562,112 @@ def _result(problem: _Problem, needed: np.ndarray, found: np.ndarray, cost: np.n
         prediction=pd.Series(prediction, index=index, name="prediction"),
         group=pd.Series(labels[scm.factual_levels(problem.x)], index=index, name=group_name),
         method=method)
+
+
+# ---------------------------------------------------------------------- fairness of recourse
+
+
+def recourse_fairness(clf: Any, scm: Any, X: Any, *, actionable: Any, **options: Any) -> pd.DataFrame:
+    """Fairness of recourse (von Kügelgen et al. 2022) over the counterfactual twins.
+
+    Recourse is computed for every twin of every row (:func:`recourse`, same
+    arguments). Indicators, in the table layout of
+    :meth:`causalfair.AuditReport.to_frame`:
+
+    ``recourse_gap``
+        Mean over rows whose twins all have recourse of the individual recourse gap,
+        max − min of the twins' costs (a twin that needs none costs 0); 0 for a model
+        whose decision ignores S and its descendants. 95% normal interval.
+    ``recourse_twins_disagree``
+        Share of rows where some twin has recourse and another has none (95% Wilson
+        interval).
+    ``recourse_cost[<level>]``
+        Mean cost over the rows of that sensitive level (the factual twin) that
+        needed and found recourse, 95% normal interval.
+    ``recourse_group_gap``
+        Highest minus lowest of those group means, with the normal interval of the
+        difference of the two groups' means.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``metric``; columns value, ci_low, ci_high, method, n, count.
+
+    Examples
+    --------
+    >>> cf.recourse_fairness(clf, None, X_test, actionable=["x1"])  # doctest: +SKIP
+    """
+    if scm is None:
+        scm = getattr(clf, "scm_", None)
+    if scm is None or not hasattr(scm, "twins"):
+        raise ValueError("scm: fairness of recourse needs a fitted causalfair.SCM (or a classifier with one)")
+    encoded = scm._data(X, "X", levels=True)[0]
+    levels = len(scm._twin_labels)
+    result = recourse(clf, scm, scm.twins(encoded), actionable=actionable, **options)
+    cost = result.cost.to_numpy().reshape(-1, levels)
+    found = result.found.to_numpy().reshape(-1, levels)
+    needed = result.needed.to_numpy().reshape(-1, levels)
+    rows: Dict[str, Dict[str, Any]] = {}
+    complete = found.all(axis=1)
+    gaps = cost[complete].max(axis=1) - cost[complete].min(axis=1)
+    rows["recourse_gap"] = _mean_row(gaps, result.method)
+    disagree = _scores.proportion(found.any(axis=1) & ~complete)
+    rows["recourse_twins_disagree"] = {"value": disagree.value, "ci_low": disagree.ci_low,
+                                       "ci_high": disagree.ci_high, "method": result.method, "n": disagree.n,
+                                       "count": disagree.count}
+    own = scm.factual_levels(encoded)
+    at_own = np.arange(own.size)
+    group_costs = {}
+    for level, label in enumerate(scm._twin_labels):
+        mine = (own == level) & needed[at_own, own] & found[at_own, own]
+        group_costs[label] = cost[at_own, own][mine]
+        rows[f"recourse_cost[{label}]"] = _mean_row(group_costs[label], result.method)
+    means = {label: values.mean() for label, values in group_costs.items() if values.size}
+    if len(means) >= 2:
+        high, low = max(means, key=means.get), min(means, key=means.get)
+        spread = math.sqrt(sum(_standard_error(group_costs[label]) ** 2 for label in (high, low)))
+        value = means[high] - means[low]
+        rows["recourse_group_gap"] = {"value": value, "ci_low": value - 1.96 * spread,
+                                      "ci_high": value + 1.96 * spread, "method": result.method,
+                                      "n": int(group_costs[high].size + group_costs[low].size), "count": None}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["value", "ci_low", "ci_high", "method", "n",
+                                                                  "count"])
+    frame[["n", "count"]] = frame[["n", "count"]].astype("Int64")
+    frame.index.name = "metric"
+    return frame
+
+
+#: The keys of ``audit(recourse=...)``: :func:`recourse`'s keyword arguments.
+OPTIONS = ("actionable", "cost_weights", "bounds", "method", "target", "steps", "restarts", "random_state")
+
+
+def check_options(clf: Any, scm: Any, X: Any, options: Any) -> Dict[str, Any]:
+    """``options`` (``audit(recourse=...)``) checked as :func:`recourse` checks its
+    arguments, without any search: a dict of :data:`OPTIONS` with ``actionable``."""
+    if not isinstance(options, Mapping):
+        raise TypeError(f"recourse: expected a dict of cf.recourse arguments (at least actionable=...), got "
+                        f"{type(options).__name__}")
+    unknown = [k for k in options if k not in OPTIONS]
+    if unknown or "actionable" not in options:
+        raise ValueError(f"recourse: expected the keys {list(OPTIONS)} with 'actionable' among them, got "
+                         f"{list(options)}")
+    given = dict(options)
+    settings = check_parameters(_PARAMETERS, {k: given.get(k, default) for k, default in
+                                              (("method", "auto"), ("steps", 20), ("restarts", 3))})
+    problem = _check_problem(clf, scm, X, given["actionable"], given.get("cost_weights"), given.get("bounds"),
+                             given.get("target", 1))
+    _chosen_method(settings["method"], problem)
+    seed_from(given.get("random_state"))
+    return given
+
+
+def _standard_error(values: np.ndarray) -> float:
+    return float(values.std(ddof=1)) / math.sqrt(values.size) if values.size > 1 else math.nan
+
+
+def _mean_row(values: np.ndarray, method: str) -> Dict[str, Any]:
+    """A table row for a mean with its 95% normal interval (NaN with fewer than 2 values)."""
+    mean = float(values.mean()) if values.size else math.nan
+    half = 1.96 * _standard_error(values)
+    return {"value": mean, "ci_low": mean - half, "ci_high": mean + half, "method": method,
+            "n": int(values.size), "count": None}

@@ -410,3 +410,43 @@ def test_fuzzed_arguments_never_crash(linear_problem, actionable, bounds, weight
         low, high = (-np.inf if pair[0] is None else pair[0]), (np.inf if pair[1] is None else pair[1])
         amounts = result.actions[node].dropna()
         assert ((amounts >= low) & (amounts <= high)).all()
+
+
+# ---------------------------------------------------------------------- fairness of recourse in the audit
+
+
+def test_recourse_fairness_is_zero_for_a_blind_model_and_reported_by_the_audit():
+    X, scm, clf = blind_problem()
+    parameters = _models.parameters(clf._handle)
+    rows = X.iloc[:60]
+    try:
+        _models.set_parameters(clf._handle, np.array([0.0, 0.0, 1.3, 0.0, -0.2]))
+        blind = cf.recourse_fairness(clf, scm, rows, actionable=["r"])
+        assert blind.loc["recourse_gap", "value"] == pytest.approx(0.0, abs=1e-9)
+        assert blind.loc["recourse_gap", "n"] == 60
+        assert blind.loc["recourse_twins_disagree", "value"] == 0.0
+        _models.set_parameters(clf._handle, np.array([0.0, 0.0, 1.3, 0.8, -0.2]))
+        report = cf.audit(clf, scm, rows, radii=(), recourse=dict(actionable=["r"]), random_state=0)
+        frame = report.to_frame()
+        assert frame.loc["recourse_gap", "value"] > 1e-3
+        assert frame.loc["recourse_gap", "ci_low"] <= frame.loc["recourse_gap", "value"] <= \
+            frame.loc["recourse_gap", "ci_high"]
+        # Group means agree with cf.recourse on the factual rows.
+        by_group = cf.recourse(clf, scm, rows, actionable=["r"]).group_costs()
+        for level in (0, 1):
+            assert frame.loc[f"recourse_cost[{level}]", "value"] == pytest.approx(by_group.loc[level, "mean_cost"],
+                                                                                  rel=1e-9)
+        gap = frame.loc["recourse_group_gap", "value"]
+        assert gap == pytest.approx(abs(by_group["mean_cost"].iloc[0] - by_group["mean_cost"].iloc[1]), rel=1e-9)
+    finally:
+        _models.set_parameters(clf._handle, parameters)
+
+
+@pytest.mark.parametrize("options, error", [
+    ("r", TypeError), (dict(bounds={}), ValueError), (dict(actionable=["r"], colour=1), ValueError),
+    (dict(actionable=["s"]), ValueError), (dict(actionable=["r"], method="exact", steps=0), ValueError),
+])
+def test_audit_refuses_bad_recourse_options_before_any_work(options, error):
+    X, scm, clf = blind_problem()
+    with pytest.raises(error, match="recourse|actionable|steps"):
+        cf.audit(clf, scm, X.iloc[:5], radii=(), recourse=options)
