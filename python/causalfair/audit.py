@@ -5,8 +5,6 @@ and group-fairness metrics, each proportion with a 95% Wilson interval
 
 from __future__ import annotations
 
-import math
-import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -16,6 +14,7 @@ import pandas as pd
 from . import _models, _scores
 from . import recourse as _recourse
 from ._encoded import EncodedEstimator
+from .classifier import _logit_threshold
 from ._progress import AuditBar
 from .validation import MAX_ELEMENTS, Interval, Options, check_parameters, check_positive_int, check_radius, seed_from
 
@@ -81,11 +80,7 @@ class _EnginePath:
                   else clf._check_encoded_rows(scm._encode_rows(X)))
         self.linear = clf._is_affine() and (scm is None or scm._is_affine())
         self.twin_labels = (clf if scm is None else scm)._twin_labels
-        t = clf.threshold_
-        # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
-        # class for everyone): then every finite logit is on the same side of it.
-        self.logit_threshold = (math.log(t / (1 - t)) if 0 < t < 1
-                                else -sys.float_info.max if t <= 0 else sys.float_info.max)
+        self.logit_threshold = _logit_threshold(clf.threshold_)
 
     def default_method(self, radius: float) -> str:
         return "exact" if self.linear else ("sample" if radius == 0 else "attack")

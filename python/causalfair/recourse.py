@@ -47,7 +47,7 @@ import pandas as pd
 
 from . import _handles, _models, _scores
 from ._min_norm import cheapest_past_hyperplane
-from .classifier import FairRobustClassifier, _probability
+from .classifier import FairRobustClassifier, _logit_threshold, _probability
 from .validation import Interval, Options, check_node_list, check_parameters, seed_from
 
 __all__ = ["recourse", "RecourseResult", "recourse_fairness"]
@@ -234,6 +234,8 @@ def _counterfactual_rows(handle: Any, x: np.ndarray, nodes: np.ndarray, values: 
 
 def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: Any, bounds: Any,
                    target: Any) -> _Problem:
+    """The arguments of :func:`recourse` checked (each error names its argument) and
+    turned into the encoded problem."""
     if not isinstance(clf, FairRobustClassifier):
         raise TypeError(f"clf: expected a fitted causalfair.FairRobustClassifier, got {type(clf).__name__}")
     clf._check_fitted()
@@ -278,12 +280,11 @@ def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: An
     if target not in list(clf.classes_):
         raise ValueError(f"target: expected one of the classifier's classes {list(clf.classes_)}, got {target!r}")
     want_positive = bool(target == clf.classes_[1])
-    t = float(clf.threshold_)
     return _Problem(scm=scm, clf=clf, x=x, index=index, actionable=names,
                     nodes=np.array([schema.index[n] for n in names], dtype=np.int64),
                     columns=np.array([schema.slices[n].start for n in names], dtype=np.int64),
                     scales=scales, weights=weights, lower=box[:, 0] / scales, upper=box[:, 1] / scales,
-                    sign=1.0 if want_positive else -1.0, logit_threshold=math.log(t) - math.log1p(-t),
+                    sign=1.0 if want_positive else -1.0, logit_threshold=_logit_threshold(float(clf.threshold_)),
                     want_positive=want_positive, input_limit=_models.input_limit(clf._handle))
 
 
