@@ -419,7 +419,9 @@ def _attack(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], steps
             gradient = _action_gradient(problem, cf, subset)
             level = MARGIN - problem.score(logits) + (gradient * a).sum(axis=1)
             following, _ = cheapest_past_hyperplane(gradient, level, weights, lower, upper)
-            following = np.where(ok[:, None], following, 0.0)
+            # From a row the engine could not evaluate, or past the largest action, start over.
+            usable = ok & (np.abs(following).max(axis=1) <= LARGEST_ACTION)
+            following = np.where(usable[:, None], following, 0.0)
             if np.array_equal(following, a):
                 break
             a = following
@@ -528,11 +530,14 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
     counterfactuals = x.copy()
     found = ~needed
     if rows.size:
-        if chosen == "exact":
-            best_cost, best_set, best_a = _exact(problem, x[rows], sets)
-        else:
-            best_cost, best_set, best_a = _attack(problem, x[rows], sets, settings["steps"], settings["restarts"],
-                                                   seed)
+        # A margin near the largest float (a threshold of 0 or 1) makes actions
+        # overflow: they exceed LARGEST_ACTION and are refused, so the overflow is benign.
+        with np.errstate(over="ignore"):
+            if chosen == "exact":
+                best_cost, best_set, best_a = _exact(problem, x[rows], sets)
+            else:
+                best_cost, best_set, best_a = _attack(problem, x[rows], sets, settings["steps"],
+                                                       settings["restarts"], seed)
         for number in np.unique(best_set[best_set >= 0]):
             subset = sets[number]
             members = np.flatnonzero(best_set == number)

@@ -450,3 +450,14 @@ def test_audit_refuses_bad_recourse_options_before_any_work(options, error):
     X, scm, clf = blind_problem()
     with pytest.raises(error, match="recourse|actionable|steps"):
         cf.audit(clf, scm, X.iloc[:5], radii=(), recourse=options)
+
+
+def test_a_threshold_no_logit_reaches_leaves_recourse_unfound():
+    # threshold="mcc" may pick 1.0 for an uninformative model: no row is ever positive.
+    X, scm, clf = blind_problem()
+    clf.threshold_ = 1.0
+    for method in ("exact", "attack"):
+        result = cf.recourse(clf, scm, X.iloc[:10], actionable=["r"], method=method, steps=2, random_state=0)
+        assert result.needed.all() and not result.found.any() and result.cost.isna().all()
+    clf.threshold_ = 0.0
+    assert not cf.recourse(clf, scm, X.iloc[:10], actionable=["r"]).needed.any()
