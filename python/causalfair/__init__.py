@@ -8,6 +8,8 @@
 - :func:`audit` and :mod:`metrics`: unfair area, counterfactual unfairness,
   non-robust area, accuracy and group metrics, with Wilson intervals.
 - :mod:`privacy`: the accountant behind ``FairRobustClassifier(privacy=...)`` (DP-SGD).
+- :func:`recourse`: causal algorithmic recourse — the cheapest action on actionable
+  nodes, propagated through the SCM, that turns a classifier's decision.
 - :mod:`datasets` (benchmark data and exact reference SCMs) and :mod:`experiments`
   (the CAPIFY paper's results table).
 
@@ -28,6 +30,7 @@ from .distributions import Bernoulli, Gamma, Normal
 from .classifier import FairRobustClassifier
 from .graph import CycleError
 from .mechanisms import ExpressionMechanism, LinearMechanism, MLPMechanism
+from .recourse import RecourseResult, recourse, recourse_fairness
 from .scm import SCM
 from .validation import NotFittedError
 
@@ -40,7 +43,7 @@ __all__ = [
     "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism",
     "MLPMechanism", "ExpressionMechanism", "Normal", "Gamma", "Bernoulli",
     "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions", "privacy",
-    "__version__",
+    "recourse", "RecourseResult", "recourse_fairness", "__version__",
 ]
 
 

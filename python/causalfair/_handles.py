@@ -17,7 +17,8 @@ from . import _engine
 from .schema import Schema
 
 __all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state", "fit", "abduct",
-           "phi", "phi_inverse", "counterfactual", "twins", "factual_levels", "sample", "metric", "ball"]
+           "phi", "phi_inverse", "phi_inverse_vjp", "counterfactual", "twins", "factual_levels", "sample", "metric",
+           "ball"]
 
 
 class EngineInfo(NamedTuple):
@@ -161,4 +162,12 @@ def ball(handle: Any, data: np.ndarray, radius: float, n_samples: int, factual_o
     level, sample order); ``levels`` is 1 with ``factual_only``."""
     out = np.empty((data.shape[0] * levels * n_samples, data.shape[1]))
     _engine.scm_ball(handle, data, radius, n_samples, int(bool(factual_only)), seed, out)
+    return out
+
+
+def phi_inverse_vjp(handle: Any, z: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    """J(z)ᵀ·cotangent per row, J the Jacobian of φ⁻¹ at the semi-latent rows ``z``
+    (the pullback of a row gradient at φ⁻¹(z) to the semi-latent coordinates)."""
+    out = np.empty_like(z)
+    _engine.scm_phi_inverse_vjp(handle, z, np.ascontiguousarray(cotangent, dtype=np.float64), out)
     return out

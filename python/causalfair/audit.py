@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from . import _models, _partitions, _scores
+from . import recourse as _recourse
 from ._encoded import EncodedEstimator
+from .classifier import _logit_threshold
 from ._progress import AuditBar
 from .validation import Interval, Options, check_parameters, check_radius, seed_from
 
@@ -86,11 +88,7 @@ class _EnginePath:
                   else clf._check_encoded_rows(scm._encode_rows(X)))
         self.linear = clf._is_affine() and (scm is None or scm._is_affine())
         self.twin_labels = (clf if scm is None else scm)._twin_labels
-        t = clf.threshold_
-        # threshold="mcc" may put t outside (0, 1) (an uninformative model predicting one
-        # class for everyone): then every finite logit is on the same side of it.
-        self.logit_threshold = (math.log(t / (1 - t)) if 0 < t < 1
-                                else -sys.float_info.max if t <= 0 else sys.float_info.max)
+        self.logit_threshold = _logit_threshold(clf.threshold_)
 
     def default_method(self, radius: float) -> str:
         return "exact" if self.linear else ("sample" if radius == 0 else "attack")
@@ -403,7 +401,7 @@ class AuditReport:
 
 def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Sequence[float] = (0.05, 0.01),
           method: str = "auto", n_samples: int = 1000, n_points: int = 1000, random_state: Any = None,
-          verbose: bool = False) -> AuditReport:
+          verbose: bool = False, recourse: Optional[Dict[str, Any]] = None) -> AuditReport:
     """Audit ``clf`` for counterfactual unfairness, unfair area and non-robustness.
 
     For every radius Δ in ``radii``: U_Δ (some individual of B_Δ — every twin,
@@ -455,6 +453,13 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     random_state : None, int or numpy.random.Generator
     verbose : bool, default=False
         A progress bar over the rows of every indicator.
+    recourse : dict, optional
+        Opt-in fairness of recourse: :func:`causalfair.recourse`'s keyword arguments
+        (``actionable`` at least). Adds the rows of
+        :func:`causalfair.recourse.recourse_fairness` — ``recourse_gap``,
+        ``recourse_twins_disagree``, ``recourse_cost[<level>]``,
+        ``recourse_group_gap`` — computed on ``X``'s twins. Needs a
+        :class:`~causalfair.FairRobustClassifier` with an SCM.
 
     Returns
     -------
@@ -499,6 +504,9 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
                       stacklevel=2)
         plan = [step for step in plan if step[2]]
     if _partitions.is_partitioned(X):
+        if recourse is not None:
+            raise ValueError("recourse: the fairness of recourse is computed in memory only; audit a DataFrame "
+                             "(or a sample of the partitions) to include it")
         # The indicators' seeds are the in-memory audit's draws, in the same order.
         return _partitioned_audit(clf, scm, X, y, plan=plan, method=checked["method"],
                                   n_samples=checked["n_samples"], seeds=[seed_from(rng) for _ in plan])
@@ -507,6 +515,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
             raise ValueError("X: evaluation points are needed when there is no SCM to sample them from")
         X = chosen_scm.sample(checked["n_points"], random_state=rng)
     path = _path(clf, scm, X)
+    if recourse is not None:
+        recourse = _recourse.check_options(clf, path.scm, X, recourse)
     if y is not None and np.asarray(y).ravel().shape[0] != len(X):
         raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
     indicators = []
@@ -519,8 +529,10 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
     sensitive = [] if path.scm is None else [node.name for node in path.scm.schema_.sensitive]
-    return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index,
-                       X if isinstance(X, pd.DataFrame) else None, sensitive)
+    scores = _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X))
+    if recourse is not None:
+        scores.update(_recourse.recourse_fairness(clf, path.scm, X, **recourse).to_dict("index"))
+    return AuditReport(indicators, scores, index, X if isinstance(X, pd.DataFrame) else None, sensitive)
 
 
 def _audit_partition(X: pd.DataFrame, y: Any, first_row: int, *, clf: Any, scm: Any,

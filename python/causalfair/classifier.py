@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import math
 import numbers
+import sys
 import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -669,3 +671,13 @@ def _probability(logits: np.ndarray) -> np.ndarray:
     e = np.exp(logits[~positive])
     out[~positive] = e / (1 + e)
     return out
+
+
+def _logit_threshold(threshold: float) -> float:
+    """The logit at which the probability equals ``threshold``: ``predict`` is positive
+    where the logit exceeds it. ``threshold="mcc"`` may put the threshold outside
+    (0, 1) (an uninformative model predicting one class for everyone): then every
+    finite logit is on the same side, and the largest float stands for ±∞."""
+    if 0 < threshold < 1:
+        return math.log(threshold / (1 - threshold))
+    return -sys.float_info.max if threshold <= 0 else sys.float_info.max

@@ -4,6 +4,7 @@ Every public function and method of the package — ``cf.SCM`` (construction, fi
 encode/decode, abduct, counterfactual, twins, factual levels, sample, metric,
 perturbation ball, to_dict/from_dict, pickling), ``FairRobustClassifier`` (fit,
 predict, predict_proba, decision_function, score), ``cf.audit`` and its report,
+``cf.recourse``,
 every ``cf.metrics`` function, the mechanisms and noise laws, the data sets'
 ``make_*`` and ``load_*`` functions and ``Dataset`` methods, ``cf.experiments`` —
 is called with generated inputs: 0, 1, a few or many rows; int, float32, float16,
@@ -252,6 +253,22 @@ def audit(draw):
 
 
 @st.composite
+def recourse(draw):
+    rows = draw(ROWS)
+    clf = draw(maybe(Code("CLF"), Code("CLF_MLP_SCM"), Code("CLF_MLP"), Code("UNFITTED_CLF"), Code("BLACK_BOX")))
+    x = draw(data(rows))
+    actionable = draw(maybe(["X1", "X2"], "X1", [], ["S"], ["Z"], ["X1", "X1"], None, 3))
+    bounds = draw(maybe(None, Code('{"X1": (0, 1.0)}'), Code('{"X2": (None, 1e300)}'), Code('{"X1": (1, 2)}'),
+                        Code('{"X1": (float("nan"), 1)}'), Code('{"S": (0, 1)}'), Code('{"X1": 3}')))
+    weights = draw(maybe(None, Code('{"X1": 2.0}'), Code('{"X1": 0}'), Code('{"X2": float("inf")}'),
+                         Code('{"X1": "a"}')))
+    return (f"recourse_valid(cf.recourse({clf}, {draw(SCMS)}, {x}, actionable={actionable}, bounds={bounds}, "
+            f"cost_weights={weights}, method={draw(maybe('auto', 'exact', 'attack', 'brute', None))}, "
+            f"target={draw(maybe(1, 0, 2, '1', None))}, steps={draw(maybe(3, 0, 1001, 2.5))}, "
+            f"restarts={draw(maybe(2, 0, -1, '2'))}, random_state={draw(SEEDS)}))")
+
+
+@st.composite
 def report(draw):
     method = draw(st.sampled_from(["flags", "witnesses"]))
     call = f"REPORT.{method}({draw(RADII)}, kind={draw(maybe('unfair', 'non_robust', 'robust', None))})"
@@ -400,6 +417,7 @@ TARGETS = {
     "FairRobustClassifier.fit": (classifier_fit(), VALUE_TYPE + FITTING),
     "FairRobustClassifier.method": (classifier_method(), VALUE_TYPE),
     "audit": (audit(), VALUE_TYPE),
+    "recourse": (recourse(), VALUE_TYPE),
     "extreme values": (extreme(), VALUE_TYPE + FITTING),
     "AuditReport": (report(), VALUE_TYPE + ["KeyError"]),
     "metrics.labels": (label_metric(), VALUE_TYPE),

@@ -31,6 +31,8 @@ CLF = cf.FairRobustClassifier(scm=SCM, model="logistic", method="erm", epochs=2,
                               verbose=False).fit(X, Y)
 CLF_MLP = cf.FairRobustClassifier(model="mlp", hidden_layer_sizes=(4,), method="erm", epochs=2, random_state=0,
                                   verbose=False).fit(X.to_numpy(), Y)
+CLF_MLP_SCM = cf.FairRobustClassifier(scm=MLP_SCM, model="mlp", hidden_layer_sizes=(4,), method="erm", epochs=2,
+                                      random_state=0, verbose=False).fit(X, Y)
 UNFITTED_CLF = cf.FairRobustClassifier(verbose=False)
 BLACK_BOX = LogisticRegression().fit(X, Y)
 REPORT = cf.audit(CLF, SCM, X.head(10), Y[:10], n_samples=5, random_state=0)
@@ -156,3 +158,16 @@ def indicators_finite(report):
     for ind in report.indicators.values():
         finite(ind.witnesses.drop(columns="twin"))
     return report
+
+
+def recourse_valid(result):
+    """Every row found has the target decision, a finite cost >= 0 and a finite
+    counterfactual; the others have a NaN cost."""
+    found = result.found.to_numpy()
+    cost = result.cost.to_numpy()
+    if not ((cost[found] >= 0).all() and np.isfinite(cost[found]).all() and np.isnan(cost[~found]).all()):
+        raise AssertionError(f"recourse costs out of range: {cost}")
+    if result.prediction[result.found].nunique() > 1:
+        raise AssertionError("found rows with different decisions")
+    finite(result.counterfactuals)
+    return result
