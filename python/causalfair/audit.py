@@ -5,8 +5,6 @@ and group-fairness metrics, each proportion with a 95% Wilson interval
 
 from __future__ import annotations
 
-import math
-import sys
 import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
