@@ -35,18 +35,28 @@ public enum Trainer {
     /// the inputs directly (φ = identity). `progress` is called after every minibatch;
     /// returning false stops the run with `interrupted`, leaving `model` untouched.
     ///
+    /// `sampleWeights` (one per row, finite, ≥ 0, positive sum; nil: all 1) weight every
+    /// row's terms in the objective (`RowWeighting`: normalised to mean 1 over the
+    /// training rows, a batch's loss is Σ_r w_r ℓ_r / batch size) and the validation BCE
+    /// (a weighted mean). With the whole training set in one batch, integer weights give
+    /// the objective of the data with rows repeated, and zero weights that of the data
+    /// without those rows.
+    ///
     /// With the `newton` optimizer the model must be logistic regression (widths
     /// [d, 1]) and the run is `NewtonSolver`'s: one "epoch" per Newton step, whose
     /// training loss is the full objective (mean BCE + weight decay / 2 · ‖θ‖²), the
     /// minibatch settings and the seed unused, and the model's initial parameters
     /// ignored (Newton starts from 0).
     public static func train(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+                             sampleWeights: [Double]? = nil,
                              scm: StructuralCausalModel?, configuration: TrainingConfiguration,
                              progress: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingResult {
         try configuration.validate()
         try checkInputs(model, x: x, labels: labels)
+        _ = try RowWeighting.normalised(sampleWeights, rows: x.rows)
         if configuration.optimizer == .newton {
-            return try trainNewton(model, x: x, labels: labels, configuration: configuration, progress: progress)
+            return try trainNewton(model, x: x, labels: labels, weights: sampleWeights, configuration: configuration,
+                                   progress: progress)
         }
         let space = try LatentSpace(scm: scm, columns: x.cols)
         var generator = Xoshiro256StarStar(seed: configuration.seed)
@@ -56,6 +66,13 @@ public enum Trainer {
             ? min(max(Int(Double(x.rows) * configuration.validationFraction), 1), x.rows - 1) : 0
         let validation = Array(order[(x.rows - validationCount)...])
         var training = Array(order[..<(x.rows - validationCount)])
+        let weights = try sampleWeights.map { all in
+            try RowWeighting.normalised(training.map { all[$0] }, rows: training.count).map { normalised in
+                var byRow = all
+                for (i, r) in training.enumerated() { byRow[r] = normalised[i] }
+                return byRow
+            }
+        } ?? nil
 
         let needs = ObjectiveContext.needs(configuration, model: model)
         let latent = needs.latent || needs.twins ? try space.phi(x) : nil
@@ -76,7 +93,7 @@ public enum Trainer {
                 let batch = TrainingBatch(x: x.gatherRows(rows), labels: rows.map { labels[$0] },
                                           latent: latent?.gatherRows(rows),
                                           twins: twins.map { $0.gatherRows(rows.flatMap { r in (0..<space.levelCount).map { r * space.levelCount + $0 } }) },
-                                          levelCount: space.levelCount)
+                                          levelCount: space.levelCount, weights: weights.map { w in rows.map { w[$0] } })
                 let context = ObjectiveContext(model: current, configuration: configuration, space: space, jacobian: jacobian)
                 let (loss, gradient) = try context.evaluate(batch, generator: &generator)
                 guard loss.isFinite, gradient.allSatisfy({ $0.isFinite }) else {
@@ -91,7 +108,8 @@ public enum Trainer {
                 }
             }
             let validationLoss = validation.isEmpty ? Double.nan
-                : meanCrossEntropy(current, x: x.gatherRows(validation), labels: validation.map { labels[$0] })
+                : meanCrossEntropy(current, x: x.gatherRows(validation), labels: validation.map { labels[$0] },
+                                   weights: sampleWeights.map { w in validation.map { w[$0] } })
             result.trainingLosses.append(total / Double(max(batches, 1)))
             result.validationLosses.append(validationLoss)
             let report = TrainingProgress(epoch: epoch, epochs: configuration.epochs, batch: batches - 1, batches: batches,
@@ -122,7 +140,7 @@ public enum Trainer {
     }
 
     /// The `newton` optimizer's run (see `train`).
-    private static func trainNewton(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+    private static func trainNewton(_ model: MultilayerPerceptron, x: Matrix, labels: [Double], weights: [Double]?,
                                     configuration: TrainingConfiguration,
                                     progress: (TrainingProgress) -> Bool) throws -> TrainingResult {
         guard model.widths.count == 2 else {
@@ -130,7 +148,7 @@ public enum Trainer {
                 "optimizer newton needs logistic regression (no hidden layers); the model has widths \(model.widths)")
         }
         let outcome = try NewtonSolver.minimise(
-            x: x, labels: labels, weightDecay: configuration.weightDecay, tolerance: configuration.tolerance,
+            x: x, labels: labels, sampleWeights: weights, weightDecay: configuration.weightDecay, tolerance: configuration.tolerance,
             maxIterations: configuration.epochs) { step, objective in
                 progress(TrainingProgress(epoch: step, epochs: configuration.epochs, batch: 0, batches: 1,
                                           loss: objective, validationLoss: .nan))
@@ -163,9 +181,12 @@ public enum Trainer {
         }
     }
 
-    /// Mean BCE of `model` on a data set.
-    public static func meanCrossEntropy(_ model: MultilayerPerceptron, x: Matrix, labels: [Double]) -> Double {
-        let total = zip(model(x).storage, labels).reduce(0) { $0 + BinaryCrossEntropy.loss(logit: $1.0, label: $1.1) }
-        return total / Double(max(x.rows, 1))
+    /// Mean BCE of `model` on a data set (weighted by `weights` when given: Σ w ℓ / Σ w,
+    /// NaN when the weights sum to 0).
+    public static func meanCrossEntropy(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+                                        weights: [Double]? = nil) -> Double {
+        let losses = zip(model(x).storage, labels).map { BinaryCrossEntropy.loss(logit: $0, label: $1) }
+        guard let weights else { return losses.reduce(0, +) / Double(max(x.rows, 1)) }
+        return zip(losses, weights).reduce(0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
     }
 }

@@ -10,8 +10,17 @@ struct TrainingBatch {
     let twins: Matrix?
     /// Number of twin levels.
     let levelCount: Int
+    /// Sample weights of the rows, normalised to mean 1 over the run's training rows;
+    /// nil when every row weighs 1.
+    var weights: [Double]? = nil
 
     var rows: Int { x.rows }
+
+    /// The coefficient of each row in the batch's loss, c_r = w_r / rows (1 / rows
+    /// without weights): a batch loss Σ_r c_r ℓ_r is then an unbiased estimate of the
+    /// weighted mean Σ w ℓ / Σ w over the training rows, and equals it when the batch
+    /// holds every training row.
+    var coefficients: [Double] { RowWeighting.coefficients(weights, rows: rows) }
 
     /// φ(x); throws when the run did not compute it (`Trainer.train` computes it for cal, causal_at and twins only).
     func requiredLatent() throws -> Matrix {
