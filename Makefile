@@ -14,7 +14,7 @@ SWIFT  ?= swift
 PIP    := $(PYTHON) -m pip
 
 APT_PACKAGES := python3-dev libopenblas-dev
-PY_PACKAGES  := numpy pandas scikit-learn tqdm matplotlib networkx pytest hypothesis
+PY_PACKAGES  := numpy pandas scikit-learn tqdm matplotlib networkx pytest hypothesis fairlearn
 
 # Data sets shared beside the repository (CI lays shared/ next to its clone).
 export CAUSALFAIR_DATA ?= $(CURDIR)/../shared/data
