@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _models, _scores
+from . import _black_box, _models, _scores
 from ._encoded import EncodedEstimator
 from ._progress import AuditBar
 from .validation import Interval, Options, check_parameters, check_radius, seed_from
@@ -123,10 +123,14 @@ class _BlackBoxPath:
         self.twin_labels = scm._twin_labels
         columns = getattr(clf, "feature_names_in_", None)
         self.columns = list(columns) if columns is not None else list(scm.nodes_)
-        missing = [c for c in self.columns if c not in scm.nodes_]
+        #: Columns the classifier reads that are not SCM nodes: held fixed at each row's
+        #: own values in its twins and balls.
+        self.passthrough = [c for c in self.columns if c not in scm.nodes_]
+        missing = [c for c in self.passthrough if c not in X.columns]
         if missing:
-            raise ValueError(f"clf: it was fitted on columns {missing} that are not SCM nodes; "
-                             "a black-box audit can only vary the SCM's nodes")
+            raise ValueError(f"X: the classifier was fitted on columns {missing}, which are neither SCM nodes "
+                             "nor columns of X; a black-box audit holds such columns fixed at each row's values, "
+                             "so X must hold them")
 
     def default_method(self, radius: float) -> str:
         return "sample"
@@ -136,35 +140,34 @@ class _BlackBoxPath:
         if method != "sample":
             raise ValueError(f"method={method!r}: a classifier other than FairRobustClassifier is a black box; "
                              "only method='sample' (or 'auto') can audit it")
-        m = n_samples if radius > 0 else 1
+        results = self.run_all([radius], n_samples, seed,
+                               None if progress is None else self._rows_progress(progress))
+        return results[(radius, factual_only)]
+
+    def _rows_progress(self, progress: Any) -> Any:
+        """The engine-style ``progress(epoch, epochs, done, total, ...)`` over X's rows,
+        from a fraction of the work."""
         rows = len(self.X)
-        levels = 1 if factual_only else len(self.twin_labels)
-        chunk = max(1, min(BLACK_BOX_POINTS // (levels * m), 2_000_000 // (levels * m * len(self.scm.columns_))))
-        own = self.predict(self.X)
-        flags = np.zeros(rows, dtype=bool)
-        witness_levels = np.full(rows, -1, dtype=np.int64)
-        witnesses = np.full((rows, len(self.scm.columns_)), np.nan)
-        rng = np.random.default_rng(seed)
-        for start in range(0, rows, chunk):
-            part = self.X.iloc[start:start + chunk]
-            ball = self.scm.perturbation_ball(part, radius, m, random_state=rng, factual_only=factual_only,
-                                              encoded=True)
-            points = ball.to_numpy()
-            predicted = self.predict(self.scm.decode(points))
-            differs = (predicted != np.repeat(own[start:start + len(part)], levels * m)).reshape(len(part), -1)
-            twin_of = np.asarray(ball.index.get_level_values("twin"), dtype=object).reshape(len(part), -1)
-            for i in np.flatnonzero(differs.any(axis=1)):
-                j = int(np.argmax(differs[i]))
-                flags[start + i] = True
-                witness_levels[start + i] = self.twin_labels.index(twin_of[i, j])
-                witnesses[start + i] = points[i * levels * m + j]
-            if progress is not None:
-                progress(0, 1, start + len(part), rows, float("nan"), float("nan"))
-        return flags, witness_levels, witnesses
+        return lambda fraction: progress(0, 1, int(fraction * rows), rows, float("nan"), float("nan"))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The black box's predictions on the columns it was fitted on."""
         return np.asarray(self.clf.predict(X[self.columns]))
+
+    def predict_points(self, points: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Predictions of encoded SCM points, each with the passthrough columns of its
+        audited row (``rows``: positions in ``X``)."""
+        frame = self.scm.decode(points)
+        for column in self.passthrough:
+            frame[column] = self.X[column].iloc[rows].to_numpy()
+        return self.predict(frame)
+
+    def run_all(self, radii: List[float], n_samples: int, seed: int,
+                progress: Any) -> Dict[Tuple[float, bool], Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """U_CF, U_Δ and NR_Δ for every radius from shared, adaptive draws
+        (:mod:`causalfair._black_box`); keys (Δ, factual_only), U_CF at (0.0, False)."""
+        return _black_box.audit(self.predict_points, self.scm, self.X, self.predict(self.X), radii, n_samples,
+                                seed, progress)
 
     def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
         return self.scm._decode_rows(witnesses)
@@ -221,6 +224,12 @@ def _evaluate(path: Any, X: Any, radius: float, factual_only: bool, method: str,
     """One indicator through ``path``, its arguments already checked."""
     used = path.default_method(radius) if method == "auto" else method
     flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress)
+    return _indicator(path, X, radius, factual_only, used, name, flags, levels, witnesses)
+
+
+def _indicator(path: Any, X: Any, radius: float, factual_only: bool, used: str, name: Optional[str],
+               flags: np.ndarray, levels: np.ndarray, witnesses: np.ndarray) -> Indicator:
+    """The :class:`Indicator` of per-row flags, witness levels and encoded witnesses."""
     if radius == 0:
         used = "exact"  # at Δ = 0 every method enumerates the twins: the indicator is exact
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
@@ -243,8 +252,12 @@ class AuditReport:
     """
 
     def __init__(self, indicators: Sequence[Indicator], scores: Dict[str, Dict[str, Any]], index: pd.Index,
-                 data: Optional[pd.DataFrame] = None, sensitive: Sequence[str] = ()):
+                 data: Optional[pd.DataFrame] = None, sensitive: Sequence[str] = (),
+                 passthrough: Sequence[str] = ()):
         self.indicators = {i.name: i for i in indicators}
+        #: Columns the classifier reads that are not SCM nodes, held fixed at each row's
+        #: own values in its twins and balls (black-box audits).
+        self.passthrough = list(passthrough)
         self._scores = scores
         self._index = index
         self._data = data  # the audited rows (a DataFrame), for by_group
@@ -391,7 +404,9 @@ class AuditReport:
         return ax
 
     def __repr__(self) -> str:
-        return f"AuditReport(\n{self.to_frame().to_string()}\n)"
+        held = (f"\nheld fixed (not SCM nodes) in twins and balls: {', '.join(map(str, self.passthrough))}"
+                if self.passthrough else "")
+        return f"AuditReport(\n{self.to_frame().to_string()}{held}\n)"
 
 
 def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Sequence[float] = (0.05, 0.01),
@@ -499,6 +514,14 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         plan = [step for step in plan if step[2]]
     indicators = []
     with AuditBar(len(plan), len(X), bool(verbose)) as bar:
+        if isinstance(path, _BlackBoxPath) and checked["method"] in ("auto", "sample"):
+            progress = bar.callback(0)
+            units = len(plan) * len(X)
+            results = path.run_all(radii, checked["n_samples"], seed_from(rng), None if progress is None else (
+                lambda fraction: progress(0, 1, int(fraction * units), units, float("nan"), float("nan"))))
+            indicators = [_indicator(path, X, r, factual, "sample", name, *results[(r, factual)])
+                          for name, r, factual in plan]
+            plan = []
         for step, (name, r, factual) in enumerate(plan):
             progress = bar.callback(step)
             indicators.append(_evaluate(path, X, r, factual, "auto" if r == 0 else checked["method"],
@@ -508,7 +531,7 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
     sensitive = [] if path.scm is None else [node.name for node in path.scm.schema_.sensitive]
     return AuditReport(indicators, _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X)), index,
-                       X if isinstance(X, pd.DataFrame) else None, sensitive)
+                       X if isinstance(X, pd.DataFrame) else None, sensitive, getattr(path, "passthrough", ()))
 
 
 def _performance_and_group_metrics(clf: Any, scm: Any, X: Any, y: Any,
