@@ -11,7 +11,7 @@ Within a radius, draws come in rounds (16 points per ball, then doubling, up to
 ``n_samples`` per ball in all). A round draws every ball of every row (the engine's
 draws are cheap), but only the rows still unflagged are predicted — for a row flagged
 for U_Δ but not for NR_Δ, only its factual ball — in one ``predict`` per round
-(split only beyond ``PREDICT_POINTS``). Each block of rows has its own seed per
+(split, by blocks of rows, only beyond ``PREDICT_POINTS``: that bounds memory). Each block of rows has its own seed per
 (radius, round), so stopping a row early never changes any flag: the flags are those
 of predicting every draw.
 """
@@ -26,7 +26,7 @@ import pandas as pd
 #: Points per ball in the first round; each later round doubles it.
 FIRST_ROUND = 16
 #: The most points one ``predict`` call receives.
-PREDICT_POINTS = 1 << 18
+PREDICT_POINTS = 1 << 20
 #: The most encoded values one engine draw returns (a block of rows per call).
 DRAW_VALUES = 2_000_000
 
@@ -77,40 +77,35 @@ def audit(predict: PointPredictor, scm: Any, X: pd.DataFrame, own: np.ndarray, r
         block = max(1, DRAW_VALUES // (levels * max(round_sizes(m)) * columns))
         drawn = 0
         for round_index, k in enumerate(round_sizes(m)):
-            points, point_rows, point_levels = [], [], []
-            for start in range(0, rows, block):
+            if unfair[0].all() and robust[0].all():
+                break
+            pending: List[Tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+            starts = range(0, rows, block)
+            for number, start in enumerate(starts):
                 stop = min(start + block, rows)
                 need_unfair, need_robust = ~unfair[0][start:stop], ~robust[0][start:stop]
-                if not (need_unfair | need_robust).any():
-                    continue
-                ball = scm.perturbation_ball(X.iloc[start:stop], radius, k, encoded=True,
-                                             random_state=block_seed(seed, int(radius_index), round_index,
-                                                                     start // block)).to_numpy()
-                local = np.arange(stop - start)
-                every = (local[need_unfair, None] * levels * k + np.arange(levels * k)).ravel()
-                only = local[~need_unfair & need_robust]
-                own_ball = (only[:, None] * levels * k + factual[start + only, None] * k + np.arange(k)).ravel()
-                chosen = np.sort(np.concatenate([every, own_ball]))
-                points.append(ball[chosen])
-                point_rows.append(start + chosen // (levels * k))
-                point_levels.append((chosen // k) % levels)
-            if not points:
-                break
-            batch, batch_rows, batch_levels = np.concatenate(points), np.concatenate(point_rows), np.concatenate(point_levels)
-            predicted = np.empty(len(batch), dtype=own.dtype)
-            round_work = rows * levels * k
-            for start in range(0, len(batch), PREDICT_POINTS):
-                part = slice(start, start + PREDICT_POINTS)
-                predicted[part] = predict(batch[part], batch_rows[part])
-                if progress is not None:
-                    progress((done + round_work * min(start + PREDICT_POINTS, len(batch)) / len(batch)) / work)
-            done += round_work
+                if (need_unfair | need_robust).any():
+                    ball = scm.perturbation_ball(X.iloc[start:stop], radius, k, encoded=True,
+                                                 random_state=block_seed(seed, int(radius_index), round_index,
+                                                                         number)).to_numpy()
+                    local = np.arange(stop - start)
+                    every = (local[need_unfair, None] * levels * k + np.arange(levels * k)).ravel()
+                    only = local[~need_unfair & need_robust]
+                    own_ball = (only[:, None] * levels * k + factual[start + only, None] * k + np.arange(k)).ravel()
+                    chosen = np.sort(np.concatenate([every, own_ball]))
+                    pending.append((ball[chosen], start + chosen // (levels * k), (chosen // k) % levels))
+                if pending and (stop == rows or sum(len(p[0]) for p in pending) >= PREDICT_POINTS):
+                    points, point_rows, point_levels = (np.concatenate(parts) for parts in zip(*pending))
+                    pending = []
+                    hit = predict(points, point_rows) != own[point_rows]
+                    _record(unfair, hit & ~unfair[0][point_rows], points, point_rows, point_levels)
+                    _record(robust, hit & ~robust[0][point_rows] & (point_levels == factual[point_rows]), points,
+                            point_rows, point_levels)
+                    _nest(robust, unfair)
+                    if progress is not None:
+                        progress((done + rows * levels * k * (number + 1) / len(starts)) / work)
+            done += rows * levels * k
             drawn += k
-            hit = predicted != own[batch_rows]
-            _record(unfair, hit & ~unfair[0][batch_rows], batch, batch_rows, batch_levels)
-            _record(robust, hit & ~robust[0][batch_rows] & (batch_levels == factual[batch_rows]), batch, batch_rows,
-                    batch_levels)
-            _nest(robust, unfair)
         done += rows * levels * (m - drawn)
         if progress is not None:
             progress(done / work)

@@ -32,10 +32,6 @@ _PARAMETERS = {
 #: Attack settings: projected gradient steps and starts per twin ball.
 ATTACK_STEPS = 20
 ATTACK_RESTARTS = 4
-#: Black-box audits sample and predict this many ball points per chunk (and at most
-#: 2,000,000 encoded values): a fraction of a second, so progress and Ctrl-C are
-#: handled promptly, unless the classifier's own ``predict`` is slow.
-BLACK_BOX_POINTS = 16_384
 
 
 @dataclass
@@ -434,6 +430,15 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         (no gradients), its ``predict`` is called on decoded individuals (binary
         codes thresholded at 0.5, categorical ones argmaxed), restricted to the
         columns in its ``feature_names_in_`` (all the SCM's nodes when it has none).
+        Columns it reads that are not SCM nodes (a zip code...) must be in ``X``:
+        they are held fixed at each row's own values in its twins and balls, and
+        the report lists them (``AuditReport.passthrough``). A black box is
+        sampled adaptively: rounds of draws (16 points per ball, then doubling,
+        ``n_samples`` per ball in all), a row stops once flagged, one ``predict``
+        per round, and the indicators share predictions where the balls nest
+        (the twins lie in every ball, NR_Δ's ball is part of U_Δ's, smaller radii
+        inside larger ones; so U_CF ⊂ U_Δ ⊂ U_Δ′ and NR_Δ ⊂ U_Δ row by row). The
+        flags are those of predicting every draw.
     scm : causalfair.SCM, optional
         The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
     X : DataFrame, optional
@@ -471,8 +476,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         Bad arguments, before any work starts.
     KeyboardInterrupt
         Ctrl-C: the engine checks for it several times a second (after every chunk
-        of rows and every attack step; a black-box audit between chunks of
-        16,384 ball points), with or without ``verbose``.
+        of rows and every attack step; a black-box audit between ``predict``
+        calls, of about a million points at most), with or without ``verbose``.
 
     Notes
     -----
@@ -485,7 +490,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     indicators already done). For 10⁶ rows of the LIN SCM (d = 3) with
     ``radii=(0.05,)`` that bound is 537 MB; measured: 266 MB (``exact``, 4 s) and
     311 MB (``sample`` with 5 points per ball, 15 s) on two cores. A black-box
-    audit works on chunks of 16,384 ball points.
+    audit draws at most 2 million encoded values per engine call and predicts
+    about a million points at most per call.
 
     Examples
     --------
