@@ -1235,10 +1235,10 @@ static int32_t progress_trampoline(void *context, int64_t epoch, int64_t epochs,
 static PyObject *py_model_train(PyObject *self, PyObject *args) {
     (void)self;
     HandleObject *h;
-    PyObject *scm_o, *x_o, *y_o, *config_o, *seed_o, *progress_o, *history_o;
+    PyObject *scm_o, *x_o, *y_o, *weights_o, *config_o, *seed_o, *progress_o, *history_o;
     uint64_t seed;
-    if (!PyArg_ParseTuple(args, H_ARG "OOOOOOO:model_train", H_PARSE, &scm_o, &x_o, &y_o,
-                          &config_o, &seed_o, &progress_o, &history_o))
+    if (!PyArg_ParseTuple(args, H_ARG "OOOOOOOO:model_train", H_PARSE, &scm_o, &x_o, &y_o,
+                          &weights_o, &config_o, &seed_o, &progress_o, &history_o))
         return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
     cf_training_config config;
@@ -1250,12 +1250,15 @@ static PyObject *py_model_train(PyObject *self, PyObject *args) {
     call_also(&c, scm_o, CF_HANDLE_SCM, "scm");
     const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
     const Py_buffer *y = acquire(&c, y_o, "y", F64, 1);
+    /* sample_weight: None (every row weighs 1) or a float64 vector */
+    const Py_buffer *weights = weights_o == Py_None ? NULL : acquire(&c, weights_o, "sample_weight", F64, 1);
     const Py_buffer *history = acquire(&c, history_o, "history", F64 | WRITE, 2);
     Progress progress = {progress_o, monotonic_seconds()};
     int64_t ran = 0;
     int32_t converged = -1;
     void *scm = c.other != NULL ? c.other->ptr : NULL;
     ENGINE(&c, cf_model_train(h->ptr, scm, x->buf, ROWS(x), COLS(x), y->buf, LEN(y),
+                              weights != NULL ? weights->buf : NULL, weights != NULL ? LEN(weights) : 0,
                               &config, seed,
                               progress_trampoline, &progress, history->buf, LEN(history), &ran,
                               &converged, c.err, ERR_LEN));

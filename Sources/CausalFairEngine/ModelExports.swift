@@ -170,6 +170,7 @@ private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) t
 public func cf_model_train(_ handle: UnsafeMutableRawPointer?, _ scmHandle: UnsafeMutableRawPointer?,
                            _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
                            _ labels: UnsafePointer<Double>?, _ labelCount: Int64,
+                           _ sampleWeight: UnsafePointer<Double>?, _ weightCount: Int64,
                            _ config: UnsafePointer<cf_training_config>?, _ seed: UInt64,
                            _ progress: ProgressCallback?, _ context: UnsafeMutableRawPointer?,
                            _ history: UnsafeMutablePointer<Double>?, _ historyLength: Int64,
@@ -185,7 +186,10 @@ public func cf_model_train(_ handle: UnsafeMutableRawPointer?, _ scmHandle: Unsa
         }
         let result = try Trainer.train(
             box.model, x: try Buffers.matrix(x, rows: rows, cols: cols, name: "X"),
-            labels: try Buffers.array(labels, count: labelCount, name: "y"), scm: scm,
+            labels: try Buffers.array(labels, count: labelCount, name: "y"),
+            sampleWeights: sampleWeight == nil && weightCount == 0
+                ? nil : try Buffers.array(sampleWeight, count: weightCount, name: "sample_weight"),
+            scm: scm,
             configuration: configuration) { report in
                 guard let progress else { return true }
                 return progress(context, Int64(report.epoch), Int64(report.epochs), Int64(report.batch),

@@ -191,7 +191,7 @@ struct TrainingPrivacyTests {
         #expect(after < reference + 0.05)
     }
 
-    @Test("DP settings are checked: σ ≥ 0 finite, C > 0 (finite with noise), no newton, no validation split")
+    @Test("DP settings are checked: σ ≥ 0 finite, C > 0 (finite with noise), no newton, no validation split, no sample weights")
     func validation() throws {
         let (scm, x, labels) = try TrainingLIN.fitted(rows: 60, seed: 31)
         func refused(_ change: (inout TrainingConfiguration) -> Void) -> Bool {
@@ -210,5 +210,12 @@ struct TrainingPrivacyTests {
         #expect(refused { $0.optimizer = .newton })
         #expect(refused { $0.validationFraction = 0.2 })
         #expect(!refused { $0.privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: .infinity) })
+        // Sample weights with DP: per-example clipping would undo them, so they are refused.
+        let weighted = trainingThrows(CausalFairError.invalidArgument("")) {
+            try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels,
+                              sampleWeights: [Double](repeating: 1, count: labels.count), scm: scm,
+                              configuration: Self.privateConfiguration(.erm))
+        }
+        #expect(weighted)
     }
 }

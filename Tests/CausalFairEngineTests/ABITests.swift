@@ -90,7 +90,7 @@ struct ABITests {
         var converged: Int32 = 0
         var settings = config
         return call { err, length in
-            cf_model_train(model, nil, x, 20, 2, y, 20, &settings, 3, progress, nil, &history, Int64(history.count),
+            cf_model_train(model, nil, x, 20, 2, y, 20, nil, 0, &settings, 3, progress, nil, &history, Int64(history.count),
                            &ran, &converged, err, length)
         }
     }
@@ -404,7 +404,7 @@ struct ABITests {
         // NULL settings -> value error
         var history = [Double](repeating: 0, count: 20)
         let noConfig = Self.call {
-            cf_model_train(model.handle, nil, Self.x, 20, 2, Self.y, 20, nil, 0, nil, nil, &history, 20, nil, nil, $0, $1)
+            cf_model_train(model.handle, nil, Self.x, 20, 2, Self.y, 20, nil, 0, nil, 0, nil, nil, &history, 20, nil, nil, $0, $1)
         }
         #expect(noConfig.status == Int32(CF_VALUE_ERROR))
         #expect(noConfig.message == "config: expected a cf_training_config, got NULL")

@@ -71,9 +71,10 @@ def input_gradient(handle: Any, x: np.ndarray) -> np.ndarray:
 
 def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
           settings: Mapping[str, Any], seed: int,
-          progress: Optional[Callable[[int, int, int, int, float, float], None]]
+          progress: Optional[Callable[[int, int, int, int, float, float], None]],
+          sample_weight: Optional[np.ndarray] = None,
           ) -> Tuple[np.ndarray, int, Optional[bool]]:
-    """Train in place; returns (history: epochs x 2 [objective, validation BCE], epochs
+    """Train in place (rows weighted by ``sample_weight``, None: all 1); returns (history: epochs x 2 [objective, validation BCE], epochs
     run, converged: whether ``optimizer="newton"`` met ``tol``, None for the others).
 
     ``progress(epoch, epochs, batch, batches, loss, validation_loss)`` is called by the
@@ -96,7 +97,8 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
     }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)
-    ran, converged = _engine.model_train(handle, scm_handle, x, labels, config, seed, progress, history)
+    weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+    ran, converged = _engine.model_train(handle, scm_handle, x, labels, weights, config, seed, progress, history)
     return history[:ran], int(ran), None if converged < 0 else bool(converged)
 
 

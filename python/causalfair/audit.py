@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _models, _partitions, _scores
+from . import _black_box, _models, _partitions, _scores
 from . import recourse as _recourse
 from ._encoded import EncodedEstimator
 from .classifier import _logit_threshold
@@ -32,10 +32,6 @@ _PARAMETERS = {
 #: Attack settings: projected gradient steps and starts per twin ball.
 ATTACK_STEPS = 20
 ATTACK_RESTARTS = 4
-#: Black-box audits sample and predict this many ball points per chunk (and at most
-#: 2,000,000 encoded values): a fraction of a second, so progress and Ctrl-C are
-#: handled promptly, unless the classifier's own ``predict`` is slow.
-BLACK_BOX_POINTS = 16_384
 
 
 @dataclass
@@ -120,10 +116,14 @@ class _BlackBoxPath:
         self.twin_labels = scm._twin_labels
         columns = getattr(clf, "feature_names_in_", None)
         self.columns = list(columns) if columns is not None else list(scm.nodes_)
-        missing = [c for c in self.columns if c not in scm.nodes_]
+        #: Columns the classifier reads that are not SCM nodes: held fixed at each row's
+        #: own values in its twins and balls.
+        self.passthrough = [c for c in self.columns if c not in scm.nodes_]
+        missing = [c for c in self.passthrough if c not in X.columns]
         if missing:
-            raise ValueError(f"clf: it was fitted on columns {missing} that are not SCM nodes; "
-                             "a black-box audit can only vary the SCM's nodes")
+            raise ValueError(f"X: the classifier was fitted on columns {missing}, which are neither SCM nodes "
+                             "nor columns of X; a black-box audit holds such columns fixed at each row's values, "
+                             "so X must hold them")
 
     def default_method(self, radius: float) -> str:
         return "sample"
@@ -136,35 +136,34 @@ class _BlackBoxPath:
         if method != "sample":
             raise ValueError(f"method={method!r}: a classifier other than FairRobustClassifier is a black box; "
                              "only method='sample' (or 'auto') can audit it")
-        m = n_samples if radius > 0 else 1
+        results = self.run_all([radius], n_samples, seed,
+                               None if progress is None else self._rows_progress(progress))
+        return results[(radius, factual_only)]
+
+    def _rows_progress(self, progress: Any) -> Any:
+        """The engine-style ``progress(epoch, epochs, done, total, ...)`` over X's rows,
+        from a fraction of the work."""
         rows = len(self.X)
-        levels = 1 if factual_only else len(self.twin_labels)
-        chunk = max(1, min(BLACK_BOX_POINTS // (levels * m), 2_000_000 // (levels * m * len(self.scm.columns_))))
-        own = self.predict(self.X)
-        flags = np.zeros(rows, dtype=bool)
-        witness_levels = np.full(rows, -1, dtype=np.int64)
-        witnesses = np.full((rows, len(self.scm.columns_)), np.nan)
-        rng = np.random.default_rng(seed)
-        for start in range(0, rows, chunk):
-            part = self.X.iloc[start:start + chunk]
-            ball = self.scm.perturbation_ball(part, radius, m, random_state=rng, factual_only=factual_only,
-                                              encoded=True)
-            points = ball.to_numpy()
-            predicted = self.predict(self.scm.decode(points))
-            differs = (predicted != np.repeat(own[start:start + len(part)], levels * m)).reshape(len(part), -1)
-            twin_of = np.asarray(ball.index.get_level_values("twin"), dtype=object).reshape(len(part), -1)
-            for i in np.flatnonzero(differs.any(axis=1)):
-                j = int(np.argmax(differs[i]))
-                flags[start + i] = True
-                witness_levels[start + i] = self.twin_labels.index(twin_of[i, j])
-                witnesses[start + i] = points[i * levels * m + j]
-            if progress is not None:
-                progress(0, 1, start + len(part), rows, float("nan"), float("nan"))
-        return flags, witness_levels, witnesses
+        return lambda fraction: progress(0, 1, int(fraction * rows), rows, float("nan"), float("nan"))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The black box's predictions on the columns it was fitted on."""
         return np.asarray(self.clf.predict(X[self.columns]))
+
+    def predict_points(self, points: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Predictions of encoded SCM points, each with the passthrough columns of its
+        audited row (``rows``: positions in ``X``)."""
+        frame = self.scm.decode(points)
+        for column in self.passthrough:
+            frame[column] = self.X[column].iloc[rows].to_numpy()
+        return self.predict(frame)
+
+    def run_all(self, radii: List[float], n_samples: int, seed: int,
+                progress: Any) -> Dict[Tuple[float, bool], Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """U_CF, U_Δ and NR_Δ for every radius from shared, adaptive draws
+        (:mod:`causalfair._black_box`); keys (Δ, factual_only), U_CF at (0.0, False)."""
+        return _black_box.audit(self.predict_points, self.scm, self.X, self.predict(self.X), radii, n_samples,
+                                seed, progress)
 
     def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
         return self.scm._decode_rows(witnesses)
@@ -224,6 +223,12 @@ def _evaluate(path: Any, X: Any, radius: float, factual_only: bool, method: str,
     :func:`indicator`)."""
     used = path.default_method(radius) if method == "auto" else method
     flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress, first_row)
+    return _indicator(path, X, radius, factual_only, used, name, flags, levels, witnesses)
+
+
+def _indicator(path: Any, X: Any, radius: float, factual_only: bool, used: str, name: Optional[str],
+               flags: np.ndarray, levels: np.ndarray, witnesses: np.ndarray) -> Indicator:
+    """The :class:`Indicator` of per-row flags, witness levels and encoded witnesses."""
     if radius == 0:
         used = "exact"  # at Δ = 0 every method enumerates the twins: the indicator is exact
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
@@ -246,8 +251,12 @@ class AuditReport:
     """
 
     def __init__(self, indicators: Sequence[Indicator], scores: Dict[str, Dict[str, Any]], index: pd.Index,
-                 data: Optional[pd.DataFrame] = None, sensitive: Sequence[str] = ()):
+                 data: Optional[pd.DataFrame] = None, sensitive: Sequence[str] = (),
+                 passthrough: Sequence[str] = ()):
         self.indicators = {i.name: i for i in indicators}
+        #: Columns the classifier reads that are not SCM nodes, held fixed at each row's
+        #: own values in its twins and balls (black-box audits).
+        self.passthrough = list(passthrough)
         self._scores = scores
         self._index = index
         self._data = data  # the audited rows (a DataFrame), for by_group
@@ -394,7 +403,9 @@ class AuditReport:
         return ax
 
     def __repr__(self) -> str:
-        return f"AuditReport(\n{self.to_frame().to_string()}\n)"
+        held = (f"\nheld fixed (not SCM nodes) in twins and balls: {', '.join(map(str, self.passthrough))}"
+                if self.passthrough else "")
+        return f"AuditReport(\n{self.to_frame().to_string()}{held}\n)"
 
 
 def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Sequence[float] = (0.05, 0.01),
@@ -422,6 +433,15 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         (no gradients), its ``predict`` is called on decoded individuals (binary
         codes thresholded at 0.5, categorical ones argmaxed), restricted to the
         columns in its ``feature_names_in_`` (all the SCM's nodes when it has none).
+        Columns it reads that are not SCM nodes (a zip code...) must be in ``X``:
+        they are held fixed at each row's own values in its twins and balls, and
+        the report lists them (``AuditReport.passthrough``). A black box is
+        sampled adaptively: rounds of draws (16 points per ball, then doubling,
+        ``n_samples`` per ball in all), a row stops once flagged, one ``predict``
+        per round, and the indicators share predictions where the balls nest
+        (the twins lie in every ball, NR_Δ's ball is part of U_Δ's, smaller radii
+        inside larger ones; so U_CF ⊂ U_Δ ⊂ U_Δ′ and NR_Δ ⊂ U_Δ row by row). The
+        flags are those of predicting every draw.
     scm : causalfair.SCM, optional
         The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
     X : DataFrame, optional
@@ -469,8 +489,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         Bad arguments, before any work starts.
     KeyboardInterrupt
         Ctrl-C: the engine checks for it several times a second (after every chunk
-        of rows and every attack step; a black-box audit between chunks of
-        16,384 ball points), with or without ``verbose``.
+        of rows and every attack step; a black-box audit between ``predict``
+        calls, of about a million points at most), with or without ``verbose``.
 
     Notes
     -----
@@ -483,7 +503,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     indicators already done). For 10⁶ rows of the LIN SCM (d = 3) with
     ``radii=(0.05,)`` that bound is 537 MB; measured: 266 MB (``exact``, 4 s) and
     311 MB (``sample`` with 5 points per ball, 15 s) on two cores. A black-box
-    audit works on chunks of 16,384 ball points.
+    audit draws at most 2 million encoded values per engine call and predicts
+    about a million points at most per call.
 
     Examples
     --------
@@ -519,6 +540,14 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
         raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
     indicators = []
     with AuditBar(len(plan), len(X), bool(verbose)) as bar:
+        if isinstance(path, _BlackBoxPath) and checked["method"] in ("auto", "sample"):
+            progress = bar.callback(0)
+            units = len(plan) * len(X)
+            results = path.run_all(radii, checked["n_samples"], seed_from(rng), None if progress is None else (
+                lambda fraction: progress(0, 1, int(fraction * units), units, float("nan"), float("nan"))))
+            indicators = [_indicator(path, X, r, factual, "sample", name, *results[(r, factual)])
+                          for name, r, factual in plan]
+            plan = []
         for step, (name, r, factual) in enumerate(plan):
             progress = bar.callback(step)
             indicators.append(_evaluate(path, X, r, factual, "auto" if r == 0 else checked["method"],
@@ -530,7 +559,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     scores = _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X))
     if recourse is not None:
         scores.update(_recourse.recourse_fairness(clf, path.scm, X, **recourse).to_dict("index"))
-    return AuditReport(indicators, scores, index, X if isinstance(X, pd.DataFrame) else None, sensitive)
+    return AuditReport(indicators, scores, index, X if isinstance(X, pd.DataFrame) else None, sensitive,
+                       getattr(path, "passthrough", ()))
 
 
 def _audit_partition(X: pd.DataFrame, y: Any, first_row: int, *, clf: Any, scm: Any,

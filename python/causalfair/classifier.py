@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d, validate_data
 
 from . import _models, privacy as _privacy
 from ._progress import EpochBar
@@ -325,9 +325,12 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         return settings
 
     # ------------------------------------------------------------------ data
-    def _encode(self, X: Any, *, fitting: bool, encoded: bool = False) -> np.ndarray:
+    def _encode(self, X: Any, *, fitting: bool, encoded: bool = False,
+                sample_weight: Optional[np.ndarray] = None) -> np.ndarray:
         """The engine's float64 feature matrix for ``X`` (checked in range of the
-        fitted network when not fitting). See the class Notes for the input forms."""
+        fitted network when not fitting; when fitting without an SCM, standardized by
+        the column means and stds weighted by ``sample_weight``). See the class Notes
+        for the input forms."""
         if not isinstance(encoded, (bool, np.bool_)):
             raise TypeError(f"encoded: expected a bool, got {encoded!r}")
         if self.scm_ is not None:
@@ -345,7 +348,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness check sums X
             x = validate_data(self, X, reset=fitting, dtype=np.float64, ensure_2d=True)
         if fitting:
-            mean, scale = mean_and_std(x)
+            mean, scale = mean_and_std(x, sample_weight)
             self.mean_ = mean
             self.scale_ = np.where(scale > 0, scale, 1.0)
         with np.errstate(over="ignore"):
@@ -450,7 +453,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         return (y == classes[1]).astype(np.float64)
 
     # ------------------------------------------------------------------ fit / predict
-    def fit(self, X: Any, y: Any, *, encoded: bool = False) -> "FairRobustClassifier":
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, encoded: bool = False) -> "FairRobustClassifier":
         """Train the model on ``X``, ``y``.
 
         Parameters
@@ -461,6 +464,20 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             features.
         y : array-like of shape (n_samples,)
             Two classes (0/1, booleans or two labels).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (positive sum); None: every row weighs 1. Each row's
+            terms in the training objective (every method, and the twin penalty) and
+            in the validation loss are multiplied by its weight, normalised to mean 1
+            over the training rows, so a minibatch's loss estimates the weighted mean
+            without bias; without an SCM the standardization of ``X`` uses the weighted
+            column means and stds. ``optimizer="newton"`` minimises the weighted mean exactly:
+            integer weights then give the model fitted on rows repeated that many
+            times, zero weights the model fitted without those rows (with Adam/SGD
+            this holds exactly when one batch holds every row, ``batch_size >=
+            n_samples``, and ``validation_fraction=0``). Not weighted: the fit of an
+            unfitted ``scm`` (fit it first with :meth:`causalfair.SCM.fit`) and the
+            ``threshold="mcc"`` search. Refused with ``privacy`` (DP-SGD clips every
+            example's gradient to the same norm, which would undo the weights).
         encoded : bool, default=False
             ``X`` is the SCM's encoded matrix (``scm.encode(df)``, as a DataFrame or
             an array); see the class Notes. Arrays are never taken as encoded
@@ -492,7 +509,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         """
         self._forget_fit()
         try:
-            return self._fit(X, y, encoded)
+            return self._fit(X, y, sample_weight, encoded)
         except BaseException:
             self._forget_fit()
             raise
@@ -504,13 +521,17 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                           "_activation_", "epsilon_", "delta_", "noise_multiplier_"):
             self.__dict__.pop(attribute, None)
 
-    def _fit(self, X: Any, y: Any, encoded: bool) -> "FairRobustClassifier":
+    def _fit(self, X: Any, y: Any, sample_weight: Any, encoded: bool) -> "FairRobustClassifier":
         settings = self._settings()
+        if sample_weight is not None and settings["privacy"] is not None:
+            raise ValueError("sample_weight: expected None with privacy (DP-SGD clips every example's gradient to "
+                             "the same norm, so a weight would not weigh it)")
         if encoded and self.scm is not None and getattr(self.scm, "_handle", None) is None:
             raise ValueError("encoded=True: the SCM is not fitted, so there is no encoding yet; fit the SCM "
                              "first, or pass X as a DataFrame of the SCM's nodes")
         self.scm_ = self._fitted_scm(X)
-        x = self._encode(X, fitting=True, encoded=encoded)
+        weights = None if sample_weight is None else _sample_weight(sample_weight, _num_samples(X))
+        x = self._encode(X, fitting=True, encoded=encoded, sample_weight=weights)
         newton_features = LIMITS["max_newton_features"]
         if settings["optimizer"] == "newton" and x.shape[1] > newton_features:
             raise ValueError(f"optimizer='newton' takes at most {newton_features} features (it factorises a "
@@ -528,7 +549,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         with EpochBar(settings["epochs"], f"{settings['method']}", bool(self.verbose)) as bar:
             try:
                 history, ran, converged = _models.train(handle, scm_handle, x, labels, settings, train_seed,
-                                                        bar.callback)
+                                                        bar.callback, sample_weight=weights)
             except RuntimeError as exc:
                 raise RuntimeError(f"{exc} (the largest input, in standardized units, has magnitude "
                                    f"{np.abs(x).max():.3g})") from None
@@ -681,3 +702,20 @@ def _logit_threshold(threshold: float) -> float:
     if 0 < threshold < 1:
         return math.log(threshold / (1 - threshold))
     return -sys.float_info.max if threshold <= 0 else sys.float_info.max
+
+
+def _sample_weight(sample_weight: Any, rows: int) -> Optional[np.ndarray]:
+    """``sample_weight`` as float64 (None stays None), checked: one finite weight >= 0
+    per row, with a positive sum."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim == 0:
+        weights = np.full(rows, float(weights))
+    if weights.shape != (rows,):
+        raise ValueError(f"sample_weight: expected {rows} weights (one per row of X), got shape {weights.shape}")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight: expected finite weights >= 0")
+    if not weights.sum() > 0:
+        raise ValueError("sample_weight: expected a positive sum, got all zeros")
+    return weights

@@ -256,11 +256,17 @@ def check_radius(value: Any, name: str = "radius") -> float:
     return check_parameter(name, value, [Interval(float, 0, "max_radius")])
 
 
-def mean_and_std(x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def mean_and_std(x: np.ndarray, weights: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Column means and population stds of a finite 2-D ``x``, without overflow or
     underflow: columns whose sums of squares overflow (magnitudes from ~1e154 on) or
     vanish although the column varies (magnitudes below ~1e-154) are computed on
-    ``x / max|x|`` and scaled back, so a varying column gets a finite std > 0."""
+    ``x / max|x|`` and scaled back, so a varying column gets a finite std > 0.
+
+    With ``weights`` (one per row, >= 0, positive sum) the weighted mean and std:
+    integer weights give those of the rows repeated, zero weights those without the
+    rows (up to rounding)."""
+    if weights is not None:
+        return _weighted_mean_and_std(x, weights)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         mean, std = x.mean(axis=0), x.std(axis=0)
     rescale = ~(np.isfinite(mean) & np.isfinite(std))
@@ -271,6 +277,17 @@ def mean_and_std(x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         mean[rescale] = magnitude * (x[:, rescale] / magnitude).mean(axis=0)
         std[rescale] = magnitude * (x[:, rescale] / magnitude).std(axis=0)
     return mean, std
+
+
+def _weighted_mean_and_std(x: np.ndarray, weights: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`mean_and_std` with row weights, on ``x / max|x|`` per column (scaled
+    back), so no column overflows or underflows."""
+    magnitude = np.abs(x).max(axis=0)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    scaled = x / magnitude
+    mean = np.average(scaled, axis=0, weights=weights)
+    std = np.sqrt(np.average((scaled - mean) ** 2, axis=0, weights=weights))
+    return magnitude * mean, magnitude * std
 
 
 def check_output_size(rows: int, columns: int, what: str) -> None:

@@ -97,7 +97,7 @@ def config(**changes):
 
 def train(model, settings):
     x = np.zeros((2, 2))
-    _engine.model_train(model, None, x, np.array([0.0, 1.0]), settings, 0, None, np.empty((1, 2)))
+    _engine.model_train(model, None, x, np.array([0.0, 1.0]), None, settings, 0, None, np.empty((1, 2)))
 
 
 def test_the_shim_refuses_a_missing_or_unknown_field(engine_model):

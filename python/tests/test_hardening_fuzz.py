@@ -248,7 +248,8 @@ CHILD = textwrap.dedent(r'''
             history = np.full((min(epochs, 50), 2), np.nan)
             progress = draw(st.sampled_from([None, None, lambda *a: None, "not callable"]))
             return [model_handle(draw), draw(st.sampled_from([None, None, SCM._handle, MODEL, CLOSED_SCM])),
-                    draw(m(d)), draw(m(y)), config, draw(SEEDS), progress, draw(m(history))], True
+                    draw(m(d)), draw(m(y)), draw(st.sampled_from([None, np.ones(n), np.ones(n + 1), -np.ones(n)])),
+                    config, draw(SEEDS), progress, draw(m(history))], True
         if name == "audit":
             scm = draw(st.sampled_from([SCM._handle, SCM._handle, None, MODEL, CLOSED_SCM]))
             options = draw(mutate_struct(OPTIONS))

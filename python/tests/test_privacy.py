@@ -58,6 +58,14 @@ def test_fit_reports_a_fresh_accountants_epsilon_within_target(lin_dataset):
     assert clf.score(lin_dataset.X, lin_dataset.y) > 0.6
 
 
+def test_sample_weight_is_refused_with_privacy_before_any_work(lin_dataset):
+    """Per-example clipping would undo the weights: refused, and nothing is fitted."""
+    clf = cf.FairRobustClassifier(privacy=dict(target_epsilon=2.0), **SETTINGS)
+    with pytest.raises(ValueError, match="sample_weight: expected None with privacy"):
+        clf.fit(lin_dataset.X, lin_dataset.y, sample_weight=np.ones(len(lin_dataset.y)))
+    assert not hasattr(clf, "epsilon_") and not hasattr(clf, "scm_")
+
+
 def test_higher_target_gives_less_noise(lin_dataset):
     sigmas = [cf.FairRobustClassifier(privacy=dict(target_epsilon=eps), **SETTINGS)
               .fit(lin_dataset.X, lin_dataset.y).noise_multiplier_ for eps in (1.0, 4.0)]

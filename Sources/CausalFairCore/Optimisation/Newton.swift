@@ -3,7 +3,11 @@
 ///
 /// It minimises, over θ = (w, b),
 ///
-///     f(θ) = (1/n) Σᵣ BCE(xᵣᵀw + b, yᵣ) + (λ/2)‖θ‖²,   λ = weight decay,
+///     f(θ) = (1/n) Σᵣ wᵣ BCE(xᵣᵀw + b, yᵣ) + (λ/2)‖θ‖²,   λ = weight decay,
+///
+/// with sample weights wᵣ normalised to mean 1 (all 1 without weights), so integer
+/// weights give the problem of the data with rows repeated and zero weights that of
+/// the data without those rows;
 ///
 /// the objective minibatch Adam and SGD follow (their weight decay adds λθ to the
 /// gradient of every parameter, bias included). Each iteration solves
@@ -41,14 +45,16 @@ public enum NewtonSolver {
     /// beyond this the minibatch optimisers are the better tool anyway.
     public static let maximumFeatures = 2_048
 
-    /// Minimises f from θ = 0 on features `x` (rows x d) and labels ∈ {0, 1}.
+    /// Minimises f from θ = 0 on features `x` (rows x d) and labels ∈ {0, 1}, each row
+    /// weighted by `sampleWeights` (finite, ≥ 0, positive sum; nil: all 1).
     ///
     /// `progress(step, objective)` is called after every step; returning false stops the
     /// run with `interrupted`. Throws `invalidArgument` for a negative or non-finite
     /// `weightDecay` or `tolerance`, a negative `maxIterations`, labels that do not
     /// match the rows, or more than `maximumFeatures` columns; `computation` if the Hessian cannot be factorised even when
     /// regularised (non-finite entries).
-    public static func minimise(x: Matrix, labels: [Double], weightDecay: Double, tolerance: Double,
+    public static func minimise(x: Matrix, labels: [Double], sampleWeights: [Double]? = nil,
+                                weightDecay: Double, tolerance: Double,
                                 maxIterations: Int,
                                 progress: (Int, Double) -> Bool = { _, _ in true }) throws -> Outcome {
         guard weightDecay >= 0, weightDecay.isFinite else {
@@ -67,7 +73,8 @@ public enum NewtonSolver {
             throw CausalFairError.invalidArgument(
                 "optimizer newton takes at most \(maximumFeatures) features, X has \(x.cols); use adam or sgd")
         }
-        let problem = Problem(x: x, labels: labels, weightDecay: weightDecay)
+        let problem = Problem(x: x, labels: labels, weights: try RowWeighting.normalised(sampleWeights, rows: x.rows),
+                              weightDecay: weightDecay)
         var theta = [Double](repeating: 0, count: x.cols + 1)
         var state = problem.evaluate(theta)
         var (gradient, hessian) = problem.derivatives(state)
@@ -108,14 +115,17 @@ public enum NewtonSolver {
     struct Problem {
         let x: Matrix
         let labels: [Double]
+        /// Sample weights normalised to mean 1; nil when all are 1.
+        let weights: [Double]?
         let weightDecay: Double
         /// Xᵀ (d x n): `VectorMath.weightedGram` reads eight consecutive rows of a feature
         /// at once (BLAS products of shape d x n by n x d are slow here: K = n is huge).
         let columns: Matrix
 
-        init(x: Matrix, labels: [Double], weightDecay: Double) {
+        init(x: Matrix, labels: [Double], weights: [Double]?, weightDecay: Double) {
             self.x = x
             self.labels = labels
+            self.weights = weights
             self.weightDecay = weightDecay
             var columns = Matrix(rows: x.cols, cols: x.rows)
             for r in 0..<x.rows {
@@ -137,13 +147,13 @@ public enum NewtonSolver {
             var probabilities = [Double](repeating: 0, count: x.rows)
             var losses = [Double](repeating: 0, count: x.rows)
             VectorMath.logisticLoss(logits: logits, labels: labels, probabilities: &probabilities, losses: &losses)
-            let loss = losses.reduce(0, +)
+            let loss = weights.map { w in zip(losses, w).reduce(0) { $0 + $1.0 * $1.1 } } ?? losses.reduce(0, +)
             let penalty = 0.5 * weightDecay * theta.reduce(0) { $0 + $1 * $1 }
             return State(parameters: theta, probabilities: probabilities, objective: loss / Double(x.rows) + penalty)
         }
 
-        /// ∇f = (Xᵀr / n + λw, Σr / n + λb), r = σ(g) − y, and ∇²f = X̃ᵀ diag(s) X̃ + λI,
-        /// s = σ(g)(1 − σ(g)) / n and X̃ = [X 1], in one pass over the data
+        /// ∇f = (Xᵀr / n + λw, Σr / n + λb), rᵣ = wᵣ(σ(gᵣ) − yᵣ), and ∇²f = X̃ᵀ diag(s) X̃ + λI,
+        /// sᵣ = wᵣσ(gᵣ)(1 − σ(gᵣ)) / n and X̃ = [X 1], in one pass over the data
         /// (`VectorMath.weightedGram`).
         func derivatives(_ state: State) -> (gradient: [Double], hessian: Matrix) {
             let n = Double(x.rows)
@@ -158,6 +168,12 @@ public enum NewtonSolver {
                             }
                         }
                     }
+                }
+            }
+            if let rowWeights = self.weights {
+                for r in residuals.indices {
+                    residuals[r] *= rowWeights[r]
+                    weights[r] *= rowWeights[r]
                 }
             }
             var (hessian, gradient) = VectorMath.weightedGram(columns: columns, weights: weights, values: residuals)

@@ -24,4 +24,9 @@ struct Evaluation {
     func lossDerivatives(labels: [Double], scale: Double) -> Matrix {
         columnVector(zip(logits, labels).map { scale * BinaryCrossEntropy.derivative(logit: $0, label: $1) })
     }
+
+    /// dBCE/dg per row, times that row's entry of `scales`.
+    func lossDerivatives(labels: [Double], scales: [Double]) -> Matrix {
+        columnVector((0..<logits.count).map { scales[$0] * BinaryCrossEntropy.derivative(logit: logits[$0], label: labels[$0]) })
+    }
 }

@@ -1,7 +1,8 @@
 /// Everything one minibatch's objective is evaluated in — the current model, the run's
 /// configuration, the perturbation space and, for a linear model on an affine φ⁻¹, the
 /// constant Jacobian — and the loss terms the objectives share, each with its exact
-/// parameter gradient. All losses are means over the batch rows.
+/// parameter gradient. All losses are means over the batch rows (weighted by `weights`,
+/// one per row of the batch, when given: `RowWeighting`).
 struct ObjectiveContext {
     let model: MultilayerPerceptron
     let configuration: TrainingConfiguration
@@ -10,26 +11,29 @@ struct ObjectiveContext {
     let jacobian: Matrix?
 
     /// Mean BCE at `points` and its parameter gradient.
-    func crossEntropy(at points: Matrix, labels: [Double]) -> (loss: Double, gradient: [Double]) {
-        crossEntropy(of: Evaluation(model, points, labels: labels), labels: labels)
+    func crossEntropy(at points: Matrix, labels: [Double], weights: [Double]? = nil) -> (loss: Double, gradient: [Double]) {
+        crossEntropy(of: Evaluation(model, points, labels: labels), labels: labels, weights: weights)
     }
 
     /// Mean BCE of an evaluation (of the current model) and its parameter gradient.
-    func crossEntropy(of evaluation: Evaluation, labels: [Double]) -> (loss: Double, gradient: [Double]) {
-        let scale = 1 / Double(evaluation.logits.count)
-        let gradient = model.parameterGradient(evaluation.layers,
-                                               outputGradient: evaluation.lossDerivatives(labels: labels, scale: scale))
-        return (evaluation.losses.reduce(0, +) * scale, gradient)
+    func crossEntropy(of evaluation: Evaluation, labels: [Double],
+                      weights: [Double]? = nil) -> (loss: Double, gradient: [Double]) {
+        let count = evaluation.logits.count
+        let derivatives = weights == nil
+            ? evaluation.lossDerivatives(labels: labels, scale: 1 / Double(count))
+            : evaluation.lossDerivatives(labels: labels, scales: RowWeighting.coefficients(weights, rows: count))
+        let gradient = model.parameterGradient(evaluation.layers, outputGradient: derivatives)
+        return (RowWeighting.mean(evaluation.losses, weights: weights), gradient)
     }
 
     /// Mean BCE at the worst point of each run of `groupSize` rows of `points` (the
     /// highest loss; row r of the runs has label `labels[r]`) and its parameter
     /// gradient, from one forward pass over all the points.
-    func worstCaseCrossEntropy(at points: Matrix, groupSize: Int,
-                               labels: [Double]) -> (loss: Double, gradient: [Double]) {
+    func worstCaseCrossEntropy(at points: Matrix, groupSize: Int, labels: [Double],
+                               weights: [Double]? = nil) -> (loss: Double, gradient: [Double]) {
         let evaluation = Evaluation(model, points, labels: (0..<points.rows).map { labels[$0 / groupSize] })
         let worst = Rows.argmaxPerGroup(evaluation.losses, groupSize: groupSize)
-        return crossEntropy(of: evaluation.rows(worst), labels: labels)
+        return crossEntropy(of: evaluation.rows(worst), labels: labels, weights: weights)
     }
 
     /// ∂/∂θ Σ_r c_r g(points_r).

@@ -35,18 +35,34 @@ public enum Trainer {
     /// the inputs directly (φ = identity). `progress` is called after every minibatch;
     /// returning false stops the run with `interrupted`, leaving `model` untouched.
     ///
+    /// `sampleWeights` (one per row, finite, ≥ 0, positive sum; nil: all 1) weight every
+    /// row's terms in the objective (`RowWeighting`: normalised to mean 1 over the
+    /// training rows, a batch's loss is Σ_r w_r ℓ_r / batch size) and the validation BCE
+    /// (a weighted mean). With the whole training set in one batch, integer weights give
+    /// the objective of the data with rows repeated, and zero weights that of the data
+    /// without those rows.
+    ///
     /// With the `newton` optimizer the model must be logistic regression (widths
     /// [d, 1]) and the run is `NewtonSolver`'s: one "epoch" per Newton step, whose
     /// training loss is the full objective (mean BCE + weight decay / 2 · ‖θ‖²), the
     /// minibatch settings and the seed unused, and the model's initial parameters
     /// ignored (Newton starts from 0).
     public static func train(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+                             sampleWeights: [Double]? = nil,
                              scm: StructuralCausalModel?, configuration: TrainingConfiguration,
                              progress: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingResult {
         try configuration.validate()
         try checkInputs(model, x: x, labels: labels)
+        _ = try RowWeighting.normalised(sampleWeights, rows: x.rows)
+        if sampleWeights != nil, configuration.privacy != nil {
+            // DP-SGD clips each example's gradient to the same norm, so a weight would not
+            // weigh the example: refuse rather than train something other than asked.
+            throw CausalFairError.invalidArgument(
+                "sample_weight: expected None with differential privacy (per-example clipping would undo the weights)")
+        }
         if configuration.optimizer == .newton {
-            return try trainNewton(model, x: x, labels: labels, configuration: configuration, progress: progress)
+            return try trainNewton(model, x: x, labels: labels, weights: sampleWeights, configuration: configuration,
+                                   progress: progress)
         }
         let space = try LatentSpace(scm: scm, columns: x.cols)
         var generator = Xoshiro256StarStar(seed: configuration.seed)
@@ -56,12 +72,20 @@ public enum Trainer {
             ? min(max(Int(Double(x.rows) * configuration.validationFraction), 1), x.rows - 1) : 0
         let validation = Array(order[(x.rows - validationCount)...])
         var training = Array(order[..<(x.rows - validationCount)])
+        let weights = try sampleWeights.map { all in
+            try RowWeighting.normalised(training.map { all[$0] }, rows: training.count).map { normalised in
+                var byRow = all
+                for (i, r) in training.enumerated() { byRow[r] = normalised[i] }
+                return byRow
+            }
+        } ?? nil
 
         let needs = ObjectiveContext.needs(configuration, model: model)
         let latent = needs.latent || needs.twins ? try space.phi(x) : nil
         let twins = needs.twins ? try latent.map { try allTwins($0, space: space) } : nil
         let jacobian = needs.constantJacobian ? try space.constantJacobian() : nil
-        let all = TrainingBatch(x: x, labels: labels, latent: latent, twins: twins, levelCount: space.levelCount)
+        let all = TrainingBatch(x: x, labels: labels, latent: latent, twins: twins, levelCount: space.levelCount,
+                                weights: weights)
 
         var current = model
         var optimiser = Adam(parameterCount: model.parameters.count, learningRate: configuration.learningRate,
@@ -100,7 +124,8 @@ public enum Trainer {
                 }
             }
             let validationLoss = validation.isEmpty ? Double.nan
-                : meanCrossEntropy(current, x: x.gatherRows(validation), labels: validation.map { labels[$0] })
+                : meanCrossEntropy(current, x: x.gatherRows(validation), labels: validation.map { labels[$0] },
+                                   weights: sampleWeights.map { w in validation.map { w[$0] } })
             result.trainingLosses.append(total / Double(max(batches, 1)))
             result.validationLosses.append(validationLoss)
             let report = TrainingProgress(epoch: epoch, epochs: configuration.epochs, batch: batches - 1, batches: batches,
@@ -131,7 +156,7 @@ public enum Trainer {
     }
 
     /// The `newton` optimizer's run (see `train`).
-    private static func trainNewton(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+    private static func trainNewton(_ model: MultilayerPerceptron, x: Matrix, labels: [Double], weights: [Double]?,
                                     configuration: TrainingConfiguration,
                                     progress: (TrainingProgress) -> Bool) throws -> TrainingResult {
         guard model.widths.count == 2 else {
@@ -139,7 +164,7 @@ public enum Trainer {
                 "optimizer newton needs logistic regression (no hidden layers); the model has widths \(model.widths)")
         }
         let outcome = try NewtonSolver.minimise(
-            x: x, labels: labels, weightDecay: configuration.weightDecay, tolerance: configuration.tolerance,
+            x: x, labels: labels, sampleWeights: weights, weightDecay: configuration.weightDecay, tolerance: configuration.tolerance,
             maxIterations: configuration.epochs) { step, objective in
                 progress(TrainingProgress(epoch: step, epochs: configuration.epochs, batch: 0, batches: 1,
                                           loss: objective, validationLoss: .nan))
@@ -172,9 +197,12 @@ public enum Trainer {
         }
     }
 
-    /// Mean BCE of `model` on a data set.
-    public static func meanCrossEntropy(_ model: MultilayerPerceptron, x: Matrix, labels: [Double]) -> Double {
-        let total = zip(model(x).storage, labels).reduce(0) { $0 + BinaryCrossEntropy.loss(logit: $1.0, label: $1.1) }
-        return total / Double(max(x.rows, 1))
+    /// Mean BCE of `model` on a data set (weighted by `weights` when given: Σ w ℓ / Σ w,
+    /// NaN when the weights sum to 0).
+    public static func meanCrossEntropy(_ model: MultilayerPerceptron, x: Matrix, labels: [Double],
+                                        weights: [Double]? = nil) -> Double {
+        let losses = zip(model(x).storage, labels).map { BinaryCrossEntropy.loss(logit: $0, label: $1) }
+        guard let weights else { return losses.reduce(0, +) / Double(max(x.rows, 1)) }
+        return zip(losses, weights).reduce(0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
     }
 }

@@ -10,17 +10,26 @@ struct TrainingBatch {
     let twins: Matrix?
     /// Number of twin levels.
     let levelCount: Int
+    /// Sample weights of the rows, normalised to mean 1 over the run's training rows;
+    /// nil when every row weighs 1.
+    var weights: [Double]? = nil
 
     var rows: Int { x.rows }
 
     /// The batch of rows `indices` of this one (in that order), with their labels,
-    /// latent rows and twins.
+    /// latent rows, twins and weights.
     func gathering(_ indices: [Int]) -> TrainingBatch {
         TrainingBatch(x: x.gatherRows(indices), labels: indices.map { labels[$0] },
                       latent: latent?.gatherRows(indices),
                       twins: twins?.gatherRows(indices.flatMap { r in (0..<levelCount).map { r * levelCount + $0 } }),
-                      levelCount: levelCount)
+                      levelCount: levelCount, weights: weights.map { w in indices.map { w[$0] } })
     }
+
+    /// The coefficient of each row in the batch's loss, c_r = w_r / rows (1 / rows
+    /// without weights): a batch loss Σ_r c_r ℓ_r is then an unbiased estimate of the
+    /// weighted mean Σ w ℓ / Σ w over the training rows, and equals it when the batch
+    /// holds every training row.
+    var coefficients: [Double] { RowWeighting.coefficients(weights, rows: rows) }
 
     /// φ(x); throws when the run did not compute it (`Trainer.train` computes it for cal, causal_at and twins only).
     func requiredLatent() throws -> Matrix {

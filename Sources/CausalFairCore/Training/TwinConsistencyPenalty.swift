@@ -14,10 +14,11 @@ enum TwinConsistencyPenalty {
         let twinLogits = model(twins).storage
         let gaps = (0..<twinLogits.count).map { twinLogits[$0] - logits[$0 / batch.levelCount] }
         let worst = Rows.argmaxPerGroup(gaps.map(abs), groupSize: batch.levelCount)
-        let weight = context.configuration.twinPenalty / Double(batch.rows)
-        let signs = worst.map { Rows.sign(gaps[$0]) * weight }
+        let weights = RowWeighting.coefficients(batch.weights, rows: batch.rows, times: context.configuration.twinPenalty)
+        let signs = (0..<worst.count).map { Rows.sign(gaps[worst[$0]]) * weights[$0] }
         var gradient = context.logitGradient(at: twins.gatherRows(worst), weights: signs)
         accumulate(&gradient, context.logitGradient(at: batch.x, weights: signs.map { -$0 }))
-        return (worst.reduce(0) { $0 + abs(gaps[$1]) } * weight, gradient)
+        return (RowWeighting.mean(worst.map { abs(gaps[$0]) }, weights: batch.weights, times: context.configuration.twinPenalty),
+                gradient)
     }
 }

@@ -371,9 +371,12 @@ typedef struct cf_training_config {
  history (epochs x 2): training objective and validation BCE per epoch run;
  *epochs_run receives how many epochs ran (early stopping may end sooner);
  *converged receives 1 when newton met tol, 0 when it stopped short (step limit, or
- no decrease possible), -1 for adam and sgd. */
+ no decrease possible), -1 for adam and sgd.
+ sample_weight (n_weights = rows values, finite, >= 0, positive sum) weights every row's
+ terms in the objective and the validation BCE; NULL with n_weights 0: every row weighs 1. */
 int32_t cf_model_train(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
                        const double *labels, int64_t n_labels,
+                       const double *sample_weight, int64_t n_weights,
                        const cf_training_config *config, uint64_t seed,
                        cf_progress_fn progress, void *context,
                        double *history, int64_t history_len, int64_t *epochs_run, int32_t *converged,

@@ -14,6 +14,6 @@ enum AdversarialLearning: TrainingObjective {
             stepSize: configuration.pgdStep(for: configuration.epsilon)) { delta in
                 context.lossInputGradient(at: batch.x + delta, labels: batch.labels)
             }
-        return context.crossEntropy(at: batch.x + delta, labels: batch.labels)
+        return context.crossEntropy(at: batch.x + delta, labels: batch.labels, weights: batch.weights)
     }
 }

@@ -42,21 +42,22 @@ enum Capify: LinearityRegularisedObjective {
         let given = given ?? context.baseGradients(batch)
         let (base, logitGradient, residuals) = (given.evaluation, given.pass.gradient, given.residuals)
         let (gaps, shifted) = gap(batch, delta: delta, in: context, base: base, logitGradient: logitGradient)
-        let lambda = configuration.lambda, mu = configuration.mu, scale = 1 / Double(batch.rows)
+        let lambda = configuration.lambda, mu = configuration.mu, scale = batch.coefficients
         var actionable = logitGradient
         for r in 0..<batch.rows { for c in 0..<batch.x.cols where !space.perturbable[c] { actionable[r, c] = 0 } }
         let squaredNorms = Rows.dot(actionable, actionable)
         let signs = gaps.map(Rows.sign)
         var loss = 0.0
-        for r in 0..<batch.rows { loss += (base.losses[r] + lambda * abs(gaps[r]) + mu * squaredNorms[r]) * scale }
-        let outputGradient = (0..<batch.rows).map { (residuals[$0] - lambda * signs[$0]) * scale }
-        let rho = Rows.scaled(delta, by: signs.map { -lambda * $0 * scale })
-            + Rows.scaled(actionable, by: [Double](repeating: 2 * mu * scale, count: batch.rows))
+        for r in 0..<batch.rows { loss += (base.losses[r] + lambda * abs(gaps[r]) + mu * squaredNorms[r]) * scale[r] }
+        let outputGradient = (0..<batch.rows).map { (residuals[$0] - lambda * signs[$0]) * scale[$0] }
+        let rho = Rows.scaled(delta, by: (0..<batch.rows).map { -lambda * signs[$0] * scale[$0] })
+            + Rows.scaled(actionable, by: scale.map { 2 * mu * $0 })
         var gradient = model.secondOrderParameterGradient(base.layers, pass: given.pass, inputGradientCotangent: rho,
                                                           outputGradient: columnVector(outputGradient))
-        accumulate(&gradient, model.parameterGradient(shifted, outputGradient: columnVector(signs.map { lambda * $0 * scale })))
+        accumulate(&gradient, model.parameterGradient(shifted, outputGradient: columnVector((0..<batch.rows).map { lambda * signs[$0] * scale[$0] })))
         if configuration.nu > 0, let twins = batch.twins {
-            let term = context.worstCaseCrossEntropy(at: twins, groupSize: batch.levelCount, labels: y)
+            let term = context.worstCaseCrossEntropy(at: twins, groupSize: batch.levelCount, labels: y,
+                                                     weights: batch.weights)
             loss += configuration.nu * term.loss
             accumulate(&gradient, term.gradient.map { configuration.nu * $0 })
         }

@@ -25,7 +25,8 @@ enum CausalAdversarialTraining: TrainingObjective {
                 }
         }
         return context.worstCaseCrossEntropy(at: try space.decode(start + delta, levels: levels),
-                                             groupSize: batch.levelCount, labels: batch.labels)
+                                             groupSize: batch.levelCount, labels: batch.labels,
+                                             weights: batch.weights)
     }
 
     /// The closed form (`LinearLogitRange`): the worst logit in twin s's ball is
@@ -44,9 +45,9 @@ enum CausalAdversarialTraining: TrainingObjective {
         let signs = batch.repeatedLabels.map { 2 * $0 - 1 }
         let margins = (0..<logits.count).map { signs[$0] * logits[$0] - configuration.radius * norm }
         let worst = Rows.argmaxPerGroup(margins.map { -$0 }, groupSize: batch.levelCount)
-        let scale = 1 / Double(batch.rows)
-        let slopes = worst.map { -sigmoid(-margins[$0]) * scale }
-        let loss = worst.reduce(0) { $0 + softplus(-margins[$1]) } * scale
+        let scale = batch.coefficients
+        let slopes = (0..<worst.count).map { -sigmoid(-margins[worst[$0]]) * scale[$0] }
+        let loss = RowWeighting.mean(worst.map { softplus(-margins[$0]) }, weights: batch.weights)
         var gradient = context.logitGradient(at: twins.gatherRows(worst), weights: zip(worst, slopes).map { signs[$0] * $1 })
         if norm > 0 {
             let direction = BLAS.multiply(jacobian, range.projectedWeights)

@@ -43,7 +43,7 @@ enum CausalTrades: TrainingObjective {
     /// The loss from the evaluations at x and at x′ (the latter's losses are BCE(b; p)).
     private static func loss(_ batch: TrainingBatch, clean: Evaluation, adversarial: Evaluation,
                              in context: ObjectiveContext) -> (loss: Double, gradient: [Double]) {
-        let beta = context.configuration.beta, scale = 1 / Double(batch.rows)
+        let beta = context.configuration.beta, scale = batch.coefficients
         let p = softLabels(clean)
         var loss = 0.0
         var cleanWeights = [Double](repeating: 0, count: batch.rows)
@@ -51,10 +51,10 @@ enum CausalTrades: TrainingObjective {
         for r in 0..<batch.rows {
             let (a, b) = (clean.logits[r], adversarial.logits[r])
             let divergence = adversarial.losses[r] - BinaryCrossEntropy.loss(logit: a, label: p[r])
-            loss += (clean.losses[r] + beta * divergence) * scale
+            loss += (clean.losses[r] + beta * divergence) * scale[r]
             cleanWeights[r] = (BinaryCrossEntropy.derivative(logit: a, label: batch.labels[r])
-                               + beta * p[r] * (1 - p[r]) * (a - b)) * scale
-            adversarialWeights[r] = beta * BinaryCrossEntropy.derivative(logit: b, label: p[r]) * scale
+                               + beta * p[r] * (1 - p[r]) * (a - b)) * scale[r]
+            adversarialWeights[r] = beta * BinaryCrossEntropy.derivative(logit: b, label: p[r]) * scale[r]
         }
         var gradient = context.model.parameterGradient(clean.layers, outputGradient: columnVector(cleanWeights))
         accumulate(&gradient, context.model.parameterGradient(adversarial.layers,

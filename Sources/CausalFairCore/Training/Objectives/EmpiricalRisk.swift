@@ -6,7 +6,7 @@ enum EmpiricalRisk: TrainingObjective {
 
     static func evaluate(_ batch: TrainingBatch, in context: ObjectiveContext,
                          generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
-        context.crossEntropy(at: batch.x, labels: batch.labels)
+        context.crossEntropy(at: batch.x, labels: batch.labels, weights: batch.weights)
     }
 
     /// Batched: one forward and one backward pass over the batch, with the per-row

@@ -44,7 +44,7 @@ enum LocalLinearityRegularisation: LinearityRegularisedObjective {
         let (gaps, shifted) = gap(batch, delta: delta, in: context, base: base, lossGradient: lossGradient)
         let linear = Rows.dot(delta, lossGradient)
         let directional = Rows.dot(delta, logitGradient)
-        let lambda = configuration.lambda, mu = configuration.mu, scale = 1 / Double(batch.rows)
+        let lambda = configuration.lambda, mu = configuration.mu, scale = batch.coefficients
         var loss = 0.0
         var outputGradient = [Double](repeating: 0, count: batch.rows)
         var rhoScale = [Double](repeating: 0, count: batch.rows)
@@ -53,10 +53,10 @@ enum LocalLinearityRegularisation: LinearityRegularisedObjective {
             let p = sigmoid(base.logits[r])
             let gapSign = Rows.sign(gaps[r]), linearSign = Rows.sign(linear[r])
             let k = -lambda * gapSign + mu * linearSign
-            loss += (base.losses[r] + lambda * abs(gaps[r]) + mu * abs(linear[r])) * scale
-            outputGradient[r] = (residuals[r] * (1 - lambda * gapSign) + k * directional[r] * p * (1 - p)) * scale
-            rhoScale[r] = k * residuals[r] * scale
-            shiftedWeights[r] = lambda * gapSign * BinaryCrossEntropy.derivative(logit: shifted.logits[r], label: y[r]) * scale
+            loss += (base.losses[r] + lambda * abs(gaps[r]) + mu * abs(linear[r])) * scale[r]
+            outputGradient[r] = (residuals[r] * (1 - lambda * gapSign) + k * directional[r] * p * (1 - p)) * scale[r]
+            rhoScale[r] = k * residuals[r] * scale[r]
+            shiftedWeights[r] = lambda * gapSign * BinaryCrossEntropy.derivative(logit: shifted.logits[r], label: y[r]) * scale[r]
         }
         var gradient = model.secondOrderParameterGradient(base.layers, pass: given.pass,
                                                           inputGradientCotangent: Rows.scaled(delta, by: rhoScale),

@@ -14,6 +14,6 @@ enum SampledCausalAdversarialLearning: TrainingObjective {
         let levels = (0..<count).map { ($0 / configuration.samples) % batch.levelCount }
         context.space.perturbUniformly(&latent, radius: configuration.radius, generator: &generator)
         return context.worstCaseCrossEntropy(at: try context.space.decode(latent, levels: levels), groupSize: perRow,
-                                             labels: batch.labels)
+                                             labels: batch.labels, weights: batch.weights)
     }
 }
