@@ -76,7 +76,7 @@ struct ABITests {
             n_samples: Int64(d.samples), exact_when_linear: d.exactWhenLinear ? 1 : 0, learning_rate: d.learningRate,
             weight_decay: d.weightDecay, validation_fraction: d.validationFraction, radius: d.radius,
             epsilon: d.epsilon, step_size: d.stepSize, inner_learning_rate: d.innerLearningRate, lambda: d.lambda,
-            mu: d.mu, nu: d.nu, twin_penalty: d.twinPenalty, tol: d.tolerance)
+            mu: d.mu, nu: d.nu, twin_penalty: d.twinPenalty, tol: d.tolerance, beta: d.beta)
     }
 
     static let x: [Double] = (0..<40).map { Double($0 % 7) / 7 - 0.4 }  // 20 rows x 2
@@ -154,7 +154,7 @@ struct ABITests {
         defer { cf_model_free(model.handle) }
         var config = Self.config()
         config.objective = Int32(CF_OBJECTIVE_COUNT)
-        #expect(Self.train(model.handle, config).message == "objective: expected a code in [0, 5] (CF_OBJECTIVE_*), got 6")
+        #expect(Self.train(model.handle, config).message == "objective: expected a code in [0, 6] (CF_OBJECTIVE_*), got 7")
         config = Self.config()
         config.optimizer = -1
         #expect(Self.train(model.handle, config).message == "optimizer: expected a code in [0, 2] (CF_OPTIMIZER_*), got -1")
@@ -271,6 +271,42 @@ struct ABITests {
         let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
                                          scm: nil, configuration: configuration)
         #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+    }
+
+    @Test("trades and its beta reach the core through the struct: the same bits as Trainer.train; beta < 0 refused")
+    func tradesThroughTheStruct() throws {
+        let model = Self.newModel([2, 3, 1])
+        defer { cf_model_free(model.handle) }
+        var before = [Double](repeating: 0, count: 13)
+        _ = Self.call { cf_model_get_parameters(model.handle, &before, Int64(before.count), $0, $1) }
+        var config = Self.config()
+        config.objective = Int32(CF_OBJECTIVE_TRADES)
+        config.epochs = 2
+        config.batch_size = 7
+        config.beta = 2.5
+        config.radius = 0.2
+        #expect(Self.train(model.handle, config).status == CF_OK)
+        var after = before
+        _ = Self.call { cf_model_get_parameters(model.handle, &after, Int64(after.count), $0, $1) }
+
+        var configuration = TrainingConfiguration()
+        configuration.objective = .trades
+        configuration.epochs = 2
+        configuration.batchSize = 7
+        configuration.beta = 2.5
+        configuration.radius = 0.2
+        configuration.seed = 3
+        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: before)
+        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
+                                         scm: nil, configuration: configuration)
+        #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+        configuration.beta = 6
+        let otherBeta = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
+                                          scm: nil, configuration: configuration)
+        #expect(after.map(\.bitPattern) != otherBeta.model.parameters.map(\.bitPattern))
+
+        config.beta = -1
+        #expect(Self.train(model.handle, config).message == "beta: expected a finite number >= 0, got -1.0")
     }
 
     @Test("cf_graph_order: the core's order, or a cycle as parent-to-child path")

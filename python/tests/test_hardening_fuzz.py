@@ -50,7 +50,8 @@ CHILD = textwrap.dedent(r'''
     CONFIG = {"objective": "erm", "optimizer": "adam", "epochs": 1, "batch_size": 20, "patience": 5, "steps": 2,
               "n_samples": 2, "exact_when_linear": False, "learning_rate": 0.01, "weight_decay": 0.0,
               "validation_fraction": 0.0, "radius": 0.05, "epsilon": 0.05, "step_size": 0.01,
-              "inner_learning_rate": 0.1, "lambda": 1.0, "mu": 1.0, "nu": 1.0, "twin_penalty": 0.0, "tol": 1e-8}
+              "inner_learning_rate": 0.1, "lambda": 1.0, "mu": 1.0, "nu": 1.0, "twin_penalty": 0.0, "tol": 1e-8,
+              "beta": 6.0}
     OPTIONS = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.05, "n_samples": 3,
                "steps": 2, "restarts": 1, "step_size": 0.0}
     CLOSED_SCM = _handles.new_handle(SCM.schema_); _engine.scm_free(CLOSED_SCM)
