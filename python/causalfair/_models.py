@@ -89,6 +89,7 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
         "epsilon": settings["epsilon"], "step_size": settings["step_size"],
         "inner_learning_rate": settings["inner_learning_rate"], "lambda": settings["lambda_"],
         "mu": settings["mu"], "nu": settings["nu"], "twin_penalty": settings["twin_penalty"], "tol": settings["tol"],
+        "beta": settings["beta"],
     }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)

@@ -52,6 +52,14 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         counterfactual twin, and ``steps`` projected gradient steps on the latent
         perturbation through the SCM. For logistic regression on a linear SCM the exact
         closed form is used (``exact``).
+    ``"trades"``
+        Causal TRADES (Zhang et al. 2019, in the causal ball): BCE(h(x), y) + ``beta`` ·
+        KL(h(x) ‖ h(x′)), h(x) the predicted Bernoulli distribution and x′ the point of
+        B_Δ(x) — every counterfactual twin, and ``steps`` projected gradient steps on
+        the latent perturbation through the SCM, started at Δ·10⁻³·N(0, I) — with the
+        largest KL. The KL term is 0 for a model constant on the ball, so ``beta``
+        trades accuracy (BCE) against stability of the prediction on B_Δ(x); with
+        ``beta=0`` (or Δ = 0 and an SCM without twins) it is ``"erm"``.
 
     ``twin_penalty`` adds, to any of them, that weight times the mean over rows of the
     largest |g(twin) − g(x)|.
@@ -87,9 +95,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int, default=(100, 100)
         Hidden widths of the MLP (ignored for logistic regression).
     activation : {"tanh", "relu"}, default="tanh"
-    method : {"erm", "al", "cal", "llr", "capify", "causal_at"}, default="causal_at"
+    method : {"erm", "al", "cal", "llr", "capify", "causal_at", "trades"}, default="causal_at"
     radius : float, default=0.05
-        Δ of the causal perturbation ball (``cal``, ``causal_at``), in the SCM's
+        Δ of the causal perturbation ball (``cal``, ``causal_at``, ``trades``), in the SCM's
         standardized latent units.
     epochs : int in [0, 1000000], default=10
     batch_size : int, default=100
@@ -112,7 +120,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     steps : int, default=10
         Inner maximisation steps.
     step_size : float or None, default=None
-        PGD step of ``al`` and ``causal_at``; None means 2.5 × radius / steps.
+        PGD step of ``al``, ``causal_at`` and ``trades``; None means 2.5 × radius / steps.
     inner_learning_rate : float, default=0.1
         Inner Adam step of ``llr`` and ``capify``.
     n_samples : int, default=10
@@ -131,6 +139,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     tol : float, default=1e-8
         ``optimizer="newton"``: stop when every entry of the objective's gradient is at
         most this in absolute value (the other optimisers ignore it).
+    beta : float, default=6.0
+        Weight of the KL term of ``trades`` (TRADES' default, 6); ``beta=0`` trains
+        exactly as ``"erm"`` (the same bits for the same ``random_state``).
 
     Attributes
     ----------
@@ -175,7 +186,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                  threshold: Any = 0.5, epsilon: float = 0.05, steps: int = 10, step_size: Optional[float] = None,
                  inner_learning_rate: float = 0.1, n_samples: int = 10, lambda_: float = 1.0, mu: float = 1.0,
                  nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
-                 verbose: bool = True, tol: float = 1e-8):
+                 verbose: bool = True, tol: float = 1e-8, beta: float = 6.0):
         self.scm = scm
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -203,6 +214,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.tol = tol
+        self.beta = beta
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -238,6 +250,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         "exact": [Options(["auto"]), Boolean()],
         "verbose": [Boolean()],
         "tol": [Interval(float, 0, None)],
+        "beta": [Interval(float, 0, None)],
     }
 
     def _settings(self) -> Dict[str, Any]:
