@@ -242,69 +242,68 @@ struct ABITests {
         #expect(Self.call { cf_get_limits(nil, 0, $0, $1) }.status == Int32(CF_VALUE_ERROR))
     }
 
-    @Test("the training struct reaches the core as the same configuration: the same bits as Trainer.train")
-    func trainingStructIsTheConfiguration() throws {
-        let model = Self.newModel([2, 3, 1])
+    /// The parameters of a [2, 3, 1] tanh model trained on `x`, `y` through
+    /// `cf_model_train` with `config`, and those `Trainer.train` gives from the same
+    /// start with `configuration` (and the seed `train` passes, 3).
+    static func trainedBothWays(_ config: cf_training_config,
+                                _ configuration: TrainingConfiguration) throws -> (engine: [Double], core: [Double]) {
+        let model = newModel([2, 3, 1])
         defer { cf_model_free(model.handle) }
         var parameterCount = [Int64](repeating: 0, count: 4)
-        _ = Self.call { cf_model_info(model.handle, &parameterCount, 4, $0, $1) }
+        _ = call { cf_model_info(model.handle, &parameterCount, 4, $0, $1) }
         var before = [Double](repeating: 0, count: Int(parameterCount[1]))
-        _ = Self.call { cf_model_get_parameters(model.handle, &before, Int64(before.count), $0, $1) }
+        _ = call { cf_model_get_parameters(model.handle, &before, Int64(before.count), $0, $1) }
+        #expect(train(model.handle, config).status == CF_OK)
+        var after = before
+        _ = call { cf_model_get_parameters(model.handle, &after, Int64(after.count), $0, $1) }
+        var seeded = configuration
+        seeded.seed = 3
+        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: before)
+        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: x), labels: y,
+                                         scm: nil, configuration: seeded)
+        return (after, expected.model.parameters)
+    }
+
+    @Test("the training struct reaches the core as the same configuration: the same bits as Trainer.train",
+          arguments: [(Int32(CF_OBJECTIVE_CAPIFY), Objective.capify), (Int32(CF_OBJECTIVE_TRADES), .trades)])
+    func trainingStructIsTheConfiguration(code: Int32, objective: Objective) throws {
+        let (config, configuration) = Self.settingsAwayFromTheDefaults(code, objective)
+        let trained = try Self.trainedBothWays(config, configuration)
+        #expect(trained.engine.map(\.bitPattern) == trained.core.map(\.bitPattern))
+    }
+
+    /// The same settings, none at its default, as a struct and as the core's configuration.
+    static func settingsAwayFromTheDefaults(_ code: Int32, _ objective: Objective)
+        -> (cf_training_config, TrainingConfiguration) {
         var config = Self.config()
-        config.objective = Int32(CF_OBJECTIVE_CAPIFY)
+        config.objective = code
         config.epochs = 3
         config.batch_size = 7
         config.lambda = 0.5
         config.step_size = 0.02
-        #expect(Self.train(model.handle, config).status == CF_OK)
-        var after = before
-        _ = Self.call { cf_model_get_parameters(model.handle, &after, Int64(after.count), $0, $1) }
-
+        config.radius = 0.2
+        config.beta = 2.5
         var configuration = TrainingConfiguration()
-        configuration.objective = .capify
+        configuration.objective = objective
         configuration.epochs = 3
         configuration.batchSize = 7
         configuration.lambda = 0.5
         configuration.stepSize = 0.02
-        configuration.seed = 3
-        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: before)
-        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
-                                         scm: nil, configuration: configuration)
-        #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+        configuration.radius = 0.2
+        configuration.beta = 2.5
+        return (config, configuration)
     }
 
-    @Test("trades and its beta reach the core through the struct: the same bits as Trainer.train; beta < 0 refused")
-    func tradesThroughTheStruct() throws {
-        let model = Self.newModel([2, 3, 1])
-        defer { cf_model_free(model.handle) }
-        var before = [Double](repeating: 0, count: 13)
-        _ = Self.call { cf_model_get_parameters(model.handle, &before, Int64(before.count), $0, $1) }
-        var config = Self.config()
-        config.objective = Int32(CF_OBJECTIVE_TRADES)
-        config.epochs = 2
-        config.batch_size = 7
-        config.beta = 2.5
-        config.radius = 0.2
-        #expect(Self.train(model.handle, config).status == CF_OK)
-        var after = before
-        _ = Self.call { cf_model_get_parameters(model.handle, &after, Int64(after.count), $0, $1) }
-
-        var configuration = TrainingConfiguration()
-        configuration.objective = .trades
-        configuration.epochs = 2
-        configuration.batchSize = 7
-        configuration.beta = 2.5
-        configuration.radius = 0.2
-        configuration.seed = 3
-        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: before)
-        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
-                                         scm: nil, configuration: configuration)
-        #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+    @Test("beta changes what trades trains; beta < 0 is refused with the core's message")
+    func tradesBeta() throws {
+        var (config, configuration) = Self.settingsAwayFromTheDefaults(Int32(CF_OBJECTIVE_TRADES), .trades)
+        let trained = try Self.trainedBothWays(config, configuration)
         configuration.beta = 6
-        let otherBeta = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
-                                          scm: nil, configuration: configuration)
-        #expect(after.map(\.bitPattern) != otherBeta.model.parameters.map(\.bitPattern))
+        let otherBeta = try Self.trainedBothWays(config, configuration)
+        #expect(trained.engine.map(\.bitPattern) != otherBeta.core.map(\.bitPattern))
 
+        let model = Self.newModel([2, 1])
+        defer { cf_model_free(model.handle) }
         config.beta = -1
         #expect(Self.train(model.handle, config).message == "beta: expected a finite number >= 0, got -1.0")
     }
