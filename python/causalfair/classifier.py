@@ -184,9 +184,10 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                  batch_size: int = 100, learning_rate: float = 0.01, optimizer: str = "adam",
                  weight_decay: float = 0.0, validation_fraction: float = 0.0, patience: int = 5,
                  threshold: Any = 0.5, epsilon: float = 0.05, steps: int = 10, step_size: Optional[float] = None,
-                 inner_learning_rate: float = 0.1, n_samples: int = 10, lambda_: float = 1.0, mu: float = 1.0,
+                 inner_learning_rate: float = 0.1, n_samples: int = 10,
+                 lambda_: float = 1.0, mu: float = 1.0, beta: float = 6.0,
                  nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
-                 verbose: bool = True, tol: float = 1e-8, beta: float = 6.0):
+                 verbose: bool = True, tol: float = 1e-8):
         self.scm = scm
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
