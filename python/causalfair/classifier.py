@@ -59,7 +59,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         the latent perturbation through the SCM, started at Δ·10⁻³·N(0, I) — with the
         largest KL. The KL term is 0 for a model constant on the ball, so ``beta``
         trades accuracy (BCE) against stability of the prediction on B_Δ(x); with
-        ``beta=0`` (or Δ = 0 and an SCM without twins) it is ``"erm"``.
+        ``beta=0`` it is ``"erm"``.
 
     ``twin_penalty`` adds, to any of them, that weight times the mean over rows of the
     largest |g(twin) − g(x)|.
