@@ -357,7 +357,7 @@ typedef struct {
 static const CodeName OBJECTIVE_CODES[] = {
     {"erm", CF_OBJECTIVE_ERM}, {"al", CF_OBJECTIVE_AL}, {"cal", CF_OBJECTIVE_CAL},
     {"llr", CF_OBJECTIVE_LLR}, {"capify", CF_OBJECTIVE_CAPIFY},
-    {"causal_at", CF_OBJECTIVE_CAUSAL_AT}, END_CODES};
+    {"causal_at", CF_OBJECTIVE_CAUSAL_AT}, {"trades", CF_OBJECTIVE_TRADES}, END_CODES};
 static const CodeName OPTIMIZER_CODES[] = {
     {"adam", CF_OPTIMIZER_ADAM}, {"sgd", CF_OPTIMIZER_SGD}, {"newton", CF_OPTIMIZER_NEWTON},
     END_CODES};
@@ -455,7 +455,7 @@ static const Field TRAINING_FIELDS[] = {
     ROW_F64(cf_training_config, mu), ROW_F64(cf_training_config, nu),
     ROW_F64(cf_training_config, twin_penalty), ROW_F64(cf_training_config, tol),
     ROW_FLAG(cf_training_config, dp), ROW_F64(cf_training_config, noise_multiplier),
-    ROW_F64(cf_training_config, max_grad_norm), END_FIELDS};
+    ROW_F64(cf_training_config, max_grad_norm), ROW_F64(cf_training_config, beta), END_FIELDS};
 
 static const Field AUDIT_FIELDS[] = {
     ROW_CODE(cf_audit_options, method, AUDIT_CODES), ROW_FLAG(cf_audit_options, factual_only),

@@ -127,6 +127,7 @@ private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) t
     case CF_OBJECTIVE_LLR: configuration.objective = .llr
     case CF_OBJECTIVE_CAPIFY: configuration.objective = .capify
     case CF_OBJECTIVE_CAUSAL_AT: configuration.objective = .causalAT
+    case CF_OBJECTIVE_TRADES: configuration.objective = .trades
     default:
         throw CausalFairError.invalidArgument(
             "objective: expected a code in [0, \(CF_OBJECTIVE_COUNT - 1)] (CF_OBJECTIVE_*), got \(config.objective)")
@@ -157,6 +158,7 @@ private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) t
     configuration.nu = config.nu
     configuration.twinPenalty = config.twin_penalty
     configuration.tolerance = config.tol
+    configuration.beta = config.beta
     if config.dp != 0 {
         configuration.privacy = DifferentialPrivacy(noiseMultiplier: config.noise_multiplier,
                                                     maxGradNorm: config.max_grad_norm)

@@ -25,7 +25,7 @@ struct TrainingTrainerTests {
     // MARK: determinism
 
     @Test("same seed gives bit-identical parameters; another seed gives others",
-          arguments: [Objective.erm, .al, .cal, .llr, .capify, .causalAT])
+          arguments: Objective.allCases)
     func determinism(objective: Objective) throws {
         let (scm, x, labels) = try TrainingLIN.fitted(rows: 150, seed: 31)
         var configuration = Self.configuration(objective, seed: 5)

@@ -77,7 +77,7 @@ struct ABITests {
             weight_decay: d.weightDecay, validation_fraction: d.validationFraction, radius: d.radius,
             epsilon: d.epsilon, step_size: d.stepSize, inner_learning_rate: d.innerLearningRate, lambda: d.lambda,
             mu: d.mu, nu: d.nu, twin_penalty: d.twinPenalty, tol: d.tolerance, dp: 0, noise_multiplier: 0,
-            max_grad_norm: .infinity)
+            max_grad_norm: .infinity, beta: d.beta)
     }
 
     static let x: [Double] = (0..<40).map { Double($0 % 7) / 7 - 0.4 }  // 20 rows x 2
@@ -158,7 +158,7 @@ struct ABITests {
         defer { cf_model_free(model.handle) }
         var config = Self.config()
         config.objective = Int32(CF_OBJECTIVE_COUNT)
-        #expect(Self.train(model.handle, config).message == "objective: expected a code in [0, 5] (CF_OBJECTIVE_*), got 6")
+        #expect(Self.train(model.handle, config).message == "objective: expected a code in [0, 6] (CF_OBJECTIVE_*), got 7")
         config = Self.config()
         config.optimizer = -1
         #expect(Self.train(model.handle, config).message == "optimizer: expected a code in [0, 2] (CF_OPTIMIZER_*), got -1")
@@ -249,35 +249,70 @@ struct ABITests {
         #expect(Self.call { cf_get_limits(nil, 0, $0, $1) }.status == Int32(CF_VALUE_ERROR))
     }
 
-    @Test("the training struct reaches the core as the same configuration: the same bits as Trainer.train")
-    func trainingStructIsTheConfiguration() throws {
-        let model = Self.newModel([2, 3, 1])
+    /// The parameters of a [2, 3, 1] tanh model trained on `x`, `y` through
+    /// `cf_model_train` with `config`, and those `Trainer.train` gives from the same
+    /// start with `configuration` (and the seed `train` passes, 3).
+    static func trainedBothWays(_ config: cf_training_config,
+                                _ configuration: TrainingConfiguration) throws -> (engine: [Double], core: [Double]) {
+        let model = newModel([2, 3, 1])
         defer { cf_model_free(model.handle) }
         var parameterCount = [Int64](repeating: 0, count: 4)
-        _ = Self.call { cf_model_info(model.handle, &parameterCount, 4, $0, $1) }
+        _ = call { cf_model_info(model.handle, &parameterCount, 4, $0, $1) }
         var before = [Double](repeating: 0, count: Int(parameterCount[1]))
-        _ = Self.call { cf_model_get_parameters(model.handle, &before, Int64(before.count), $0, $1) }
+        _ = call { cf_model_get_parameters(model.handle, &before, Int64(before.count), $0, $1) }
+        #expect(train(model.handle, config).status == CF_OK)
+        var after = before
+        _ = call { cf_model_get_parameters(model.handle, &after, Int64(after.count), $0, $1) }
+        var seeded = configuration
+        seeded.seed = 3
+        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: before)
+        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: x), labels: y,
+                                         scm: nil, configuration: seeded)
+        return (after, expected.model.parameters)
+    }
+
+    @Test("the training struct reaches the core as the same configuration: the same bits as Trainer.train",
+          arguments: [(Int32(CF_OBJECTIVE_CAPIFY), Objective.capify), (Int32(CF_OBJECTIVE_TRADES), .trades)])
+    func trainingStructIsTheConfiguration(code: Int32, objective: Objective) throws {
+        let (config, configuration) = Self.settingsAwayFromTheDefaults(code, objective)
+        let trained = try Self.trainedBothWays(config, configuration)
+        #expect(trained.engine.map(\.bitPattern) == trained.core.map(\.bitPattern))
+    }
+
+    /// The same settings, none at its default, as a struct and as the core's configuration.
+    static func settingsAwayFromTheDefaults(_ code: Int32, _ objective: Objective)
+        -> (cf_training_config, TrainingConfiguration) {
         var config = Self.config()
-        config.objective = Int32(CF_OBJECTIVE_CAPIFY)
+        config.objective = code
         config.epochs = 3
         config.batch_size = 7
         config.lambda = 0.5
         config.step_size = 0.02
-        #expect(Self.train(model.handle, config).status == CF_OK)
-        var after = before
-        _ = Self.call { cf_model_get_parameters(model.handle, &after, Int64(after.count), $0, $1) }
-
+        config.radius = 0.2
+        config.beta = 2.5
         var configuration = TrainingConfiguration()
-        configuration.objective = .capify
+        configuration.objective = objective
         configuration.epochs = 3
         configuration.batchSize = 7
         configuration.lambda = 0.5
         configuration.stepSize = 0.02
-        configuration.seed = 3
-        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: before)
-        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
-                                         scm: nil, configuration: configuration)
-        #expect(after.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+        configuration.radius = 0.2
+        configuration.beta = 2.5
+        return (config, configuration)
+    }
+
+    @Test("beta changes what trades trains; beta < 0 is refused with the core's message")
+    func tradesBeta() throws {
+        var (config, configuration) = Self.settingsAwayFromTheDefaults(Int32(CF_OBJECTIVE_TRADES), .trades)
+        let trained = try Self.trainedBothWays(config, configuration)
+        configuration.beta = 6
+        let otherBeta = try Self.trainedBothWays(config, configuration)
+        #expect(trained.engine.map(\.bitPattern) != otherBeta.core.map(\.bitPattern))
+
+        let model = Self.newModel([2, 1])
+        defer { cf_model_free(model.handle) }
+        config.beta = -1
+        #expect(Self.train(model.handle, config).message == "beta: expected a finite number >= 0, got -1.0")
     }
 
     @Test("DP-SGD's fields reach the core: the same bits as Trainer.train with the same DifferentialPrivacy")

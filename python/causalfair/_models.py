@@ -94,6 +94,7 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
         "dp": settings.get("noise_multiplier") is not None,
         "noise_multiplier": settings.get("noise_multiplier") or 0.0,
         "max_grad_norm": settings.get("max_grad_norm") or float("inf"),
+        "beta": settings["beta"],
     }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)

@@ -55,6 +55,14 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         counterfactual twin, and ``steps`` projected gradient steps on the latent
         perturbation through the SCM. For logistic regression on a linear SCM the exact
         closed form is used (``exact``).
+    ``"trades"``
+        Causal TRADES (Zhang et al. 2019, in the causal ball): BCE(h(x), y) + ``beta`` ·
+        KL(h(x) ‖ h(x′)), h(x) the predicted Bernoulli distribution and x′ the point of
+        B_Δ(x) — every counterfactual twin, and ``steps`` projected gradient steps on
+        the latent perturbation through the SCM, started at Δ·10⁻³·N(0, I) — with the
+        largest KL. The KL term is 0 for a model constant on the ball, so ``beta``
+        trades accuracy (BCE) against stability of the prediction on B_Δ(x); with
+        ``beta=0`` it is ``"erm"``.
 
     ``twin_penalty`` adds, to any of them, that weight times the mean over rows of the
     largest ``|g(twin) − g(x)|``.
@@ -91,9 +99,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int, default=(100, 100)
         Hidden widths of the MLP (ignored for logistic regression).
     activation : {"tanh", "relu"}, default="tanh"
-    method : {"erm", "al", "cal", "llr", "capify", "causal_at"}, default="causal_at"
+    method : {"erm", "al", "cal", "llr", "capify", "causal_at", "trades"}, default="causal_at"
     radius : float, default=0.05
-        Δ of the causal perturbation ball (``cal``, ``causal_at``), in the SCM's
+        Δ of the causal perturbation ball (``cal``, ``causal_at``, ``trades``), in the SCM's
         standardized latent units.
     epochs : int in [0, 1000000], default=10
     batch_size : int, default=100
@@ -116,7 +124,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
     steps : int, default=10
         Inner maximisation steps.
     step_size : float or None, default=None
-        PGD step of ``al`` and ``causal_at``; None means 2.5 × radius / steps.
+        PGD step of ``al``, ``causal_at`` and ``trades``; None means 2.5 × radius / steps.
     inner_learning_rate : float, default=0.1
         Inner Adam step of ``llr`` and ``capify``.
     n_samples : int, default=10
@@ -148,6 +156,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         :mod:`causalfair.privacy`). Needs ``optimizer`` adam or sgd,
         ``validation_fraction=0`` and a numeric ``threshold``; the training loss in
         ``history_`` is NaN (not released). Needs the ``dp-accounting`` package.
+    beta : float, default=6.0
+        Weight of the KL term of ``trades`` (TRADES' default, 6); ``beta=0`` trains
+        exactly as ``"erm"`` (the same bits for the same ``random_state``).
 
     Attributes
     ----------
@@ -211,7 +222,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                  batch_size: int = 100, learning_rate: float = 0.01, optimizer: str = "adam",
                  weight_decay: float = 0.0, validation_fraction: float = 0.0, patience: int = 5,
                  threshold: Any = 0.5, epsilon: float = 0.05, steps: int = 10, step_size: Optional[float] = None,
-                 inner_learning_rate: float = 0.1, n_samples: int = 10, lambda_: float = 1.0, mu: float = 1.0,
+                 inner_learning_rate: float = 0.1, n_samples: int = 10,
+                 lambda_: float = 1.0, mu: float = 1.0, beta: float = 6.0,
                  nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
                  verbose: bool = False, tol: float = 1e-8, privacy: Optional[Dict[str, Any]] = None):
         self.scm = scm
@@ -242,6 +254,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.tol = tol
         self.privacy = privacy
+        self.beta = beta
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -280,6 +293,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         "privacy": [None, Fields({"target_epsilon": [Interval(float, 0, None, closed="neither")]},
                                  {"delta": (None, [None, Interval(float, 0, 1, closed="neither")]),
                                   "max_grad_norm": (1.0, [Interval(float, 0, None, closed="neither")])})],
+        "beta": [Interval(float, 0, None)],
     }
 
     def _settings(self) -> Dict[str, Any]:

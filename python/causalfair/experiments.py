@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import datasets as _datasets
+from ._models import OBJECTIVES
 from .audit import audit
 from .classifier import FairRobustClassifier
 from .mechanisms import MLPMechanism
@@ -39,6 +40,8 @@ from .mechanisms import MLPMechanism
 __all__ = ["DATASETS", "METHODS", "PUBLISHED", "run", "run_one", "summarize", "markdown_table", "plot"]
 
 DATASETS = ("adult", "compas", "lin", "nlm", "imf", "loan")
+#: The paper's methods, run by default; ``methods=`` takes any of
+#: ``FairRobustClassifier``'s (``"trades"`` too: see results/trades).
 METHODS = ("erm", "al", "cal", "llr", "capify", "causal_at")
 METRICS = ("accuracy", "mcc", "U_0.05", "U_0.01", "U_CF", "NR_0.05", "NR_0.01")
 
@@ -141,7 +144,7 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     >>> results = run(["lin"], ["erm", "capify"], seeds=range(2), n_synthetic=2000)  # doctest: +SKIP
     >>> print(markdown_table(summarize(results)))  # doctest: +SKIP
     """
-    datasets, methods = _names(datasets, "datasets", DATASETS), _names(methods, "methods", METHODS)
+    datasets, methods = _names(datasets, "datasets", DATASETS), _names(methods, "methods", OBJECTIVES)
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
         raise ValueError(f"n_jobs: expected None or a non-zero int (-1: one task per core), got {n_jobs!r}")
     seeds = list(seeds)

@@ -19,7 +19,7 @@ import causalfair as cf
 from _support import lin_data
 from causalfair import FairRobustClassifier
 
-METHODS = ["erm", "al", "cal", "llr", "capify", "causal_at"]
+METHODS = ["erm", "al", "cal", "llr", "capify", "causal_at", "trades"]
 
 
 def lin_scm():
@@ -135,7 +135,7 @@ def test_erm_without_scm_matches_logistic_regression_on_standardized_features(da
 
 # ---------------------------------------------------------------- fairness
 @pytest.mark.parametrize("model_kind", ["logistic", "mlp"])
-@pytest.mark.parametrize("method", ["causal_at", "capify"])
+@pytest.mark.parametrize("method", ["causal_at", "capify", "trades"])
 def test_fair_methods_lower_counterfactual_unfairness(data, model_kind, method):
     X, y, X_test, y_test, scm = data
     erm = clf(scm, model=model_kind, method="erm").fit(X, y)
@@ -203,7 +203,7 @@ def test_labels_are_returned_as_given(data):
 
 
 # ---------------------------------------------------------------- determinism
-@pytest.mark.parametrize("method", ["erm", "cal", "capify", "causal_at"])
+@pytest.mark.parametrize("method", ["erm", "cal", "capify", "causal_at", "trades"])
 def test_same_seed_bit_identical_different_seed_different(data, method):
     X, y, X_test, _, scm = data
     runs = [clf(scm, model="mlp", method=method, epochs=3, random_state=seed).fit(X, y)

@@ -90,7 +90,8 @@ def config(**changes):
             "n_samples": 1, "exact_when_linear": False, "learning_rate": 0.1, "weight_decay": 0.0,
             "validation_fraction": 0.0, "radius": 0.0, "epsilon": 0.0, "step_size": 0.0,
             "inner_learning_rate": 0.1, "lambda": 0.0, "mu": 0.0, "nu": 0.0, "twin_penalty": 0.0, "tol": 0.0,
-            "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0}
+            "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0,
+            "beta": 0.0}
     base.update(changes)
     return base
 
@@ -108,8 +109,8 @@ def test_the_shim_refuses_a_missing_or_unknown_field(engine_model):
         train(engine_model, incomplete)
     with pytest.raises(TypeError, match="config: unknown field 'tolerance'"):
         train(engine_model, config(tolerance=1.0))
-    with pytest.raises(ValueError, match="config: objective: unknown name 'trades'"):
-        train(engine_model, config(objective="trades"))
+    with pytest.raises(ValueError, match="config: objective: unknown name 'madry'"):
+        train(engine_model, config(objective="madry"))
     with pytest.raises(TypeError, match="config: exact_when_linear: expected a bool"):
         train(engine_model, config(exact_when_linear=1))
     with pytest.raises(TypeError, match="config: epochs: expected an int in the int64 range"):

@@ -61,7 +61,7 @@ def lin(lin_dataset):
 _SETTINGS = dict(method="erm", epochs=1, batch_size=100, optimizer="adam", patience=5, steps=1, n_samples=1,
                  exact=False, learning_rate=0.01, weight_decay=0.0, validation_fraction=0.0, radius=0.05,
                  epsilon=0.05, step_size=0.0, inner_learning_rate=0.1, lambda_=1.0, mu=1.0, nu=1.0,
-                 twin_penalty=0.0, tol=1e-8)
+                 twin_penalty=0.0, tol=1e-8, beta=6.0)
 
 
 def test_ten_thousand_engine_scms_keep_rss_flat(lin_scm, lin):

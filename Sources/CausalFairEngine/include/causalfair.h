@@ -54,7 +54,8 @@ enum {
     CF_OBJECTIVE_LLR = 3,
     CF_OBJECTIVE_CAPIFY = 4,
     CF_OBJECTIVE_CAUSAL_AT = 5,
-    CF_OBJECTIVE_COUNT = 6
+    CF_OBJECTIVE_TRADES = 6,
+    CF_OBJECTIVE_COUNT = 7
 };
 
 /* Update rules (CF_OPTIMIZER_NEWTON: full-batch Newton/IRLS, logistic erm only). */
@@ -346,7 +347,7 @@ typedef struct cf_training_config {
     double learning_rate;        /* > 0 */
     double weight_decay;         /* >= 0 */
     double validation_fraction;  /* [0, 1) */
-    double radius;               /* [0, max_radius]: Δ of the causal ball (cal, causal_at) */
+    double radius;               /* [0, max_radius]: Δ of the causal ball (cal, causal_at, trades) */
     double epsilon;              /* >= 0: input-space ball of al, llr, capify */
     double step_size;            /* >= 0; 0: 2.5 radius / steps */
     double inner_learning_rate;  /* > 0 (llr, capify) */
@@ -359,6 +360,7 @@ typedef struct cf_training_config {
                                     clipping to max_grad_norm, Gaussian noise); adam or sgd, no validation */
     double noise_multiplier;     /* dp: >= 0, sigma (noise std = sigma * max_grad_norm) */
     double max_grad_norm;        /* dp: > 0, C; +inf only when noise_multiplier == 0 */
+    double beta;                 /* >= 0: weight of the KL term (trades) */
 } cf_training_config;
 
 /* Trains the model in place (only on success), as `config` says.

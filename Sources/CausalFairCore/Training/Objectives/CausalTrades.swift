@@ -9,14 +9,18 @@
 /// The inner maximiser is projected normalised gradient ascent on δ in each twin's
 /// ball through φ⁻¹, from Δ·10⁻³·N(0, I) (at δ = 0 the factual twin's KL and its
 /// gradient vanish), and x′ is the candidate with the largest KL over the twins.
+/// With β = 0 the KL term has no weight: the maximiser is skipped (no draws from the
+/// generator, no φ(x)) and the batch's loss and gradient are erm's, bit for bit, so a
+/// run trains exactly as erm with the same seed.
 enum CausalTrades: TrainingObjective {
     static func needs(_ configuration: TrainingConfiguration, model: MultilayerPerceptron) -> TrainingObjectiveNeeds {
-        TrainingObjectiveNeeds(latent: true)
+        TrainingObjectiveNeeds(latent: configuration.beta > 0)
     }
 
     static func evaluate(_ batch: TrainingBatch, in context: ObjectiveContext,
                          generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
         let clean = Evaluation(context.model, batch.x, labels: batch.labels)
+        guard context.configuration.beta > 0 else { return context.crossEntropy(of: clean, labels: batch.labels) }
         let candidates = try self.candidates(batch, in: context, clean: clean, generator: &generator)
         let worst = Rows.argmaxPerGroup(candidates.losses, groupSize: batch.levelCount)
         return loss(batch, clean: clean, adversarial: candidates.rows(worst), in: context)
