@@ -149,10 +149,10 @@ def task_train(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     init = classifier(scm, "erm", 0).fit(X_tr, y_tr)  # 0 epochs: the initial weights every peer starts from
     for method in cfg["methods"]:
         timing, clf = measure(lambda: classifier(scm, method, epochs).fit(X_tr, y_tr), cfg["reps"])
-        logits = clf.decision_function(E_te)
+        logits = clf.decision_function(E_te, encoded=True)
         rows.append(row(f"train_{method}", "causalfair", timing,
                         {"test_accuracy": float(np.mean((logits > 0) == yte)),
-                         "train_bce": bce(clf.decision_function(E_tr), ytr),
+                         "train_bce": bce(clf.decision_function(E_tr, encoded=True), ytr),
                          "final_epoch_objective": float(clf.history_["loss"].iloc[-1])},
                         note=f"{len(X_tr)} rows, {epochs} epochs"))
 
