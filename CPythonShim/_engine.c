@@ -487,7 +487,7 @@ static const Field LIMIT_FIELDS[] = {
     ROW_I64(cf_limits, max_layer_width), ROW_I64(cf_limits, max_nodes), ROW_I64(cf_limits, max_node_width),
     ROW_I64(cf_limits, max_mechanism_hidden_layers), ROW_I64(cf_limits, max_mechanism_hidden_width),
     ROW_I64(cf_limits, max_mechanism_epochs), ROW_I64(cf_limits, max_program_length),
-    ROW_I64(cf_limits, max_power), END_FIELDS};
+    ROW_I64(cf_limits, max_power), ROW_I64(cf_limits, max_draws), END_FIELDS};
 
 static const struct {
     const char *name;

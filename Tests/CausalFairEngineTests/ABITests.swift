@@ -242,6 +242,7 @@ struct ABITests {
         #expect(limits.max_training_samples == Int64(TrainingConfiguration.maximumSamples))
         #expect(limits.max_newton_features == Int64(NewtonSolver.maximumFeatures))
         #expect(limits.max_power == Int64(Expression.maximumPower))
+        #expect(limits.max_draws == Int64(StructuralCausalModel.maximumDrawCount))
         var out = cf_limits()
         let result = Self.call { cf_get_limits(&out, Int64(MemoryLayout<cf_limits>.size - 8), $0, $1) }
         #expect(result.status == Int32(CF_VALUE_ERROR))

@@ -548,7 +548,7 @@ class SCM(TransformerMixin, BaseEstimator):
         if n_draws is None:
             out = _handles.counterfactual(self._handle, data, nodes, values)
             return self._result(out, index, encoded, as_frame=index is not None)
-        draws = check_parameter("n_draws", n_draws, [Interval(int, 1, None)])
+        draws = check_parameter("n_draws", n_draws, [Interval(int, 1, "max_draws")])
         check_output_size(data.shape[0] * draws, data.shape[1], "counterfactual")
         out = _handles.counterfactual_draws(self._handle, data, nodes, values, draws, seed_from(random_state))
         if index is None:
@@ -602,7 +602,7 @@ class SCM(TransformerMixin, BaseEstimator):
                 [index.repeat(levels), np.tile(twin, data.shape[0])],
                 names=[index.name or "row", "twin"])
             return self._result(out, multi, encoded)
-        draws = check_parameter("n_draws", n_draws, [Interval(int, 1, None)])
+        draws = check_parameter("n_draws", n_draws, [Interval(int, 1, "max_draws")])
         check_output_size(data.shape[0] * draws * levels, data.shape[1], "twins")
         out = _handles.twins_draws(self._handle, data, levels, draws, seed_from(random_state))
         if index is None:

@@ -271,6 +271,12 @@ def limit_max_power(limit, fitted):
     refused(lambda: cf.ExpressionMechanism(f"x ** {limit + 1}"), limit)
 
 
+def limit_max_draws(limit, fitted):
+    scm, _, X, _ = fitted
+    refused(lambda: scm.counterfactual(X.head(1), do={scm.schema_.sensitive[0].name: 0}, n_draws=limit + 1), limit)
+    refused(lambda: scm.twins(X.head(1), n_draws=limit + 1), limit)
+
+
 CASES = {name[len("limit_"):]: case for name, case in globals().items() if name.startswith("limit_")}
 
 

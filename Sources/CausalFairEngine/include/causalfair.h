@@ -131,6 +131,7 @@ typedef struct cf_limits {
     int64_t max_mechanism_epochs;        /* epochs of an MLP mechanism's fit */
     int64_t max_program_length;  /* operations of an expression program */
     int64_t max_power;           /* largest CF_OP_POWER exponent */
+    int64_t max_draws;           /* n_draws of cf_scm_*_draws */
 } cf_limits;
 
 /* Writes the engine's limits; `size` is sizeof(cf_limits) as the caller compiled it
