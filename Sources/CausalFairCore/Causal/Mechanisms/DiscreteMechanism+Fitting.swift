@@ -41,24 +41,14 @@ extension DiscreteMechanism {
     public init(fittingNetworkInputs inputs: Matrix, targets: Matrix, hidden: [Int], activation: Activation,
                 epochs: Int, batchSize: Int, learningRate: Double, generator: inout Xoshiro256StarStar) {
         let indicators = Self.levelIndicators(targets)
-        var network = MultilayerPerceptron(widths: [inputs.cols] + hidden + [indicators.cols],
-                                           activation: activation, generator: &generator)
-        var optimiser = Adam(parameterCount: network.parameters.count, learningRate: learningRate)
-        var order = Array(0..<inputs.rows)
-        for _ in 0..<epochs {
-            generator.shuffle(&order)
-            var start = 0
-            while start < order.count {
-                let batch = Array(order[start..<min(start + batchSize, order.count)])
-                start += batchSize
-                let layers = network.forwardPass(inputs.gatherRows(batch))
-                var residual = SoftmaxRegression.probabilities(logits: layers[layers.count - 1])
-                    - indicators.gatherRows(batch)
+        let network = MultilayerPerceptron.fittedByMinibatchAdam(
+            inputs: inputs, outputs: indicators.cols, hidden: hidden, activation: activation, epochs: epochs,
+            batchSize: batchSize, learningRate: learningRate, generator: &generator) { logits, batch in
+                var residual = SoftmaxRegression.probabilities(logits: logits) - indicators.gatherRows(batch)
                 let scale = 1 / Double(batch.count)
                 for i in residual.storage.indices { residual.storage[i] *= scale }
-                optimiser.update(&network.parameters, gradient: network.parameterGradient(layers, outputGradient: residual))
+                return residual
             }
-        }
         logitModel = .mlp(network)
     }
 }

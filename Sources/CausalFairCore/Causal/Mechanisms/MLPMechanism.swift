@@ -13,25 +13,14 @@ public struct MLPMechanism: Sendable, Equatable {
     public init(fittingInputs inputs: Matrix, targets: Matrix, hidden: [Int], activation: Activation,
                 epochs: Int, batchSize: Int, learningRate: Double,
                 generator: inout Xoshiro256StarStar) {
-        var network = MultilayerPerceptron(widths: [inputs.cols] + hidden + [targets.cols],
-                                           activation: activation, generator: &generator)
-        var optimiser = Adam(parameterCount: network.parameters.count, learningRate: learningRate)
-        var order = Array(0..<inputs.rows)
-        for _ in 0..<epochs {
-            generator.shuffle(&order)
-            var start = 0
-            while start < order.count {
-                let batch = Array(order[start..<min(start + batchSize, order.count)])
-                start += batchSize
-                let layers = network.forwardPass(inputs.gatherRows(batch))
-                var residual = layers[layers.count - 1] - targets.gatherRows(batch)
+        network = MultilayerPerceptron.fittedByMinibatchAdam(
+            inputs: inputs, outputs: targets.cols, hidden: hidden, activation: activation, epochs: epochs,
+            batchSize: batchSize, learningRate: learningRate, generator: &generator) { outputs, batch in
+                var residual = outputs - targets.gatherRows(batch)
                 let scale = 2 / Double(batch.count * targets.cols)
                 for i in residual.storage.indices { residual.storage[i] *= scale }
-                let gradient = network.parameterGradient(layers, outputGradient: residual)
-                optimiser.update(&network.parameters, gradient: gradient)
+                return residual
             }
-        }
-        self.network = network
     }
 
     /// f(inputs).
