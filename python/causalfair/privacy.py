@@ -159,13 +159,18 @@ def membership_advantage(estimator: Any, X_train: Any, y_train: Any, X_test: Any
         threshold; (ε, δ)-DP training bounds it by (e^ε − 1 + 2δ) / (e^ε + 1) (Humphries
         et al. 2020; Yeom et al.'s bound e^ε − 1 is looser).
     """
-    def losses(X: Any, y: Any) -> np.ndarray:
+    def losses(X: Any, y: Any, name: str) -> np.ndarray:
+        labels = np.asarray(y)
+        unknown = ~np.isin(labels, estimator.classes_)
+        if unknown.any():
+            raise ValueError(f"{name}: expected labels among the estimator's classes {list(estimator.classes_)}, "
+                             f"got {labels[unknown][0]!r}")
         probabilities = np.asarray(estimator.predict_proba(X), dtype=np.float64)
-        columns = np.searchsorted(estimator.classes_, np.asarray(y))
+        columns = np.searchsorted(estimator.classes_, labels)
         chosen = probabilities[np.arange(probabilities.shape[0]), columns]
         return -np.log(np.clip(chosen, 1e-300, 1.0))
 
-    members, others = losses(X_train, y_train), losses(X_test, y_test)
+    members, others = losses(X_train, y_train, "y_train"), losses(X_test, y_test, "y_test")
     thresholds = np.unique(np.concatenate([members, others]))
     tpr = np.searchsorted(np.sort(members), thresholds, side="right") / members.size
     fpr = np.searchsorted(np.sort(others), thresholds, side="right") / others.size

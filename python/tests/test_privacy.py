@@ -138,6 +138,9 @@ def test_membership_advantage_closed_forms():
     # Half the members below every non-member's loss: TPR 1/2 at FPR 0.
     assert privacy.membership_advantage(model, [[0.99], [0.99], [0.5], [0.5]], ones,
                                         [[0.7]] * 4, ones) == 0.5
+    # A label the model does not have is refused, naming the argument (0.5 was read as class 1).
+    with pytest.raises(ValueError, match="y_test: expected labels among"):
+        privacy.membership_advantage(model, [[0.9]] * 4, ones, [[0.9]] * 4, np.full(4, 0.5))
 
 
 def overfit_problem(seed):
