@@ -36,7 +36,7 @@ struct PosteriorStreams: Sendable, Equatable {
     /// this node and draw.
     func generator(row: Int) -> Xoshiro256StarStar {
         var nodeGenerator = Xoshiro256StarStar(seed: seed, stream: UInt64(truncatingIfNeeded: node))
-        let stream = UInt64(truncatingIfNeeded: firstRow + row) &* UInt64(truncatingIfNeeded: drawCount)
+        let stream = UInt64(truncatingIfNeeded: firstRow &+ row) &* UInt64(truncatingIfNeeded: drawCount)
             &+ UInt64(truncatingIfNeeded: draw)
         return Xoshiro256StarStar(seed: nodeGenerator.next(), stream: stream)
     }
