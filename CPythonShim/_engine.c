@@ -823,14 +823,18 @@ static PyObject *py_scm_info(PyObject *self, PyObject *args) {
 static PyObject *py_scm_fit(PyObject *self, PyObject *args) {
     (void)self;
     HandleObject *h;
-    PyObject *data_o, *seed_o;
+    PyObject *data_o, *seed_o, *weights_o = Py_None;
     uint64_t seed;
-    if (!PyArg_ParseTuple(args, H_ARG "OO:scm_fit", H_PARSE, &data_o, &seed_o)) return NULL;
+    if (!PyArg_ParseTuple(args, H_ARG "OO|O:scm_fit", H_PARSE, &data_o, &seed_o, &weights_o)) return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
     Call c;
     if (!call_begin_writing(&c, h, CF_HANDLE_SCM)) return NULL;
     const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
-    ENGINE(&c, cf_scm_fit(h->ptr, data->buf, ROWS(data), COLS(data), seed, c.err, ERR_LEN));
+    /* sample_weight: None (every row weighs 1) or a float64 vector */
+    const Py_buffer *weights = weights_o == Py_None ? NULL : acquire(&c, weights_o, "sample_weight", F64, 1);
+    ENGINE(&c, cf_scm_fit(h->ptr, data->buf, ROWS(data), COLS(data),
+                          weights != NULL ? weights->buf : NULL, weights != NULL ? LEN(weights) : 0,
+                          seed, c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
 }
 
@@ -1268,18 +1272,22 @@ static PyObject *py_model_train(PyObject *self, PyObject *args) {
 
 static PyObject *py_threshold_mcc(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *p_o, *y_o;
-    if (!PyArg_ParseTuple(args, "OO:threshold_mcc", &p_o, &y_o)) return NULL;
+    PyObject *p_o, *y_o, *weights_o = Py_None;
+    if (!PyArg_ParseTuple(args, "OO|O:threshold_mcc", &p_o, &y_o, &weights_o)) return NULL;
     Call c;
     call_begin(&c, NULL, 0);
     const Py_buffer *p = acquire(&c, p_o, "probabilities", F64, 1);
     const Py_buffer *y = acquire(&c, y_o, "labels", F64, 1);
+    /* sample_weight: None (every row weighs 1) or a float64 vector */
+    const Py_buffer *weights = weights_o == Py_None ? NULL : acquire(&c, weights_o, "sample_weight", F64, 1);
     if (!c.failed && LEN(p) != LEN(y)) {
         PyErr_SetString(PyExc_ValueError, "labels must have the same length as probabilities");
         c.failed = 1;
     }
     double threshold = 0;
-    ENGINE(&c, cf_threshold_mcc(p->buf, y->buf, LEN(p), &threshold, 1, c.err, ERR_LEN));
+    ENGINE(&c, cf_threshold_mcc(p->buf, y->buf, LEN(p),
+                                weights != NULL ? weights->buf : NULL, weights != NULL ? LEN(weights) : 0,
+                                &threshold, 1, c.err, ERR_LEN));
     if (call_end(&c) != 0) return NULL;
     return PyFloat_FromDouble(threshold);
 }
@@ -1351,7 +1359,7 @@ static PyMethodDef engine_methods[] = {
     {"scm_info", py_scm_info, METH_VARARGS,
      "scm_info(h) -> (columns, nodes, twin_levels, sensitive_nodes, perturbable_columns, "
      "parameter_count, latent_rows, is_fitted)"},
-    {"scm_fit", py_scm_fit, METH_VARARGS, "scm_fit(h, data, seed) -> None"},
+    {"scm_fit", py_scm_fit, METH_VARARGS, "scm_fit(h, data, seed[, sample_weight]) -> None"},
     {"scm_abduct", py_scm_abduct, METH_VARARGS, "scm_abduct(h, data, out) -> None"},
     {"scm_counterfactual", py_scm_counterfactual, METH_VARARGS,
      "scm_counterfactual(h, data, do_nodes, do_values, out) -> None"},
@@ -1403,7 +1411,7 @@ static PyMethodDef engine_methods[] = {
     {"matrix_multiply", py_matrix_multiply, METH_VARARGS,
      "matrix_multiply(a, b, out) -> None: out = a @ b with the engine's BLAS (float64, C order)"},
     {"threshold_mcc", py_threshold_mcc, METH_VARARGS,
-     "threshold_mcc(probabilities, labels) -> float"},
+     "threshold_mcc(probabilities, labels[, sample_weight]) -> float"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -211,12 +211,15 @@ public func cf_model_train(_ handle: UnsafeMutableRawPointer?, _ scmHandle: Unsa
 
 @_cdecl("cf_threshold_mcc")
 public func cf_threshold_mcc(_ probabilities: UnsafePointer<Double>?, _ labels: UnsafePointer<Double>?, _ count: Int64,
+                             _ sampleWeight: UnsafePointer<Double>?, _ weightCount: Int64,
                              _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
                              _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         let threshold = try Threshold.maximisingMCC(
             probabilities: try Buffers.array(probabilities, count: count, name: "probabilities"),
-            labels: try Buffers.array(labels, count: count, name: "labels"))
+            labels: try Buffers.array(labels, count: count, name: "labels"),
+            sampleWeights: sampleWeight == nil && weightCount == 0
+                ? nil : try Buffers.array(sampleWeight, count: weightCount, name: "sample_weight"))
         try Buffers.write([threshold], to: out, length: outLength)
     }
 }

@@ -36,11 +36,15 @@ public func cf_scm_info(_ handle: UnsafeMutableRawPointer?, _ out: UnsafeMutable
 
 @_cdecl("cf_scm_fit")
 public func cf_scm_fit(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
+                       _ sampleWeight: UnsafePointer<Double>?, _ weightCount: Int64,
                        _ seed: UInt64, _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         let box = try Handles.scm(handle)
         var model = box.model
-        try model.fit(try Buffers.matrix(data, rows: rows, cols: cols, name: "data"), seed: seed)
+        let weights = sampleWeight == nil && weightCount == 0
+            ? nil : try Buffers.array(sampleWeight, count: weightCount, name: "sample_weight")
+        try model.fit(try Buffers.matrix(data, rows: rows, cols: cols, name: "data"), sampleWeights: weights,
+                      seed: seed)
         box.model = model
     }
 }

@@ -65,6 +65,34 @@ struct TrainingThresholdTests {
         #expect(cuts.contains { threshold >= $0.low && threshold < $0.high && abs($0.mcc - best) < 1e-12 })
     }
 
+    @Test("weighted maximisingMCC: integer weights give the threshold of the repeated rows; zero weights a best cut of the rest",
+          arguments: [0, 1, 2, 3] as [UInt64])
+    func weightedMCC(seed: UInt64) throws {
+        var generator = Xoshiro256StarStar(seed: seed)
+        let rows = 60
+        let probabilities = (0..<rows).map { _ in (generator.uniform() * 20).rounded() / 20 }  // ties
+        let labels = probabilities.map { generator.bernoulli(0.25 + 0.5 * $0) }
+        let weights = (0..<rows).map { _ in Double(1 + generator.index(below: 3)) }
+        let repeated = weights.indices.flatMap { r in [Int](repeating: r, count: Int(weights[r])) }
+        let weighted = try Threshold.maximisingMCC(probabilities: probabilities, labels: labels, sampleWeights: weights)
+        let expanded = try Threshold.maximisingMCC(probabilities: repeated.map { probabilities[$0] },
+                                                   labels: repeated.map { labels[$0] })
+        #expect(weighted == expanded)
+        // Proportional weights give the same threshold.
+        #expect(try Threshold.maximisingMCC(probabilities: probabilities, labels: labels,
+                                            sampleWeights: weights.map { $0 * 0.3 }) == weighted)
+
+        let zeroed = weights.indices.map { $0 % 4 == 0 ? 0.0 : weights[$0] }
+        let kept = repeated.filter { $0 % 4 != 0 }
+        let threshold = try Threshold.maximisingMCC(probabilities: probabilities, labels: labels, sampleWeights: zeroed)
+        let keptProbabilities = kept.map { probabilities[$0] }, keptLabels = kept.map { labels[$0] }
+        let best = Self.bruteForce(keptProbabilities, keptLabels).best
+        #expect(abs(Self.mcc(keptProbabilities, keptLabels, threshold: threshold) - best) < 1e-12)
+        #expect(throws: CausalFairError.self) {
+            try Threshold.maximisingMCC(probabilities: probabilities, labels: labels, sampleWeights: [1, 2])
+        }
+    }
+
     @Test("maximisingMCC on a separable example returns the midpoint between the classes")
     func separable() throws {
         let threshold = try Threshold.maximisingMCC(probabilities: [0.1, 0.2, 0.3, 0.6, 0.9], labels: [0, 0, 0, 1, 1])

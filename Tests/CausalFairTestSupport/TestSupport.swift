@@ -99,16 +99,18 @@ public func proportionStandardError(_ p: Double, _ n: Int) -> Double {
 
 /// Ordinary least squares of `y` on the columns `x` with an intercept, solved by the
 /// normal equations in plain Swift (independent of the engine's BLAS and Cholesky).
+/// With `weights`, weighted least squares: minimises Σ_r w_r (y_r − x_r β − b)².
 /// Returns the coefficients, then the intercept.
-public func referenceLeastSquares(_ x: [[Double]], _ y: [Double]) -> [Double] {
+public func referenceLeastSquares(_ x: [[Double]], _ y: [Double], weights: [Double]? = nil) -> [Double] {
     let p = x.count + 1
     let n = y.count
     var gram = [[Double]](repeating: [Double](repeating: 0, count: p + 1), count: p)
     for r in 0..<n {
         let features = x.map { $0[r] } + [1]
+        let weight = weights?[r] ?? 1
         for i in 0..<p {
-            for j in 0..<p { gram[i][j] += features[i] * features[j] }
-            gram[i][p] += features[i] * y[r]
+            for j in 0..<p { gram[i][j] += weight * features[i] * features[j] }
+            gram[i][p] += weight * features[i] * y[r]
         }
     }
     // Gauss-Jordan with partial pivoting on the augmented system.

@@ -4,12 +4,23 @@ extension StructuralCausalModel {
     /// coded 0/1, categorical columns one-hot), stores the abducted noise as the
     /// empirical noise sample and its per-column standard deviations.
     ///
+    /// `sampleWeights` (one finite weight ≥ 0 per row, positive sum; nil: every row
+    /// weighs 1) weight each mechanism's fit, normalised to mean 1 over the rows with
+    /// a positive weight (`RowWeighting`): weighted least squares, the weighted
+    /// likelihood of discrete mechanisms, weighted minibatch losses of MLPs. Rows of
+    /// weight 0 are dropped before anything else, so they change nothing: the checks,
+    /// the fits, the latent sample. The latent sample (the empirical noise that
+    /// sampling draws from, and whose standard deviations are `noiseScales`) holds the
+    /// noise of the rows with a positive weight, unweighted: it is the state that
+    /// export and import carry, without the weights.
+    ///
     /// Each node's MLP draws from its own stream of `seed`, so the result does not
     /// depend on the order nodes are fitted in. Throws for a bad encoding, a constant
-    /// continuous column, a sensitive node observed at fewer than 2 levels, or a
-    /// singular least-squares problem.
-    public mutating func fit(_ data: Matrix, seed: UInt64) throws {
+    /// continuous column, a sensitive node observed at fewer than 2 levels, bad
+    /// weights, or a singular least-squares problem.
+    public mutating func fit(_ data: Matrix, sampleWeights: [Double]? = nil, seed: UInt64) throws {
         try checkData(data)
+        let (data, weights) = try Self.positivelyWeightedRows(data, sampleWeights)
         try checkEncoding(data)
         try checkVariation(data)
         var fitted = [(any Mechanism)?](repeating: nil, count: nodes.count)
@@ -18,7 +29,7 @@ extension StructuralCausalModel {
             let targets = data.gatherColumns(nodeColumns[node])
             var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(node))
             do {
-                fitted[node] = try nodes[node].mechanism.fitted(inputs: inputs, targets: targets,
+                fitted[node] = try nodes[node].mechanism.fitted(inputs: inputs, targets: targets, weights: weights,
                                                                 droppedInputs: droppedDesignColumns(of: node),
                                                                 gumbelMax: nodes[node].usesGumbelMax,
                                                                 generator: &generator)
@@ -30,6 +41,17 @@ extension StructuralCausalModel {
         isFitted = true
         latentSample = try abduct(data)
         noiseScales = Self.columnStandardDeviations(latentSample)
+    }
+
+    /// The rows of `data` with a positive weight and their weights normalised to mean 1
+    /// (`RowWeighting.normalised`, which checks them); without weights, `data` itself.
+    private static func positivelyWeightedRows(_ data: Matrix, _ sampleWeights: [Double]?) throws
+        -> (rows: Matrix, weights: [Double]?) {
+        guard let sampleWeights, try RowWeighting.normalised(sampleWeights, rows: data.rows) != nil else {
+            return (data, nil)
+        }
+        let kept = sampleWeights.indices.filter { sampleWeights[$0] > 0 }
+        return (data.gatherRows(kept), try RowWeighting.normalised(kept.map { sampleWeights[$0] }, rows: kept.count))
     }
 
     /// Positions, within a node's parent columns, of the first one-hot column of each

@@ -25,6 +25,23 @@ enum RowWeighting {
         return zip(terms, coefficients(weights, rows: terms.count, times: k)).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
+    /// Row r of `m` (the batch's rows, whose indices among the weighted rows are
+    /// `batch`) times `scale · w_batch[r]`; without weights every entry times `scale`.
+    /// With `scale` 1 / rows (times a constant) the rows' terms enter a batch's loss
+    /// with coefficient w_r / rows, as `coefficients` gives them.
+    static func scaledRows(_ m: Matrix, batch: [Int], weights: [Double]?, scale: Double) -> Matrix {
+        var result = m
+        guard let weights else {
+            for i in result.storage.indices { result.storage[i] *= scale }
+            return result
+        }
+        for (r, row) in batch.enumerated() {
+            let factor = scale * weights[row]
+            for c in 0..<m.cols { result[r, c] *= factor }
+        }
+        return result
+    }
+
     /// Weights normalised to mean 1, checked: finite, ≥ 0, one per row, positive sum.
     /// nil stays nil (every row weighs 1).
     static func normalised(_ weights: [Double]?, rows: Int) throws -> [Double]? {

@@ -7,7 +7,10 @@
 ///     f(θ) = Σᵣ [log(1 + Σₐ e^{ℓᵣₐ}) − Σₐ Yᵣₐ ℓᵣₐ] + ridge Σ_{j < penalisedRows} Σₐ θⱼₐ²,  ℓ = Xθ,
 ///
 /// whose gradient is Xᵀ(P − Y) + 2 ridge θ (penalised rows) and whose Hessian has the
-/// blocks Xᵀ diag(pₐ(δₐᵦ − p_b)) X (+ 2 ridge I), P the level probabilities.
+/// blocks Xᵀ diag(pₐ(δₐᵦ − p_b)) X (+ 2 ridge I), P the level probabilities. With row
+/// weights w each row's term is multiplied by w_r (the weighted likelihood): the
+/// gradient becomes Xᵀ diag(w)(P − Y) and the Hessian's blocks Xᵀ diag(w pₐ(δₐᵦ − p_b)) X,
+/// so integer weights act as repeated rows and zero weights as dropped rows.
 struct SoftmaxRegression {
     /// The design, intercept column included.
     let design: Matrix
@@ -17,6 +20,8 @@ struct SoftmaxRegression {
     let ridge: Double
     /// Number of penalised rows of θ.
     let penalisedRows: Int
+    /// Row weights (≥ 0), or nil: every row weighs 1.
+    var weights: [Double]? = nil
 
     /// Probabilities of levels 1…m for logits ℓ₁…ℓ_m (ℓ₀ = 0), row by row, without overflow.
     static func probabilities(logits: Matrix) -> Matrix {
@@ -42,11 +47,20 @@ struct SoftmaxRegression {
             var largest = 0.0
             for a in 0..<logits.cols { largest = max(largest, logits[r, a]) }
             var sum = exponential(-largest)
-            for a in 0..<logits.cols {
-                sum += exponential(logits[r, a] - largest)
-                total -= indicators[r, a] * logits[r, a]
+            if let weights {
+                var fitted = 0.0  // Σₐ Yᵣₐ ℓᵣₐ
+                for a in 0..<logits.cols {
+                    sum += exponential(logits[r, a] - largest)
+                    fitted += indicators[r, a] * logits[r, a]
+                }
+                total += weights[r] * (largest + logarithm(sum) - fitted)
+            } else {  // the unweighted sum accumulated term by term
+                for a in 0..<logits.cols {
+                    sum += exponential(logits[r, a] - largest)
+                    total -= indicators[r, a] * logits[r, a]
+                }
+                total += largest + logarithm(sum)
             }
-            total += largest + logarithm(sum)
         }
         for j in 0..<penalisedRows {
             for a in 0..<theta.cols { total += ridge * theta[j, a] * theta[j, a] }
@@ -58,13 +72,16 @@ struct SoftmaxRegression {
     func derivatives(_ theta: Matrix) -> (gradient: Matrix, hessian: Matrix) {
         let p = design.cols, m = indicators.cols
         let probabilities = Self.probabilities(logits: BLAS.multiply(design, theta))
-        var gradient = BLAS.multiply(design, probabilities - indicators, transposeA: true)
+        let residual = probabilities - indicators
+        var gradient = BLAS.multiply(design, weights.map { Rows.scaled(residual, by: $0) } ?? residual,
+                                     transposeA: true)
         var hessian = Matrix(rows: p * m, cols: p * m)
         for a in 0..<m {
             for b in a..<m {
                 var weighted = design
                 for r in 0..<design.rows {
-                    let w = probabilities[r, a] * ((a == b ? 1 : 0) - probabilities[r, b])
+                    let curvature = probabilities[r, a] * ((a == b ? 1 : 0) - probabilities[r, b])
+                    let w = weights.map { $0[r] * curvature } ?? curvature
                     for j in 0..<p { weighted[r, j] *= w }
                 }
                 let block = BLAS.multiply(design, weighted, transposeA: true)

@@ -13,16 +13,24 @@ public enum Threshold {
     /// Ties keep the candidate closest to 0.5. When no cut reaches a positive MCC (an
     /// uninformative model) and one class is the majority, every row gets that class
     /// (also MCC 0, and the most accurate of those).
-    public static func maximisingMCC(probabilities: [Double], labels: [Double]) throws -> Double {
+    ///
+    /// With `sampleWeights` (finite, ≥ 0, positive sum; nil: every row weighs 1) the
+    /// confusion matrix counts each row with its weight — the weighted MCC, as
+    /// scikit-learn's `matthews_corrcoef(sample_weight=)` — and the majority is by weight.
+    public static func maximisingMCC(probabilities: [Double], labels: [Double],
+                                     sampleWeights: [Double]? = nil) throws -> Double {
         guard !probabilities.isEmpty, probabilities.count == labels.count else {
             throw CausalFairError.invalidArgument("need as many labels as probabilities, and at least one")
         }
         guard probabilities.allSatisfy({ $0.isFinite }), labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
             throw CausalFairError.invalidArgument("probabilities must be finite and labels 0 or 1")
         }
+        // Normalised to mean 1 (checked); every weight is 1 without weights: integer counts as before.
+        let weights = try RowWeighting.normalised(sampleWeights, rows: labels.count)
+            ?? [Double](repeating: 1, count: labels.count)
         let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }
-        let positives = labels.reduce(0, +)
-        let negatives = Double(labels.count) - positives
+        let positives = zip(labels, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        let negatives = zip(labels, weights).reduce(0) { $0 + (1 - $1.0) * $1.1 }
         var tp = 0.0, fp = 0.0
         var best = (score: mcc(truePositives: 0, falsePositives: 0, trueNegatives: negatives, falseNegatives: positives),
                     threshold: probabilities[order[0]])
@@ -30,7 +38,7 @@ public enum Threshold {
         while i < order.count {
             let value = probabilities[order[i]]
             while i < order.count, probabilities[order[i]] == value {
-                if labels[order[i]] == 1 { tp += 1 } else { fp += 1 }
+                if labels[order[i]] == 1 { tp += weights[order[i]] } else { fp += weights[order[i]] }
                 i += 1
             }
             let threshold: Double

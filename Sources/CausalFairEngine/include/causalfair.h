@@ -210,8 +210,13 @@ void cf_scm_free(void *scm);
 int32_t cf_scm_info(void *scm, int64_t *out, int64_t out_len, char *err, int64_t err_len);
 
 /* Fit every mechanism on data (rows x columns); seed drives MLP initialisation and
-   shuffling. Stores the abducted latent matrix as the empirical noise sample. */
+   shuffling. Stores the abducted latent matrix as the empirical noise sample.
+   sample_weight (n_weights = rows values, finite, >= 0, positive sum) weights every
+   row's terms in each mechanism's fit (normalised to mean 1 over the rows of positive
+   weight); rows of weight 0 are left out entirely (also of the latent sample, which
+   keeps the other rows unweighted). NULL with n_weights 0: every row weighs 1. */
 int32_t cf_scm_fit(void *scm, const double *data, int64_t rows, int64_t cols,
+                   const double *sample_weight, int64_t n_weights,
                    uint64_t seed, char *err, int64_t err_len);
 
 /* Latent noise U (rows x columns): U_i = V_i - f_i(Pa(i)); U_i = V_i for roots. */
@@ -385,8 +390,11 @@ int32_t cf_model_train(void *model, void *scm, const double *x, int64_t rows, in
                        double *history, int64_t history_len, int64_t *epochs_run, int32_t *converged,
                        char *err, int64_t err_len);
 
-/* The threshold t maximising the MCC of "predict 1 when p > t" (out: 1 double). */
+/* The threshold t maximising the MCC of "predict 1 when p > t" (out: 1 double).
+   sample_weight (n_weights = n values, finite, >= 0, positive sum): the weighted MCC,
+   each row counted with its weight; NULL with n_weights 0: every row weighs 1. */
 int32_t cf_threshold_mcc(const double *probabilities, const double *labels, int64_t n,
+                         const double *sample_weight, int64_t n_weights,
                          double *out, int64_t out_len, char *err, int64_t err_len);
 
 /* out = a b for row-major a (rows x inner) and b (inner x cols); out: rows x cols.

@@ -20,19 +20,26 @@ public struct LinearMechanism: Sendable, Equatable {
     }
 
     /// Least squares of `targets` on `inputs` with an intercept, minimising
-    /// ||Y - X W - 1 b||² + ridge ||W||².
+    /// ||Y - X W - 1 b||² + ridge ||W||², or with `rowWeights` w (≥ 0, as
+    /// `RowWeighting.normalised` gives them) the weighted sum
+    /// Σ_r w_r ||y_r - x_r W - b||² + ridge ||W||²: with ridge 0, integer weights give
+    /// the fit of the rows repeated that many times and zero weights the fit without
+    /// those rows (with a ridge, the weights' mean-1 normalisation keeps the ridge's
+    /// strength relative to n rows).
     ///
     /// `droppedInputs` are left out of the design and get weight 0: the first one-hot
     /// column of each categorical parent, which is collinear with the intercept.
     /// Throws `computation` when the design is singular (a constant or collinear parent
     /// and no ridge).
-    public init(fittingInputs inputs: Matrix, targets: Matrix, ridge: Double, droppedInputs: Set<Int>) throws {
+    public init(fittingInputs inputs: Matrix, targets: Matrix, rowWeights: [Double]? = nil, ridge: Double,
+                droppedInputs: Set<Int>) throws {
         let kept = (0..<inputs.cols).filter { !droppedInputs.contains($0) }
         var design = Matrix(rows: inputs.rows, cols: kept.count + 1, repeating: 1)
         design.scatterColumns(Array(0..<kept.count), from: inputs.gatherColumns(kept))
-        var gram = BLAS.multiply(design, design, transposeA: true)
+        let weighted = rowWeights.map { Rows.scaled(design, by: $0) } ?? design
+        var gram = BLAS.multiply(weighted, design, transposeA: true)
         for j in 0..<kept.count { gram[j, j] += ridge }
-        let moments = BLAS.multiply(design, targets, transposeA: true)
+        let moments = BLAS.multiply(weighted, targets, transposeA: true)
         let solution: Matrix
         do {
             solution = try Cholesky.solve(gram, moments)

@@ -82,12 +82,14 @@ extension MechanismSpecification {
     /// an MLP draws its initialisation and shuffling from `generator`. Throws when the
     /// least-squares problem is singular or the MLP diverges. With `gumbelMax` (a
     /// discrete node, `NodeSpecification.usesGumbelMax`) the linear or MLP map gives the
-    /// logits of a `DiscreteMechanism`, fitted by maximum likelihood.
-    func fitted(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>, gumbelMax: Bool = false,
-                generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+    /// logits of a `DiscreteMechanism`, fitted by maximum likelihood. Row `weights`
+    /// (mean 1, `RowWeighting.normalised`; nil: all 1) weight every fit's per-row terms:
+    /// weighted least squares, weighted likelihood, weighted minibatch losses.
+    func fitted(inputs: Matrix, targets: Matrix, weights: [Double]? = nil, droppedInputs: Set<Int>,
+                gumbelMax: Bool = false, generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
         if gumbelMax {
-            return try fittedDiscrete(inputs: inputs, targets: targets, droppedInputs: droppedInputs,
-                                      generator: &generator)
+            return try fittedDiscrete(inputs: inputs, targets: targets, weights: weights,
+                                      droppedInputs: droppedInputs, generator: &generator)
         }
         switch self {
         case .root:
@@ -95,9 +97,10 @@ extension MechanismSpecification {
         case .expression(let expression, let outer):
             return ExpressionMechanism(expression: expression, outer: outer)
         case .linear(let ridge):
-            return try LinearMechanism(fittingInputs: inputs, targets: targets, ridge: ridge, droppedInputs: droppedInputs)
+            return try LinearMechanism(fittingInputs: inputs, targets: targets, rowWeights: weights, ridge: ridge,
+                                       droppedInputs: droppedInputs)
         case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
-            let mechanism = MLPMechanism(fittingInputs: inputs, targets: targets, hidden: hidden,
+            let mechanism = MLPMechanism(fittingInputs: inputs, targets: targets, weights: weights, hidden: hidden,
                                          activation: activation, epochs: epochs, batchSize: batchSize,
                                          learningRate: learningRate, generator: &generator)
             guard mechanism.network.parameters.allSatisfy({ $0.isFinite }) else {
@@ -108,7 +111,7 @@ extension MechanismSpecification {
     }
 
     /// The Gumbel-max mechanism whose logits this specification's map gives.
-    private func fittedDiscrete(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>,
+    private func fittedDiscrete(inputs: Matrix, targets: Matrix, weights: [Double]?, droppedInputs: Set<Int>,
                                 generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
         switch self {
         case .root:
@@ -116,12 +119,13 @@ extension MechanismSpecification {
         case .expression:
             throw CausalFairError.invalidArgument("an expression mechanism needs a continuous node")
         case .linear(let ridge):
-            return try DiscreteMechanism(fittingLinearInputs: inputs, targets: targets, ridge: ridge,
-                                         droppedInputs: droppedInputs)
+            return try DiscreteMechanism(fittingLinearInputs: inputs, targets: targets, weights: weights,
+                                         ridge: ridge, droppedInputs: droppedInputs)
         case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
-            let mechanism = DiscreteMechanism(fittingNetworkInputs: inputs, targets: targets, hidden: hidden,
-                                              activation: activation, epochs: epochs, batchSize: batchSize,
-                                              learningRate: learningRate, generator: &generator)
+            let mechanism = DiscreteMechanism(fittingNetworkInputs: inputs, targets: targets, weights: weights,
+                                              hidden: hidden, activation: activation, epochs: epochs,
+                                              batchSize: batchSize, learningRate: learningRate,
+                                              generator: &generator)
             guard mechanism.parameters.allSatisfy({ $0.isFinite }) else {
                 throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
             }
