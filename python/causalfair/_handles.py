@@ -9,7 +9,7 @@ the engine fills in place.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -80,9 +80,11 @@ def perturbable(handle: Any, columns: int) -> np.ndarray:
 # output this module allocates, with the shape the engine expects.
 
 
-def fit(handle: Any, data: np.ndarray, seed: int) -> None:
-    """Fit every mechanism of ``handle`` on the encoded ``data`` (rows × columns)."""
-    _engine.scm_fit(handle, data, seed)
+def fit(handle: Any, data: np.ndarray, seed: int, sample_weight: Optional[np.ndarray] = None) -> None:
+    """Fit every mechanism of ``handle`` on the encoded ``data`` (rows × columns), each
+    row's terms weighted by ``sample_weight`` (None: all 1)."""
+    weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+    _engine.scm_fit(handle, data, seed, weights)
 
 
 def abduct(handle: Any, data: np.ndarray) -> np.ndarray:

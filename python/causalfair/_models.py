@@ -103,10 +103,13 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
     return history[:ran], int(ran), None if converged < 0 else bool(converged)
 
 
-def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The threshold t maximising MCC of ``p > t`` (computed by the engine)."""
+def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray,
+                  sample_weight: Optional[np.ndarray] = None) -> float:
+    """The threshold t maximising MCC of ``p > t`` (computed by the engine); with
+    ``sample_weight``, the weighted MCC."""
+    weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
     return float(_engine.threshold_mcc(np.ascontiguousarray(probabilities, dtype=np.float64),
-                                       np.ascontiguousarray(labels, dtype=np.float64)))
+                                       np.ascontiguousarray(labels, dtype=np.float64), weights))
 
 
 def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold: float, radius: float,

@@ -19,7 +19,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 from . import _models, privacy as _privacy
 from ._progress import EpochBar
 from .validation import (LIMITS, Boolean, Fields, Interval, Options, check_frame, check_parameter, check_parameters,
-                         mean_and_std, seed_from)
+                         check_sample_weight, mean_and_std, seed_from)
 
 __all__ = ["FairRobustClassifier"]
 
@@ -118,7 +118,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         Epochs without validation improvement before stopping.
     threshold : float in (0, 1) or "mcc", default=0.5
         Predict the positive class when its probability exceeds this; ``"mcc"`` picks
-        the threshold maximising the Matthews correlation on the training data.
+        the threshold maximising the Matthews correlation on the training data
+        (weighted by ``fit``'s ``sample_weight`` when given).
     epsilon : float, default=0.05
         Radius of the input-space ball of ``al``, ``llr`` and ``capify``.
     steps : int, default=10
@@ -423,7 +424,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         return type(self)(**{name: value if name == "scm" else clone(value, safe=False)
                              for name, value in params.items()})
 
-    def _fitted_scm(self, X: Any) -> Any:
+    def _fitted_scm(self, X: Any, sample_weight: Optional[np.ndarray] = None) -> Any:
+        """The fitted SCM: ``scm`` itself when fitted, else a clone fitted on ``X`` with
+        ``sample_weight`` (None when there is no ``scm``)."""
         if self.scm is None:
             return None
         if not hasattr(self.scm, "twins") or not hasattr(self.scm, "fit"):
@@ -433,7 +436,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(X, pd.DataFrame):
             raise ValueError("scm: the SCM is not fitted, so X must be a DataFrame to fit it on "
                              "(or pass a fitted SCM)")
-        return clone(self.scm).fit(X)
+        return clone(self.scm).fit(X, sample_weight=sample_weight)
 
     def _labels(self, y: Any, rows: int) -> np.ndarray:
         if y is None:
@@ -488,10 +491,13 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             integer weights then give the model fitted on rows repeated that many
             times, zero weights the model fitted without those rows (with Adam/SGD
             this holds exactly when one batch holds every row, ``batch_size >=
-            n_samples``, and ``validation_fraction=0``). Not weighted: the fit of an
-            unfitted ``scm`` (fit it first with :meth:`causalfair.SCM.fit`) and the
-            ``threshold="mcc"`` search. Refused with ``privacy`` (DP-SGD clips every
-            example's gradient to the same norm, which would undo the weights).
+            n_samples``, and ``validation_fraction=0``). An unfitted ``scm`` is fitted
+            on ``X`` with the same weights (:meth:`causalfair.SCM.fit`, so the causal
+            model describes the same weighted population as the classifier); a fitted
+            one is used as it is. ``threshold="mcc"`` maximises the weighted MCC (as
+            ``sklearn.metrics.matthews_corrcoef(sample_weight=)``). Refused with
+            ``privacy`` (DP-SGD clips every example's gradient to the same norm, which
+            would undo the weights).
         encoded : bool, default=False
             ``X`` is the SCM's encoded matrix (``scm.encode(df)``, as a DataFrame or
             an array); see the class Notes. Arrays are never taken as encoded
@@ -543,8 +549,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         if encoded and self.scm is not None and getattr(self.scm, "_handle", None) is None:
             raise ValueError("encoded=True: the SCM is not fitted, so there is no encoding yet; fit the SCM "
                              "first, or pass X as a DataFrame of the SCM's nodes")
-        self.scm_ = self._fitted_scm(X)
-        weights = None if sample_weight is None else _sample_weight(sample_weight, _num_samples(X))
+        weights = None if sample_weight is None else check_sample_weight(sample_weight, _num_samples(X))
+        self.scm_ = self._fitted_scm(X, weights)
         x = self._encode(X, fitting=True, encoded=encoded, sample_weight=weights)
         newton_features = LIMITS["max_newton_features"]
         if settings["optimizer"] == "newton" and x.shape[1] > newton_features:
@@ -573,7 +579,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
                           "separable (the unpenalised optimum is then at infinity): set weight_decay > 0, "
                           "or raise epochs or tol.", ConvergenceWarning, stacklevel=2)
         threshold = settings["threshold"]
-        self.threshold_ = (_models.mcc_threshold(_probability(_models.logits(handle, x)), labels)
+        self.threshold_ = (_models.mcc_threshold(_probability(_models.logits(handle, x)), labels, weights)
                            if threshold == "mcc" else threshold)
         self.history_ = pd.DataFrame(history, columns=["loss", "validation_loss"])
         self.history_.index.name = "epoch"
@@ -716,20 +722,3 @@ def _logit_threshold(threshold: float) -> float:
     if 0 < threshold < 1:
         return math.log(threshold / (1 - threshold))
     return -sys.float_info.max if threshold <= 0 else sys.float_info.max
-
-
-def _sample_weight(sample_weight: Any, rows: int) -> Optional[np.ndarray]:
-    """``sample_weight`` as float64 (None stays None), checked: one finite weight >= 0
-    per row, with a positive sum."""
-    if sample_weight is None:
-        return None
-    weights = np.asarray(sample_weight, dtype=np.float64)
-    if weights.ndim == 0:
-        weights = np.full(rows, float(weights))
-    if weights.shape != (rows,):
-        raise ValueError(f"sample_weight: expected {rows} weights (one per row of X), got shape {weights.shape}")
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise ValueError("sample_weight: expected finite weights >= 0")
-    if not weights.sum() > 0:
-        raise ValueError("sample_weight: expected a positive sum, got all zeros")
-    return weights

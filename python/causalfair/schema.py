@@ -299,8 +299,9 @@ class Schema:
     def build(cls, graph: Graph, frame: pd.DataFrame, *, kinds: Mapping[str, str],
               sensitive: Sequence[str], immutable: Sequence[str],
               mechanisms: Mapping[str, Mechanism], noise: Mapping[str, Distribution],
-              standardize: bool, discrete: str = "anm") -> "Schema":
-        """Learn labels and scaling from ``frame`` (a DataFrame of the graph's nodes)."""
+              standardize: bool, discrete: str = "anm", weights: Optional[np.ndarray] = None) -> "Schema":
+        """Learn labels and scaling from ``frame`` (a DataFrame of the graph's nodes);
+        with row ``weights`` (> 0), the weighted means and stds."""
         nodes = []
         for name in graph.order:
             column = frame[name]
@@ -323,7 +324,7 @@ class Schema:
                 node.encode(column, "X")  # type and finiteness checks
                 if standardize:
                     x = column.to_numpy(dtype=np.float64, na_value=np.nan)
-                    mean, std = mean_and_std(x.reshape(-1, 1))
+                    mean, std = mean_and_std(x.reshape(-1, 1), weights)
                     node.mean, node.std = float(mean[0]), float(std[0])
                     if not node.std > 0:
                         raise ValueError(f"X: continuous node {name!r} is constant (every "

@@ -18,7 +18,8 @@ from .graph import parse_graph
 from .mechanisms import ExpressionMechanism, as_mechanism
 from .schema import KINDS, Schema
 from .validation import (Boolean, Interval, NotFittedError, Options, check_frame, check_matrix, check_node_list,
-                         check_parameter, check_output_size, check_positive_int, check_radius, seed_from)
+                         check_parameter, check_output_size, check_positive_int, check_radius, check_sample_weight,
+                         seed_from)
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -249,7 +250,7 @@ class SCM(TransformerMixin, BaseEstimator):
         return dict(value)
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: pd.DataFrame, y: Any = None) -> "SCM":
+    def fit(self, X: pd.DataFrame, y: Any = None, sample_weight: Any = None) -> "SCM":
         """Fit every mechanism on ``X``.
 
         Parameters
@@ -260,6 +261,20 @@ class SCM(TransformerMixin, BaseEstimator):
             categorical columns must have no missing values.
         y : ignored
             Present for scikit-learn compatibility.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights (positive sum); None: every row weighs 1. Each
+            mechanism's fit weights every row's terms by its weight (normalised to
+            mean 1): weighted least squares for linear mechanisms, the weighted
+            likelihood of discrete (``discrete="gumbel"``) mechanisms, weighted
+            minibatch losses for MLP mechanisms; the standardization of continuous
+            nodes uses the weighted means and stds. Integer weights therefore give the
+            SCM fitted on the rows repeated that many times (for MLP mechanisms when
+            one batch holds every row), and proportional weights the same SCM. Rows of
+            weight 0 are left out of everything, as if dropped: the fits, the levels
+            and scaling learnt, and the fitted noise. The fitted noise (the empirical
+            distribution :meth:`sample` draws from and the range behind
+            :class:`OutOfRangeWarning`) holds the other rows unweighted: it is what
+            :meth:`to_dict` and pickling carry.
 
         Returns
         -------
@@ -270,9 +285,11 @@ class SCM(TransformerMixin, BaseEstimator):
         ValueError
             Missing node columns, NaN/inf, cycles, unknown nodes in the parameters, a
             sensitive node that is continuous or has one observed level, a constant
-            continuous column.
+            continuous column; ``sample_weight`` of the wrong length, with a negative,
+            NaN or infinite weight, or all zeros.
         TypeError
-            A continuous column that is not numeric; parameters of the wrong type.
+            A continuous column that is not numeric; parameters of the wrong type;
+            ``sample_weight`` not numbers.
         RuntimeError
             A mechanism cannot be fitted on this data: a singular least-squares
             problem (a constant parent, or collinear parents such as the one-hot
@@ -287,14 +304,18 @@ class SCM(TransformerMixin, BaseEstimator):
         """
         p = self._checked_params()
         frame = check_frame(X, "X", p["graph"].order)
+        weights = check_sample_weight(sample_weight, len(frame))
+        if weights is not None and not (weights > 0).all():  # weight 0: as if the row were not there
+            frame, weights = frame[weights > 0], weights[weights > 0]
         seed = seed_from(self.random_state)
         schema = Schema.build(p["graph"], frame, kinds=p["kinds"], sensitive=p["sensitive"],
                               immutable=p["immutable"], mechanisms=p["mechanisms"],
-                              noise=p["noise"], standardize=p["standardize"], discrete=p["discrete"])
+                              noise=p["noise"], standardize=p["standardize"], discrete=p["discrete"],
+                              weights=weights)
         data = schema.encode(frame, "X")
         handle = _handles.new_handle(schema)
         try:
-            _handles.fit(handle, data, seed)
+            _handles.fit(handle, data, seed, weights)
         except RuntimeError as exc:  # the engine numbers nodes in topological order
             message = re.sub(r"^fitting node (\d+):", lambda m: f"fitting node {schema.names[int(m[1])]!r}:", str(exc))
             raise RuntimeError(message) from None

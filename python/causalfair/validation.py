@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - scikit-learn is a dependency
 __all__ = [
     "NotFittedError", "LIMITS", "MAX_ELEMENTS", "MAX_RADIUS", "Interval", "Options", "Boolean", "Fields",
     "check_parameter", "check_parameters", "check_frame", "check_matrix", "check_positive_int", "check_radius",
-    "check_output_size", "seed_from", "check_node_list", "mean_and_std",
+    "check_output_size", "seed_from", "check_node_list", "mean_and_std", "check_sample_weight",
 ]
 
 #: The engine's limits (``cf_limits`` of causalfair.h, as ``_engine.limits()`` reports
@@ -254,6 +254,27 @@ def check_positive_int(value: Any, name: str) -> int:
 def check_radius(value: Any, name: str = "radius") -> float:
     """A real number in [0, :data:`MAX_RADIUS`] (standardized latent units)."""
     return check_parameter(name, value, [Interval(float, 0, "max_radius")])
+
+
+def check_sample_weight(sample_weight: Any, rows: int) -> Optional[np.ndarray]:
+    """``sample_weight`` as float64 (None stays None; a scalar is every row's weight),
+    checked before any work: numbers, one finite weight >= 0 per row of X, with a
+    positive sum. Raises TypeError or ValueError naming ``sample_weight``."""
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"sample_weight: expected numbers, got {type(sample_weight).__name__}") from None
+    if weights.ndim == 0:
+        weights = np.full(rows, float(weights))
+    if weights.shape != (rows,):
+        raise ValueError(f"sample_weight: expected {rows} weights (one per row of X), got shape {weights.shape}")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight: expected finite weights >= 0 (no NaN, inf or negative weight)")
+    if not weights.sum() > 0:
+        raise ValueError("sample_weight: expected a positive sum, got all zeros")
+    return weights
 
 
 def mean_and_std(x: np.ndarray, weights: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
