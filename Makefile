@@ -17,7 +17,7 @@ PIP    := $(PYTHON) -m pip
 
 APT_PACKAGES := python3-dev libopenblas-dev
 PY_PACKAGES  := numpy pandas scikit-learn joblib tqdm matplotlib networkx 'dask[dataframe]' distributed \
-                pytest hypothesis fairlearn sphinx numpydoc mypy pandas-stubs dp-accounting
+                pytest hypothesis fairlearn sphinx numpydoc mypy pandas-stubs types-tqdm scipy-stubs dp-accounting
 
 # Data sets shared beside the repository (CI lays shared/ next to its clone).
 export CAUSALFAIR_DATA ?= $(CURDIR)/../shared/data

@@ -1401,7 +1401,8 @@ static PyMethodDef engine_methods[] = {
     {"model_input_gradient", py_model_input_gradient, METH_VARARGS,
      "model_input_gradient(h, x, out) -> None"},
     {"model_train", py_model_train, METH_VARARGS,
-     "model_train(h, scm_or_None, x, y, config: dict with exactly the keys FIELDS['training_config'], "
+     "model_train(h, scm_or_None, x, y, sample_weight_or_None, config: dict with exactly the keys "
+     "FIELDS['training_config'], "
      "seed, progress_or_None, "
      "history) -> (epochs run, converged: 1 / 0 for newton, -1 otherwise). Raises KeyboardInterrupt (or what progress raised) when "
      "stopped; the model is then unchanged."},

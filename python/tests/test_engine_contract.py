@@ -71,6 +71,18 @@ def test_struct_fields_are_the_header_fields():
     assert set(_engine.limits()) == set(_engine.FIELDS["limits"])
 
 
+def test_the_type_stub_declares_every_name_of_the_engine():
+    """``_engine.pyi`` (shipped beside the extension, read by mypy) declares exactly the
+    module's public functions, constants and types."""
+    import ast
+
+    stub = ast.parse((Path(_engine.__file__).parent / "_engine.pyi").read_text())
+    declared = {node.name for node in stub.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))} | {
+        node.target.id for node in stub.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and not node.target.id.startswith("_")}
+    assert declared == {name for name in dir(_engine) if not name.startswith("_")}
+
+
 def test_python_uses_the_engine_names():
     assert _models.OBJECTIVES == tuple(_engine.CODES["objective"])
     assert audit_module._METHODS[1:] == tuple(_engine.CODES["audit_method"])
