@@ -57,11 +57,11 @@ def _backend(scheduler: Optional[str]) -> Iterator[None]:
         yield
         return
     try:
-        import joblib
+        import joblib  # type: ignore[import-untyped]  # joblib ships no type information
         from distributed import Client
     except ImportError:
         raise SystemExit("--scheduler needs dask.distributed: pip install causalfair[distributed]") from None
-    with Client(scheduler), joblib.parallel_config(backend="dask"):
+    with Client(scheduler), joblib.parallel_config(backend="dask"):  # type: ignore[no-untyped-call]  # unannotated
         yield
 
 

@@ -116,7 +116,7 @@ def audit(predict: PointPredictor, scm: Any, X: pd.DataFrame, own: np.ndarray, r
 def _first(differs: np.ndarray, points: np.ndarray, levels: int, k: int) -> Flags:
     """Flags, witness levels and witnesses from per-row (level, sample) differences."""
     rows = differs.shape[0]
-    flags = differs.any(axis=1)
+    flags = np.asarray(differs.any(axis=1))
     first = np.argmax(differs, axis=1)
     witness_levels = np.where(flags, first // k, -1).astype(np.int64)
     witnesses = np.full((rows, points.shape[1]), np.nan)

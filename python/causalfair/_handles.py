@@ -40,7 +40,7 @@ def new_handle(schema: Schema) -> Any:
 
 
 def info(handle: Any) -> EngineInfo:
-    values = tuple(int(v) for v in _engine.scm_info(handle))
+    values = _engine.scm_info(handle)
     return EngineInfo(*values[:7], bool(values[7]))
 
 

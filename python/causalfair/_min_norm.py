@@ -92,7 +92,8 @@ def cheapest_past_hyperplane(c: np.ndarray, m: np.ndarray, weights: np.ndarray, 
             total = np.zeros_like(lam)
             for j, cj in enumerate(normal):
                 total += cj * np.clip(lam * cj / w2[j], lower[j], upper[j])
-            return total - level
+            shortfall: np.ndarray = total - level
+            return shortfall
 
         at_high = excess(high, mc, *columns) >= 0
         bracketed = at_high & (high > low)

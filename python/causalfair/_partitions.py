@@ -76,7 +76,7 @@ def map_partitions(function: Callable[..., Any], X: Any, y: Any, arguments: Dict
 def _in_turn(function: Callable[..., Any], X: Any, y: Any, arguments: Dict[str, Any]) -> List[Any]:
     """The chunks of an iterable, one after the other, in this process."""
     if y is None or isinstance(y, str):
-        labels: Optional[Iterator] = None
+        labels: Optional[Iterator[Any]] = None
     elif isinstance(y, (pd.DataFrame, pd.Series, np.ndarray)):
         raise TypeError("y: with X in chunks, expected a label column name or one label array per chunk, "
                         f"got a single {type(y).__name__}")
@@ -100,7 +100,8 @@ _MISSING = object()
 def _on_dask(function: Callable[..., Any], X: Any, y: Any, arguments: Dict[str, Any]) -> List[Any]:
     """The partitions of a dask DataFrame, as dask tasks (on the cluster's workers when a
     ``dask.distributed`` client is active); ``arguments`` are sent once, not per task."""
-    import dask
+    from dask.base import compute
+    from dask.delayed import delayed
     parts = X.to_delayed()
     if y is None or isinstance(y, str):
         labels = [y] * len(parts)
@@ -113,7 +114,7 @@ def _on_dask(function: Callable[..., Any], X: Any, y: Any, arguments: Dict[str, 
                         f"got {type(y).__name__}")
     lengths = np.asarray(X.map_partitions(len).compute(), dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    shared = dask.delayed(arguments, pure=False)
-    tasks = [dask.delayed(_call, pure=False)(function, part, part_labels, int(start), shared)
+    shared = delayed(arguments, pure=False)
+    tasks = [delayed(_call, pure=False)(function, part, part_labels, int(start), shared)
              for part, part_labels, start in zip(parts, labels, starts)]
-    return list(dask.compute(*tasks))
+    return list(compute(*tasks))  # type: ignore[no-untyped-call]  # dask.base.compute has no annotations

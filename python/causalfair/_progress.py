@@ -9,11 +9,14 @@ whether or not there is a bar.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 __all__ = ["EpochBar", "AuditBar"]
 
 Progress = Callable[[int, int, int, int, float, float], None]
+
+
+_BarT = TypeVar("_BarT", bound="_Bar")
 
 
 class _Bar:
@@ -26,11 +29,10 @@ class _Bar:
             try:
                 from tqdm.auto import tqdm
             except ImportError:  # tqdm is optional
-                tqdm = None
-            if tqdm is not None:
-                self._bar = tqdm(total=total, desc=description, unit=unit, leave=False)
+                return
+            self._bar = tqdm(total=total, desc=description, unit=unit, leave=False)
 
-    def __enter__(self) -> "_Bar":
+    def __enter__(self: _BarT) -> _BarT:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 import pandas as pd
 
 from . import _black_box, _models, _partitions, _scores
 from . import recourse as _recourse
-from ._encoded import EncodedEstimator
 from .classifier import _logit_threshold
 from ._progress import AuditBar
-from .validation import Interval, Options, check_parameters, check_radius, seed_from
+from .validation import Constraint, Interval, Options, check_parameters, check_radius, seed_from
+
+if TYPE_CHECKING:
+    from .classifier import FairRobustClassifier
+    from .scm import SCM
 
 __all__ = ["audit", "AuditReport", "Indicator", "indicator"]
 
 _METHODS = ("auto", *_models.AUDIT_METHODS)
 #: The parameters of :func:`audit` and :func:`indicator` (checked once, before any
 #: work, by :func:`causalfair.validation.check_parameters`); bounds are the engine's.
-_PARAMETERS = {
+_PARAMETERS: Dict[str, List[Constraint]] = {
     "method": [Options(_METHODS)],
     "n_samples": [Interval(int, 1, "max_audit_samples")],
     "n_points": [Interval(int, 1, "max_elements")],
@@ -69,10 +72,11 @@ class _EnginePath:
     """A causalfair classifier audited inside the engine (every method available).
 
     ``clf`` and ``scm`` are read through :class:`~causalfair._encoded.EncodedEstimator`
-    only; ``scm`` is the classifier's own SCM, another with the same schema, or None.
+    and their public attributes; ``scm`` is the classifier's own SCM, another with the
+    same schema, or None.
     """
 
-    def __init__(self, clf: EncodedEstimator, scm: Optional[EncodedEstimator], X: Any):
+    def __init__(self, clf: FairRobustClassifier, scm: Optional[SCM], X: Any):
         self.clf, self.scm = clf, scm
         if scm is not None and not isinstance(X, pd.DataFrame):  # never guessed to be encoded (issue 14)
             raise TypeError(f"X: expected a DataFrame of the SCM's nodes {list(scm.nodes_)} in the data's units, "
@@ -106,7 +110,7 @@ class _EnginePath:
 class _BlackBoxPath:
     """Any fitted classifier with ``predict``: only sampling of the ball is possible."""
 
-    def __init__(self, clf: Any, scm: Optional[EncodedEstimator], X: Any):
+    def __init__(self, clf: Any, scm: Optional[SCM], X: Any):
         if scm is None:
             raise ValueError("scm: a fitted causalfair.SCM is needed to audit this classifier")
         if not isinstance(X, pd.DataFrame):
@@ -317,7 +321,7 @@ class AuditReport:
             label = label if isinstance(label, tuple) else (label,)
             for name, column in part.items():
                 p = _scores.proportion(column.to_numpy())
-                rows.append((*label, name, p.value, p.ci_low, p.ci_high, self.indicators[name].method, p.n,
+                rows.append((*label, name, p.value, p.ci_low, p.ci_high, self.indicators[str(name)].method, p.n,
                              p.count))
         columns = [*keys.columns, "metric", "value", "ci_low", "ci_high", "method", "n", "count"]
         frame = pd.DataFrame(rows, columns=columns).set_index([*keys.columns, "metric"])
@@ -408,7 +412,8 @@ class AuditReport:
         return f"AuditReport(\n{self.to_frame().to_string()}{held}\n)"
 
 
-def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Sequence[float] = (0.05, 0.01),
+def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
+          radii: Union[float, Sequence[float]] = (0.05, 0.01),
           method: str = "auto", n_samples: int = 1000, n_points: int = 1000, random_state: Any = None,
           verbose: bool = False, recourse: Optional[Dict[str, Any]] = None) -> AuditReport:
     """Audit ``clf`` for counterfactual unfairness, unfair area and non-robustness.
@@ -511,9 +516,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     >>> report = cf.audit(clf, scm, X_test, y_test, random_state=0)  # doctest: +SKIP
     >>> report.to_frame().loc["U_CF", "value"]  # doctest: +SKIP
     """
-    if not isinstance(radii, (list, tuple, np.ndarray)):
-        radii = [radii]
-    radii = list(dict.fromkeys(check_radius(r, "radii") for r in radii))
+    given = radii if isinstance(radii, (list, tuple, np.ndarray)) else [radii]
+    radii = list(dict.fromkeys(check_radius(r, "radii") for r in given))
     checked = check_parameters(_PARAMETERS, {"method": method, "n_samples": n_samples, "n_points": n_points})
     rng = np.random.default_rng(seed_from(random_state))
     plan = _plan(radii)
@@ -558,7 +562,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     sensitive = [] if path.scm is None else [node.name for node in path.scm.schema_.sensitive]
     scores = _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X))
     if recourse is not None:
-        scores.update(_recourse.recourse_fairness(clf, path.scm, X, **recourse).to_dict("index"))
+        fairness = _recourse.recourse_fairness(clf, path.scm, X, **recourse)
+        scores.update(cast(Dict[str, Dict[str, Any]], fairness.to_dict("index")))  # rows named by metric
     return AuditReport(indicators, scores, index, X if isinstance(X, pd.DataFrame) else None, sensitive,
                        getattr(path, "passthrough", ()))
 

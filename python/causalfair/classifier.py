@@ -7,26 +7,33 @@ import math
 import numbers
 import sys
 import warnings
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d, validate_data
+from sklearn.base import BaseEstimator, ClassifierMixin, clone  # type: ignore[import-untyped]  # untyped library
+from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]  # untyped library
+from sklearn.utils.multiclass import (check_classification_targets,  # type: ignore[import-untyped]  # untyped library
+                                      type_of_target)
+from sklearn.utils.validation import (_num_samples, check_is_fitted,  # type: ignore[import-untyped]  # untyped library
+                                      column_or_1d, validate_data)
 
 from . import _models, privacy as _privacy
 from ._progress import EpochBar
 from .validation import (LIMITS, Boolean, Fields, Interval, Options, check_frame, check_parameter, check_parameters,
                          check_sample_weight, mean_and_std, seed_from)
 
+if TYPE_CHECKING:
+    from sklearn.utils import Tags  # type: ignore[import-untyped]  # untyped library
+
+    from .scm import SCM
+
 __all__ = ["FairRobustClassifier"]
 
 _MODELS = ("logistic", "mlp")
 
 
-class FairRobustClassifier(ClassifierMixin, BaseEstimator):
+class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # untyped bases (scikit-learn)
     """A binary classifier trained to be counterfactually fair, individually fair and
     robust with respect to a structural causal model.
 
@@ -257,7 +264,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         self.privacy = privacy
         self.beta = beta
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         tags.input_tags.allow_nan = False
@@ -379,7 +386,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         units, or with ``encoded`` the encoded matrix (an array, or a DataFrame with
         the columns ``scm_.columns_``). An array without ``encoded`` is refused when
         the estimator was (or is being) fitted on named columns."""
-        scm = self.scm_
+        scm: SCM = self.scm_
         if encoded:
             if isinstance(X, pd.DataFrame):
                 X = check_frame(X, "X", scm.columns_).to_numpy()
@@ -419,7 +426,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         # refitted on every cross-validation fold; a fitted SCM is shared instead
         # (fit only reads it).
         if getattr(self.scm, "_handle", None) is None:
-            return super().__sklearn_clone__()
+            unfitted: FairRobustClassifier = super().__sklearn_clone__()
+            return unfitted
         params = self.get_params(deep=False)
         return type(self)(**{name: value if name == "scm" else clone(value, safe=False)
                              for name, value in params.items()})
@@ -467,7 +475,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y: Only binary classification is supported. The type of the target is "
                              f"{type_of_target(y, input_name='y')} ({classes.shape[0]} classes, expected 2).")
         self.classes_ = classes
-        return (y == classes[1]).astype(np.float64)
+        labels: np.ndarray = (y == classes[1]).astype(np.float64)
+        return labels
 
     # ------------------------------------------------------------------ fit / predict
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, encoded: bool = False) -> "FairRobustClassifier":
@@ -618,8 +627,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
 
     def _decode_rows(self, x: np.ndarray) -> pd.DataFrame:
         """See :class:`causalfair._encoded.EncodedEstimator`."""
-        if self.scm_ is not None:
-            return self.scm_._decode_rows(x)
+        scm: Optional[SCM] = self.scm_
+        if scm is not None:
+            return scm._decode_rows(x)
         return pd.DataFrame(x * self.scale_ + self.mean_, columns=getattr(self, "feature_names_in_", None))
 
     def _is_affine(self) -> bool:
@@ -670,7 +680,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         """``classes_[1]`` where the positive probability exceeds ``threshold_``
         (``encoded`` as in :meth:`decision_function`)."""
         p = _probability(self.decision_function(X, encoded=encoded))
-        return self.classes_[(p > self.threshold_).astype(int)]
+        labels: np.ndarray = self.classes_[(p > self.threshold_).astype(int)]
+        return labels
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self) -> Dict[str, Any]:

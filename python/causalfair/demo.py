@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ def run(data_home: Optional[str] = None, output_dir: str = "demo-output", seed: 
         print("\nthree individuals and their counterfactual twins (every level of "
               f"{', '.join(ds.sensitive)}):")
         print(scm.twins(people))
-    rows: Dict[str, Dict[str, float]] = {}
+    rows: Dict[str, Dict[str, Union[float, str]]] = {}
     rng = np.random.default_rng(seed)
     audit_rows = rng.permutation(len(X_test))[:1000]
     for method in METHODS:
@@ -73,10 +73,11 @@ def run(data_home: Optional[str] = None, output_dir: str = "demo-output", seed: 
         trained = time.perf_counter() - start
         report = audit(clf, scm, X_test.iloc[audit_rows], y_test.iloc[audit_rows], radii=(0.05, 0.01),
                        random_state=seed).to_frame()
-        rows[method] = {"accuracy": report.loc["accuracy", "value"], "mcc": report.loc["mcc", "value"],
-                        "U_0.05": report.loc["U_0.05", "value"], "U_0.01": report.loc["U_0.01", "value"],
-                        "U_CF": report.loc["U_CF", "value"], "NR_0.05": report.loc["NR_0.05", "value"],
-                        "train_s": trained, "audit": report.loc["U_0.05", "method"]}
+        values = report["value"]
+        rows[method] = {"accuracy": float(values["accuracy"]), "mcc": float(values["mcc"]),
+                        "U_0.05": float(values["U_0.05"]), "U_0.01": float(values["U_0.01"]),
+                        "U_CF": float(values["U_CF"]), "NR_0.05": float(values["NR_0.05"]),
+                        "train_s": trained, "audit": str(report["method"]["U_0.05"])}
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "method"
     with pd.option_context("display.width", 140, "display.precision", 3):
@@ -101,7 +102,7 @@ def plot_tradeoff(table: pd.DataFrame, path: Path, name: str) -> Optional[str]:
     fig, ax = plt.subplots(figsize=(4.8, 3.6))
     for method, row in table.iterrows():
         ax.scatter(100 * row["U_0.05"], 100 * row["accuracy"], s=60)
-        ax.annotate(method, (100 * row["U_0.05"], 100 * row["accuracy"]), textcoords="offset points",
+        ax.annotate(str(method), (100 * row["U_0.05"], 100 * row["accuracy"]), textcoords="offset points",
                     xytext=(6, 4))
     ax.set_xlabel("unfair area U_0.05 (%) — lower is fairer")
     ax.set_ylabel("accuracy (%)")

@@ -25,9 +25,9 @@ import functools
 import numbers
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
-import joblib
+import joblib  # type: ignore[import-untyped]  # joblib ships no type information
 import numpy as np
 import pandas as pd
 
@@ -46,7 +46,7 @@ METHODS = ("erm", "al", "cal", "llr", "capify", "causal_at")
 METRICS = ("accuracy", "mcc", "U_0.05", "U_0.01", "U_CF", "NR_0.05", "NR_0.01")
 
 #: Published means (%, 97 seeds): accuracy, U_0.05, U_CF, NR_0.05 (CAPIFY paper, Table).
-PUBLISHED: Dict[tuple, Dict[str, float]] = {
+PUBLISHED: Dict[Tuple[str, str], Dict[str, float]] = {
     ("adult", "erm"): {"accuracy": 79.7, "U_0.05": 21.3, "U_CF": 17.6, "NR_0.05": 4.0},
     ("adult", "capify"): {"accuracy": 78.1, "U_0.05": 7.2, "U_CF": 2.7, "NR_0.05": 4.6},
     ("compas", "erm"): {"accuracy": 67.8, "U_0.05": 21.4, "U_CF": 17.4, "NR_0.05": 4.2},
@@ -116,7 +116,7 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
               "audit_method": report.loc["U_0.05", "method"], "seconds_scm": fitted_scm - started,
               "seconds_train": trained - fitted_scm, "seconds_audit": done - trained}
     for metric in METRICS:
-        value = float(report.loc[metric, "value"])
+        value = float(report["value"][metric])
         result[metric] = value if metric == "mcc" else 100 * value
     return result
 
@@ -202,7 +202,8 @@ def markdown_table(summary: pd.DataFrame) -> str:
                         f"{type(summary).__name__}" + (" without its columns" if isinstance(summary, pd.DataFrame) else ""))
     lines = ["| data set | method | seeds | accuracy | MCC | U_0.05 | U_0.01 | U_CF | NR_0.05 | NR_0.01 |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for (name, method), row in summary.iterrows():
+    for key, row in summary.iterrows():
+        name, method = cast(Tuple[str, str], key)  # the summary's index: (data set, method)
         published = PUBLISHED.get((name, method), {})
         cells = []
         for metric in METRICS:

@@ -48,7 +48,7 @@ __all__ = ["calibrate_noise_multiplier", "dp_sgd_epsilon", "dp_sgd_steps", "memb
 def _accounting() -> Any:
     """The ``dp_accounting`` package, or ImportError saying how to install it."""
     try:
-        import dp_accounting
+        import dp_accounting  # type: ignore[import-untyped]  # dp-accounting ships no type information
     except ImportError:
         raise ImportError("privacy needs the dp-accounting package (Google's privacy accountant): "
                           "pip install dp-accounting, or pip install causalfair[privacy]") from None

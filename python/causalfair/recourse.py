@@ -40,7 +40,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ import pandas as pd
 from . import _handles, _models, _scores
 from ._min_norm import cheapest_past_hyperplane
 from .classifier import FairRobustClassifier, _logit_threshold, _probability
-from .validation import Interval, Options, check_node_list, check_parameters, seed_from
+from .validation import Constraint, Interval, Options, check_node_list, check_parameters, seed_from
 
 __all__ = ["recourse", "RecourseResult", "recourse_fairness"]
 
@@ -59,7 +59,7 @@ MARGIN = 1e-8
 #: Largest action magnitude tried, in standardized units; beyond it nothing is realistic.
 LARGEST_ACTION = 1e6
 
-_PARAMETERS = {
+_PARAMETERS: Dict[str, List[Constraint]] = {
     "method": [Options(("auto", "exact", "attack"))],
     "steps": [Interval(int, 1, 1000)],
     "restarts": [Interval(int, 1, 100)],
@@ -187,13 +187,15 @@ class _Problem:
 
     def score(self, logits: np.ndarray) -> np.ndarray:
         """Signed distance past the threshold: positive means the target decision."""
-        return self.sign * (logits - self.logit_threshold)
+        signed: np.ndarray = self.sign * (logits - self.logit_threshold)
+        return signed
 
     def has_target(self, x: np.ndarray, logits: np.ndarray) -> np.ndarray:
         """The classifier's own decision rule (σ(g) > threshold), and inputs in range."""
         positive = _probability(logits) > self.clf.threshold_
         within = np.abs(x).max(axis=1) <= self.input_limit
-        return (positive == self.want_positive) & within
+        target: np.ndarray = (positive == self.want_positive) & within
+        return target
 
     def intervene(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Counterfactuals of ``x`` under do(V_I := v_I + a) (I = ``subset``, positions in
@@ -208,7 +210,8 @@ class _Problem:
         return out, ok
 
     def cost(self, subset: Sequence[int], a: np.ndarray) -> np.ndarray:
-        return np.sqrt(((self.weights[list(subset)] * a) ** 2).sum(axis=1))
+        norms: np.ndarray = np.sqrt(((self.weights[list(subset)] * a) ** 2).sum(axis=1))
+        return norms
 
 
 def _counterfactual_rows(handle: Any, x: np.ndarray, nodes: np.ndarray, values: np.ndarray, out: np.ndarray,
@@ -370,7 +373,7 @@ def _candidate_sets(problem: _Problem) -> List[Tuple[int, ...]]:
     """Non-empty sets I of actionable positions such that every left-out actionable
     node has an ancestor in I (the others are never cheaper; module docstring)."""
     schema = problem.scm.schema_
-    ancestors: Dict[str, set] = {}
+    ancestors: Dict[str, Set[str]] = {}
     for node in schema.nodes:  # topological order
         ancestors[node.name] = set(node.parents).union(*(ancestors[p] for p in node.parents))
     names = problem.actionable
@@ -406,7 +409,7 @@ def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]]
         better = cost < best_cost
         best_cost[better], best_set[better] = cost[better], number
         best_a[better] = np.nan
-        best_a[np.ix_(better, subset)] = a[better]
+        best_a[np.ix_(better, np.asarray(subset, dtype=np.intp))] = a[better]
     return best_cost, best_set, best_a
 
 
@@ -651,7 +654,7 @@ def recourse_fairness(clf: Any, scm: Any, X: Any, *, actionable: Any, **options:
         rows[f"recourse_cost[{label}]"] = _mean_row(group_costs[label], result.method)
     means = {label: values.mean() for label, values in group_costs.items() if values.size}
     if len(means) >= 2:
-        high, low = max(means, key=means.get), min(means, key=means.get)
+        high, low = max(means, key=lambda label: means[label]), min(means, key=lambda label: means[label])
         spread = math.sqrt(sum(_standard_error(group_costs[label]) ** 2 for label in (high, low)))
         value = means[high] - means[low]
         rows["recourse_group_gap"] = {"value": value, "ci_low": value - 1.96 * spread,

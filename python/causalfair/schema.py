@@ -143,7 +143,7 @@ class NodeSchema:
             raise ValueError(f"{name}: column {self.name!r} has missing values (NaN/None)")
         if values.dtype.kind == "f":
             values = values.astype(np.float64)  # pandas has no float16 index
-        codes = pd.Index(self.labels).get_indexer(np.asarray(values, dtype=object)
+        codes: np.ndarray = pd.Index(self.labels).get_indexer(np.asarray(values, dtype=object)
                                                   if values.dtype == object else values)
         if (codes < 0).any():
             unseen = _python_scalar(values.iloc[int(np.argmax(codes < 0))])
@@ -206,7 +206,7 @@ class NodeSchema:
                              name=self.name)
         series = pd.Series(values, index=index, name=self.name)
         if self.value_dtype in ("bool", "int64", "float64") and labels.dtype.kind in "biuf":
-            series = series.astype(self.value_dtype)
+            series = series.astype(np.dtype(self.value_dtype))
         return series
 
     # ------------------------------------------------------------------ engine spec

@@ -7,7 +7,8 @@ import os
 import re
 import sys
 import warnings
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from types import FrameType
+from typing import Any, Dict, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from .validation import (Boolean, Interval, NotFittedError, Options, check_frame
                          check_parameter, check_output_size, check_positive_int, check_radius, check_sample_weight,
                          seed_from)
 
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin  # type: ignore[import-untyped]  # scikit-learn ships no types
 
 __all__ = ["SCM", "OutOfRangeWarning", "RANGE_STDS", "RANGE_SHARE"]
 
@@ -42,7 +43,8 @@ def _user_stacklevel() -> int:
     outside the causalfair package: the warning points at the user's line, whether
     they called the SCM or a classifier or audit that uses it."""
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    frame, level = sys._getframe(1), 1
+    frame: Optional[FrameType] = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level
@@ -54,7 +56,7 @@ class OutOfRangeWarning(UserWarning):
     data in other units (e.g. already standardized)."""
 
 
-class SCM(TransformerMixin, BaseEstimator):
+class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bases (scikit-learn)
     """Structural causal model with additive noise, fitted on a DataFrame.
 
     Every root node is its own noise, ``V := U``; every other node has an additive
@@ -413,6 +415,13 @@ class SCM(TransformerMixin, BaseEstimator):
                           f"{RANGE_STDS:g} std beyond the fitted range): {'; '.join(found)}. Its mechanisms "
                           "extrapolate there; are these values in the data's own units (not standardized or "
                           "encoded)?", OutOfRangeWarning, stacklevel=_user_stacklevel())
+
+    @overload
+    def _result(self, matrix: np.ndarray, index: Optional[pd.Index], encoded: bool,
+                as_frame: Literal[True] = ...) -> pd.DataFrame: ...
+
+    @overload
+    def _result(self, matrix: np.ndarray, index: Optional[pd.Index], encoded: bool, as_frame: bool) -> Data: ...
 
     def _result(self, matrix: np.ndarray, index: Optional[pd.Index], encoded: bool,
                 as_frame: bool = True) -> Data:

@@ -16,18 +16,15 @@ from __future__ import annotations
 import math
 import numbers
 from types import MappingProxyType
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 import pandas as pd
 
 from . import _contract
 
-try:  # scikit-learn's exception, so `except NotFittedError` works across libraries
-    from sklearn.exceptions import NotFittedError
-except ImportError:  # pragma: no cover - scikit-learn is a dependency
-    class NotFittedError(ValueError, AttributeError):
-        """Raised when a method needs a fitted SCM."""
+# scikit-learn's exception, so `except NotFittedError` works across libraries.
+from sklearn.exceptions import NotFittedError  # type: ignore[import-untyped]  # scikit-learn ships no types
 
 __all__ = [
     "NotFittedError", "LIMITS", "MAX_ELEMENTS", "MAX_RADIUS", "Interval", "Options", "Boolean", "Fields",
@@ -79,13 +76,16 @@ class Interval:
 
     def __str__(self) -> str:
         what = "an int" if self.kind is int else "a finite number"
-        show = (lambda b: f"{int(b)}") if self.kind is int else (lambda b: f"{b:g}")
+
+        def show(bound: Optional[float]) -> str:
+            if bound is None:
+                return "-inf"
+            return f"{int(bound)}" if self.kind is int else f"{bound:g}"
         if self.high is None:
             return f"{what} {'>=' if self.closed in ('both', 'left') else '>'} {show(self.low)}"
         left = "[" if self.closed in ("both", "left") else "("
         right = "]" if self.closed in ("both", "right") else ")"
-        low = "-inf" if self.low is None else show(self.low)
-        return f"{what} in {left}{low}, {show(self.high)}{right}"
+        return f"{what} in {left}{show(self.low)}, {show(self.high)}{right}"
 
 
 class Options:
@@ -248,12 +248,12 @@ def check_matrix(x: Any, name: str, n_columns: int) -> np.ndarray:
 
 def check_positive_int(value: Any, name: str) -> int:
     """A Python or numpy integer > 0 (bools refused)."""
-    return check_parameter(name, value, [Interval(int, 1, None)])
+    return int(check_parameter(name, value, [Interval(int, 1, None)]))
 
 
 def check_radius(value: Any, name: str = "radius") -> float:
     """A real number in [0, :data:`MAX_RADIUS`] (standardized latent units)."""
-    return check_parameter(name, value, [Interval(float, 0, "max_radius")])
+    return float(check_parameter(name, value, [Interval(float, 0, "max_radius")]))
 
 
 def check_sample_weight(sample_weight: Any, rows: int) -> Optional[np.ndarray]:
@@ -327,13 +327,14 @@ def seed_from(random_state: Any, name: str = "random_state") -> int:
     ``RandomState`` gives one draw (advancing it).
     """
     if random_state is None:
-        return int(np.random.SeedSequence().entropy) % _SEED_BOUND
+        return int(cast(int, np.random.SeedSequence().entropy)) % _SEED_BOUND  # drawn from the OS: an int
     if isinstance(random_state, bool):
         raise TypeError(f"{name}: expected None, an int or a numpy Generator, got a bool")
     if isinstance(random_state, numbers.Integral):
-        if not 0 <= random_state < _SEED_BOUND:
+        seed = int(random_state)
+        if not 0 <= seed < _SEED_BOUND:
             raise ValueError(f"{name}: expected an int in [0, 2**64), got {random_state}")
-        return int(random_state)
+        return seed
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, _SEED_BOUND, dtype=np.uint64))
     if isinstance(random_state, np.random.RandomState):

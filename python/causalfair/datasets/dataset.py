@@ -136,7 +136,7 @@ class Dataset:
         >>> len(X_te) == round(0.2 * len(ds.X))  # doctest: +SKIP
         True
         """
-        from sklearn.model_selection import train_test_split
+        from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]  # no types shipped
 
         if (isinstance(test_size, bool) or not isinstance(test_size, numbers.Real)
                 or not 0.0 < float(test_size) < 1.0):

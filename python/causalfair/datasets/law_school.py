@@ -86,7 +86,7 @@ def load_law_school(data_home: Optional[PathLike] = None, download_if_missing: b
     if not (onehot.sum(axis=1) == 1).all() or not ((raw["Sex_1"] + raw["Sex_2"]) == 1).all():
         raise ValueError(f"{path}: the Race_* or Sex_* columns are not one-hot")
     labels = [c[len(_RACE_PREFIX):] for c in race_cols]
-    race = pd.Categorical.from_codes(np.argmax(onehot, axis=1), categories=labels)
+    race = pd.Categorical.from_codes(np.argmax(onehot, axis=1), categories=pd.Index(labels))
     X = pd.DataFrame({
         "race": race,
         "sex": raw["Sex_2"].astype("int64"),

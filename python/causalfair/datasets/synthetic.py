@@ -12,7 +12,7 @@ so twins set it to 0 and 1 in the user's units.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -29,12 +29,13 @@ _REFERENCE = ("Ehyaei, Mohammadi, Karimi, Samadi, Farnadi. Causal Adversarial Pe
 
 
 def _sigmoid(t: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-t))
+    probability: np.ndarray = 1 / (1 + np.exp(-t))
+    return probability
 
 
 def _build(name: str, n: int, random_state: Any, sample: Callable[[np.random.Generator, int], Tuple[Dict[str, np.ndarray], np.ndarray]],
            graph: Dict[str, List[str]], sensitive: str, mechanisms: Dict[str, str], noise: Dict[str, Any],
-           equations: str, outer: Dict[str, Dict[str, Any]] = None) -> Dataset:
+           equations: str, outer: Optional[Dict[str, Dict[str, Any]]] = None) -> Dataset:
     from ..scm import SCM
 
     n = check_positive_int(n, "n")
@@ -43,7 +44,7 @@ def _build(name: str, n: int, random_state: Any, sample: Callable[[np.random.Gen
     X = pd.DataFrame(columns)
     y = pd.Series((rng.random(n) < _sigmoid(logits)).astype(np.int64), name="y")
     outer = outer or {}
-    scm = SCM(graph, sensitive=sensitive, kinds={c: ("binary" if c == sensitive else "continuous") for c in X},
+    scm = SCM(graph, sensitive=sensitive, kinds={c: ("binary" if c == sensitive else "continuous") for c in columns},
               mechanism={node: ExpressionMechanism(expr, **outer.get(node, {})) for node, expr in mechanisms.items()},
               noise=noise, standardize=False, random_state=0).fit(X)
     description = (f"{name}: synthetic reference SCM of the CAPIFY paper ({_REFERENCE}), {n} rows sampled "
@@ -151,4 +152,4 @@ def make_loan(n: int = 10_000, random_state: Any = None) -> Dataset:
     noise = {"G": Bernoulli(0.5), "A": Gamma(10, 3.5, loc=-35), "E": Normal(0, 0.5), "L": Normal(0, 2),
              "D": Normal(0, 3), "I": Normal(0, 2), "S": Normal(0, 5)}
     return _build("Loan", n, random_state, sample, graph, "G", mechanisms, noise,
-                  make_loan.__doc__.split("\n\n")[1].strip(), outer={"E": {"outer": "sigmoid", "offset": -0.5}})
+                  (make_loan.__doc__ or "").split("\n\n")[1].strip(), outer={"E": {"outer": "sigmoid", "offset": -0.5}})
