@@ -272,8 +272,9 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
             nodes uses the weighted means and stds. Integer weights therefore give the
             SCM fitted on the rows repeated that many times (for MLP mechanisms when
             one batch holds every row), and proportional weights the same SCM. Rows of
-            weight 0 are left out of everything, as if dropped: the fits, the levels
-            and scaling learnt, and the fitted noise. The fitted noise (the empirical
+            weight 0 are checked like the others (columns, missing values), then left
+            out as if dropped: of the fits, the levels and scaling learnt, and the
+            fitted noise. The fitted noise (the empirical
             distribution :meth:`sample` draws from and the range behind
             :class:`OutOfRangeWarning`) holds the other rows unweighted: it is what
             :meth:`to_dict` and pickling carry.

@@ -161,7 +161,10 @@ def scm_fit(draw):
               f"immutable={draw(IMMUTABLE)}, noise={draw(NOISE)}, standardize={draw(maybe(True, False, 1, None))}, "
               f"random_state={draw(SEEDS)}")
     rows = draw(maybe(40, 1, 2, 7))
-    return (f"df = {draw(frames(rows))}\ns = cf.SCM({params}).fit(df)\n"
+    weights = maybe(Code("None"), Code(f"np.ones({rows})"), Code(f"np.arange({rows}) % 3"), Code(f"-np.ones({rows})"),
+                    Code(f"np.full({rows}, np.nan)"), Code(f"np.zeros({rows})"), Code(f"np.ones({rows} + 1)"),
+                    Code(f"np.eye(1, {rows}).ravel()"), Code("'heavy'"))
+    return (f"df = {draw(frames(rows))}\ns = cf.SCM({params}).fit(df, sample_weight={draw(weights)})\n"
             f"finite(s.twins(df.head(3))); finite(s.sample(3, random_state=0)); finite(s.abduct(df))")
 
 
