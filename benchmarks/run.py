@@ -42,7 +42,7 @@ FULL = {"train_rows": None, "epochs": 10, "scm_epochs": 10, "reps": 3, "peer_rep
         "scaling_audit_samples": 20, "sweep_datasets": ["lin", "imf"], "sweep_methods": ["erm", "capify"],
         "sweep_seeds": 4, "sweep_n_synthetic": 10000, "sweep_workers": 2, "partition_chunk": 1_000_000,
         "partition_sizes_exact": [100_000, 1_000_000, 10_000_000], "partition_sizes_sample": [100_000, 1_000_000],
-        "partition_samples": 5, "partition_dask_partitions": 8}
+        "partition_samples": 5, "partition_dask_partitions": 8, "twin_draws": 16}
 QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps": 1, "torch_reps": 1,
          "methods": ["erm", "al", "causal_at", "capify"], "torch_methods": ["erm", "al", "causal_at", "capify"],
          "audit_points": 200, "audit_samples": 200, "lin_rows": 2000, "dgemm_n": 400, "dgemm_reps": 3,
@@ -50,7 +50,7 @@ QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps
          "scaling_audit_samples": 10, "sweep_datasets": ["lin"], "sweep_methods": ["erm", "capify"],
          "sweep_seeds": 2, "sweep_n_synthetic": 2000, "sweep_workers": 2, "partition_chunk": 20_000,
          "partition_sizes_exact": [20_000, 100_000], "partition_sizes_sample": [20_000, 100_000],
-         "partition_samples": 5, "partition_dask_partitions": 4}
+         "partition_samples": 5, "partition_dask_partitions": 4, "twin_draws": 16}
 
 #: (task, runs at every thread count (else the first only), config overrides after the
 #: first count, also after the first count with --quick). After the first count only
@@ -58,7 +58,7 @@ QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps
 PLAN = [("dgemm", True, {}, True), ("scm", True, {}, False), ("logistic", True, {}, False),
         ("train", True, {"methods": ["erm", "causal_at"], "torch_methods": ["erm"]}, True),
         ("audit", True, {}, True), ("audit_torch", False, {}, False), ("scaling", False, {}, False),
-        ("sweep", False, {}, False), ("partitioned_audit", False, {}, False)]
+        ("sweep", False, {}, False), ("partitioned_audit", False, {}, False), ("discrete", True, {}, False)]
 
 
 # --------------------------------------------------------------------- machine

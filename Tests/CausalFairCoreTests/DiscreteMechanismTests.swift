@@ -230,6 +230,20 @@ struct DiscreteMechanismTests {
         #expect(thrownError { try model.twins(data, drawCount: 0, seed: 1) }?.kind == .invalidArgument)
     }
 
+    @Test("R draws in one batched pass are, bit for bit, the R separate abductions of draw d's streams, at any first row")
+    func batchedDrawsAreSeparateDraws() throws {
+        let (model, data) = try Self.discreteModel(rows: 300, seed: 8)
+        for (firstRow, draws) in [(0, 1), (0, 5), (1_000, 4), (Int.max - 7, 3)] {
+            let batched = try model.abduct(data, drawCount: draws, seed: 9, firstRow: firstRow)
+            for draw in 0..<draws {
+                let separate = try model.abduct(data, streams: PosteriorStreams(seed: 9, draw: draw, drawCount: draws,
+                                                                                 firstRow: firstRow))
+                let rows = (0..<data.rows).map { $0 * draws + draw }
+                #expect(bitIdentical(batched.gatherRows(rows), separate), "first row \(firstRow), draw \(draw) of \(draws)")
+            }
+        }
+    }
+
     @Test("metric: ∞ exactly across a level switch of zero posterior probability (vs joint Gumbel simulation)")
     func metricInfiniteAcrossImpossibleSwitches() throws {
         // S (sensitive) and Z (continuous) → C (4 levels, Gumbel-max).

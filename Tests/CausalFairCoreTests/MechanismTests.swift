@@ -5,6 +5,9 @@ import Testing
 /// specification and random parameters, with the sizes the properties run at.
 enum MechanismCase: String, CaseIterable, CustomTestStringConvertible {
     case linear, mlpTanh, mlpReLU, additiveExpression, postNonlinearExpression
+    /// Gumbel-max mechanisms (DESIGN §4, "Discrete nodes"): a binary node on linear
+    /// logits and a 3-level categorical node on MLP logits.
+    case gumbelBinaryLinear, gumbelCategoricalMLP
 
     var testDescription: String { rawValue }
 
@@ -21,7 +24,9 @@ enum MechanismCase: String, CaseIterable, CustomTestStringConvertible {
 
     func specification() throws -> MechanismSpecification {
         switch self {
-        case .linear: return .linear(ridge: 0)
+        case .linear, .gumbelBinaryLinear: return .linear(ridge: 0)
+        case .gumbelCategoricalMLP:
+            return .mlp(hidden: [4], activation: .tanh, epochs: 3, batchSize: 8, learningRate: 0.01)
         case .mlpTanh: return .mlp(hidden: [5, 4], activation: .tanh, epochs: 3, batchSize: 8, learningRate: 0.01)
         case .mlpReLU: return .mlp(hidden: [6], activation: .relu, epochs: 3, batchSize: 8, learningRate: 0.01)
         case .additiveExpression: return .expression(try Self.expression(), outer: .identity)
@@ -33,7 +38,7 @@ enum MechanismCase: String, CaseIterable, CustomTestStringConvertible {
 
     var inputs: Int {
         switch self {
-        case .linear, .mlpTanh, .mlpReLU: return 3
+        case .linear, .mlpTanh, .mlpReLU, .gumbelBinaryLinear, .gumbelCategoricalMLP: return 3
         case .additiveExpression, .postNonlinearExpression: return 2
         }
     }
@@ -41,15 +46,47 @@ enum MechanismCase: String, CaseIterable, CustomTestStringConvertible {
     var outputs: Int {
         switch self {
         case .linear, .mlpTanh, .mlpReLU: return 2
-        case .additiveExpression, .postNonlinearExpression: return 1
+        case .additiveExpression, .postNonlinearExpression, .gumbelBinaryLinear: return 1
+        case .gumbelCategoricalMLP: return 3
         }
+    }
+
+    /// Whether the mechanism is Gumbel-max: abduction samples the noise's posterior,
+    /// values are hard codes, and the pullback is the relaxation's (straight-through).
+    var isSampling: Bool { self == .gumbelBinaryLinear || self == .gumbelCategoricalMLP }
+
+    /// Values the mechanism can produce for `rows` rows: level codes for a Gumbel-max
+    /// mechanism (0/1, or one-hot rows cycling through the levels), N(0, 1) otherwise.
+    func values(rows: Int, generator: inout Xoshiro256StarStar) -> Matrix {
+        guard isSampling else { return randomMatrix(rows: rows, cols: outputs, generator: &generator) }
+        var values = Matrix(rows: rows, cols: outputs)
+        for r in 0..<rows { values[r, outputs == 1 ? 0 : r % outputs] = outputs == 1 ? Double(r % 2) : 1 }
+        return values
+    }
+
+    /// The straight-through surrogate's relaxed value softmax((ℓ(pa) + u)/τ) (binary:
+    /// σ((ℓ(pa) + u)/τ)), written out here row by row from the mechanism's logits.
+    func relaxedValue(_ mechanism: DiscreteMechanism, parents: Matrix, noise: Matrix) -> Matrix {
+        let logits = mechanism.logits(parents)
+        let tau = GumbelSoftmax.temperature
+        var relaxed = Matrix(rows: noise.rows, cols: noise.cols)
+        for r in 0..<noise.rows {
+            if noise.cols == 1 {
+                relaxed[r, 0] = 1 / (1 + exponential(-(logits[r, 0] + noise[r, 0]) / tau))
+                continue
+            }
+            let scores = (0..<noise.cols).map { k in ((k == 0 ? 0 : logits[r, k - 1]) + noise[r, k]) / tau }
+            let total = scores.reduce(0) { $0 + exponential($1) }
+            for k in 0..<noise.cols { relaxed[r, k] = exponential(scores[k]) / total }
+        }
+        return relaxed
     }
 
     /// Whether the conformance bounds its values (expressions do not).
     var hasBounds: Bool {
         switch self {
         case .linear, .mlpTanh, .mlpReLU: return true
-        case .additiveExpression, .postNonlinearExpression: return false
+        case .additiveExpression, .postNonlinearExpression, .gumbelBinaryLinear, .gumbelCategoricalMLP: return false
         }
     }
 
@@ -57,9 +94,10 @@ enum MechanismCase: String, CaseIterable, CustomTestStringConvertible {
     func mechanism(seed: UInt64) throws -> any Mechanism {
         var generator = Xoshiro256StarStar(seed: seed)
         let specification = try specification()
-        let count = try specification.parameterCount(inputs: inputs, outputs: outputs)
+        let count = try specification.parameterCount(inputs: inputs, outputs: outputs, gumbelMax: isSampling)
         let parameters = (0..<count).map { _ in 0.5 * generator.normal() }
-        return try #require(try specification.mechanism(inputs: inputs, outputs: outputs, parameters: parameters[...]))
+        return try #require(try specification.mechanism(inputs: inputs, outputs: outputs, gumbelMax: isSampling,
+                                                        parameters: parameters[...]))
     }
 }
 
@@ -72,7 +110,7 @@ struct MechanismTests {
         zip(c.storage, y.storage).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
-    @Test("value and abduction are inverse in the noise; the recorded value is the value bit for bit",
+    @Test("value and abduction are inverse in the noise (a sampled noise reproduces the value exactly); the recorded value is the value bit for bit",
           arguments: MechanismCase.allCases)
     func abductionInvertsValue(_ mechanismCase: MechanismCase) throws {
         let f = try mechanismCase.mechanism(seed: 1)
@@ -82,12 +120,18 @@ struct MechanismTests {
         let value = f.value(parents: parents, noise: noise)
         #expect(value.rows == 9 && value.cols == mechanismCase.outputs)
         let abducted = try f.abduct(parents: parents, value: value, streams: PosteriorStreams(seed: 3))
-        #expect(maxAbsDifference(abducted, noise) < 1e-9)
+        if mechanismCase.isSampling {
+            // A posterior draw, not the noise itself; hard codes reproduced exactly.
+            #expect(value.storage.allSatisfy { $0 == 0 || $0 == 1 })
+            #expect(f.value(parents: parents, noise: abducted) == value)
+        } else {
+            #expect(maxAbsDifference(abducted, noise) < 1e-9)
+        }
         #expect(maxAbsDifference(f.value(parents: parents, noise: abducted), value) < 1e-12)
         #expect(bitIdentical(f.recording(parents: parents, noise: noise).value, value))
     }
 
-    @Test("the recorded pullback matches central finite differences in parents and noise",
+    @Test("the recorded pullback matches central finite differences in parents and noise (of the relaxed value for Gumbel-max: the straight-through surrogate)",
           arguments: MechanismCase.allCases)
     func pullbackMatchesFiniteDifferences(_ mechanismCase: MechanismCase) throws {
         let f = try mechanismCase.mechanism(seed: 4)
@@ -97,11 +141,18 @@ struct MechanismTests {
         let u = randomMatrix(rows: rows, cols: outputs, generator: &generator)
         let c = randomMatrix(rows: rows, cols: outputs, generator: &generator)
         let gradient = f.recording(parents: x, noise: u).tape.pullback(c)
+        // The differentiated function: the value, or the relaxed value of a Gumbel-max node.
+        let differentiated: (Matrix, Matrix) -> Matrix = { parents, noise in
+            guard mechanismCase.isSampling, let discrete = f as? DiscreteMechanism else {
+                return f.value(parents: parents, noise: noise)
+            }
+            return mechanismCase.relaxedValue(discrete, parents: parents, noise: noise)
+        }
         let byParents = try finiteDifferenceGradient({ flat in
-            Self.pairing(c, f.value(parents: try Matrix(rows: rows, cols: inputs, storage: flat), noise: u))
+            Self.pairing(c, differentiated(try Matrix(rows: rows, cols: inputs, storage: flat), u))
         }, at: x.storage)
         let byNoise = try finiteDifferenceGradient({ flat in
-            Self.pairing(c, f.value(parents: x, noise: try Matrix(rows: rows, cols: outputs, storage: flat)))
+            Self.pairing(c, differentiated(x, try Matrix(rows: rows, cols: outputs, storage: flat)))
         }, at: u.storage)
         #expect(allClose(gradient.parents.storage, byParents),
                 "largest error \(maxAbsDifference(gradient.parents.storage, byParents))")
@@ -120,13 +171,14 @@ struct MechanismTests {
         let (inputs, outputs) = (mechanismCase.inputs, mechanismCase.outputs)
         var generator = Xoshiro256StarStar(seed: 6)
         let x = randomMatrix(rows: 40, cols: inputs, generator: &generator)
-        let y = randomMatrix(rows: 40, cols: outputs, generator: &generator)
+        let y = mechanismCase.values(rows: 40, generator: &generator)
+        let gumbelMax = mechanismCase.isSampling
         var fitting = Xoshiro256StarStar(seed: 7)
         let fitted = try #require(try specification.fitted(inputs: x, targets: y, droppedInputs: [],
-                                                            generator: &fitting))
-        let count = try specification.parameterCount(inputs: inputs, outputs: outputs)
+                                                            gumbelMax: gumbelMax, generator: &fitting))
+        let count = try specification.parameterCount(inputs: inputs, outputs: outputs, gumbelMax: gumbelMax)
         #expect(fitted.parameters.count == count)
-        let rebuilt = try #require(try specification.mechanism(inputs: inputs, outputs: outputs,
+        let rebuilt = try #require(try specification.mechanism(inputs: inputs, outputs: outputs, gumbelMax: gumbelMax,
                                                                 parameters: fitted.parameters[...]))
         #expect(bitIdentical(rebuilt.parameters, fitted.parameters))
         let u = randomMatrix(rows: 40, cols: outputs, generator: &generator)
@@ -134,7 +186,8 @@ struct MechanismTests {
         // A wrong count is an error, never a trap (expressions take none and ignore them).
         if count > 0 {
             #expect(thrownError {
-                try specification.mechanism(inputs: inputs, outputs: outputs, parameters: fitted.parameters.dropLast())
+                try specification.mechanism(inputs: inputs, outputs: outputs, gumbelMax: gumbelMax,
+                                            parameters: fitted.parameters.dropLast())
             }?.kind == .invalidArgument)
         }
     }

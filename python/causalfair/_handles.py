@@ -169,7 +169,9 @@ def ball(handle: Any, data: np.ndarray, radius: float, n_samples: int, factual_o
 
 def phi_inverse_vjp(handle: Any, z: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
     """J(z)ᵀ·cotangent per row, J the Jacobian of φ⁻¹ at the semi-latent rows ``z``
-    (the pullback of a row gradient at φ⁻¹(z) to the semi-latent coordinates)."""
+    (the pullback of a row gradient at φ⁻¹(z) to the semi-latent coordinates).
+    Through a Gumbel-max node J holds its straight-through surrogate (the Jacobian of
+    softmax((ℓ + u)/τ), τ = 1): a search direction, while φ⁻¹ itself stays hard."""
     out = np.empty_like(z)
     _engine.scm_phi_inverse_vjp(handle, z, np.ascontiguousarray(cotangent, dtype=np.float64), out)
     return out

@@ -12,22 +12,16 @@ extension StructuralCausalModel {
     public static let maximumDrawCount = 1_000_000
 
     /// R posterior draws of each row's latent noise: ((rows * R) x columns), row r's
-    /// draws contiguous (row r * R + d is draw d). `firstRow` is the index of `data`'s
-    /// first row in the whole data (its streams). Throws for R outside 1...`maximumDrawCount`.
+    /// draws contiguous (row r * R + d is draw d), in one batched pass over the nodes
+    /// (`abduct(_:drawCount:streams:)`). `firstRow` is the index of `data`'s first row
+    /// in the whole data (its streams). Throws for R outside 1...`maximumDrawCount`.
     public func abduct(_ data: Matrix, drawCount: Int, seed: UInt64, firstRow: Int = 0) throws -> Matrix {
         guard drawCount >= 1, drawCount <= Self.maximumDrawCount else {
             throw CausalFairError.invalidArgument("n_draws must be 1...\(Self.maximumDrawCount), got \(drawCount)")
         }
         _ = try checkedProduct(data.rows, drawCount, columnCount, what: "the posterior draws")
-        var latent = Matrix(rows: data.rows * drawCount, cols: columnCount)
-        for draw in 0..<drawCount {
-            let streams = PosteriorStreams(seed: seed, draw: draw, drawCount: drawCount, firstRow: firstRow)
-            let noise = try abduct(data, streams: streams)
-            for r in 0..<data.rows {
-                for c in 0..<columnCount { latent[r * drawCount + draw, c] = noise[r, c] }
-            }
-        }
-        return latent
+        return try abduct(data, drawCount: drawCount,
+                          streams: PosteriorStreams(seed: seed, drawCount: drawCount, firstRow: firstRow))
     }
 
     /// Counterfactuals of every row under R posterior draws: ((rows * R) x columns), row

@@ -11,14 +11,34 @@ extension StructuralCausalModel {
     /// U_i = V_i for roots. A mechanism that samples its noise draws it from `streams`
     /// (one stream per node, row and draw); deterministic ones ignore them.
     func abduct(_ data: Matrix, streams: PosteriorStreams) throws -> Matrix {
+        try abduct(data, drawCount: 1, streams: streams)
+    }
+
+    /// `drawCount` abductions of each row in one pass: ((rows * drawCount) x columns),
+    /// row r * drawCount + d the abduction from `streams`' draw d of row r
+    /// (`PosteriorStreams.inline`). A deterministic mechanism abducts the rows once and
+    /// repeats them; a sampling one draws every (row, draw) from its own stream, so the
+    /// result is, bit for bit, the `drawCount` separate abductions interleaved.
+    func abduct(_ data: Matrix, drawCount: Int, streams: PosteriorStreams) throws -> Matrix {
         try checkFitted()
         try checkData(data)
-        var latent = data
+        let repeatedRows = (0..<(data.rows * drawCount)).map { $0 / drawCount }
+        let repeated = drawCount == 1 ? data : data.gatherRows(repeatedRows)
+        let inline = drawCount == 1 ? streams : streams.inline(drawCount: drawCount)
+        var latent = repeated
         for node in graph.topologicalOrder {
             guard let mechanism = mechanisms[node] else { continue }
-            let noise = try mechanism.abduct(parents: data.gatherColumns(parentColumns[node]),
-                                             value: data.gatherColumns(nodeColumns[node]),
-                                             streams: streams.forNode(node))
+            let noise: Matrix
+            if nodes[node].usesGumbelMax {
+                noise = try mechanism.abduct(parents: repeated.gatherColumns(parentColumns[node]),
+                                             value: repeated.gatherColumns(nodeColumns[node]),
+                                             streams: inline.forNode(node))
+            } else {
+                let once = try mechanism.abduct(parents: data.gatherColumns(parentColumns[node]),
+                                                value: data.gatherColumns(nodeColumns[node]),
+                                                streams: streams.forNode(node))
+                noise = drawCount == 1 ? once : once.gatherRows(repeatedRows)
+            }
             latent.scatterColumns(nodeColumns[node], from: noise)
         }
         return latent

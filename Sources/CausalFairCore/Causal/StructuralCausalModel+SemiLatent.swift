@@ -24,7 +24,9 @@ extension StructuralCausalModel {
     /// Vector–Jacobian product of φ⁻¹ at `z`: Jᵀ c for each row, where J = ∂φ⁻¹(z)/∂z.
     /// Reverse mode through the mechanisms in reverse topological order; a sensitive
     /// node passes its cotangent to its own coordinate only (it is held fixed); a
-    /// post-nonlinear node scales it by the outer function's slope.
+    /// post-nonlinear node scales it by the outer function's slope; a Gumbel-max node,
+    /// whose hard value has zero Jacobian, contributes its straight-through surrogate
+    /// (the relaxation's, `GumbelSoftmax`), so J is then a search direction, not ∂φ⁻¹/∂z.
     public func phiInverseVJP(_ z: Matrix, cotangent: Matrix) throws -> Matrix {
         try checkFitted()
         try checkData(z, name: "z")

@@ -55,7 +55,9 @@ public struct LatentSpace: Sendable {
 
     /// φ⁻¹(z) with the sensitive nodes of row r at twin level `levels[r]`, and the
     /// pullback c ↦ Jᵀc restricted to the perturbable columns (zero elsewhere), with
-    /// J = ∂φ⁻¹/∂z at z; the pullback reuses the forward pass.
+    /// J = ∂φ⁻¹/∂z at z (through a Gumbel-max node: its straight-through surrogate, so the
+    /// points stay hard codes while the direction can switch them); the pullback reuses
+    /// the forward pass.
     public func decodeWithPullback(_ z: Matrix, levels: [Int]) throws -> (points: Matrix, pullback: (Matrix) -> Matrix) {
         guard let scm else { return (z, restrictToPerturbable) }
         let (points, pullback) = try scm.propagateWithPullback(z, fixed: scm.sensitiveInterventions(levels: levels))

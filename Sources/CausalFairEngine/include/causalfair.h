@@ -275,7 +275,9 @@ int32_t cf_scm_phi(void *scm, const double *data, int64_t rows, int64_t cols,
 int32_t cf_scm_phi_inverse(void *scm, const double *z, int64_t rows, int64_t cols,
                            double *out, int64_t out_len, char *err, int64_t err_len);
 
-/* Vector-Jacobian product of phi^-1 at z: out = J(z)^T cotangent (rows x columns). */
+/* Vector-Jacobian product of phi^-1 at z: out = J(z)^T cotangent (rows x columns).
+   Through a Gumbel-max node (zero Jacobian) J holds its straight-through surrogate,
+   the Jacobian of softmax((logits + noise) / tau), tau = 1: a search direction. */
 int32_t cf_scm_phi_inverse_vjp(void *scm, const double *z, const double *cotangent,
                                int64_t rows, int64_t cols,
                                double *out, int64_t out_len, char *err, int64_t err_len);

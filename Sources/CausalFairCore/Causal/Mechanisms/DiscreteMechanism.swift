@@ -3,7 +3,9 @@
 /// and V = argmaxₖ ℓₖ + G_k on hard codes (`GumbelMax`). Abduction samples the noise
 /// from its posterior given (v, pa) from the posterior streams; a counterfactual
 /// recomputes the argmax at the new logits with that noise. The value is piecewise
-/// constant in (pa, u): its vector–Jacobian product is zero.
+/// constant in (pa, u), so its Jacobian is zero almost everywhere: the recorded
+/// pullback is instead the straight-through surrogate (`GumbelSoftmax`), the
+/// vector–Jacobian product of the relaxed value softmax((ℓ(pa) + u)/τ).
 public struct DiscreteMechanism: Sendable, Equatable {
     /// The map from the parents' columns to the logits ℓ₁…ℓ_{K−1}.
     public enum LogitModel: Sendable, Equatable {
@@ -50,20 +52,45 @@ extension DiscreteMechanism: Mechanism {
         try GumbelMax.posteriorNoise(logits: logits(parents), value: value, streams: streams)
     }
 
-    /// The value; the tape keeps the shapes only (the Jacobian is zero almost everywhere).
+    /// The hard value (bit for bit `value(parents:noise:)`), and a tape holding the
+    /// logit map's recorded evaluation and the relaxed value at (pa, u).
     func recording(parents: Matrix, noise: Matrix) -> (value: Matrix, tape: Tape) {
-        (value(parents: parents, noise: noise), Tape(parentColumns: parents.cols, noiseColumns: noise.cols))
+        let logits: Matrix
+        let logitTape: Tape.LogitTape
+        switch logitModel {
+        case .linear(let map):
+            logits = map(parents)
+            logitTape = .linear(map)
+        case .mlp(let network):
+            let layers = network.forwardPass(parents)
+            logits = layers[layers.count - 1]
+            logitTape = .mlp(network, layers: layers)
+        }
+        return (GumbelMax.value(logits: logits, noise: noise),
+                Tape(logitTape: logitTape, relaxed: GumbelSoftmax.relaxedValue(logits: logits, noise: noise)))
     }
 
-    /// A discrete mechanism's recorded evaluation: the shapes of its inputs.
+    /// A discrete mechanism's recorded evaluation: the logit map's and the relaxed value.
     struct Tape: MechanismTape {
-        let parentColumns: Int
-        let noiseColumns: Int
+        /// What the logit map's input gradient needs.
+        enum LogitTape {
+            case linear(LinearMechanism)
+            case mlp(MultilayerPerceptron, layers: [Matrix])
+        }
 
-        /// Zero cotangents: argmax is piecewise constant (searches through a discrete
-        /// node use a relaxation, never this pullback).
+        let logitTape: LogitTape
+        /// softmax((ℓ + u)/τ) (binary: σ((ℓ + u)/τ)) at the recorded point.
+        let relaxed: Matrix
+
+        /// The straight-through surrogate: the vector–Jacobian product of the relaxed
+        /// value (`GumbelSoftmax.pullback`), its logits' cotangent pulled back through
+        /// the logit map to the parents.
         func pullback(_ cotangent: Matrix) -> (parents: Matrix, noise: Matrix) {
-            (Matrix(rows: cotangent.rows, cols: parentColumns), Matrix(rows: cotangent.rows, cols: noiseColumns))
+            let (logits, noise) = GumbelSoftmax.pullback(relaxed: relaxed, cotangent: cotangent)
+            switch logitTape {
+            case .linear(let map): return (map.inputGradient(logits), noise)
+            case .mlp(let network, let layers): return (network.inputGradient(layers, outputGradient: logits), noise)
+            }
         }
     }
 

@@ -11,9 +11,12 @@
 ///   DESIGN §4) returns a draw from the noise's posterior given (v, pa), which explains v
 ///   too. Deterministic mechanisms ignore the streams.
 /// - **Recording.** `recording` returns `value`'s result bit for bit, and a tape whose
-///   `pullback` is the vector–Jacobian product of (pa, u) ↦ value at that point; each
-///   conformance has its own tape type, so a tape can only be pulled back by the
-///   mechanism that recorded it.
+///   `pullback` is the vector–Jacobian product of (pa, u) ↦ value at that point — or,
+///   for a sampling mechanism whose value is piecewise constant (Gumbel-max), the
+///   vector–Jacobian product of its relaxation at that point, a straight-through
+///   surrogate (`GumbelSoftmax`: softmax((ℓ(pa) + u)/τ)) that lets searches through
+///   φ⁻¹ move the node while every value stays hard; each conformance has its own tape
+///   type, so a tape can only be pulled back by the mechanism that recorded it.
 /// - **Bounds.** `bounds` encloses value(pa, u) for every pa and u in the given sets
 ///   (the same ball drives both), or is nil when the mechanism admits no bound; bound
 ///   propagation through the model then gives up (never an unsound bound).
@@ -50,7 +53,8 @@ protocol Mechanism: Sendable, Equatable {
 /// A recorded forward evaluation of one mechanism, which can pull cotangents back.
 protocol MechanismTape {
     /// Cotangents of the parents' columns and of the noise, given the value's
-    /// (one row per recorded row): the vector–Jacobian product at the recorded point.
+    /// (one row per recorded row): the vector–Jacobian product at the recorded point
+    /// (a sampling mechanism's: its straight-through surrogate, see `Mechanism`).
     func pullback(_ cotangent: Matrix) -> (parents: Matrix, noise: Matrix)
 }
 
