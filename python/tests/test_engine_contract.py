@@ -204,7 +204,8 @@ def engine_audit(fitted, **changes):
     scm, clf, X, _ = fitted
     x = np.ascontiguousarray(scm.encode(X).to_numpy(), dtype=np.float64)
     options = {"method": "attack", "factual_only": False, "logit_threshold": 0.0, "radius": 0.1,
-               "n_samples": 1, "steps": 1, "restarts": 1, "step_size": 0.0, "first_row": 0}
+               "n_samples": 1, "steps": 1, "restarts": 1, "step_size": 0.0, "first_row": 0, "n_draws": 1,
+               "posterior_seed": 0}
     options.update(changes)
     rows = x.shape[0]
     _engine.audit(clf._handle, scm._handle, x, options, 0, None, np.empty(rows, dtype=np.int64),

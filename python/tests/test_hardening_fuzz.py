@@ -54,7 +54,7 @@ CHILD = textwrap.dedent(r'''
               "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0, "beta": 6.0}
     DP_CONFIG = {**CONFIG, "dp": True, "noise_multiplier": 1.0}  # DP-SGD: its fields are read
     OPTIONS = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.05, "n_samples": 3,
-               "steps": 2, "restarts": 1, "step_size": 0.0, "first_row": 0}
+               "steps": 2, "restarts": 1, "step_size": 0.0, "first_row": 0, "n_draws": 1, "posterior_seed": 0}
     CLOSED_SCM = _handles.new_handle(SCM.schema_); _engine.scm_free(CLOSED_SCM)
     CLOSED_MODEL = _models.new_model([COLS, 1], "tanh", 0); _engine.model_free(CLOSED_MODEL)
 

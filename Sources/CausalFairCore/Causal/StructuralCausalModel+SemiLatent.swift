@@ -3,7 +3,12 @@
 extension StructuralCausalModel {
     /// φ(v): v on sensitive nodes, the latent noise u everywhere else.
     public func phi(_ data: Matrix) throws -> Matrix {
-        var latent = try abduct(data)
+        try phi(data, streams: PosteriorStreams(seed: 0))
+    }
+
+    /// φ(v) with a sampling mechanism's noise drawn from `streams` (see `abduct(_:streams:)`).
+    func phi(_ data: Matrix, streams: PosteriorStreams) throws -> Matrix {
+        var latent = try abduct(data, streams: streams)
         for node in sensitiveNodes {
             latent.scatterColumns(nodeColumns[node], from: data.gatherColumns(nodeColumns[node]))
         }
