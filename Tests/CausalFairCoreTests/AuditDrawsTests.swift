@@ -123,6 +123,38 @@ struct AuditDrawsTests {
         }
     }
 
+    @Test("Gumbel mode: ball points keep a discrete root's level and hard codes; the metric is ∞ across a root's level")
+    func ballPointsAreRealizable() throws {
+        // S (sensitive) and R (binary roots) → B (binary, Gumbel-max) → X; S, R → X.
+        let nodes = [
+            NodeSpecification(kind: .binary, isSensitive: true, discrete: .gumbelMax),
+            NodeSpecification(kind: .binary, discrete: .gumbelMax),
+            NodeSpecification(kind: .binary, parents: [0, 1], mechanism: .linear(ridge: 0), discrete: .gumbelMax),
+            NodeSpecification(kind: .continuous, parents: [0, 1, 2], mechanism: .linear(ridge: 0)),
+        ]
+        var generator = Xoshiro256StarStar(seed: 71)
+        var data = Matrix(rows: 400, cols: 4)
+        for r in 0..<400 {
+            let (s, root) = (generator.bernoulli(0.5), generator.bernoulli(0.3))
+            let b = generator.bernoulli(sigmoid(-0.3 + s + root))
+            (data[r, 0], data[r, 1], data[r, 2]) = (s, root, b)
+            data[r, 3] = s + root + 2 * b + generator.normal()
+        }
+        let (model, _) = try fittedSCM(nodes, on: data, fitSeed: 72)
+        #expect(model.perturbable == [false, false, false, true])
+        let space = try LatentSpace(scm: model, columns: 4)
+        let points = try space.auditBallPoints(data, radius: 2, factualOnly: false, samples: 0..<20, drawCount: 2,
+                                               posteriorSeed: 1, seed: 2, firstRow: 0)
+        for p in 0..<points.rows {
+            #expect([0.0, 1.0].contains(points[p, 1]) && [0.0, 1.0].contains(points[p, 2]))
+            #expect(points[p, 1] == data[p / 80, 1])  // 2 draws × 2 levels × 20 samples per row
+        }
+        var flipped = data
+        for r in 0..<400 { flipped[r, 1] = 1 - data[r, 1] }
+        #expect(try model.metric(data, flipped).allSatisfy { $0 == .infinity })
+        #expect(try model.metric(data, data).allSatisfy { $0 == 0 })
+    }
+
     @Test("n_draws outside 1...maximumDrawCount is refused")
     func drawCountIsChecked() throws {
         let (audit, all) = try Self.fixture(rows: 60)
