@@ -152,5 +152,5 @@ def audit_ball(scm_handle: Any, x: np.ndarray, radius: float, factual_only: bool
     count = len(samples)
     out = np.empty((x.shape[0] * n_draws * levels * count, x.shape[1]))
     options = audit_options(radius, factual_only, first_row, n_draws, posterior_seed, n_samples=count)
-    _engine.audit_ball(scm_handle, x, options, seed, samples.start, out)
+    _engine.audit_ball(scm_handle, np.ascontiguousarray(x, dtype=np.float64), options, seed, samples.start, out)
     return out
