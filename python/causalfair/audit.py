@@ -151,6 +151,13 @@ class _BlackBoxPath:
         if not isinstance(X, pd.DataFrame):
             raise TypeError("X: a black-box classifier is audited on a DataFrame of the SCM's nodes")
         scm._encode_rows(X)  # every node present, finite, known labels: refused before any work
+        coded = scm.schema_.continuous_codes()
+        if coded:
+            raise ValueError(f"scm: {coded} are binary or categorical nodes with parents modelled as continuous "
+                             "codes (discrete='anm'): their twins and ball points hold fractional codes that no "
+                             "individual has, so a black box's predict would judge rounded stand-ins, not the "
+                             "audited points; fit the SCM with discrete='gumbel' (Gumbel-max mechanisms, hard "
+                             "codes) to audit a black box")
         self.clf, self.scm, self.X = clf, scm, X
         self.twin_labels = scm._twin_labels
         columns = getattr(clf, "feature_names_in_", None)
@@ -302,11 +309,15 @@ class AuditReport:
 
     def __init__(self, indicators: Sequence[Indicator], scores: Dict[str, Dict[str, Any]], index: pd.Index,
                  data: Optional[pd.DataFrame] = None, sensitive: Sequence[str] = (),
-                 passthrough: Sequence[str] = ()):
+                 passthrough: Sequence[str] = (), continuous_codes: Sequence[str] = ()):
         self.indicators = {i.name: i for i in indicators}
         #: Columns the classifier reads that are not SCM nodes, held fixed at each row's
         #: own values in its twins and balls (black-box audits).
         self.passthrough = list(passthrough)
+        #: Binary or categorical descendants of the sensitive nodes that the SCM models as
+        #: continuous codes (``discrete="anm"``): the audit judged fractional codes there,
+        #: which no individual has (the witnesses show them rounded); empty otherwise.
+        self.continuous_codes = list(continuous_codes)
         self._scores = scores
         self._index = index
         self._data = data  # the audited rows (a DataFrame), for by_group
@@ -478,6 +489,9 @@ class AuditReport:
     def __repr__(self) -> str:
         held = (f"\nheld fixed (not SCM nodes) in twins and balls: {', '.join(map(str, self.passthrough))}"
                 if self.passthrough else "")
+        if self.continuous_codes:
+            held += (f"\ncontinuous codes, not labels (discrete='anm'): {', '.join(map(str, self.continuous_codes))} "
+                     "- twins and balls hold fractional codes there that no individual has")
         draws = max((ind.n_draws for ind in self.indicators.values()), default=1)
         if draws > 1:
             held += (f"\nposterior draws per row: {draws} (value: mean posterior probability; interval: normal, "
@@ -667,8 +681,9 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *, radii: Seq
     scores = _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X))
     if recourse is not None:
         scores.update(_recourse.recourse_fairness(clf, path.scm, X, **recourse).to_dict("index"))
+    coded = [] if path.scm is None else path.scm.schema_.continuous_codes(sensitive)
     return AuditReport(indicators, scores, index, X if isinstance(X, pd.DataFrame) else None, sensitive,
-                       getattr(path, "passthrough", ()))
+                       getattr(path, "passthrough", ()), coded)
 
 
 def _audit_partition(X: pd.DataFrame, y: Any, first_row: int, *, clf: Any, scm: Any,

@@ -53,6 +53,25 @@ class OutOfRangeWarning(UserWarning):
     data in other units (e.g. already standardized)."""
 
 
+class ContinuousCodeWarning(UserWarning):
+    """A counterfactual or twin reaches binary or categorical nodes that the SCM models
+    as continuous codes (``discrete="anm"``): their values are fractional codes no
+    individual has (shown rounded to the nearest label in the data's units, as codes
+    with ``encoded=True``), not labels. ``discrete="gumbel"`` gives realizable
+    individuals."""
+
+
+def _warn_continuous_codes(coded: Sequence[str], what: str, encoded: bool) -> None:
+    """A :class:`ContinuousCodeWarning` naming ``coded`` (nothing when empty)."""
+    if coded:
+        shown = "shown as codes" if encoded else "shown rounded to the nearest label"
+        warnings.warn(f"{what}: {list(coded)} are binary or categorical nodes modelled as continuous codes "
+                      f"(discrete='anm'): their counterfactual values are continuous codes, not labels — "
+                      f"fractional codes no individual has ({shown}); fit the SCM with discrete='gumbel' for "
+                      "realizable individuals",
+                      ContinuousCodeWarning, stacklevel=_user_stacklevel())
+
+
 class SCM(TransformerMixin, BaseEstimator):
     """Structural causal model with additive noise, fitted on a DataFrame.
 
@@ -545,6 +564,8 @@ class SCM(TransformerMixin, BaseEstimator):
         """
         data, index = self._data(X, "X")
         nodes, values = self._interventions(do, data.shape[0])
+        _warn_continuous_codes(self.schema_.continuous_codes([self.schema_.nodes[int(n)].name for n in nodes]),
+                               "counterfactual", encoded)
         if n_draws is None:
             out = _handles.counterfactual(self._handle, data, nodes, values)
             return self._result(out, index, encoded, as_frame=index is not None)
@@ -590,6 +611,8 @@ class SCM(TransformerMixin, BaseEstimator):
         >>> scm.twins(df.head(2), n_draws=16, random_state=0)  # doctest: +SKIP
         """
         data, index = self._data(X, "X", levels=True)
+        _warn_continuous_codes(self.schema_.continuous_codes([node.name for node in self.schema_.sensitive]),
+                               "twins", encoded)
         levels = len(self._twin_labels)
         twin = np.empty(levels, dtype=object)
         twin[:] = self._twin_labels
