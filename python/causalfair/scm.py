@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Unio
 import numpy as np
 import pandas as pd
 
-from . import _handles
+from . import _handles, _models
 from .distributions import Distribution, as_distribution
 from .graph import parse_graph
 from .mechanisms import ExpressionMechanism, as_mechanism
@@ -714,7 +714,7 @@ class SCM(TransformerMixin, BaseEstimator):
 
     def perturbation_ball(self, X: Data, radius: float, n_samples: int,
                           random_state: Any = None, factual_only: bool = False, *,
-                          encoded: bool = False) -> Data:
+                          encoded: bool = False, n_draws: Optional[int] = None) -> Data:
         """Uniform samples from the protected causal perturbation ball of each row.
 
         ``B_Δ(v) = ⋃_s {φ⁻¹(φ(twin_s(v)) + δ) : ||δ||₂ ≤ Δ, δ on the perturbable
@@ -732,40 +732,57 @@ class SCM(TransformerMixin, BaseEstimator):
         factual_only : bool, default=False
         encoded : bool, default=False
             Return the encoded columns instead of user units.
+        n_draws : int, optional
+            R posterior draws per row (``discrete="gumbel"``): the balls of each draw's
+            twins (draw d as :meth:`twins` with ``n_draws=R`` and the same
+            ``random_state`` makes it), ``n_samples`` points each. They are the points
+            :func:`causalfair.audit`'s ``"sample"`` method draws with the posterior
+            seed and the indicator seed both equal to ``random_state``'s seed (its
+            samples ``0..n_samples-1`` of every ball's own stream). ``None``: the single
+            draw of seed 0, and one stream over all points (as before draws existed).
 
         Returns
         -------
         DataFrame
             MultiIndex (row, twin, sample); rows ordered row, twin level, sample.
-            A numpy array for array input.
+            With ``n_draws``: MultiIndex (row, ``"draw"``, twin, sample), in that
+            order. A numpy array for array input.
 
         Examples
         --------
         >>> scm.perturbation_ball(df.head(2), 0.05, 10, random_state=0)  # doctest: +SKIP
+        >>> scm.perturbation_ball(df.head(2), 0.05, 10, random_state=0, n_draws=4)  # doctest: +SKIP
         """
         data, index = self._data(X, "X", levels=True)
         radius = check_radius(radius)
         n_samples = check_positive_int(n_samples, "n_samples")
         if not isinstance(factual_only, (bool, np.bool_)):
             raise TypeError(f"factual_only: expected a bool, got {factual_only!r}")
+        draws = 1 if n_draws is None else check_parameter("n_draws", n_draws, [Interval(int, 1, "max_draws")])
         levels = 1 if factual_only else len(self._twin_labels)
-        check_output_size(data.shape[0] * levels * n_samples, data.shape[1],
+        check_output_size(data.shape[0] * draws * levels * n_samples, data.shape[1],
                           "perturbation_ball")
         seed = seed_from(random_state)
-        out = _handles.ball(self._handle, data, radius, n_samples, factual_only, levels, seed)
+        if n_draws is None:
+            out = _handles.ball(self._handle, data, radius, n_samples, factual_only, levels, seed)
+        else:
+            out = _models.audit_ball(self._handle, data, radius, bool(factual_only), levels, range(n_samples), seed,
+                                     n_draws=draws, posterior_seed=seed)
         if index is None:
             return out
         twin = np.empty(len(self._twin_labels), dtype=object)
         twin[:] = self._twin_labels
+        per_row = draws * levels * n_samples
         if factual_only:
-            twin_col = np.repeat(twin[self.factual_levels(data)], n_samples)
+            twin_col = np.repeat(twin[self.factual_levels(data)], per_row)
         else:
-            twin_col = np.tile(np.repeat(twin, n_samples), data.shape[0])
-        multi = pd.MultiIndex.from_arrays(
-            [index.repeat(levels * n_samples), twin_col,
-             np.tile(np.arange(n_samples), data.shape[0] * levels)],
-            names=[index.name or "row", "twin", "sample"])
-        return self._result(out, multi, encoded)
+            twin_col = np.tile(np.repeat(twin, n_samples), data.shape[0] * draws)
+        arrays = [index.repeat(per_row), twin_col, np.tile(np.arange(n_samples), data.shape[0] * draws * levels)]
+        names = [index.name or "row", "twin", "sample"]
+        if n_draws is not None:
+            arrays.insert(1, np.tile(np.arange(draws).repeat(levels * n_samples), data.shape[0]))
+            names.insert(1, "draw")
+        return self._result(out, pd.MultiIndex.from_arrays(arrays, names=names), encoded)
 
     # ------------------------------------------------------------------ transformer
     def transform(self, X: Data) -> np.ndarray:

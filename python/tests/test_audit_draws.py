@@ -210,3 +210,19 @@ def test_witnesses_reproduce(name, mechanism, model):
     if mechanism == "linear" and model == "mlp":
         checked += _witnesses_reproduce(scm, clf, audited.iloc[:80], 3)
     assert checked > 0
+
+
+def test_perturbation_ball_under_draws_surrounds_each_draws_twins(adult):
+    scm, _, X, _ = adult
+    head = X.head(20)
+    twins = scm.twins(head, n_draws=3, random_state=7)
+    centres = scm.perturbation_ball(head, 0.0, 1, random_state=7, n_draws=3)
+    assert centres.index.names == [head.index.name or "row", "draw", "twin", "sample"]
+    np.testing.assert_array_equal(centres.to_numpy(float), twins.to_numpy(float))
+    ball = scm.perturbation_ball(head, DELTA, 5, random_state=7, n_draws=3)
+    assert len(ball) == len(twins) * 5
+    around = twins.loc[twins.index.repeat(5)].reset_index(drop=True)
+    distance = scm.metric(around, ball.reset_index(drop=True))
+    assert (np.asarray(distance) <= DELTA + 1e-9).all() and np.max(distance) > 0
+    codes = scm.encode(ball.reset_index(drop=True))
+    assert set(np.unique(codes[["married", "native-country-US"]].to_numpy())) <= {0.0, 1.0}
