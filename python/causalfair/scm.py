@@ -123,10 +123,10 @@ class SCM(TransformerMixin, BaseEstimator):
         softmax cross-entropy, minibatch Adam), hard codes everywhere, and abduction by
         posterior sampling: :meth:`counterfactual` and :meth:`twins` take ``n_draws``
         posterior draws per row. In ``"gumbel"`` mode the drawn noise of a discrete
-        node is not perturbable. ``n_draws`` exists so far on ``counterfactual`` and
-        ``twins``; every other verb (``abduct``, ``phi``, ``metric``,
-        ``perturbation_ball``, the audits and training) uses the single posterior draw
-        of seed 0, on hard codes (``metric`` compares the continuous latents and is
+        node is not perturbable, nor is a discrete root's code. ``n_draws`` exists on
+        ``counterfactual``, ``twins``, ``perturbation_ball`` and
+        :func:`causalfair.audit`; every other verb (``abduct``, ``phi``, ``metric``,
+        training) uses the single posterior draw of seed 0, on hard codes (``metric`` compares the continuous latents and is
         ``inf`` across a discrete node's level switch of zero posterior probability), and
         searches (``attack``, ``causal_at``) see a zero gradient through a discrete
         node (no Gumbel-softmax relaxation yet).
@@ -157,7 +157,10 @@ class SCM(TransformerMixin, BaseEstimator):
     counterfactual codes can be fractional; with ``discrete="gumbel"`` they are
     always exact codes. Decoded results show a binary code ``>= 0.5`` as the second label
     and a categorical one by the argmax of its one-hot columns; ``encoded=True``
-    returns the codes themselves.
+    returns the codes themselves. In ``"anm"`` mode :meth:`twins` and
+    :meth:`counterfactual` say so with a :class:`ContinuousCodeWarning` when they
+    reach such a node (its values are continuous codes, not labels), the audit report
+    lists them (``AuditReport.continuous_codes``), and a black-box audit is refused.
 
     Inputs and outputs: a method taking individuals accepts a DataFrame holding every
     graph node in the user's units (extra columns are ignored) and answers with
