@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import pandas as pd
 
 from . import _models
 
