@@ -56,8 +56,9 @@ public func cf_audit_ball(_ scmHandle: UnsafeMutableRawPointer?, _ x: UnsafePoin
         let limit = Int64(EngineLimits.auditSamples)
         guard options.n_samples >= 1, options.n_samples <= limit, firstSample >= 0,
               firstSample <= limit - options.n_samples else {
-            throw CausalFairError.invalidArgument("samples \(firstSample) ..< \(firstSample) + \(options.n_samples): "
-                                                  + "expected n_samples >= 1 and first_sample >= 0 with their sum <= \(limit)")
+            throw CausalFairError.invalidArgument(
+                "samples \(firstSample) ..< \(firstSample) + \(options.n_samples): "
+                + "expected n_samples >= 1 and first_sample >= 0 with their sum <= \(limit)")
         }
         let draws = try drawCountArgument(options.n_draws)
         let factualOnly = options.factual_only != 0

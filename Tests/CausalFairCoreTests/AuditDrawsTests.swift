@@ -123,7 +123,7 @@ struct AuditDrawsTests {
         }
     }
 
-    @Test("Gumbel mode: ball points keep a discrete root's level and hard codes; the metric is ∞ across a root's level")
+    @Test("Gumbel mode: ball points keep a discrete root's level and hard codes; metric ∞ across a root's level")
     func ballPointsAreRealizable() throws {
         // S (sensitive) and R (binary roots) → B (binary, Gumbel-max) → X; S, R → X.
         let nodes = [

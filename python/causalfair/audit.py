@@ -203,7 +203,8 @@ class _BlackBoxPath:
         return self.predict(frame)
 
     def run_all(self, plan: Sequence[Tuple[float, bool, int]], n_samples: int, posterior: Posterior,
-                progress: Any, first_row: int = 0) -> Dict[Tuple[float, bool], Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+                progress: Any, first_row: int = 0
+                ) -> Dict[Tuple[float, bool], Tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """The indicators of ``plan`` — (radius, factual_only, seed) — on the engine's
         sampling points (:mod:`causalfair._black_box`), keys (Δ, factual_only); U_CF
         at (0.0, False). Per (row, draw) pair, in pair order."""

@@ -276,6 +276,10 @@ def limit_max_draws(limit, fitted):
     scm, _, X, _ = fitted
     refused(lambda: scm.counterfactual(X.head(1), do={scm.schema_.sensitive[0].name: 0}, n_draws=limit + 1), limit)
     refused(lambda: scm.twins(X.head(1), n_draws=limit + 1), limit)
+    refused(lambda: scm.perturbation_ball(X.head(1), 0.1, 1, n_draws=limit + 1), limit)
+    clf = fitted[1]
+    refused(lambda: cf.audit(clf, scm, X.head(1), n_draws=limit + 1, verbose=False), limit)
+    refused(lambda: engine_audit(fitted, n_draws=limit + 1), limit)
 
 
 CASES = {name[len("limit_"):]: case for name, case in globals().items() if name.startswith("limit_")}

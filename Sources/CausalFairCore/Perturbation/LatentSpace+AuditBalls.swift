@@ -23,7 +23,8 @@ extension LatentSpace {
 
     /// The balls of every pair: its latent point at each of the `levelCount` twin levels
     /// (or, `factualOnly`, at its `factual` level), ordered (pair, level), with their levels.
-    func balls(_ latent: Matrix, factual: [Int], factualOnly: Bool) throws -> (latent: Matrix, levels: [Int], perRow: Int) {
+    func balls(_ latent: Matrix, factual: [Int], factualOnly: Bool) throws
+        -> (latent: Matrix, levels: [Int], perRow: Int) {
         let perRow = factualOnly ? 1 : levelCount
         let count = try checkedProduct(latent.rows, perRow, what: "audit balls")
         let levels = (0..<count).map { factualOnly ? factual[$0 / perRow] : $0 % perRow }
