@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 import causalfair as cf
-from children.adult_shaped import X, clf, scm, y
+from children.adult_shaped import GRAPH, X, clf, scm, y
 
 
 def main() -> None:
