@@ -155,14 +155,19 @@ struct AuditDrawsTests {
         #expect(try model.metric(data, data).allSatisfy { $0 == 0 })
     }
 
-    @Test("n_draws outside 1...maximumDrawCount is refused")
+    @Test("n_draws outside 1...maximumDrawCount is refused, by the audit and by its ball points")
     func drawCountIsChecked() throws {
         let (audit, all) = try Self.fixture(rows: 60)
         let data = all.gatherRows(Array(0..<5))
-        for draws in [0, StructuralCausalModel.maximumDrawCount + 1] {
+        for draws in [0, -3, StructuralCausalModel.maximumDrawCount + 1] {
             let error = thrownError { try audit.run(data, radius: 0.1, factualOnly: false, method: .sample(samples: 2),
                                                     seed: 1, drawCount: draws) }
             #expect(error?.kind == .invalidArgument)
+            let pointsError = thrownError {
+                try audit.space.auditBallPoints(data, radius: 0.1, factualOnly: false, samples: 0..<2, drawCount: draws,
+                                                posteriorSeed: 0, seed: 1, firstRow: 0)
+            }
+            #expect(pointsError?.kind == .invalidArgument)
         }
     }
 }

@@ -12,9 +12,10 @@
 /// before draws existed.
 extension LatentSpace {
     /// The rows and semi-latent points of the pairs `pairs` of `x` (rows of the table
-    /// from `firstRow`, R = `drawCount` draws per row, posterior draws of `posteriorSeed`).
-    public func pairPoints(_ x: Matrix, pairs: Range<Int>, drawCount: Int, posteriorSeed: UInt64,
-                           firstRow: Int) throws -> (rows: Matrix, latent: Matrix) {
+    /// from `firstRow`, R = `drawCount` ≥ 1 draws per row, posterior draws of
+    /// `posteriorSeed`); `pairs` must lie in 0..<rows · R (callers check both).
+    func pairPoints(_ x: Matrix, pairs: Range<Int>, drawCount: Int, posteriorSeed: UInt64,
+                    firstRow: Int) throws -> (rows: Matrix, latent: Matrix) {
         let rows = x.gatherRows(pairs.map { $0 / drawCount })
         guard let scm else { return (rows, rows) }
         let firstPair = firstRow &* drawCount &+ pairs.lowerBound
@@ -59,6 +60,10 @@ extension LatentSpace {
         }
         guard x.cols == columnCount, x.isFinite else {
             throw CausalFairError.invalidArgument("X must have \(columnCount) finite columns")
+        }
+        guard drawCount >= 1, drawCount <= StructuralCausalModel.maximumDrawCount, samples.lowerBound >= 0 else {
+            throw CausalFairError.invalidArgument(
+                "n_draws must be 1...\(StructuralCausalModel.maximumDrawCount) and samples start at 0 or later")
         }
         let pairCount = try checkedProduct(x.rows, drawCount, what: "audit pairs")
         let (rows, latent) = try pairPoints(x, pairs: 0..<pairCount, drawCount: drawCount,
