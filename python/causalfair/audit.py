@@ -129,7 +129,11 @@ class _EnginePath:
             progress: Any, first_row: int = 0, posterior: Posterior = Posterior()
             ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if method == "exact" and not self.linear:
-            raise ValueError("method='exact' needs model='logistic' and a linear SCM; use 'attack' or 'sample'")
+            gumbel = [] if self.scm is None else self.scm.schema_.gumbel_max_nodes
+            why = (f" (this SCM has Gumbel-max nodes {gumbel}, discrete='gumbel': their argmax makes φ⁻¹ "
+                   "piecewise constant, not affine, so the closed form does not apply)" if gumbel else "")
+            raise ValueError(f"method='exact' needs model='logistic' and a linear SCM{why}; use 'attack' or "
+                             "'sample'")
         scm_handle = None if self.scm is None else self.scm._handle
         return _models.audit(self.clf._handle, scm_handle, self.x, self.logit_threshold, radius, factual_only,
                              method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress,

@@ -410,12 +410,18 @@ class Schema:
         return coded
 
     @property
+    def gumbel_max_nodes(self) -> List[str]:
+        """The binary or categorical nodes with parents in ``discrete="gumbel"`` mode
+        (Gumbel-max mechanisms: V := argmax(logits + Gumbel noise))."""
+        return [node.name for node in self.nodes
+                if node.parents and node.kind != "continuous" and node.discrete == "gumbel"]
+
+    @property
     def is_linear(self) -> bool:
         """Every mechanism linear (or none), and no Gumbel-max node (its argmax is not
         affine): then φ⁻¹ is affine, and the exact audit and causal_at's closed form apply."""
-        return all(node.mechanism is None or (isinstance(node.mechanism, LinearMechanism)
-                                              and not (node.discrete == "gumbel" and node.kind != "continuous"))
-                   for node in self.nodes)
+        return not self.gumbel_max_nodes and all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+                                                 for node in self.nodes)
 
     # ------------------------------------------------------------------ engine spec
     def spec(self) -> List[Dict[str, Any]]:

@@ -122,6 +122,12 @@ def test_partitioned_audit_with_draws_equals_in_memory(adult):
         pd.testing.assert_frame_equal(parts.indicators[name].witnesses, ind.witnesses, obj=name)
 
 
+def test_exact_says_why_it_does_not_apply_to_gumbel_nodes(adult):
+    scm, clf, X, _ = adult
+    with pytest.raises(ValueError, match="Gumbel-max nodes.*not affine"):
+        cf.audit(clf, scm, X.head(5), method="exact")
+
+
 def test_n_draws_is_checked_before_any_work(adult):
     scm, clf, X, _ = adult
     limit = _engine.limits()["max_draws"]
