@@ -462,7 +462,8 @@ static const Field AUDIT_FIELDS[] = {
     ROW_F64(cf_audit_options, logit_threshold), ROW_F64(cf_audit_options, radius),
     ROW_I64(cf_audit_options, n_samples), ROW_I64(cf_audit_options, steps),
     ROW_I64(cf_audit_options, restarts), ROW_F64(cf_audit_options, step_size),
-    ROW_I64(cf_audit_options, first_row), END_FIELDS};
+    ROW_I64(cf_audit_options, first_row), ROW_I64(cf_audit_options, n_draws),
+    ROW_I64(cf_audit_options, posterior_seed), END_FIELDS};
 
 static const Field OP_FIELDS[] = {
     ROW_CODE(cf_expression_op, op, OP_CODES), ROW_I32(cf_expression_op, argument),
@@ -1333,8 +1334,19 @@ static PyObject *py_audit(PyObject *self, PyObject *args) {
     const Py_buffer *flags = acquire(&c, flags_o, "flags", I64 | WRITE, 1);
     const Py_buffer *levels = acquire(&c, levels_o, "levels", I64 | WRITE, 1);
     const Py_buffer *witnesses = acquire(&c, witnesses_o, "witnesses", F64 | WRITE, 2);
-    if (!c.failed && (LEN(flags) != ROWS(x) || LEN(levels) != ROWS(x))) {
-        PyErr_SetString(PyExc_ValueError, "flags and levels must have one element per row of x");
+    /* one element per (row, draw) pair; an n_draws outside [1, max_draws] (or a product
+       that overflows) is left to the engine, which refuses it, naming the limit, before
+       writing anything */
+    cf_limits limits;
+    char limits_err[ERR_LEN] = "";
+    if (!c.failed && cf_get_limits(&limits, (int64_t)sizeof limits, limits_err, ERR_LEN) != CF_OK) {
+        PyErr_Format(PyExc_RuntimeError, "cf_get_limits: %s", limits_err);
+        c.failed = 1;
+    }
+    int draws_valid = !c.failed && options.n_draws >= 1 && options.n_draws <= limits.max_draws;
+    if (draws_valid && ROWS(x) <= INT64_MAX / options.n_draws &&
+        (LEN(flags) != ROWS(x) * options.n_draws || LEN(levels) != ROWS(x) * options.n_draws)) {
+        PyErr_SetString(PyExc_ValueError, "flags and levels must have one element per (row, draw) of x");
         c.failed = 1;
     }
     Progress progress = {progress_o, monotonic_seconds()};
@@ -1342,6 +1354,27 @@ static PyObject *py_audit(PyObject *self, PyObject *args) {
     ENGINE(&c, cf_audit(h->ptr, scm, x->buf, ROWS(x), COLS(x), &options, seed, progress_trampoline,
                         &progress, flags->buf, levels->buf, witnesses->buf, LEN(witnesses),
                         c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
+static PyObject *py_audit_ball(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *x_o, *options_o, *seed_o, *out_o;
+    long long first_sample;
+    uint64_t seed;
+    if (!PyArg_ParseTuple(args, H_ARG "OOOLO:audit_ball", H_PARSE, &x_o, &options_o, &seed_o, &first_sample,
+                          &out_o))
+        return NULL;
+    if (!parse_seed(seed_o, &seed)) return NULL;
+    cf_audit_options options;
+    if (!fill_struct(options_o, AUDIT_FIELDS, &options, "options", NULL)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, cf_audit_ball(h->ptr, x->buf, ROWS(x), COLS(x), &options, seed, (int64_t)first_sample, out->buf,
+                             LEN(out), c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
 }
 
@@ -1406,6 +1439,9 @@ static PyMethodDef engine_methods[] = {
      "seed, progress_or_None, "
      "history) -> (epochs run, converged: 1 / 0 for newton, -1 otherwise). Raises KeyboardInterrupt (or what progress raised) when "
      "stopped; the model is then unchanged."},
+    {"audit_ball", py_audit_ball, METH_VARARGS,
+     "audit_ball(scm, x, options: dict with exactly the keys FIELDS['audit_options'], seed, first_sample, "
+     "out) -> None: the points the sampling audit draws (cf_audit_ball)"},
     {"audit", py_audit, METH_VARARGS,
      "audit(model, scm_or_None, x, options: dict with exactly the keys FIELDS['audit_options'], "
      "seed, progress_or_None, flags_out, levels_out, witnesses_out) -> None"},

@@ -1,7 +1,7 @@
 import CausalFairABI
 import CausalFairCore
 
-// The audit function of the C ABI.
+// The audit functions of the C ABI: the audit, and the points its sampling draws.
 
 @_cdecl("cf_audit")
 public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: UnsafeMutableRawPointer?,
@@ -15,24 +15,69 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
         let model = try Handles.model(modelHandle).model
         let scm = try scmHandle.map { try Handles.scm($0).model }
         let input = try Buffers.matrix(x, rows: rows, cols: cols, name: "X")
-        let expected = try checkedProduct(input.rows, input.cols, what: "witnesses")
-        guard witnessLength == Int64(expected) else {
-            throw CausalFairError.invalidArgument("witnesses has \(witnessLength) elements, expected \(expected)")
-        }
         guard let options = options?.pointee else {
             throw CausalFairError.invalidArgument("options: expected a cf_audit_options, got NULL")
+        }
+        let draws = try drawCountArgument(options.n_draws)
+        let pairs = try checkedProduct(input.rows, draws, what: "audit (row, draw) pairs")
+        let expected = try checkedProduct(pairs, input.cols, what: "witnesses")
+        guard witnessLength == Int64(expected) else {
+            throw CausalFairError.invalidArgument("witnesses has \(witnessLength) elements, expected \(expected)")
         }
         let method = try auditMethod(options)
         let audit = try UnfairnessAudit(model: model, space: try LatentSpace(scm: scm, columns: input.cols),
                                         logitThreshold: options.logit_threshold)
         let result = try audit.run(input, radius: options.radius, factualOnly: options.factual_only != 0, method: method,
-                                   seed: seed, firstRow: Int(clamping: options.first_row)) { done, total in
+                                   seed: seed, firstRow: Int(clamping: options.first_row), drawCount: draws,
+                                   posteriorSeed: UInt64(bitPattern: options.posterior_seed)) { done, total in
             guard let progress else { return true }
             return progress(context, 0, 1, Int64(done), Int64(total), .nan, .nan) == 0
         }
-        try Buffers.write(result.flags.map { $0 ? 1 : 0 }, to: flags, length: Int64(input.rows), name: "flags")
-        try Buffers.write(result.witnessLevels.map { Int64($0) }, to: levels, length: Int64(input.rows), name: "levels")
+        try Buffers.write(result.flags.map { $0 ? 1 : 0 }, to: flags, length: Int64(pairs), name: "flags")
+        try Buffers.write(result.witnessLevels.map { Int64($0) }, to: levels, length: Int64(pairs), name: "levels")
         try Buffers.write(result.witnesses.storage, to: witnesses, length: witnessLength, name: "witnesses")
+    }
+}
+
+@_cdecl("cf_audit_ball")
+public func cf_audit_ball(_ scmHandle: UnsafeMutableRawPointer?, _ x: UnsafePointer<Double>?, _ rows: Int64,
+                          _ cols: Int64, _ options: UnsafePointer<cf_audit_options>?, _ seed: UInt64,
+                          _ firstSample: Int64, _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
+                          _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
+    guarded(err, errLength) {
+        let scm = try Handles.scm(scmHandle).model
+        let input = try Buffers.matrix(x, rows: rows, cols: cols, name: "X")
+        guard let options = options?.pointee else {
+            throw CausalFairError.invalidArgument("options: expected a cf_audit_options, got NULL")
+        }
+        guard options.first_row >= 0 else {
+            throw CausalFairError.invalidArgument("first_row must be >= 0, got \(options.first_row)")
+        }
+        let limit = Int64(EngineLimits.auditSamples)
+        guard options.n_samples >= 1, options.n_samples <= limit, firstSample >= 0,
+              firstSample <= limit - options.n_samples else {
+            throw CausalFairError.invalidArgument(
+                "samples \(firstSample) ..< \(firstSample) + \(options.n_samples): "
+                + "expected n_samples >= 1 and first_sample >= 0 with their sum <= \(limit)")
+        }
+        let draws = try drawCountArgument(options.n_draws)
+        let factualOnly = options.factual_only != 0
+        let levels = factualOnly ? 1 : scm.twinLevelCount
+        let expected = try checkedProduct(input.rows, draws, levels, Int(options.n_samples), input.cols,
+                                          what: "audit ball points")
+        guard outLength == Int64(expected) else {
+            throw CausalFairError.invalidArgument("out has \(outLength) elements, expected \(expected)")
+        }
+        let space = try LatentSpace(scm: scm, columns: input.cols)
+        let points = try space.auditBallPoints(
+            input, radius: options.radius, factualOnly: factualOnly,
+            samples: Int(firstSample)..<Int(firstSample + options.n_samples), drawCount: draws,
+            posteriorSeed: UInt64(bitPattern: options.posterior_seed), seed: seed, firstRow: Int(options.first_row))
+        guard points.isFinite else {
+            throw CausalFairError.invalidArgument(
+                "audit ball: a value overflows (beyond ±1.8e308); the inputs are too large for the SCM's mechanisms")
+        }
+        try Buffers.write(points.storage, to: out, length: outLength, name: "out")
     }
 }
 

@@ -157,7 +157,7 @@ public func cf_scm_twins_draws(_ handle: UnsafeMutableRawPointer?, _ data: Unsaf
 }
 
 /// `n_draws` as an Int, refused outside 1...`maximumDrawCount`.
-private func drawCountArgument(_ drawCount: Int64) throws -> Int {
+func drawCountArgument(_ drawCount: Int64) throws -> Int {
     guard drawCount >= 1, drawCount <= Int64(StructuralCausalModel.maximumDrawCount) else {
         throw CausalFairError.invalidArgument(
             "n_draws: expected an int in [1, \(StructuralCausalModel.maximumDrawCount)], got \(drawCount)")

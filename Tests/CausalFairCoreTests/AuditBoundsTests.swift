@@ -157,7 +157,7 @@ struct AuditBoundsTests {
         let threshold = auditMedianThreshold(model(x).storage)
         let audit = try UnfairnessAudit(model: model, space: space, logitThreshold: threshold)
         let radius = 0.05
-        let (latent, levels, _) = try audit.balls(x, factualOnly: false)
+        let (latent, levels, _) = try space.balls(try space.phi(x), factual: try space.factualLevels(x), factualOnly: false)
         let positive = audit.predictions(try space.decode(latent, levels: levels))
         let proven = audit.provablyConstant(latent, levels: levels, radius: radius, positive: positive)
         #expect(auditCount(proven) >= latent.rows / 2, "only \(auditCount(proven)) of \(latent.rows) balls proven")

@@ -166,13 +166,17 @@ struct ABITests {
                 == "method: expected a code in [0, 2] (CF_AUDIT_*), got 3")
         let negativeFirstRow = Self.audit(model.handle, method: Int32(CF_AUDIT_SAMPLE), firstRow: -1)
         #expect(negativeFirstRow.status == Int32(CF_VALUE_ERROR) && negativeFirstRow.message.contains("first_row"))
+        for draws in [Int64(0), Self.limits.max_draws + 1] {
+            #expect(Self.audit(model.handle, method: Int32(CF_AUDIT_SAMPLE), draws: draws).message
+                    == "n_draws: expected an int in [1, \(Self.limits.max_draws)], got \(draws)")
+        }
     }
 
     static func audit(_ model: UnsafeMutableRawPointer?, method: Int32, samples: Int64 = 1, steps: Int64 = 1,
-                      restarts: Int64 = 1, firstRow: Int64 = 0) -> (status: Int32, message: String) {
+                      restarts: Int64 = 1, firstRow: Int64 = 0, draws: Int64 = 1) -> (status: Int32, message: String) {
         var options = cf_audit_options(method: method, factual_only: 0, logit_threshold: 0, radius: 0.1,
                                        n_samples: samples, steps: steps, restarts: restarts, step_size: 0,
-                                       first_row: firstRow)
+                                       first_row: firstRow, n_draws: draws, posterior_seed: 0)
         var flags = [Int64](repeating: 0, count: 20), levels = flags
         var witnesses = [Double](repeating: 0, count: 40)
         return call { cf_audit(model, nil, x, 20, 2, &options, 0, nil, nil, &flags, &levels, &witnesses, 40, $0, $1) }

@@ -1,146 +1,143 @@
-"""The adaptive sampling audit of a black-box classifier (any fitted ``predict``):
-U_CF, and U_Δ with NR_Δ for every radius, from shared predictions.
+"""The sampling audit of a black-box classifier (any fitted ``predict``): U_CF, and
+U_Δ with NR_Δ for every radius, on the very points the engine's ``sample`` method
+draws — so a classifier audited as a black box and inside the engine gets the same
+flags (DESIGN §4, "one model, one audit").
 
-Where the balls nest, one set of predictions serves every indicator: the twins (U_CF)
-lie in every B_Δ, the factual twin's ball (NR_Δ) is part of B_Δ, and B_Δ ⊂ B_Δ′ for
-Δ < Δ′. So the twins are predicted once; radii run in increasing order, each starting
-from the flags and witnesses of the smaller balls; and the points of the factual
-twin's ball drawn for U_Δ are NR_Δ's draws.
-
-Within a radius, draws come in rounds (16 points per ball, then doubling, up to
-``n_samples`` per ball in all). A round draws every ball of every row (the engine's
-draws are cheap), but only the rows still unflagged are predicted — for a row flagged
-for U_Δ but not for NR_Δ, only its factual ball — in one ``predict`` per round
-(split, by blocks of rows, only beyond ``PREDICT_POINTS``: that bounds memory). Each block of rows has its own seed per
-(radius, round), so stopping a row early never changes any flag: the flags are those
-of predicting every draw.
+The points come from the engine (``cf_audit_ball``): for every (row, posterior draw)
+pair, every ball (each twin level, or the factual one for NR_Δ) and samples
+``a..<b`` of the ball's own random stream, the stream of the indicator's seed that
+the engine's sampler uses. The flags follow the engine's order exactly: the twins
+first (predicted once, shared by U_CF, every U_Δ and, at the factual level, every
+NR_Δ: a twin does not depend on the seed), then blocks of ``SAMPLE_BLOCK`` samples per
+ball, a pair's witness being its first differing point in (level, sample) order
+within the first block that has one. Only the pairs still unflagged are predicted,
+in one ``predict`` per block (split, by blocks of rows, beyond ``PREDICT_POINTS``: that
+bounds memory); the engine draws every ball of a block of rows (its draws are cheap).
+Indicators are computed each on its own (never nested), like the engine's.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import pandas as pd
 
-#: Points per ball in the first round; each later round doubles it.
-FIRST_ROUND = 16
+from . import _models
+
+#: Samples per ball between two checks for flips: the engine's sample block
+#: (``UnfairnessAudit.sampleBlock``), so that witnesses are the engine's.
+SAMPLE_BLOCK = 64
 #: The most points one ``predict`` call receives.
 PREDICT_POINTS = 1 << 20
 #: The most encoded values one engine draw returns (a block of rows per call).
 DRAW_VALUES = 2_000_000
 
-#: (flags, witness twin level (-1: none), witnesses in encoded units, NaN rows: none).
+#: Per (row, draw) pair: (flags, witness twin level (-1: none), witnesses in encoded
+#: units, NaN rows: none).
 Flags = Tuple[np.ndarray, np.ndarray, np.ndarray]
 #: Predictions of encoded points (rows: their audited row).
 PointPredictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def round_sizes(n_samples: int) -> List[int]:
-    """Points per ball of each round: 16, 32, 64, ... summing to ``n_samples``."""
-    sizes, size, total = [], FIRST_ROUND, 0
-    while total < n_samples:
-        sizes.append(min(size, n_samples - total))
-        total += sizes[-1]
-        size *= 2
-    return sizes
-
-
-def block_seed(seed: int, radius_index: int, round_index: int, block: int) -> int:
-    """The engine seed of one block of rows in one round at one radius."""
-    return int(np.random.SeedSequence([seed, radius_index, round_index, block]).generate_state(1, np.uint64)[0])
-
-
-def audit(predict: PointPredictor, scm: Any, X: pd.DataFrame, own: np.ndarray, radii: List[float],
-          n_samples: int, seed: int, progress: Optional[Callable[[float], None]] = None
+def audit(predict: PointPredictor, scm: Any, x: np.ndarray, own: np.ndarray, factual_rows: np.ndarray,
+          plan: Sequence[Tuple[float, bool, int]], n_samples: int, n_draws: int, posterior_seed: int,
+          first_row: int = 0, progress: Optional[Callable[[float], None]] = None
           ) -> Dict[Tuple[float, bool], Flags]:
-    """Every indicator of ``X``'s rows: keys (0.0, False) for U_CF, (Δ, False) for U_Δ
-    and (Δ, True) for NR_Δ. ``own``: the predictions of ``X``; ``progress(fraction)``
-    is called after every ``predict``, with the share of the largest possible work
-    done (a flagged row's remaining draws count as done)."""
-    rows, levels, columns = len(X), len(scm._twin_labels), len(scm.columns_)
-    factual = np.asarray(scm.factual_levels(X), dtype=np.int64)
-    samples = [n_samples if r > 0 else 1 for r in radii]
-    work = rows * levels * (1 + sum(samples))
-    twins = scm.perturbation_ball(X, 0.0, 1, random_state=0, encoded=True).to_numpy()
-    twin_rows = np.repeat(np.arange(rows), levels)
-    differs = (predict(twins, twin_rows) != own[twin_rows]).reshape(rows, levels)
-    results: Dict[Tuple[float, bool], Flags] = {(0.0, False): _first(differs, twins, levels, 1)}
-    done = rows * levels
+    """Every indicator of ``plan`` — (radius, factual_only, seed) — on the encoded rows
+    ``x`` (rows ``first_row`` onward of the table), keyed (radius, factual_only); U_CF is
+    (0.0, False). ``own``: the predictions of ``x``'s rows, ``factual_rows`` their twin
+    levels; ``progress(fraction)`` is
+    called after every ``predict``, with the share of the largest possible work done
+    (a flagged pair's remaining draws count as done)."""
+    handle = scm._handle
+    rows, columns, levels = x.shape[0], x.shape[1], len(scm._twin_labels)
+    pairs = rows * n_draws
+    pair_rows = np.arange(pairs) // n_draws
+    factual = np.repeat(np.asarray(factual_rows, dtype=np.int64), n_draws)
+    work = pairs * levels + sum(pairs * (1 if factual_only else levels) * n_samples
+                                for radius, factual_only, _ in plan if radius > 0)
+    twins = _models.audit_ball(handle, x, 0.0, False, levels, range(1), 0, first_row, n_draws, posterior_seed)
+    twin_pairs = np.repeat(np.arange(pairs), levels)
+    differs = (predict(twins, pair_rows[twin_pairs]) != own[pair_rows[twin_pairs]]).reshape(pairs, levels)
+    done = pairs * levels
     if progress is not None:
         progress(done / work)
-    unfair = results[(0.0, False)]
-    robust: Flags = (np.zeros(rows, dtype=bool), np.full(rows, -1, dtype=np.int64), np.full((rows, columns), np.nan))
-    for radius_index in np.argsort(radii, kind="stable"):
-        radius, m = radii[radius_index], samples[radius_index]
-        unfair, robust = _copy(unfair), _copy(robust)
-        block = max(1, DRAW_VALUES // (levels * max(round_sizes(m)) * columns))
-        drawn = 0
-        for round_index, k in enumerate(round_sizes(m)):
-            if unfair[0].all() and robust[0].all():
-                break
-            pending: List[Tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-            starts = range(0, rows, block)
-            for number, start in enumerate(starts):
-                stop = min(start + block, rows)
-                need_unfair, need_robust = ~unfair[0][start:stop], ~robust[0][start:stop]
-                if (need_unfair | need_robust).any():
-                    ball = scm.perturbation_ball(X.iloc[start:stop], radius, k, encoded=True,
-                                                 random_state=block_seed(seed, int(radius_index), round_index,
-                                                                         number)).to_numpy()
-                    local = np.arange(stop - start)
-                    every = (local[need_unfair, None] * levels * k + np.arange(levels * k)).ravel()
-                    only = local[~need_unfair & need_robust]
-                    own_ball = (only[:, None] * levels * k + factual[start + only, None] * k + np.arange(k)).ravel()
-                    chosen = np.sort(np.concatenate([every, own_ball]))
-                    pending.append((ball[chosen], start + chosen // (levels * k), (chosen // k) % levels))
-                if pending and (stop == rows or sum(len(p[0]) for p in pending) >= PREDICT_POINTS):
-                    points, point_rows, point_levels = (np.concatenate(parts) for parts in zip(*pending))
-                    pending = []
-                    hit = predict(points, point_rows) != own[point_rows]
-                    _record(unfair, hit & ~unfair[0][point_rows], points, point_rows, point_levels)
-                    _record(robust, hit & ~robust[0][point_rows] & (point_levels == factual[point_rows]), points,
-                            point_rows, point_levels)
-                    _nest(robust, unfair)
+    results: Dict[Tuple[float, bool], Flags] = {}
+    for radius, factual_only, seed in plan:
+        found = _empty(pairs, columns)
+        if factual_only:
+            own_level = differs[np.arange(pairs), factual]
+            _record(found, own_level, twins[np.arange(pairs) * levels + factual], np.arange(pairs), factual)
+        else:
+            _record_first(found, differs, twins, levels, 1, np.arange(pairs))
+        if radius > 0:
+            balls = 1 if factual_only else levels
+            for start in range(0, n_samples, SAMPLE_BLOCK):
+                k = min(SAMPLE_BLOCK, n_samples - start)
+                if found[0].all():
+                    break
+                block_work = pairs * balls * k
+
+                def predicted(share: float) -> None:
                     if progress is not None:
-                        progress((done + rows * levels * k * (number + 1) / len(starts)) / work)
-            done += rows * levels * k
-            drawn += k
-        done += rows * levels * (m - drawn)
-        if progress is not None:
-            progress(done / work)
-        results[(radius, False)], results[(radius, True)] = unfair, robust
+                        progress((done + share * block_work) / work)
+                _sample_block(predict, handle, x, own, found, radius, factual_only, balls, range(start, start + k),
+                              seed, first_row, n_draws, posterior_seed, factual, predicted)
+                done += block_work
+        results[(radius, factual_only)] = found
     return results
 
 
-def _first(differs: np.ndarray, points: np.ndarray, levels: int, k: int) -> Flags:
-    """Flags, witness levels and witnesses from per-row (level, sample) differences."""
-    rows = differs.shape[0]
-    flags = np.asarray(differs.any(axis=1))
+def _sample_block(predict: PointPredictor, handle: Any, x: np.ndarray, own: np.ndarray, found: Flags,
+                  radius: float, factual_only: bool, balls: int, samples: range, seed: int, first_row: int,
+                  n_draws: int, posterior_seed: int, factual: np.ndarray, predicted: Callable[[float], None]) -> None:
+    """Samples ``samples`` of every ball of the unflagged pairs, predicted, each pair
+    flagged at its first differing point in (level, sample) order, in place;
+    ``predicted(share)`` after every ``predict``, with the share of the rows done."""
+    rows, columns, k = x.shape[0], x.shape[1], len(samples)
+    per_row = n_draws * balls * k
+    block = max(1, DRAW_VALUES // max(1, per_row * columns))
+    pending: List[Tuple[np.ndarray, np.ndarray]] = []
+    for start in range(0, rows, block):
+        stop = min(start + block, rows)
+        open_pairs = np.flatnonzero(~found[0][start * n_draws:stop * n_draws]) + start * n_draws
+        if len(open_pairs):
+            points = _models.audit_ball(handle, x[start:stop], radius, factual_only, balls, samples, seed,
+                                        first_row + start, n_draws, posterior_seed)
+            local = open_pairs - start * n_draws
+            chosen = (local[:, None] * balls * k + np.arange(balls * k)).ravel()
+            pending.append((points[chosen], np.repeat(open_pairs, balls * k)))
+        if pending and (stop == rows or sum(len(p[0]) for p in pending) >= PREDICT_POINTS):
+            points, owners = (np.concatenate(parts) for parts in zip(*pending))
+            pending = []
+            hit = predict(points, owners // n_draws) != own[owners // n_draws]
+            within = np.tile(np.arange(balls * k), len(owners) // (balls * k))
+            levels = factual[owners] if factual_only else within // k
+            _record(found, hit, points, owners, levels)
+            predicted(stop / rows)
+
+
+def _empty(pairs: int, columns: int) -> Flags:
+    return (np.zeros(pairs, dtype=bool), np.full(pairs, -1, dtype=np.int64), np.full((pairs, columns), np.nan))
+
+
+def _record_first(found: Flags, differs: np.ndarray, points: np.ndarray, levels: int, k: int,
+                  pairs: np.ndarray) -> None:
+    """Flags from per-pair (level, sample) differences, points in the same order."""
+    flagged = differs.any(axis=1)
     first = np.argmax(differs, axis=1)
-    witness_levels = np.where(flags, first // k, -1).astype(np.int64)
-    witnesses = np.full((rows, points.shape[1]), np.nan)
-    chosen = np.flatnonzero(flags)
-    witnesses[chosen] = points[chosen * levels * k + first[chosen]]
-    return flags, witness_levels, witnesses
+    chosen = np.flatnonzero(flagged)
+    found[0][pairs[chosen]] = True
+    found[1][pairs[chosen]] = first[chosen] // k
+    found[2][pairs[chosen]] = points[chosen * levels * k + first[chosen]]
 
 
-def _record(flags: Flags, hit: np.ndarray, points: np.ndarray, rows: np.ndarray, levels: np.ndarray) -> None:
-    """Flags the rows of the first hit of each (points are in row order), in place."""
-    found, first = np.unique(rows[hit], return_index=True)
+def _record(found: Flags, hit: np.ndarray, points: np.ndarray, owners: np.ndarray, levels: np.ndarray) -> None:
+    """Flags the unflagged pairs of their first hit (points are in pair order), in place."""
+    hit = hit & ~found[0][owners]
+    flagged, first = np.unique(owners[hit], return_index=True)
     at = np.flatnonzero(hit)[first]
-    flags[0][found] = True
-    flags[1][found] = levels[at]
-    flags[2][found] = points[at]
+    found[0][flagged] = True
+    found[1][flagged] = levels[at]
+    found[2][flagged] = points[at]
 
-
-def _nest(robust: Flags, unfair: Flags) -> None:
-    """NR_Δ ⊂ U_Δ: a row flagged in the factual ball is flagged for U_Δ with that witness."""
-    missing = robust[0] & ~unfair[0]
-    unfair[0][missing] = True
-    unfair[1][missing] = robust[1][missing]
-    unfair[2][missing] = robust[2][missing]
-
-
-def _copy(flags: Flags) -> Flags:
-    return flags[0].copy(), flags[1].copy(), flags[2].copy()

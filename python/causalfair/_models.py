@@ -9,7 +9,7 @@ names (objectives, optimizers, ...) are the engine's own (``_engine.CODES``).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -114,20 +114,46 @@ def mcc_threshold(probabilities: np.ndarray, labels: np.ndarray,
 
 def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold: float, radius: float,
           factual_only: bool, method: str, n_samples: int, steps: int, restarts: int, seed: int,
-          progress: Optional[Callable[[int, int, int, int, float, float], None]] = None, first_row: int = 0
-          ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-row (flags: bool, witness twin level: int, -1 if none; witnesses: rows x cols,
-    NaN rows if none) of one unfair-area indicator, computed by the engine.
+          progress: Optional[Callable[[int, int, int, int, float, float], None]] = None, first_row: int = 0,
+          n_draws: int = 1, posterior_seed: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (row, posterior draw) pair, in the order row · n_draws + draw: (flags: bool,
+    witness twin level: int, -1 if none; witnesses: pairs x cols, NaN rows if none) of
+    one unfair-area indicator, computed by the engine.
 
     ``first_row``: the position of ``x``'s first row in a table audited in parts; row r
     draws from row ``first_row + r``'s random streams, so the parts give the whole
-    table's results."""
-    rows = x.shape[0]
-    flags = np.empty(rows, dtype=np.int64)
-    levels = np.empty(rows, dtype=np.int64)
-    witnesses = np.empty(x.shape)
-    options = {"method": method, "factual_only": bool(factual_only), "logit_threshold": logit_threshold,
-               "radius": radius, "n_samples": n_samples, "steps": steps, "restarts": restarts, "step_size": 0.0,
-               "first_row": first_row}
+    table's results. ``posterior_seed`` seeds the posterior draws as ``SCM.twins``'s
+    ``random_state`` does (``n_draws=1, posterior_seed=0``: the single draw of seed 0)."""
+    pairs = x.shape[0] * n_draws
+    flags = np.empty(pairs, dtype=np.int64)
+    levels = np.empty(pairs, dtype=np.int64)
+    witnesses = np.empty((pairs, x.shape[1]))
+    options = audit_options(radius, factual_only, first_row, n_draws, posterior_seed, method=method,
+                            logit_threshold=logit_threshold, n_samples=n_samples, steps=steps, restarts=restarts)
     _engine.audit(handle, scm_handle, x, options, seed, progress, flags, levels, witnesses)
     return flags.astype(bool), levels, witnesses
+
+
+def audit_options(radius: float, factual_only: bool, first_row: int, n_draws: int, posterior_seed: int,
+                  **settings: Any) -> Dict[str, Any]:
+    """A ``cf_audit_options`` dict (the estimator ``settings`` default to sampling one
+    point); the uint64 ``posterior_seed`` crosses as its two's-complement int64 bits."""
+    options = {"method": "sample", "factual_only": bool(factual_only), "logit_threshold": 0.0, "radius": radius,
+               "n_samples": 1, "steps": 0, "restarts": 1, "step_size": 0.0, "first_row": first_row,
+               "n_draws": n_draws, "posterior_seed": posterior_seed - (1 << 64) if posterior_seed >= 1 << 63
+               else posterior_seed}
+    options.update(settings)
+    return options
+
+
+def audit_ball(scm_handle: Any, x: np.ndarray, radius: float, factual_only: bool, levels: int, samples: range,
+               seed: int, first_row: int = 0, n_draws: int = 1, posterior_seed: int = 0) -> np.ndarray:
+    """The points :func:`audit`'s ``sample`` method draws for the same arguments:
+    samples ``samples`` (a range) of every ball of every (row, draw) pair of ``x``, rows
+    ordered (row, draw, level, sample); ``levels`` balls per pair (1 with
+    ``factual_only``). At radius 0 every sample is the twin itself."""
+    count = len(samples)
+    out = np.empty((x.shape[0] * n_draws * levels * count, x.shape[1]))
+    options = audit_options(radius, factual_only, first_row, n_draws, posterior_seed, n_samples=count)
+    _engine.audit_ball(scm_handle, np.ascontiguousarray(x, dtype=np.float64), options, seed, samples.start, out)
+    return out

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
-    "Proportion", "wilson_interval", "proportion", "accuracy", "balanced_accuracy", "matthews_corrcoef",
+    "Proportion", "wilson_interval", "proportion", "posterior_proportion", "accuracy", "balanced_accuracy", "matthews_corrcoef",
     "selection_rate", "selection_rates", "demographic_parity_difference", "demographic_parity_ratio",
     "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference",
     "equal_opportunity_ratio",
@@ -37,7 +37,9 @@ _Z95 = 1.959963984540054
 
 
 class Proportion(NamedTuple):
-    """A proportion ``count / n`` with its 95% Wilson interval."""
+    """A proportion ``count / n`` with its 95% Wilson interval; or, under posterior
+    draws (:func:`posterior_proportion`), the mean of per-row probabilities with its
+    normal 95% interval and ``count`` None."""
 
     value: float
     ci_low: float
@@ -91,6 +93,31 @@ def proportion(flags: Any) -> Proportion:
     count, n = int(flags.sum()), int(flags.size)
     low, high = wilson_interval(count, n)
     return Proportion(count / n, low, high, count, n)
+
+
+def posterior_proportion(probabilities: Any) -> Proportion:
+    """The mean U = (1/n) Σ pᵢ of per-row posterior probabilities pᵢ ∈ [0, 1] (an
+    indicator under R posterior draws, DESIGN §4) with the normal 95% interval of a
+    mean over rows, U ± 1.96 · s / √n (s the sample standard deviation of the pᵢ),
+    clipped to [0, 1]; ``count`` is None (the pᵢ are not counts; pool with value · n).
+    With one row the interval is [0, 1]; when every pᵢ is equal it is the point U.
+
+    Examples
+    --------
+    >>> p = posterior_proportion([0.0, 0.5, 1.0, 0.5])
+    >>> round(p.value, 3), round(p.ci_low, 3), round(p.ci_high, 3), p.count, p.n
+    (0.5, 0.1, 0.9, None, 4)
+    """
+    values = np.asarray(probabilities, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise ValueError("posterior_proportion: expected at least one value")
+    if not np.all((values >= 0) & (values <= 1)):
+        raise ValueError("posterior_proportion: expected probabilities in [0, 1]")
+    n, mean = int(values.size), float(values.mean())
+    if n == 1:
+        return Proportion(mean, 0.0, 1.0, None, 1)  # type: ignore[arg-type]
+    half = _Z95 * float(values.std(ddof=1)) / math.sqrt(n)
+    return Proportion(mean, max(0.0, mean - half), min(1.0, mean + half), None, n)  # type: ignore[arg-type]
 
 
 def _labels(y_true: Any, y_pred: Any) -> Tuple[np.ndarray, np.ndarray]:

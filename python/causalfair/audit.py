@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -31,10 +31,27 @@ _PARAMETERS: Dict[str, List[Constraint]] = {
     "method": [Options(_METHODS)],
     "n_samples": [Interval(int, 1, "max_audit_samples")],
     "n_points": [Interval(int, 1, "max_elements")],
+    "n_draws": [None, Interval(int, 1, "max_draws")],
 }
 #: Attack settings: projected gradient steps and starts per twin ball.
 ATTACK_STEPS = 20
 ATTACK_RESTARTS = 4
+
+
+class Posterior(NamedTuple):
+    """The posterior draws an audit evaluates (DESIGN §4, "Discrete nodes"): ``n_draws``
+    draws per row of the noise of the SCM's Gumbel-max nodes, from ``seed`` (the draws
+    ``SCM.twins(X, n_draws=n_draws, random_state=seed)`` makes). ``Posterior(1, 0)`` is
+    the single draw of seed 0 that every verb without ``n_draws`` uses."""
+
+    n_draws: int = 1
+    seed: int = 0
+
+
+def _posterior(n_draws: Optional[int], seed: int) -> Posterior:
+    """The audit's posterior draws: ``n_draws`` from the audit's seed, or the single
+    draw of seed 0 when ``n_draws`` is None (the audit then is the one before draws)."""
+    return Posterior() if n_draws is None else Posterior(n_draws, seed)
 
 
 @dataclass
@@ -52,11 +69,18 @@ class Indicator:
         The estimator actually used: ``"sample"``, ``"attack"`` or ``"exact"``;
         always ``"exact"`` at Δ = 0 (U_CF), where every method enumerates the twins.
     flags : numpy.ndarray of bool
-        Per row: some individual of the ball is classified differently.
+        Per row: some individual of the ball is classified differently. Under
+        ``n_draws = R > 1`` posterior draws: shape (rows, R), one flag per (row, draw).
     witnesses : pandas.DataFrame
         For flagged rows: the twin level (column ``"twin"``) and an individual of the
-        ball whose prediction differs, in the user's units.
+        ball whose prediction differs, in the user's units. Under R > 1 draws one per
+        flagged (row, draw), indexed by (row label, ``draw``).
     proportion : causalfair.metrics.Proportion
+        R = 1: the share of flagged rows with its Wilson interval. R > 1: U = mean of
+        the per-row posterior probabilities, with the normal interval of that mean
+        (:func:`causalfair.metrics.posterior_proportion`).
+    n_draws : int
+        Posterior draws per row (R).
     """
 
     name: str
@@ -66,6 +90,20 @@ class Indicator:
     flags: np.ndarray
     witnesses: pd.DataFrame
     proportion: _scores.Proportion
+    n_draws: int = 1
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """Per row: pᵢ, the posterior probability that the row is flagged — the share of
+        its draws flagged (0 or 1 with a single draw)."""
+        return self.flags.reshape(len(self.flags), -1).mean(axis=1)
+
+
+def _proportion(flags: np.ndarray) -> _scores.Proportion:
+    """The indicator's value of per-row flags (1-D) or per-(row, draw) flags (2-D)."""
+    if flags.ndim == 1:
+        return _scores.proportion(flags)
+    return _scores.posterior_proportion(flags.mean(axis=1))
 
 
 class _EnginePath:
@@ -92,13 +130,18 @@ class _EnginePath:
         return "exact" if self.linear else ("sample" if radius == 0 else "attack")
 
     def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-            progress: Any, first_row: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+            progress: Any, first_row: int = 0, posterior: Posterior = Posterior()
+            ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if method == "exact" and not self.linear:
-            raise ValueError("method='exact' needs model='logistic' and a linear SCM; use 'attack' or 'sample'")
+            gumbel = [] if self.scm is None else self.scm.schema_.gumbel_max_nodes
+            why = (f" (this SCM has Gumbel-max nodes {gumbel}, discrete='gumbel': their argmax makes φ⁻¹ "
+                   "piecewise constant, not affine, so the closed form does not apply)" if gumbel else "")
+            raise ValueError(f"method='exact' needs model='logistic' and a linear SCM{why}; use 'attack' or "
+                             "'sample'")
         scm_handle = None if self.scm is None else self.scm._handle
         return _models.audit(self.clf._handle, scm_handle, self.x, self.logit_threshold, radius, factual_only,
                              method, n_samples if radius > 0 else 1, ATTACK_STEPS, ATTACK_RESTARTS, seed, progress,
-                             first_row)
+                             first_row, posterior.n_draws, posterior.seed)
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.clf.predict(X))
@@ -116,6 +159,13 @@ class _BlackBoxPath:
         if not isinstance(X, pd.DataFrame):
             raise TypeError("X: a black-box classifier is audited on a DataFrame of the SCM's nodes")
         scm._encode_rows(X)  # every node present, finite, known labels: refused before any work
+        coded = scm.schema_.continuous_codes()
+        if coded:
+            raise ValueError(f"scm: {coded} are binary or categorical nodes with parents modelled as continuous "
+                             "codes (discrete='anm'): their twins and ball points hold fractional codes that no "
+                             "individual has, so a black box's predict would judge rounded stand-ins, not the "
+                             "audited points; fit the SCM with discrete='gumbel' (Gumbel-max mechanisms, hard "
+                             "codes) to audit a black box")
         self.clf, self.scm, self.X = clf, scm, X
         self.twin_labels = scm._twin_labels
         columns = getattr(clf, "feature_names_in_", None)
@@ -133,15 +183,13 @@ class _BlackBoxPath:
         return "sample"
 
     def run(self, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-            progress: Any, first_row: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if first_row != 0:
-            raise TypeError("X: a black-box classifier's balls are drawn from one stream over all rows, so it "
-                            "is audited in memory only, not partition by partition")
+            progress: Any, first_row: int = 0, posterior: Posterior = Posterior()
+            ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if method != "sample":
             raise ValueError(f"method={method!r}: a classifier other than FairRobustClassifier is a black box; "
                              "only method='sample' (or 'auto') can audit it")
-        results = self.run_all([radius], n_samples, seed,
-                               None if progress is None else self._rows_progress(progress))
+        results = self.run_all([(radius, factual_only, seed)], n_samples, posterior,
+                               None if progress is None else self._rows_progress(progress), first_row)
         return results[(radius, factual_only)]
 
     def _rows_progress(self, progress: Any) -> Any:
@@ -162,12 +210,16 @@ class _BlackBoxPath:
             frame[column] = self.X[column].iloc[rows].to_numpy()
         return self.predict(frame)
 
-    def run_all(self, radii: List[float], n_samples: int, seed: int,
-                progress: Any) -> Dict[Tuple[float, bool], Tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """U_CF, U_Δ and NR_Δ for every radius from shared, adaptive draws
-        (:mod:`causalfair._black_box`); keys (Δ, factual_only), U_CF at (0.0, False)."""
-        return _black_box.audit(self.predict_points, self.scm, self.X, self.predict(self.X), radii, n_samples,
-                                seed, progress)
+    def run_all(self, plan: Sequence[Tuple[float, bool, int]], n_samples: int, posterior: Posterior,
+                progress: Any, first_row: int = 0
+                ) -> Dict[Tuple[float, bool], Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The indicators of ``plan`` — (radius, factual_only, seed) — on the engine's
+        sampling points (:mod:`causalfair._black_box`), keys (Δ, factual_only); U_CF
+        at (0.0, False). Per (row, draw) pair, in pair order."""
+        x = np.ascontiguousarray(self.scm._encode_rows(self.X), dtype=np.float64)
+        factual = np.asarray(self.scm.factual_levels(self.X), dtype=np.int64)
+        return _black_box.audit(self.predict_points, self.scm, x, self.predict(self.X), factual, plan, n_samples,
+                                posterior.n_draws, posterior.seed, first_row, progress)
 
     def decode(self, witnesses: np.ndarray) -> pd.DataFrame:
         return self.scm._decode_rows(witnesses)
@@ -204,46 +256,56 @@ _NO_TWINS = ("U_CF and U_Δ compare each individual with its counterfactual twin
 
 def indicator(clf: Any, scm: Any, X: Any, radius: float, *, factual_only: bool, method: str = "auto",
               n_samples: int = 1000, random_state: Any = None, name: Optional[str] = None,
-              _progress: Any = None, _first_row: int = 0) -> Indicator:
+              n_draws: Optional[int] = None, _progress: Any = None, _first_row: int = 0) -> Indicator:
     """Evaluate one indicator (U_Δ, or NR_Δ with ``factual_only``) on every row of ``X``.
 
     See :func:`audit` for the arguments; the building block of
-    :func:`causalfair.metrics.unfair_area` and friends. ``_first_row``: the position of
-    ``X``'s first row in a table audited partition by partition (its rows draw from the
-    random streams of their rows in the table)."""
+    :func:`causalfair.metrics.unfair_area` and friends. With ``n_draws`` the posterior
+    draws come from ``random_state``'s seed, as in :func:`audit`. ``_first_row``: the
+    position of ``X``'s first row in a table audited partition by partition (its rows
+    draw from the random streams of their rows in the table)."""
     radius = check_radius(radius)
-    checked = check_parameters({k: _PARAMETERS[k] for k in ("method", "n_samples")},
-                               {"method": method, "n_samples": n_samples})
+    checked = check_parameters({k: _PARAMETERS[k] for k in ("method", "n_samples", "n_draws")},
+                               {"method": method, "n_samples": n_samples, "n_draws": n_draws})
     path = _path(clf, scm, X)
     if not factual_only and path.scm is None:
         raise ValueError(_NO_TWINS)
-    return _evaluate(path, X, radius, factual_only, checked["method"], checked["n_samples"],
-                     seed_from(random_state), name, _progress, _first_row)
+    seed = seed_from(random_state)
+    return _evaluate(path, X, radius, factual_only, checked["method"], checked["n_samples"], seed, name,
+                     _progress, _first_row, _posterior(checked["n_draws"], seed))
 
 
 def _evaluate(path: Any, X: Any, radius: float, factual_only: bool, method: str, n_samples: int, seed: int,
-              name: Optional[str], progress: Any, first_row: int = 0) -> Indicator:
+              name: Optional[str], progress: Any, first_row: int = 0, posterior: Posterior = Posterior()
+              ) -> Indicator:
     """One indicator through ``path``, its arguments already checked (``first_row``: see
     :func:`indicator`)."""
     used = path.default_method(radius) if method == "auto" else method
-    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress, first_row)
-    return _indicator(path, X, radius, factual_only, used, name, flags, levels, witnesses)
+    flags, levels, witnesses = path.run(radius, factual_only, used, n_samples, seed, progress, first_row, posterior)
+    return _indicator(path, X, radius, factual_only, used, name, flags, levels, witnesses, posterior.n_draws)
 
 
 def _indicator(path: Any, X: Any, radius: float, factual_only: bool, used: str, name: Optional[str],
-               flags: np.ndarray, levels: np.ndarray, witnesses: np.ndarray) -> Indicator:
-    """The :class:`Indicator` of per-row flags, witness levels and encoded witnesses."""
+               flags: np.ndarray, levels: np.ndarray, witnesses: np.ndarray, n_draws: int = 1) -> Indicator:
+    """The :class:`Indicator` of per-(row, draw) flags, witness levels and encoded
+    witnesses (pair order: row · n_draws + draw)."""
     if radius == 0:
         used = "exact"  # at Δ = 0 every method enumerates the twins: the indicator is exact
-    index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(flags))
+    rows = len(flags) // n_draws
+    index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(rows)
     chosen = np.flatnonzero(flags)
     decoded = path.decode(witnesses[chosen])
-    decoded.index = index[chosen]
+    if n_draws == 1:
+        decoded.index = index[chosen]
+    else:
+        decoded.index = pd.MultiIndex.from_arrays([index[chosen // n_draws], chosen % n_draws],
+                                                  names=[index.name, "draw"])
     twin = [path.twin_labels[l] for l in levels[chosen]]
     decoded.insert(0, "twin", pd.Series(twin, index=decoded.index, dtype=object))
     if name is None:
         name = ("NR_" if factual_only else "U_") + (f"{radius:g}" if radius > 0 or factual_only else "CF")
-    return Indicator(name, radius, factual_only, used, flags, decoded, _scores.proportion(flags))
+    shaped = flags if n_draws == 1 else flags.reshape(rows, n_draws)
+    return Indicator(name, radius, factual_only, used, shaped, decoded, _proportion(shaped), n_draws)
 
 
 class AuditReport:
@@ -256,11 +318,15 @@ class AuditReport:
 
     def __init__(self, indicators: Sequence[Indicator], scores: Dict[str, Dict[str, Any]], index: pd.Index,
                  data: Optional[pd.DataFrame] = None, sensitive: Sequence[str] = (),
-                 passthrough: Sequence[str] = ()):
+                 passthrough: Sequence[str] = (), continuous_codes: Sequence[str] = ()):
         self.indicators = {i.name: i for i in indicators}
         #: Columns the classifier reads that are not SCM nodes, held fixed at each row's
         #: own values in its twins and balls (black-box audits).
         self.passthrough = list(passthrough)
+        #: Binary or categorical descendants of the sensitive nodes that the SCM models as
+        #: continuous codes (``discrete="anm"``): the audit judged fractional codes there,
+        #: which no individual has (the witnesses show them rounded); empty otherwise.
+        self.continuous_codes = list(continuous_codes)
         self._scores = scores
         self._index = index
         self._data = data  # the audited rows (a DataFrame), for by_group
@@ -315,12 +381,15 @@ class AuditReport:
         >>> report.by_group(["sex", "race"]).loc[("Female", "White", "U_CF")]  # doctest: +SKIP
         """
         keys = self._group_keys(by)
-        flags = pd.DataFrame({name: ind.flags for name, ind in self.indicators.items()}, index=keys.index)
+        rows_flags = {name: (ind.flags if ind.n_draws == 1 else ind.probabilities)
+                      for name, ind in self.indicators.items()}
+        flags = pd.DataFrame(rows_flags, index=keys.index)
         rows = []
         for label, part in flags.groupby([keys[c] for c in keys.columns], sort=True, observed=True):
             label = label if isinstance(label, tuple) else (label,)
             for name, column in part.items():
-                p = _scores.proportion(column.to_numpy())
+                p = (_scores.proportion(column.to_numpy()) if self.indicators[str(name)].n_draws == 1
+                     else _scores.posterior_proportion(column.to_numpy()))
                 rows.append((*label, name, p.value, p.ci_low, p.ci_high, self.indicators[str(name)].method, p.n,
                              p.count))
         columns = [*keys.columns, "metric", "value", "ci_low", "ci_high", "method", "n", "count"]
@@ -374,14 +443,34 @@ class AuditReport:
         known = sorted({i.radius for i in self.indicators.values()})
         raise KeyError(f"radius: no {kind} indicator at radius {radius} (audited radii: {known})")
 
-    def flags(self, radius: float, kind: str = "unfair") -> pd.Series:
-        """Per point: flagged at ``radius`` (0 for U_CF), same index as ``X``."""
+    def flags(self, radius: float, kind: str = "unfair") -> Any:
+        """Per point: flagged at ``radius`` (0 for U_CF), same index as ``X``: a bool
+        Series; under ``n_draws = R > 1`` a bool DataFrame with one column per posterior
+        draw (columns 0..R-1, named ``draw``)."""
         ind = self._indicator(radius, kind)
-        return pd.Series(ind.flags, index=self._index, name=ind.name)
+        if ind.n_draws == 1:
+            return pd.Series(ind.flags, index=self._index, name=ind.name)
+        return pd.DataFrame(ind.flags, index=self._index, columns=pd.RangeIndex(ind.n_draws, name="draw"))
+
+    def probabilities(self, radius: float, kind: str = "unfair") -> pd.Series:
+        """Per point: pᵢ, the posterior probability that it is flagged at ``radius`` — the
+        share of its ``n_draws`` posterior draws flagged (0 or 1 with one draw); the
+        indicator's value is their mean. Same index as ``X``.
+
+        Examples
+        --------
+        >>> report = cf.audit(clf, scm, X_test, n_draws=16, random_state=0)  # doctest: +SKIP
+        >>> report.probabilities(0).nlargest(3)  # rows most likely counterfactually unfair  # doctest: +SKIP
+        """
+        ind = self._indicator(radius, kind)
+        return pd.Series(ind.probabilities, index=self._index, name=ind.name)
 
     def witnesses(self, radius: float, kind: str = "unfair") -> pd.DataFrame:
         """For flagged points: the twin level and the perturbed individual that is
-        classified differently, in the user's units."""
+        classified differently, in the user's units. Under ``n_draws = R > 1``, one row
+        per flagged (point, posterior draw), indexed by (X's label, ``draw``): the
+        witness of that draw (compare it with ``scm.twins(X, n_draws=R,
+        random_state=seed)``'s twins of the same draw)."""
         return self._indicator(radius, kind).witnesses
 
     def plot(self, ax: Any = None) -> Any:
@@ -409,13 +498,21 @@ class AuditReport:
     def __repr__(self) -> str:
         held = (f"\nheld fixed (not SCM nodes) in twins and balls: {', '.join(map(str, self.passthrough))}"
                 if self.passthrough else "")
+        if self.continuous_codes:
+            held += (f"\ncontinuous codes, not labels (discrete='anm'): {', '.join(map(str, self.continuous_codes))} "
+                     "- twins and balls hold fractional codes there that no individual has")
+        draws = max((ind.n_draws for ind in self.indicators.values()), default=1)
+        if draws > 1:
+            held += (f"\nposterior draws per row: {draws} (value: mean posterior probability; interval: normal, "
+                     "of that mean over rows)")
         return f"AuditReport(\n{self.to_frame().to_string()}{held}\n)"
 
 
 def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
           radii: Union[float, Sequence[float]] = (0.05, 0.01),
           method: str = "auto", n_samples: int = 1000, n_points: int = 1000, random_state: Any = None,
-          verbose: bool = False, recourse: Optional[Dict[str, Any]] = None) -> AuditReport:
+          verbose: bool = False, recourse: Optional[Dict[str, Any]] = None,
+          n_draws: Optional[int] = None) -> AuditReport:
     """Audit ``clf`` for counterfactual unfairness, unfair area and non-robustness.
 
     For every radius Δ in ``radii``: U_Δ (some individual of B_Δ — every twin,
@@ -441,12 +538,15 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
         Columns it reads that are not SCM nodes (a zip code...) must be in ``X``:
         they are held fixed at each row's own values in its twins and balls, and
         the report lists them (``AuditReport.passthrough``). A black box is
-        sampled adaptively: rounds of draws (16 points per ball, then doubling,
-        ``n_samples`` per ball in all), a row stops once flagged, one ``predict``
-        per round, and the indicators share predictions where the balls nest
-        (the twins lie in every ball, NR_Δ's ball is part of U_Δ's, smaller radii
-        inside larger ones; so U_CF ⊂ U_Δ ⊂ U_Δ′ and NR_Δ ⊂ U_Δ row by row). The
-        flags are those of predicting every draw.
+        sampled on the very points the engine's ``"sample"`` method draws (the same
+        random streams, in the same order: a causalfair classifier audited natively
+        and wrapped as a black box gets the same flags and witnesses with the same
+        ``random_state``), 64 points per ball at a time, a row stopping once
+        flagged, one ``predict`` per block; the twins are predicted once for every
+        indicator. A black box is refused for an SCM with ``discrete="anm"`` whose
+        binary or categorical nodes have parents: their counterfactual codes are
+        fractional, which no individual has, so ``predict`` would judge rounded
+        stand-ins (use ``discrete="gumbel"``).
     scm : causalfair.SCM, optional
         The fitted SCM defining twins and balls; default: the classifier's ``scm_``.
     X : DataFrame, optional
@@ -473,6 +573,19 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
     n_samples : int, default=1000
     n_points : int, default=1000
         Points drawn from the SCM when ``X`` is None.
+    n_draws : int, optional
+        R posterior draws per row of the noise of the SCM's Gumbel-max nodes
+        (``discrete="gumbel"``; DESIGN §4, "Discrete nodes"), in ``[1, max_draws]``.
+        Every (row, draw) pair is audited — draw d is the one
+        ``scm.twins(X, n_draws=R, random_state=s)`` makes, with ``s`` the seed of
+        ``random_state`` (an int is used as is) — and each indicator is
+        U = (1/n) Σ pᵢ, pᵢ the share of row i's draws flagged (its posterior
+        probability of being flagged, :meth:`AuditReport.probabilities`), with the
+        normal 95% interval of that mean over rows (``count`` is then empty).
+        ``None`` (default): the single draw of seed 0 that every verb without
+        ``n_draws`` uses, and each proportion with its Wilson interval, as before
+        draws existed. Without a Gumbel-max node every draw has the same twins
+        (only the balls' samples differ).
     random_state : None, int or numpy.random.Generator
     verbose : bool, default=False
         A progress bar over the rows of every indicator.
@@ -515,11 +628,21 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
     --------
     >>> report = cf.audit(clf, scm, X_test, y_test, random_state=0)  # doctest: +SKIP
     >>> report.to_frame().loc["U_CF", "value"]  # doctest: +SKIP
+
+    Under posterior draws (a ``discrete="gumbel"`` SCM), per-row probabilities and the
+    witnesses of each draw:
+
+    >>> report = cf.audit(clf, scm, X_test, n_draws=16, random_state=0)  # doctest: +SKIP
+    >>> report.probabilities(0.05).head()  # pᵢ: share of row i's 16 draws flagged  # doctest: +SKIP
+    >>> report.witnesses(0.05).loc[(X_test.index[0], 3)]  # row 0's witness in draw 3  # doctest: +SKIP
     """
     given = radii if isinstance(radii, (list, tuple, np.ndarray)) else [radii]
     radii = list(dict.fromkeys(check_radius(r, "radii") for r in given))
-    checked = check_parameters(_PARAMETERS, {"method": method, "n_samples": n_samples, "n_points": n_points})
-    rng = np.random.default_rng(seed_from(random_state))
+    checked = check_parameters(_PARAMETERS, {"method": method, "n_samples": n_samples, "n_points": n_points,
+                                             "n_draws": n_draws})
+    base_seed = seed_from(random_state)
+    posterior = _posterior(checked["n_draws"], base_seed)
+    rng = np.random.default_rng(base_seed)
     plan = _plan(radii)
     chosen_scm = scm if scm is not None else getattr(clf, "scm_", None)
     if chosen_scm is None:
@@ -532,7 +655,8 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
                              "(or a sample of the partitions) to include it")
         # The indicators' seeds are the in-memory audit's draws, in the same order.
         return _partitioned_audit(clf, scm, X, y, plan=plan, method=checked["method"],
-                                  n_samples=checked["n_samples"], seeds=[seed_from(rng) for _ in plan])
+                                  n_samples=checked["n_samples"], seeds=[seed_from(rng) for _ in plan],
+                                  posterior=posterior)
     if X is None:
         if chosen_scm is None:
             raise ValueError("X: evaluation points are needed when there is no SCM to sample them from")
@@ -543,19 +667,22 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
     if y is not None and np.asarray(y).ravel().shape[0] != len(X):
         raise ValueError(f"y: expected {len(X)} labels (one per row of X), got {np.asarray(y).ravel().shape[0]}")
     indicators = []
+    # One seed per indicator, the same for every path (a black box samples the engine's points).
+    seeds = [seed_from(rng) for _ in plan]
     with AuditBar(len(plan), len(X), bool(verbose)) as bar:
         if isinstance(path, _BlackBoxPath) and checked["method"] in ("auto", "sample"):
             progress = bar.callback(0)
             units = len(plan) * len(X)
-            results = path.run_all(radii, checked["n_samples"], seed_from(rng), None if progress is None else (
+            results = path.run_all([(r, factual, seed) for (_, r, factual), seed in zip(plan, seeds)],
+                                   checked["n_samples"], posterior, None if progress is None else (
                 lambda fraction: progress(0, 1, int(fraction * units), units, float("nan"), float("nan"))))
-            indicators = [_indicator(path, X, r, factual, "sample", name, *results[(r, factual)])
+            indicators = [_indicator(path, X, r, factual, "sample", name, *results[(r, factual)], posterior.n_draws)
                           for name, r, factual in plan]
             plan = []
-        for step, (name, r, factual) in enumerate(plan):
+        for step, ((name, r, factual), seed) in enumerate(zip(plan, seeds)):
             progress = bar.callback(step)
             indicators.append(_evaluate(path, X, r, factual, "auto" if r == 0 else checked["method"],
-                                        checked["n_samples"], seed_from(rng), name, progress))
+                                        checked["n_samples"], seed, name, progress, 0, posterior))
             if progress is not None:
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
@@ -564,44 +691,46 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
     if recourse is not None:
         fairness = _recourse.recourse_fairness(clf, path.scm, X, **recourse)
         scores.update(cast(Dict[str, Dict[str, Any]], fairness.to_dict("index")))  # rows named by metric
+    coded = [] if path.scm is None else path.scm.schema_.continuous_codes(sensitive)
     return AuditReport(indicators, scores, index, X if isinstance(X, pd.DataFrame) else None, sensitive,
-                       getattr(path, "passthrough", ()))
+                       getattr(path, "passthrough", ()), coded)
 
 
 def _audit_partition(X: pd.DataFrame, y: Any, first_row: int, *, clf: Any, scm: Any,
-                     plan: List[Tuple[str, float, bool]], method: str, n_samples: int,
-                     seeds: List[int]) -> Tuple[List[Indicator], np.ndarray, Optional[np.ndarray], Any, pd.Index]:
+                     plan: List[Tuple[str, float, bool]], method: str, n_samples: int, seeds: List[int],
+                     posterior: Posterior) -> Tuple[List[Indicator], np.ndarray, Optional[np.ndarray], Any, pd.Index]:
     """One partition of a partitioned audit, rows ``first_row`` onward of the table:
     its indicators, predictions, labels, sensitive columns and index."""
     path = _path(clf, scm, X)
     if y is not None and np.asarray(y).ravel().shape[0] != len(X):
         raise ValueError(f"y: expected one label per row of every partition; a partition of {len(X)} rows "
                          f"got {np.asarray(y).ravel().shape[0]}")
-    indicators = [_evaluate(path, X, r, factual, "auto" if r == 0 else method, n_samples, seed, name, None, first_row)
-                  for (name, r, factual), seed in zip(plan, seeds)]
+    indicators = [_evaluate(path, X, r, factual, "auto" if r == 0 else method, n_samples, seed, name, None, first_row,
+                            posterior) for (name, r, factual), seed in zip(plan, seeds)]
     sensitive = None if path.scm is None else X[[node.name for node in path.scm.schema_.sensitive]]
     return (indicators, path.predict(X), None if y is None else np.asarray(y).ravel(), sensitive, X.index)
 
 
 def _partitioned_audit(clf: Any, scm: Any, X: Any, y: Any, *, plan: List[Tuple[str, float, bool]], method: str,
-                       n_samples: int, seeds: List[int]) -> AuditReport:
+                       n_samples: int, seeds: List[int], posterior: Posterior) -> AuditReport:
     """:func:`audit` of a dask DataFrame or an iterable of chunks: every partition
     audited where it lies with its first row's position, the per-row results joined in
     the table's order, so every count and interval is the in-memory audit's."""
     from .classifier import FairRobustClassifier
     if not isinstance(clf, FairRobustClassifier):
-        raise TypeError(f"clf: a partitioned X needs a fitted causalfair.FairRobustClassifier (a black box's "
-                        f"balls are drawn from one stream over all rows), got {type(clf).__name__}")
+        raise TypeError(f"clf: a partitioned X needs a fitted causalfair.FairRobustClassifier (a black box is "
+                        f"audited in memory only: pass a DataFrame), got {type(clf).__name__}")
     clf._check_fitted()
     parts = _partitions.map_partitions(_audit_partition, X, y, dict(clf=clf, scm=scm, plan=plan, method=method,
-                                                                     n_samples=n_samples, seeds=seeds))
+                                                                     n_samples=n_samples, seeds=seeds,
+                                                                     posterior=posterior))
     indicators = []
     for k, (name, radius, factual) in enumerate(plan):
         pieces = [part[0][k] for part in parts]
         flags = np.concatenate([piece.flags for piece in pieces])
         witnesses = [piece.witnesses for piece in pieces if len(piece.witnesses)] or [pieces[0].witnesses]
         indicators.append(Indicator(name, radius, factual, pieces[0].method, flags, pd.concat(witnesses),
-                                    _scores.proportion(flags)))
+                                    _proportion(flags), posterior.n_draws))
     y_pred = np.concatenate([part[1] for part in parts])
     y_true = None if y is None else np.concatenate([part[2] for part in parts])
     sensitive = None if parts[0][3] is None else pd.concat([part[3] for part in parts])

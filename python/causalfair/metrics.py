@@ -13,16 +13,16 @@ adds the indicators on top of the audit.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Optional
 
 from ._scores import (Proportion, accuracy, balanced_accuracy, demographic_parity_difference,
                       demographic_parity_ratio, equal_opportunity_difference, equal_opportunity_ratio,
-                      equalized_odds_difference, equalized_odds_ratio, matthews_corrcoef, proportion,
-                      selection_rate, selection_rates, wilson_interval)
+                      equalized_odds_difference, equalized_odds_ratio, matthews_corrcoef, posterior_proportion,
+                      proportion, selection_rate, selection_rates, wilson_interval)
 from .audit import indicator
 
 __all__ = [
-    "Proportion", "wilson_interval", "proportion", "accuracy", "balanced_accuracy", "matthews_corrcoef",
+    "Proportion", "wilson_interval", "proportion", "posterior_proportion", "accuracy", "balanced_accuracy", "matthews_corrcoef",
     "selection_rate", "selection_rates", "demographic_parity_difference", "demographic_parity_ratio",
     "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference",
     "equal_opportunity_ratio", "unfair_area", "counterfactual_unfairness", "non_robust_area",
@@ -35,16 +35,18 @@ def __dir__() -> List[str]:
 
 
 def unfair_area(clf: Any, scm: Any, X: Any, radius: float, *, method: str = "auto", n_samples: int = 1000,
-                random_state: Any = None) -> Proportion:
+                random_state: Any = None, n_draws: Optional[int] = None) -> Proportion:
     """U_Δ: the fraction of rows of ``X`` for which some individual of the protected
     causal perturbation ball B_Δ (every twin, perturbed within ``radius``) is
-    classified differently. See :func:`causalfair.audit` for the arguments."""
+    classified differently; under ``n_draws`` posterior draws, the mean over rows of
+    each row's posterior probability of that. See :func:`causalfair.audit` for the
+    arguments."""
     return indicator(clf, scm, X, radius, factual_only=False, method=method, n_samples=n_samples,
-                     random_state=random_state).proportion
+                     random_state=random_state, n_draws=n_draws).proportion
 
 
 def counterfactual_unfairness(clf: Any, scm: Any, X: Any, *, method: str = "auto",
-                              random_state: Any = None) -> Proportion:
+                              random_state: Any = None, n_draws: Optional[int] = None) -> Proportion:
     """U_CF = U_0: the fraction of rows whose twins are not all classified alike.
 
     ``method`` is checked and used as by :func:`unfair_area`; at Δ = 0 the ball is the
@@ -52,11 +54,11 @@ def counterfactual_unfairness(clf: Any, scm: Any, X: Any, *, method: str = "auto
     used. Needs a causal model (``scm``, or the classifier's): without one there are
     no twins and a ``ValueError`` says so."""
     return indicator(clf, scm, X, 0.0, factual_only=False, method=method, n_samples=1,
-                     random_state=random_state).proportion
+                     random_state=random_state, n_draws=n_draws).proportion
 
 
 def non_robust_area(clf: Any, scm: Any, X: Any, radius: float, *, method: str = "auto", n_samples: int = 1000,
-                    random_state: Any = None) -> Proportion:
+                    random_state: Any = None, n_draws: Optional[int] = None) -> Proportion:
     """NR_Δ: like :func:`unfair_area` on the factual twin's ball only (no twin switching)."""
     return indicator(clf, scm, X, radius, factual_only=True, method=method, n_samples=n_samples,
-                     random_state=random_state).proportion
+                     random_state=random_state, n_draws=n_draws).proportion

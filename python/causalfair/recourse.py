@@ -271,7 +271,7 @@ def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: An
     if discrete:
         raise ValueError(f"actionable: {discrete} are not continuous; recourse acts on continuous nodes only "
                          "(discrete actions are not supported yet)")
-    coded = _continuous_coded_descendants(schema, names)
+    coded = schema.continuous_codes(names)
     if coded:
         raise ValueError(f"actionable: {coded} are binary or categorical descendants of the actionable nodes, "
                          "modelled as continuous codes (discrete='anm'): a proposal would be decided on "
@@ -295,21 +295,6 @@ def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: An
                     scales=scales, weights=weights, lower=box[:, 0] / scales, upper=box[:, 1] / scales,
                     sign=1.0 if want_positive else -1.0, logit_threshold=_logit_threshold(float(clf.threshold_)),
                     want_positive=want_positive, input_limit=_models.input_limit(clf._handle))
-
-
-def _continuous_coded_descendants(schema: Any, actionable: Sequence[str]) -> List[str]:
-    """The binary or categorical nodes with parents that an action on ``actionable``
-    reaches and that the SCM models as continuous codes (``discrete="anm"``): their
-    counterfactual codes are fractional, so the classifier's decision on them is not its
-    decision on any individual (the rows :class:`RecourseResult` shows are rounded)."""
-    reached = set(actionable)
-    coded = []
-    for node in schema.nodes:  # topological order
-        if node.name not in reached and any(p in reached for p in node.parents):
-            reached.add(node.name)
-            if node.kind != "continuous" and node.discrete == "anm":
-                coded.append(node.name)
-    return coded
 
 
 def _checked_keys(mapping: Any, name: str, actionable: Sequence[str]) -> None:

@@ -393,13 +393,36 @@ class Schema:
                                 f"got {value!r}") from None
         return schema.encode(values, name)
 
+    def continuous_codes(self, sources: Optional[Sequence[str]] = None) -> List[str]:
+        """The binary or categorical nodes with parents that are modelled as continuous
+        codes (``discrete="anm"``): their counterfactual, ball and twin values are
+        fractional codes no individual has. With ``sources``: only those that descend
+        from a node of ``sources`` (the ones an intervention on them changes), in
+        topological order."""
+        reached = set(sources) if sources is not None else None
+        coded = []
+        for node in self.nodes:  # topological order
+            if reached is not None:
+                if node.name in reached or not any(p in reached for p in node.parents):
+                    continue
+                reached.add(node.name)
+            if node.parents and node.kind != "continuous" and node.discrete == "anm":
+                coded.append(node.name)
+        return coded
+
+    @property
+    def gumbel_max_nodes(self) -> List[str]:
+        """The binary or categorical nodes with parents in ``discrete="gumbel"`` mode
+        (Gumbel-max mechanisms: V := argmax(logits + Gumbel noise))."""
+        return [node.name for node in self.nodes
+                if node.parents and node.kind != "continuous" and node.discrete == "gumbel"]
+
     @property
     def is_linear(self) -> bool:
         """Every mechanism linear (or none), and no Gumbel-max node (its argmax is not
         affine): then φ⁻¹ is affine, and the exact audit and causal_at's closed form apply."""
-        return all(node.mechanism is None or (isinstance(node.mechanism, LinearMechanism)
-                                              and not (node.discrete == "gumbel" and node.kind != "continuous"))
-                   for node in self.nodes)
+        return not self.gumbel_max_nodes and all(node.mechanism is None or isinstance(node.mechanism, LinearMechanism)
+                                                 for node in self.nodes)
 
     # ------------------------------------------------------------------ engine spec
     def spec(self) -> List[Dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, Literal, Mapping, Optional, Sequence, Tu
 import numpy as np
 import pandas as pd
 
-from . import _handles
+from . import _handles, _models
 from .distributions import Distribution, as_distribution
 from .graph import parse_graph
 from .mechanisms import ExpressionMechanism, as_mechanism
@@ -54,6 +54,25 @@ class OutOfRangeWarning(UserWarning):
     """Input given to a fitted SCM lies far outside the range it was fitted on (see
     :class:`SCM`, Notes): its mechanisms extrapolate there, and the usual cause is
     data in other units (e.g. already standardized)."""
+
+
+class ContinuousCodeWarning(UserWarning):
+    """A counterfactual or twin reaches binary or categorical nodes that the SCM models
+    as continuous codes (``discrete="anm"``): their values are fractional codes no
+    individual has (shown rounded to the nearest label in the data's units, as codes
+    with ``encoded=True``), not labels. ``discrete="gumbel"`` gives realizable
+    individuals."""
+
+
+def _warn_continuous_codes(coded: Sequence[str], what: str, encoded: bool) -> None:
+    """A :class:`ContinuousCodeWarning` naming ``coded`` (nothing when empty)."""
+    if coded:
+        shown = "shown as codes" if encoded else "shown rounded to the nearest label"
+        warnings.warn(f"{what}: {list(coded)} are binary or categorical nodes modelled as continuous codes "
+                      f"(discrete='anm'): their counterfactual values are continuous codes, not labels — "
+                      f"fractional codes no individual has ({shown}); fit the SCM with discrete='gumbel' for "
+                      "realizable individuals",
+                      ContinuousCodeWarning, stacklevel=_user_stacklevel())
 
 
 class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bases (scikit-learn)
@@ -107,10 +126,10 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         softmax cross-entropy, minibatch Adam), hard codes everywhere, and abduction by
         posterior sampling: :meth:`counterfactual` and :meth:`twins` take ``n_draws``
         posterior draws per row. In ``"gumbel"`` mode the drawn noise of a discrete
-        node is not perturbable. ``n_draws`` exists so far on ``counterfactual`` and
-        ``twins``; every other verb (``abduct``, ``phi``, ``metric``,
-        ``perturbation_ball``, the audits and training) uses the single posterior draw
-        of seed 0, on hard codes (``metric`` compares the continuous latents and is
+        node is not perturbable, nor is a discrete root's code. ``n_draws`` exists on
+        ``counterfactual``, ``twins``, ``perturbation_ball`` and
+        :func:`causalfair.audit`; every other verb (``abduct``, ``phi``, ``metric``,
+        training) uses the single posterior draw of seed 0, on hard codes (``metric`` compares the continuous latents and is
         ``inf`` across a discrete node's level switch of zero posterior probability), and
         searches (``attack``, ``causal_at``) see a zero gradient through a discrete
         node (no Gumbel-softmax relaxation yet).
@@ -141,7 +160,10 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
     counterfactual codes can be fractional; with ``discrete="gumbel"`` they are
     always exact codes. Decoded results show a binary code ``>= 0.5`` as the second label
     and a categorical one by the argmax of its one-hot columns; ``encoded=True``
-    returns the codes themselves.
+    returns the codes themselves. In ``"anm"`` mode :meth:`twins` and
+    :meth:`counterfactual` say so with a :class:`ContinuousCodeWarning` when they
+    reach such a node (its values are continuous codes, not labels), the audit report
+    lists them (``AuditReport.continuous_codes``), and a black-box audit is refused.
 
     Inputs and outputs: a method taking individuals accepts a DataFrame holding every
     graph node in the user's units (extra columns are ignored) and answers with
@@ -576,6 +598,8 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         """
         data, index = self._data(X, "X")
         nodes, values = self._interventions(do, data.shape[0])
+        _warn_continuous_codes(self.schema_.continuous_codes([self.schema_.nodes[int(n)].name for n in nodes]),
+                               "counterfactual", encoded)
         if n_draws is None:
             out = _handles.counterfactual(self._handle, data, nodes, values)
             return self._result(out, index, encoded, as_frame=index is not None)
@@ -621,6 +645,8 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         >>> scm.twins(df.head(2), n_draws=16, random_state=0)  # doctest: +SKIP
         """
         data, index = self._data(X, "X", levels=True)
+        _warn_continuous_codes(self.schema_.continuous_codes([node.name for node in self.schema_.sensitive]),
+                               "twins", encoded)
         levels = len(self._twin_labels)
         twin = np.empty(levels, dtype=object)
         twin[:] = self._twin_labels
@@ -722,7 +748,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
 
     def perturbation_ball(self, X: Data, radius: float, n_samples: int,
                           random_state: Any = None, factual_only: bool = False, *,
-                          encoded: bool = False) -> Data:
+                          encoded: bool = False, n_draws: Optional[int] = None) -> Data:
         """Uniform samples from the protected causal perturbation ball of each row.
 
         ``B_Δ(v) = ⋃_s {φ⁻¹(φ(twin_s(v)) + δ) : ||δ||₂ ≤ Δ, δ on the perturbable
@@ -740,40 +766,57 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         factual_only : bool, default=False
         encoded : bool, default=False
             Return the encoded columns instead of user units.
+        n_draws : int, optional
+            R posterior draws per row (``discrete="gumbel"``): the balls of each draw's
+            twins (draw d as :meth:`twins` with ``n_draws=R`` and the same
+            ``random_state`` makes it), ``n_samples`` points each. They are the points
+            :func:`causalfair.audit`'s ``"sample"`` method draws with the posterior
+            seed and the indicator seed both equal to ``random_state``'s seed (its
+            samples ``0..n_samples-1`` of every ball's own stream). ``None``: the single
+            draw of seed 0, and one stream over all points (as before draws existed).
 
         Returns
         -------
         DataFrame
             MultiIndex (row, twin, sample); rows ordered row, twin level, sample.
-            A numpy array for array input.
+            With ``n_draws``: MultiIndex (row, ``"draw"``, twin, sample), in that
+            order. A numpy array for array input.
 
         Examples
         --------
         >>> scm.perturbation_ball(df.head(2), 0.05, 10, random_state=0)  # doctest: +SKIP
+        >>> scm.perturbation_ball(df.head(2), 0.05, 10, random_state=0, n_draws=4)  # doctest: +SKIP
         """
         data, index = self._data(X, "X", levels=True)
         radius = check_radius(radius)
         n_samples = check_positive_int(n_samples, "n_samples")
         if not isinstance(factual_only, (bool, np.bool_)):
             raise TypeError(f"factual_only: expected a bool, got {factual_only!r}")
+        draws = 1 if n_draws is None else check_parameter("n_draws", n_draws, [Interval(int, 1, "max_draws")])
         levels = 1 if factual_only else len(self._twin_labels)
-        check_output_size(data.shape[0] * levels * n_samples, data.shape[1],
+        check_output_size(data.shape[0] * draws * levels * n_samples, data.shape[1],
                           "perturbation_ball")
         seed = seed_from(random_state)
-        out = _handles.ball(self._handle, data, radius, n_samples, factual_only, levels, seed)
+        if n_draws is None:
+            out = _handles.ball(self._handle, data, radius, n_samples, factual_only, levels, seed)
+        else:
+            out = _models.audit_ball(self._handle, data, radius, bool(factual_only), levels, range(n_samples), seed,
+                                     n_draws=draws, posterior_seed=seed)
         if index is None:
             return out
         twin = np.empty(len(self._twin_labels), dtype=object)
         twin[:] = self._twin_labels
+        per_row = draws * levels * n_samples
         if factual_only:
-            twin_col = np.repeat(twin[self.factual_levels(data)], n_samples)
+            twin_col = np.repeat(twin[self.factual_levels(data)], per_row)
         else:
-            twin_col = np.tile(np.repeat(twin, n_samples), data.shape[0])
-        multi = pd.MultiIndex.from_arrays(
-            [index.repeat(levels * n_samples), twin_col,
-             np.tile(np.arange(n_samples), data.shape[0] * levels)],
-            names=[index.name or "row", "twin", "sample"])
-        return self._result(out, multi, encoded)
+            twin_col = np.tile(np.repeat(twin, n_samples), data.shape[0] * draws)
+        arrays = [index.repeat(per_row), twin_col, np.tile(np.arange(n_samples), data.shape[0] * draws * levels)]
+        names = [index.name or "row", "twin", "sample"]
+        if n_draws is not None:
+            arrays.insert(1, np.tile(np.arange(draws).repeat(levels * n_samples), data.shape[0]))
+            names.insert(1, "draw")
+        return self._result(out, pd.MultiIndex.from_arrays(arrays, names=names), encoded)
 
     # ------------------------------------------------------------------ transformer
     def transform(self, X: Data) -> np.ndarray:

@@ -1,7 +1,8 @@
-"""Black-box audits (any classifier with ``predict``): adaptive rounds of draws whose
-flags are those of predicting every draw, indicators that nest (U_CF ⊂ U_Δ, NR_Δ ⊂ U_Δ,
-U_Δ ⊂ U_Δ′ for Δ < Δ′), one ``predict`` per round, progress after every ``predict``,
-and columns outside the SCM held fixed at each row's own values."""
+"""Black-box audits (any classifier with ``predict``): the engine's sampling points
+(the same streams as ``method="sample"``), flags those of predicting every point with
+the first differing point as witness, the twins predicted once for every indicator,
+one ``predict`` per block of samples, progress after every ``predict``, and columns
+outside the SCM held fixed at each row's own values."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from sklearn.linear_model import LogisticRegression
 
 import causalfair as cf
 from _support import LIN_GRAPH, synthetic_linear
-from causalfair import _black_box
+from causalfair import _black_box, _models
 
-BlackBoxPath = importlib.import_module("causalfair.audit")._BlackBoxPath
+audit_module = importlib.import_module("causalfair.audit")
+BlackBoxPath, Posterior = audit_module._BlackBoxPath, audit_module.Posterior
 
 
 @pytest.fixture(scope="module")
@@ -39,49 +41,42 @@ class Counting:
         return self.clf.predict(X)
 
 
-def exhaustive(clf, scm, X, radii, n_samples, seed):
-    """The flags of predicting every draw the adaptive audit makes (same rounds, blocks
-    and seeds), with the same nesting: the reference it must equal."""
-    rows, levels, d = len(X), len(scm._twin_labels), len(scm.columns_)
+def exhaustive(clf, scm, X, plan, n_samples):
+    """The flags of predicting every point of every ball (all samples at once, no
+    blocks): the reference the black-box audit must equal."""
+    rows, levels = len(X), len(scm._twin_labels)
+    x = np.ascontiguousarray(scm.encode(X).to_numpy(), dtype=np.float64)
     own = clf.predict(X)
+    twins = clf.predict(scm.decode(_models.audit_ball(scm._handle, x, 0.0, False, levels, range(1), 0)))
+    twins = twins.reshape(rows, levels) != own[:, None]
     factual = scm.factual_levels(X)
-    twins = scm.decode(scm.perturbation_ball(X, 0.0, 1, random_state=0, encoded=True).to_numpy())
-    unfair = (clf.predict(twins).reshape(rows, levels) != own[:, None]).any(axis=1)
-    flags = {(0.0, False): unfair.copy()}
-    robust = np.zeros(rows, dtype=bool)
-    for index in np.argsort(radii, kind="stable"):
-        radius = radii[index]
-        sizes = _black_box.round_sizes(n_samples)
-        block = max(1, _black_box.DRAW_VALUES // (levels * max(sizes) * d))
-        for round_index, k in enumerate(sizes):
-            for start in range(0, rows, block):
-                part = X.iloc[start:start + block]
-                seed_ = _black_box.block_seed(seed, int(index), round_index, start // block)
-                ball = scm.perturbation_ball(part, radius, k, random_state=seed_, encoded=True).to_numpy()
-                differs = (clf.predict(scm.decode(ball)).reshape(len(part), levels, k)
-                           != own[start:start + len(part), None, None])
-                unfair[start:start + len(part)] |= differs.any(axis=(1, 2))
-                robust[start:start + len(part)] |= differs[np.arange(len(part)), factual[start:start + len(part)]].any(axis=1)
-        unfair |= robust
-        flags[(radius, False)], flags[(radius, True)] = unfair.copy(), robust.copy()
+    flags = {}
+    for radius, factual_only, seed in plan:
+        balls = 1 if factual_only else levels
+        found = twins[np.arange(rows), factual] if factual_only else twins.any(axis=1)
+        if radius > 0:
+            points = _models.audit_ball(scm._handle, x, radius, factual_only, balls, range(n_samples), seed)
+            found = found | (clf.predict(scm.decode(points)).reshape(rows, -1) != own[:, None]).any(axis=1)
+        flags[(radius, factual_only)] = found
     return flags
 
 
 @pytest.mark.parametrize("radii, n_samples, small", [((0.05, 0.2), 40, False), ((0.3,), 100, False),
-                                                     ((0.3, 0.05), 60, True)])
-def test_flags_equal_predicting_every_draw(lin, radii, n_samples, small, monkeypatch):
-    """Also with small blocks and predict calls (several per round)."""
+                                                     ((0.3, 0.05), 150, True)])
+def test_flags_equal_predicting_every_point(lin, radii, n_samples, small, monkeypatch):
+    """Also with small blocks of rows and predict calls (several per sample block)."""
     scm, clf, X, _ = lin
     if small:
         monkeypatch.setattr(_black_box, "PREDICT_POINTS", 500)
         monkeypatch.setattr(_black_box, "DRAW_VALUES", 1_000)
+    plan = [(0.0, False, 3)] + [(r, f, 11 + i) for i, r in enumerate(radii) for f in (False, True)]
     path = BlackBoxPath(clf, scm, X)
-    adaptive = path.run_all(list(radii), n_samples, 11, None)
-    reference = exhaustive(clf, scm, X, list(radii), n_samples, 11)
+    adaptive = path.run_all(plan, n_samples, Posterior(), None)
+    reference = exhaustive(clf, scm, X, plan, n_samples)
     assert adaptive.keys() == reference.keys()
     for key, expected in reference.items():
         np.testing.assert_array_equal(adaptive[key][0], expected, err_msg=str(key))
-    assert any(adaptive[(r, False)][0].any() for r in radii)
+    assert any(adaptive[(r, False)][0].sum() > adaptive[(0.0, False)][0].sum() for r in radii)
     # Witnesses are recorded exactly for the flagged rows and are predicted differently.
     for key, (flags, levels, witnesses) in adaptive.items():
         assert ((levels >= 0) == flags).all() and (np.isfinite(witnesses).all(axis=1) == flags).all()
@@ -90,30 +85,32 @@ def test_flags_equal_predicting_every_draw(lin, radii, n_samples, small, monkeyp
             assert (moved != clf.predict(X)[flags]).all()
 
 
-def test_the_indicators_nest_and_repeat_for_the_same_seed(lin):
+def test_twins_are_in_every_ball_and_the_same_seed_repeats(lin):
     scm, clf, X, y = lin
     report = cf.audit(clf, scm, X, y, radii=(0.05, 0.2), n_samples=60, random_state=5)
     again = cf.audit(clf, scm, X, y, radii=(0.05, 0.2), n_samples=60, random_state=5)
     u_cf, small, large = report.flags(0), report.flags(0.05), report.flags(0.2)
-    nr_small, nr_large = report.flags(0.05, kind="non_robust"), report.flags(0.2, kind="non_robust")
-    for inner, outer in [(u_cf, small), (small, large), (nr_small, small), (nr_large, large), (nr_small, nr_large)]:
-        assert not (inner.to_numpy() & ~outer.to_numpy()).any()
+    for outer in (small, large):
+        assert not (u_cf.to_numpy() & ~outer.to_numpy()).any()
     assert large.sum() > small.sum() > 0
     for name in report.indicators:
         assert report.indicators[name].flags.tolist() == again.indicators[name].flags.tolist()
+        assert report.indicators[name].witnesses.equals(again.indicators[name].witnesses)
 
 
-def test_one_predict_per_round_and_fewer_points_than_every_draw(lin):
+def test_one_predict_per_block_and_fewer_points_than_every_draw(lin):
     scm, clf, X, _ = lin
     counting = Counting(clf)
     n_samples, radii = 200, (0.3, 0.05)
     cf.audit(counting, scm, X, radii=radii, n_samples=n_samples, random_state=0)
-    rounds = len(_black_box.round_sizes(n_samples))
-    # own predictions (twice: the indicators' and the group metrics'), the twins, one per round per radius
-    assert counting.calls <= 3 + rounds * len(radii)
+    blocks = -(-n_samples // _black_box.SAMPLE_BLOCK)
+    # own predictions (twice: the indicators' and the group metrics'), the twins, one per block per indicator
+    assert counting.calls <= 3 + blocks * 2 * len(radii)
     levels = len(scm._twin_labels)
-    every_draw = len(X) * (levels + len(radii) * (levels + 1) * n_samples)  # the former U_Δ and NR_Δ draws
-    assert counting.points < every_draw / 2
+    # every point of every ball: the twins, then U_Δ's levels and NR_Δ's factual ball
+    # (drawn apart, from their own streams, as the engine does); flagged rows stop
+    every_draw = len(X) * (levels + len(radii) * (levels + 1) * n_samples)
+    assert counting.points < 0.8 * every_draw
 
 
 def test_progress_after_every_predict_reaches_the_end(lin, monkeypatch):
@@ -122,7 +119,7 @@ def test_progress_after_every_predict_reaches_the_end(lin, monkeypatch):
     monkeypatch.setattr(_black_box, "DRAW_VALUES", 2_000)
     counting, fractions = Counting(clf), []
     path = BlackBoxPath(counting, scm, X)
-    path.run_all([0.05], 100, 0, fractions.append)
+    path.run_all([(0.05, False, 0)], 640, Posterior(), fractions.append)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert len(fractions) >= counting.calls - 1  # every predict but the own predictions
     assert len(fractions) >= 8 and np.diff([0.0, *fractions]).max() < 0.15  # even steps, none a big jump

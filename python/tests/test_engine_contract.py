@@ -216,7 +216,8 @@ def engine_audit(fitted, **changes):
     scm, clf, X, _ = fitted
     x = np.ascontiguousarray(scm.encode(X).to_numpy(), dtype=np.float64)
     options = {"method": "attack", "factual_only": False, "logit_threshold": 0.0, "radius": 0.1,
-               "n_samples": 1, "steps": 1, "restarts": 1, "step_size": 0.0, "first_row": 0}
+               "n_samples": 1, "steps": 1, "restarts": 1, "step_size": 0.0, "first_row": 0, "n_draws": 1,
+               "posterior_seed": 0}
     options.update(changes)
     rows = x.shape[0]
     _engine.audit(clf._handle, scm._handle, x, options, 0, None, np.empty(rows, dtype=np.int64),
@@ -287,6 +288,10 @@ def limit_max_draws(limit, fitted):
     scm, _, X, _ = fitted
     refused(lambda: scm.counterfactual(X.head(1), do={scm.schema_.sensitive[0].name: 0}, n_draws=limit + 1), limit)
     refused(lambda: scm.twins(X.head(1), n_draws=limit + 1), limit)
+    refused(lambda: scm.perturbation_ball(X.head(1), 0.1, 1, n_draws=limit + 1), limit)
+    clf = fitted[1]
+    refused(lambda: cf.audit(clf, scm, X.head(1), n_draws=limit + 1, verbose=False), limit)
+    refused(lambda: engine_audit(fitted, n_draws=limit + 1), limit)
 
 
 CASES = {name[len("limit_"):]: case for name, case in globals().items() if name.startswith("limit_")}

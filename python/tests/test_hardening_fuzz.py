@@ -54,7 +54,7 @@ CHILD = textwrap.dedent(r'''
               "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0, "beta": 6.0}
     DP_CONFIG = {**CONFIG, "dp": True, "noise_multiplier": 1.0}  # DP-SGD: its fields are read
     OPTIONS = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.05, "n_samples": 3,
-               "steps": 2, "restarts": 1, "step_size": 0.0, "first_row": 0}
+               "steps": 2, "restarts": 1, "step_size": 0.0, "first_row": 0, "n_draws": 1, "posterior_seed": 0}
     CLOSED_SCM = _handles.new_handle(SCM.schema_); _engine.scm_free(CLOSED_SCM)
     CLOSED_MODEL = _models.new_model([COLS, 1], "tanh", 0); _engine.model_free(CLOSED_MODEL)
 
@@ -258,6 +258,15 @@ CHILD = textwrap.dedent(r'''
             return [model_handle(draw), scm, draw(m(d)), options, draw(SEEDS), None,
                     draw(m(np.empty(n, dtype=np.int64))), draw(m(np.empty(n, dtype=np.int64))),
                     draw(m(out_like(n)))], True
+        if name == "audit_ball":
+            options = draw(mutate_struct(OPTIONS))
+            levels = 1 if isinstance(options, dict) and options.get("factual_only") else 2
+            samples = options.get("n_samples", 1) if isinstance(options, dict) else 1
+            draws = options.get("n_draws", 1) if isinstance(options, dict) else 1
+            rows = n * levels * (samples if isinstance(samples, int) and 0 < samples < 10 else 1) * (
+                draws if isinstance(draws, int) and 0 < draws < 10 else 1)
+            return [draw(st.sampled_from([SCM._handle, SCM._handle, MODEL, CLOSED_SCM])), draw(m(d)), options,
+                    draw(SEEDS), draw(st.sampled_from([0, 1, 5, -1, 2**40])), draw(m(out_like(rows)))], True
         if name == "limits":
             return [], True
         if name == "graph_order":
@@ -279,7 +288,7 @@ CHILD = textwrap.dedent(r'''
              "scm_factual_levels", "scm_counterfactual", "scm_sample", "scm_twin_levels", "scm_perturbable",
              "scm_phi_inverse_vjp", "scm_metric", "scm_ball", "scm_export", "scm_import", "model_new",
              "model_info", "model_widths", "model_input_limit", "model_get_parameters", "model_set_parameters", "model_logits",
-             "model_input_gradient", "model_train", "audit", "threshold_mcc", "matrix_multiply", "limits", "graph_order"]
+             "model_input_gradient", "model_train", "audit", "audit_ball", "threshold_mcc", "matrix_multiply", "limits", "graph_order"]
 
     counts = {"calls": 0, "ok": 0, "raised": {}}
     unexpected = []

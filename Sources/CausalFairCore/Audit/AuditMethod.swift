@@ -11,7 +11,8 @@ public enum AuditMethod: Sendable, Equatable {
     case exact
 }
 
-/// What an audit found for each evaluation point.
+/// What an audit found for each evaluation point: each (row, posterior draw) pair,
+/// in pair order (row · R + draw).
 public struct AuditResult: Sendable, Equatable {
     /// Whether some point of the ball is classified differently from the point itself.
     public var flags: [Bool]

@@ -1,22 +1,10 @@
-// What the estimators share: predictions, the balls of each row, flags and their
-// witnesses, the proof by bound propagation that a ball holds no flip, and one random
-// stream per ball.
+// What the estimators share: predictions, flags and their witnesses, the twins, and
+// the proof by bound propagation that a ball holds no flip (the balls themselves and
+// their random streams: LatentSpace+AuditBalls.swift).
 extension UnfairnessAudit {
     /// Predictions 1[g > τ] of every row.
     func predictions(_ x: Matrix) -> [Bool] {
         model(x).storage.map { $0 > logitThreshold }
-    }
-
-    /// The balls of every row: its latent point at each of its `levels` twin levels (or
-    /// at its factual level), rows ordered (row, level), with their levels.
-    func balls(_ x: Matrix, factualOnly: Bool) throws -> (latent: Matrix, levels: [Int], perRow: Int) {
-        let latent = try space.phi(x)
-        let factual = try space.factualLevels(x)
-        let perRow = factualOnly ? 1 : space.levelCount
-        let count = try checkedProduct(x.rows, perRow, what: "audit balls")
-        let levels = (0..<count).map { factualOnly ? factual[$0 / perRow] : $0 % perRow }
-        let repeated = latent.gatherRows((0..<count).map { $0 / perRow })
-        return (space.settingLevels(repeated, levels: levels), levels, perRow)
     }
 
     /// An empty result for `rows` points.
@@ -71,10 +59,12 @@ extension UnfairnessAudit {
 
     /// The twins themselves (every point flagged by its own twin is done), then the
     /// balls that remain to be searched: those of unflagged points without a proof.
-    func twinsAndOpenBalls(_ x: Matrix, radius: Double, factualOnly: Bool) throws
+    /// `x` holds the points (one per (row, draw) pair), `latent` their φ.
+    func twinsAndOpenBalls(_ x: Matrix, latent pointLatent: Matrix, radius: Double, factualOnly: Bool) throws
         -> (found: AuditResult, own: [Bool], latent: Matrix, levels: [Int], perRow: Int, open: [Int]) {
         let own = predictions(x)
-        let (latent, levels, perRow) = try balls(x, factualOnly: factualOnly)
+        let (latent, levels, perRow) = try space.balls(pointLatent, factual: try space.factualLevels(x),
+                                                       factualOnly: factualOnly)
         var found = noFlags(rows: x.rows, cols: x.cols)
         recordFlips(&found, own: own, candidates: try space.decode(latent, levels: levels),
                     owner: (0..<latent.rows).map { $0 / perRow }, level: levels)
@@ -83,17 +73,5 @@ extension UnfairnessAudit {
         let constant = provablyConstant(latent.gatherRows(candidates), levels: candidates.map { levels[$0] },
                                         radius: radius, positive: candidates.map { own[$0 / perRow] })
         return (found, own, latent, levels, perRow, candidates.indices.filter { !constant[$0] }.map { candidates[$0] })
-    }
-
-    /// One random stream per ball: ball `index` of the chunk starting at `firstRow`.
-    func ballGenerator(seed: UInt64, firstRow: Int, perRow: Int, index: Int) -> Xoshiro256StarStar {
-        Xoshiro256StarStar(seed: seed, stream: UInt64(truncatingIfNeeded: firstRow) &* UInt64(perRow) &+ UInt64(index))
-    }
-
-    /// Adds a uniform draw from the radius-`radius` ball (perturbable columns) to row `row`.
-    func perturb(_ z: inout Matrix, row: Int, radius: Double, generator: inout Xoshiro256StarStar) {
-        let columns = (0..<z.cols).filter { space.perturbable[$0] }
-        let draw = generator.uniformInBall(dimension: columns.count, radius: radius)
-        for (j, c) in columns.enumerated() { z[row, c] += draw[j] }
     }
 }

@@ -61,24 +61,36 @@ public struct UnfairnessAudit: Sendable {
     /// time, so its working memory stays near a few MB whatever the chunk size.
     static let boundBlockElements = 1 << 17
 
-    /// Runs `method`'s estimator (`AuditEstimator`) on every row of `x` (encoded,
-    /// finite), a chunk of rows at a time (`chunkRows`). `progress(done, total)` is
-    /// called after every chunk, sample block and attack step; returning false stops
-    /// with `interrupted`.
+    /// Runs `method`'s estimator (`AuditEstimator`) on every (row, posterior draw) pair
+    /// of `x` (encoded, finite), a chunk of pairs at a time (`chunkRows`).
+    /// `progress(done, total)` is called after every chunk, sample block and attack
+    /// step, counting pairs; returning false stops with `interrupted`.
+    ///
+    /// With R = `drawCount` draws per row, pair p = row · R + d is the row with a
+    /// Gumbel-max node's noise at its posterior draw d of `posteriorSeed` (the draw
+    /// `StructuralCausalModel.twins(_:drawCount:seed:firstRow:)` makes), and the result
+    /// holds one flag, level and witness per pair, in pair order. Without a Gumbel-max
+    /// node every draw has the same semi-latent point (its balls still draw their own
+    /// samples). R = 1 (posterior seed 0) is the audit of the single draw of seed 0.
     ///
     /// `sample` and `attack` first check every twin itself, then prove by bound
     /// propagation (`AffineBounds`) which balls cannot contain a flip and search only
     /// the others; random draws come from one stream per ball (seeded by `seed` and the
-    /// ball's row and level), so the draws do not depend on chunking (BLAS may still
-    /// round a product differently for another row count).
+    /// ball's pair and level, `LatentSpace.ballGenerator`), so the draws do not depend
+    /// on chunking (BLAS may still round a product differently for another row count).
     ///
     /// `firstRow` is the position of `x`'s first row in a larger table audited in
     /// parts: row r of `x` draws from the streams of row `firstRow + r`, so the parts
     /// `x[a..<b]` run with `firstRow: a` give the flags, levels and witnesses of the
     /// whole table's rows a..<b.
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
-                    firstRow: Int = 0, progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
+                    firstRow: Int = 0, drawCount: Int = 1, posteriorSeed: UInt64 = 0,
+                    progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
         guard firstRow >= 0 else { throw CausalFairError.invalidArgument("first_row must be >= 0, got \(firstRow)") }
+        guard drawCount >= 1, drawCount <= StructuralCausalModel.maximumDrawCount else {
+            throw CausalFairError.invalidArgument(
+                "n_draws: expected an int in [1, \(StructuralCausalModel.maximumDrawCount)], got \(drawCount)")
+        }
         guard radius >= 0, radius <= maximumRadius else {
             throw CausalFairError.invalidArgument("radius must be in [0, \(maximumRadius)], got \(radius)")
         }
@@ -87,26 +99,31 @@ public struct UnfairnessAudit: Sendable {
         }
         guard x.isFinite else { throw CausalFairError.invalidArgument("X contains NaN or infinity") }
         let estimator = try method.estimator(for: self)
-        var result = AuditResult(flags: [], witnessLevels: [], witnesses: Matrix(rows: x.rows, cols: x.cols, repeating: .nan))
+        let pairCount = try checkedProduct(x.rows, drawCount, what: "audit (row, draw) pairs")
+        _ = try checkedProduct(pairCount, x.cols, what: "audit witnesses")
+        var result = AuditResult(flags: [], witnessLevels: [], witnesses: Matrix(rows: pairCount, cols: x.cols,
+                                                                                 repeating: .nan))
         let levels = factualOnly ? 1 : space.levelCount
-        // Candidates per row and pass; bound propagation holds k + 2 rows per ball.
+        // Candidates per pair and pass; bound propagation holds k + 2 rows per ball.
         let dimensions = space.perturbable.filter { $0 }.count
         let boundRows = dimensions <= Self.maximumCertifiedDimensions ? dimensions + 2 : 0
         let perRow = levels * estimator.pointsPerBall(boundRows: boundRows)
         let chunk = chunkRows(pointsPerRow: perRow)
         var start = 0
-        while start < x.rows {
-            let rows = Array(start..<min(start + chunk, x.rows))
-            let block = x.gatherRows(rows)
-            let found = try estimator.estimate(block, firstRow: firstRow &+ start, in: self, radius: radius, factualOnly: factualOnly,
-                                               seed: seed) { progress(start, x.rows) }
+        while start < pairCount {
+            let pairs = start..<min(start + chunk, pairCount)
+            let (block, latent) = try space.pairPoints(x, pairs: pairs, drawCount: drawCount,
+                                                       posteriorSeed: posteriorSeed, firstRow: firstRow)
+            let found = try estimator.estimate(block, latent: latent, firstPair: firstRow &* drawCount &+ start,
+                                               in: self, radius: radius, factualOnly: factualOnly,
+                                               seed: seed) { progress(start, pairCount) }
             result.flags += found.flags
             result.witnessLevels += found.witnessLevels
-            for (i, r) in rows.enumerated() where found.flags[i] {
-                for c in 0..<x.cols { result.witnesses[r, c] = found.witnesses[i, c] }
+            for (i, p) in pairs.enumerated() where found.flags[i] {
+                for c in 0..<x.cols { result.witnesses[p, c] = found.witnesses[i, c] }
             }
-            start += rows.count
-            guard progress(start, x.rows) else { throw CausalFairError.interrupted("audit interrupted") }
+            start += pairs.count
+            guard progress(start, pairCount) else { throw CausalFairError.interrupted("audit interrupted") }
         }
         return result
     }

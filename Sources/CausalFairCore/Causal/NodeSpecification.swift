@@ -108,4 +108,13 @@ public struct NodeSpecification: Sendable, Equatable {
     public var usesGumbelMax: Bool {
         discrete == .gumbelMax && kind != .continuous && !parents.isEmpty
     }
+
+    /// Whether the node holds hard codes that no perturbation moves: a binary or
+    /// categorical node in `.gumbelMax` mode, root or not (DESIGN §4: the Δ-ball moves
+    /// continuous latents only; a root keeps its level, a Gumbel-max node changes only
+    /// through its parents). A discrete root's code moved continuously would be a
+    /// fractional code no individual has.
+    public var holdsHardCodes: Bool {
+        discrete == .gumbelMax && kind != .continuous
+    }
 }

@@ -3,7 +3,12 @@
 extension StructuralCausalModel {
     /// φ(v): v on sensitive nodes, the latent noise u everywhere else.
     public func phi(_ data: Matrix) throws -> Matrix {
-        var latent = try abduct(data)
+        try phi(data, streams: PosteriorStreams(seed: 0))
+    }
+
+    /// φ(v) with a sampling mechanism's noise drawn from `streams` (see `abduct(_:streams:)`).
+    func phi(_ data: Matrix, streams: PosteriorStreams) throws -> Matrix {
+        var latent = try abduct(data, streams: streams)
         for node in sensitiveNodes {
             latent.scatterColumns(nodeColumns[node], from: data.gatherColumns(nodeColumns[node]))
         }
@@ -84,7 +89,8 @@ extension StructuralCausalModel {
 
     /// The causal fair distance d(a_r, b_r) of each pair of rows: the L2 norm of
     /// φ(a) − φ(b) on the perturbable columns, or +∞ when the two differ on an
-    /// immutable non-sensitive latent coordinate (relative tolerance 1e-9), or when a
+    /// immutable non-sensitive latent coordinate or on the level of a discrete root in
+    /// Gumbel-max mode (relative tolerance 1e-9), or when a
     /// Gumbel-max node's level in b has zero posterior probability given a
     /// (`discreteSwitchesArePossible`).
     /// A pseudometric: d(v, twin) = 0 for every twin of v. Throws when φ itself
@@ -100,8 +106,12 @@ extension StructuralCausalModel {
             throw CausalFairError.invalidArgument(
                 "latent values: a value overflows (beyond ±1.8e308); the inputs are too large for the SCM's mechanisms")
         }
-        let immutableColumns = nodes.indices.filter { nodes[$0].isImmutable && !nodes[$0].isSensitive }
-            .flatMap { nodeColumns[$0] }
+        // Immutable coordinates, and the levels of discrete roots in Gumbel-max mode (no
+        // ball moves them): a and b must agree there.
+        let immutableColumns = nodes.indices.filter { node in
+            let spec = nodes[node]
+            return !spec.isSensitive && (spec.isImmutable || (spec.holdsHardCodes && !spec.usesGumbelMax))
+        }.flatMap { nodeColumns[$0] }
         let switchesPossible = discreteSwitchesArePossible(a, b)
         return (0..<a.rows).map { r in
             guard switchesPossible[r] else { return .infinity }

@@ -20,8 +20,9 @@ public struct StructuralCausalModel: Sendable {
     public let parentColumns: [[Int]]
     /// Sensitive nodes, in node order.
     public let sensitiveNodes: [Int]
-    /// Mask of perturbable columns: neither sensitive nor immutable, nor the drawn noise
-    /// of a Gumbel-max node (a discrete node changes only through its parents).
+    /// Mask of perturbable columns: neither sensitive nor immutable, nor the code of a
+    /// discrete node in Gumbel-max mode (`NodeSpecification.holdsHardCodes`: the drawn
+    /// noise of a Gumbel-max node, or a discrete root's level).
     public let perturbable: [Bool]
 
     /// Fitted mechanisms (nil for roots, and for every node before fitting).
@@ -77,7 +78,7 @@ public struct StructuralCausalModel: Sendable {
         }
         sensitiveNodes = nodes.indices.filter { nodes[$0].isSensitive }
         var mask = [Bool](repeating: true, count: total)
-        for (index, node) in nodes.enumerated() where node.isSensitive || node.isImmutable || node.usesGumbelMax {
+        for (index, node) in nodes.enumerated() where node.isSensitive || node.isImmutable || node.holdsHardCodes {
             for c in columns[index] { mask[c] = false }
         }
         perturbable = mask

@@ -416,7 +416,11 @@ int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const d
  rows (epoch 0, epochs 1); chunks are sized so that this happens several times a
  second (see UnfairnessAudit.chunkRows). first_row (>= 0) is the position of x's first
  row in a larger table audited in parts: row r draws from the random streams of row
- first_row + r, so parts audited with their offsets give the whole table's results. */
+ first_row + r, so parts audited with their offsets give the whole table's results.
+ With n_draws = R > 1 every row is audited at R posterior draws of its noise (draw d as
+ in cf_scm_twins_draws with seed posterior_seed): flags and levels hold rows * R values
+ and witnesses (rows * R) x cols, pair (row r, draw d) at r * R + d; progress counts
+ pairs. n_draws = 1 with posterior_seed 0 is the single draw of seed 0. */
 
 typedef struct cf_audit_options {
     int32_t method;              /* CF_AUDIT_* */
@@ -428,6 +432,8 @@ typedef struct cf_audit_options {
     int64_t restarts;            /* ATTACK: 1..max_audit_restarts starts */
     double step_size;            /* ATTACK: >= 0; 0: 2.5 radius / steps */
     int64_t first_row;           /* >= 0: position of x's first row in the table (random streams) */
+    int64_t n_draws;             /* 1..max_draws posterior draws per row (R); outputs per (row, draw) pair */
+    int64_t posterior_seed;      /* the uint64 seed of the posterior draws, as its two's-complement bits */
 } cf_audit_options;
 
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
@@ -435,6 +441,17 @@ int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t 
                  cf_progress_fn progress, void *context,
                  int64_t *flags, int64_t *levels, double *witnesses, int64_t witnesses_len,
                  char *err, int64_t err_len);
+
+/* The points cf_audit's SAMPLE method draws, for auditing a classifier outside the
+   engine on the same draws: for every (row, draw) pair of x (options: radius,
+   factual_only, first_row, n_draws, posterior_seed), every ball (each twin level, or
+   the factual one) and samples first_sample .. first_sample + options->n_samples - 1
+   of the ball's stream of `seed`. out: (rows * n_draws * levels * n_samples) x cols,
+   ordered row, draw, level, sample; levels = twin_levels, or 1 when factual_only.
+   With radius 0 every sample is the twin itself. */
+int32_t cf_audit_ball(void *scm, const double *x, int64_t rows, int64_t cols,
+                      const cf_audit_options *options, uint64_t seed, int64_t first_sample,
+                      double *out, int64_t out_len, char *err, int64_t err_len);
 
 #ifdef __cplusplus
 }

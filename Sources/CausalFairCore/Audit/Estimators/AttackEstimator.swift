@@ -12,15 +12,18 @@ struct AttackEstimator: AuditEstimator {
 
     func pointsPerBall(boundRows: Int) -> Int { max(restarts, boundRows) }
 
-    func estimate(_ x: Matrix, firstRow: Int, in audit: UnfairnessAudit, radius: Double, factualOnly: Bool,
-                  seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
+    func estimate(_ x: Matrix, latent pointLatent: Matrix, firstPair: Int, in audit: UnfairnessAudit,
+                  radius: Double, factualOnly: Bool, seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
 
-        var (found, own, latent, levels, perRow, open) = try audit.twinsAndOpenBalls(x, radius: radius, factualOnly: factualOnly)
+        var (found, own, latent, levels, perRow, open) = try audit.twinsAndOpenBalls(
+            x, latent: pointLatent, radius: radius, factualOnly: factualOnly)
         var ball = open.flatMap { repeatElement($0, count: restarts) }
         var delta = Matrix(rows: ball.count, cols: x.cols)
         for (a, index) in open.enumerated() {
-            var generator = audit.ballGenerator(seed: seed, firstRow: firstRow, perRow: perRow, index: index)
-            for copy in 1..<restarts { audit.perturb(&delta, row: a * restarts + copy, radius: radius, generator: &generator) }
+            var generator = LatentSpace.ballGenerator(seed: seed, firstPair: firstPair, perRow: perRow, index: index)
+            for copy in 1..<restarts {
+                audit.space.perturb(&delta, row: a * restarts + copy, radius: radius, generator: &generator)
+            }
         }
         let ascent = ProjectedAscent(radius: radius, mask: audit.space.perturbable)
         let step = ProjectedAscent.stepSize(requested: stepSize, radius: radius, steps: steps)

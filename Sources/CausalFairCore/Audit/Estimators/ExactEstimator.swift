@@ -8,11 +8,12 @@ struct ExactEstimator: AuditEstimator {
 
     func pointsPerBall(boundRows: Int) -> Int { 1 }
 
-    func estimate(_ x: Matrix, firstRow: Int, in audit: UnfairnessAudit, radius: Double, factualOnly: Bool,
-                  seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
+    func estimate(_ x: Matrix, latent pointLatent: Matrix, firstPair: Int, in audit: UnfairnessAudit,
+                  radius: Double, factualOnly: Bool, seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
 
         let own = audit.predictions(x)
-        let (latent, levels, perRow) = try audit.balls(x, factualOnly: factualOnly)
+        let (latent, levels, perRow) = try audit.space.balls(pointLatent, factual: try audit.space.factualLevels(x),
+                                                                factualOnly: factualOnly)
         let twins = try audit.space.decode(latent, levels: levels)
         let range = LinearLogitRange(model: audit.model, jacobian: jacobian)
         let (projected, norm) = (range.projectedWeights, range.slope)

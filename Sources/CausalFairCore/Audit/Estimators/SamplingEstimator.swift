@@ -7,18 +7,23 @@ struct SamplingEstimator: AuditEstimator {
 
     func pointsPerBall(boundRows: Int) -> Int { max(min(samples, UnfairnessAudit.sampleBlock), boundRows) }
 
-    func estimate(_ x: Matrix, firstRow: Int, in audit: UnfairnessAudit, radius: Double, factualOnly: Bool,
-                  seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
+    func estimate(_ x: Matrix, latent pointLatent: Matrix, firstPair: Int, in audit: UnfairnessAudit,
+                  radius: Double, factualOnly: Bool, seed: UInt64, keepGoing: () -> Bool) throws -> AuditResult {
 
-        var (found, own, latent, levels, perRow, open) = try audit.twinsAndOpenBalls(x, radius: radius, factualOnly: factualOnly)
-        var generators = open.map { audit.ballGenerator(seed: seed, firstRow: firstRow, perRow: perRow, index: $0) }
+        var (found, own, latent, levels, perRow, open) = try audit.twinsAndOpenBalls(
+            x, latent: pointLatent, radius: radius, factualOnly: factualOnly)
+        var generators = open.map {
+            LatentSpace.ballGenerator(seed: seed, firstPair: firstPair, perRow: perRow, index: $0)
+        }
         var drawn = 0
         while drawn < samples, !open.isEmpty {
             let block = min(UnfairnessAudit.sampleBlock, samples - drawn)
             let owner = open.flatMap { repeatElement($0, count: block) }
             var points = latent.gatherRows(owner)
             for a in open.indices {
-                for s in 0..<block { audit.perturb(&points, row: a * block + s, radius: radius, generator: &generators[a]) }
+                for s in 0..<block {
+                    audit.space.perturb(&points, row: a * block + s, radius: radius, generator: &generators[a])
+                }
             }
             let level = owner.map { levels[$0] }
             audit.recordFlips(&found, own: own, candidates: try audit.space.decode(points, levels: level),

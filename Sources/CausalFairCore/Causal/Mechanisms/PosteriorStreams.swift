@@ -25,6 +25,14 @@ struct PosteriorStreams: Sendable, Equatable {
         self.node = node
     }
 
+    /// The streams of a batch whose row i is the (row, draw) pair `firstPair + i` of a
+    /// table with R draws per row (pair p = row · R + draw, each row repeated R times):
+    /// row i draws exactly what `abduct(_:drawCount:seed:firstRow:)` draws for that row
+    /// and draw, since both label its stream row · R + draw (wrapping arithmetic).
+    static func pairs(seed: UInt64, firstPair: Int) -> PosteriorStreams {
+        PosteriorStreams(seed: seed, firstRow: firstPair)
+    }
+
     /// The same streams for node `node`.
     func forNode(_ node: Int) -> PosteriorStreams {
         var streams = self
