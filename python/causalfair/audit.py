@@ -96,7 +96,7 @@ class Indicator:
     def probabilities(self) -> np.ndarray:
         """Per row: pᵢ, the posterior probability that the row is flagged — the share of
         its draws flagged (0 or 1 with a single draw)."""
-        return self.flags.reshape(len(self.flags), -1).mean(axis=1)
+        return np.asarray(self.flags.reshape(len(self.flags), -1).mean(axis=1), dtype=np.float64)
 
 
 def _proportion(flags: np.ndarray) -> _scores.Proportion:

@@ -8,7 +8,7 @@ import re
 import sys
 import warnings
 from types import FrameType
-from typing import Any, Dict, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 import pandas as pd
@@ -811,7 +811,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
             twin_col = np.repeat(twin[self.factual_levels(data)], per_row)
         else:
             twin_col = np.tile(np.repeat(twin, n_samples), data.shape[0] * draws)
-        arrays = [index.repeat(per_row), twin_col, np.tile(np.arange(n_samples), data.shape[0] * draws * levels)]
+        arrays: List[Any] = [index.repeat(per_row), twin_col, np.tile(np.arange(n_samples), data.shape[0] * draws * levels)]
         names = [index.name or "row", "twin", "sample"]
         if n_draws is not None:
             arrays.insert(1, np.tile(np.arange(draws).repeat(levels * n_samples), data.shape[0]))
