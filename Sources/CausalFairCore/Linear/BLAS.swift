@@ -1,7 +1,19 @@
 import CBLAS
 
 /// Matrix products on OpenBLAS (`cblas_dgemm`, `cblas_dgemv`), row-major.
+///
+/// OpenBLAS runs single-threaded in the engine: the first product sets its pool to one
+/// thread (`openblas_set_num_threads(1)`, for the whole process's copy of Debian's
+/// libopenblas), and the engine's own threads (`ParallelPieces`) split the work. The
+/// products of training and audits (batches of about 100 rows, chunks of a few
+/// thousand candidates against 100-wide layers) are far below the size where OpenBLAS's
+/// pool pays for its wake-ups, and a pool woken inside every engine thread would
+/// oversubscribe the cores.
 public enum BLAS {
+    /// Sets OpenBLAS to one thread, once per process (a `static let` is initialised once,
+    /// thread-safely, on first use).
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
     /// `C = alpha * op(A) * op(B) + beta * C` on raw row-major buffers, where op(A) is
     /// `m x k`, op(B) is `k x n` and C is `m x n`. Empty sizes are handled without
     /// calling BLAS (C is scaled by beta when k is 0).
@@ -11,6 +23,7 @@ public enum BLAS {
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
+        _ = singleThreaded
         guard k > 0 else {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
@@ -54,6 +67,7 @@ public enum BLAS {
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
                     guard let ap = pa.baseAddress, let xp = px.baseAddress, let yp = py.baseAddress else { return }
+                    _ = singleThreaded
                     cblas_dgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                                 blasint(a.rows), blasint(a.cols), 1, ap, blasint(a.cols), xp, 1, 0, yp, 1)
                 }
@@ -64,6 +78,7 @@ public enum BLAS {
 
     /// `Σᵢ x[i] y[i]` over `count` contiguous elements (`cblas_ddot`; 0 when count ≤ 0).
     public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
-        count > 0 ? cblas_ddot(blasint(count), x, 1, y, 1) : 0
+        _ = singleThreaded
+        return count > 0 ? cblas_ddot(blasint(count), x, 1, y, 1) : 0
     }
 }
