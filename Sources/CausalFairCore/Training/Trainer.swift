@@ -30,7 +30,10 @@ public struct TrainingResult: Sendable {
 public enum Trainer {
     /// Trains a copy of `model` on encoded features `x` and labels `labels` ∈ {0, 1}.
     ///
-    /// Rows are shuffled every epoch with the configuration's seed. With an SCM the
+    /// Rows are shuffled every epoch with the configuration's seed, and each minibatch is
+    /// evaluated in pieces on up to `configuration.threads` threads with randomness from
+    /// the pieces' own streams (`ObjectiveContext.evaluateInPieces`): the trained model is
+    /// the same, bit for bit, for any thread count. With an SCM the
     /// causal objectives perturb in its semi-latent space; without one they perturb
     /// the inputs directly (φ = identity). `progress` is called after every minibatch;
     /// returning false stops the run with `interrupted`, leaving `model` untouched.
@@ -65,6 +68,7 @@ public enum Trainer {
                                    progress: progress)
         }
         let space = try LatentSpace(scm: scm, columns: x.cols)
+        let threads = try ParallelPieces.threads(configuration.threads)
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var order = Array(0..<x.rows)
         generator.shuffle(&order)
@@ -110,7 +114,8 @@ public enum Trainer {
                     loss = .nan  // the training loss would be a non-private release
                 } else {
                     let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])
-                    (loss, gradient) = try context.evaluate(all.gathering(rows), generator: &generator)
+                    (loss, gradient) = try context.evaluateInPieces(all.gathering(rows), step: epoch * batches + batchIndex,
+                                                                    threads: threads)
                 }
                 guard loss.isFinite || configuration.privacy != nil, gradient.allSatisfy({ $0.isFinite }) else {
                     throw CausalFairError.computation("training diverged at epoch \(epoch) (loss \(loss)); lower the learning rate")
