@@ -455,14 +455,15 @@ static const Field TRAINING_FIELDS[] = {
     ROW_F64(cf_training_config, mu), ROW_F64(cf_training_config, nu),
     ROW_F64(cf_training_config, twin_penalty), ROW_F64(cf_training_config, tol),
     ROW_FLAG(cf_training_config, dp), ROW_F64(cf_training_config, noise_multiplier),
-    ROW_F64(cf_training_config, max_grad_norm), ROW_F64(cf_training_config, beta), END_FIELDS};
+    ROW_F64(cf_training_config, max_grad_norm), ROW_F64(cf_training_config, beta),
+    ROW_I64(cf_training_config, n_threads), END_FIELDS};
 
 static const Field AUDIT_FIELDS[] = {
     ROW_CODE(cf_audit_options, method, AUDIT_CODES), ROW_FLAG(cf_audit_options, factual_only),
     ROW_F64(cf_audit_options, logit_threshold), ROW_F64(cf_audit_options, radius),
     ROW_I64(cf_audit_options, n_samples), ROW_I64(cf_audit_options, steps),
     ROW_I64(cf_audit_options, restarts), ROW_F64(cf_audit_options, step_size),
-    ROW_I64(cf_audit_options, first_row), END_FIELDS};
+    ROW_I64(cf_audit_options, first_row), ROW_I64(cf_audit_options, n_threads), END_FIELDS};
 
 static const Field OP_FIELDS[] = {
     ROW_CODE(cf_expression_op, op, OP_CODES), ROW_I32(cf_expression_op, argument),
@@ -487,7 +488,8 @@ static const Field LIMIT_FIELDS[] = {
     ROW_I64(cf_limits, max_layer_width), ROW_I64(cf_limits, max_nodes), ROW_I64(cf_limits, max_node_width),
     ROW_I64(cf_limits, max_mechanism_hidden_layers), ROW_I64(cf_limits, max_mechanism_hidden_width),
     ROW_I64(cf_limits, max_mechanism_epochs), ROW_I64(cf_limits, max_program_length),
-    ROW_I64(cf_limits, max_power), ROW_I64(cf_limits, max_draws), END_FIELDS};
+    ROW_I64(cf_limits, max_power), ROW_I64(cf_limits, max_draws),
+    ROW_I64(cf_limits, max_threads), END_FIELDS};
 
 static const struct {
     const char *name;

@@ -26,7 +26,8 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
         let audit = try UnfairnessAudit(model: model, space: try LatentSpace(scm: scm, columns: input.cols),
                                         logitThreshold: options.logit_threshold)
         let result = try audit.run(input, radius: options.radius, factualOnly: options.factual_only != 0, method: method,
-                                   seed: seed, firstRow: Int(clamping: options.first_row)) { done, total in
+                                   seed: seed, firstRow: Int(clamping: options.first_row),
+                                   threads: Int(clamping: options.n_threads)) { done, total in
             guard let progress else { return true }
             return progress(context, 0, 1, Int64(done), Int64(total), .nan, .nan) == 0
         }

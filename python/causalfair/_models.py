@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _engine
+from . import _engine, _threads
 
 __all__ = ["OBJECTIVES", "ACTIVATIONS", "OPTIMIZERS", "new_model", "parameters", "set_parameters", "widths",
            "input_limit", "logits", "input_gradient", "train", "mcc_threshold", "AUDIT_METHODS", "audit"]
@@ -80,7 +80,9 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
     ``progress(epoch, epochs, batch, batches, loss, validation_loss)`` is called by the
     engine at most every ~0.1 s and after every epoch (Newton: every step); raising in
     it stops training. With ``settings["noise_multiplier"]`` not None the run is
-    DP-SGD with that σ and clipping norm ``settings["max_grad_norm"]``.
+    DP-SGD with that σ and clipping norm ``settings["max_grad_norm"]``. The engine uses
+    ``settings["n_threads"]`` threads (None: :func:`causalfair.get_threads`); the result
+    does not depend on how many.
     """
     config = {
         "objective": settings["method"], "optimizer": settings["optimizer"], "epochs": settings["epochs"],
@@ -95,6 +97,7 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
         "noise_multiplier": settings.get("noise_multiplier") or 0.0,
         "max_grad_norm": settings.get("max_grad_norm") or float("inf"),
         "beta": settings["beta"],
+        "n_threads": _threads.resolve(settings.get("n_threads")),
     }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)
@@ -118,13 +121,14 @@ def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold
 
     ``first_row``: the position of ``x``'s first row in a table audited in parts; row r
     draws from row ``first_row + r``'s random streams, so the parts give the whole
-    table's results."""
+    table's results. Runs on :func:`causalfair.get_threads` engine threads (the result
+    does not depend on how many)."""
     rows = x.shape[0]
     flags = np.empty(rows, dtype=np.int64)
     levels = np.empty(rows, dtype=np.int64)
     witnesses = np.empty(x.shape)
     options = {"method": method, "factual_only": bool(factual_only), "logit_threshold": logit_threshold,
                "radius": radius, "n_samples": n_samples, "steps": steps, "restarts": restarts, "step_size": 0.0,
-               "first_row": first_row}
+               "first_row": first_row, "n_threads": _threads.get_threads()}
     _engine.audit(handle, scm_handle, x, options, seed, progress, flags, levels, witnesses)
     return flags.astype(bool), levels, witnesses

@@ -132,6 +132,7 @@ typedef struct cf_limits {
     int64_t max_program_length;  /* operations of an expression program */
     int64_t max_power;           /* largest CF_OP_POWER exponent */
     int64_t max_draws;           /* n_draws of cf_scm_*_draws */
+    int64_t max_threads;         /* n_threads of training and audits */
 } cf_limits;
 
 /* Writes the engine's limits; `size` is sizeof(cf_limits) as the caller compiled it
@@ -362,6 +363,8 @@ typedef struct cf_training_config {
     double noise_multiplier;     /* dp: >= 0, sigma (noise std = sigma * max_grad_norm) */
     double max_grad_norm;        /* dp: > 0, C; +inf only when noise_multiplier == 0 */
     double beta;                 /* >= 0: weight of the KL term (trades) */
+    int64_t n_threads;           /* 0..max_threads engine threads (0: every core online); the
+                                    result is the same, bit for bit, for any value */
 } cf_training_config;
 
 /* Trains the model in place (only on success), as `config` says.
@@ -418,6 +421,8 @@ typedef struct cf_audit_options {
     int64_t restarts;            /* ATTACK: 1..max_audit_restarts starts */
     double step_size;            /* ATTACK: >= 0; 0: 2.5 radius / steps */
     int64_t first_row;           /* >= 0: position of x's first row in the table (random streams) */
+    int64_t n_threads;           /* 0..max_threads engine threads (0: every core online); the
+                                    result is the same, bit for bit, for any value */
 } cf_audit_options;
 
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
