@@ -82,6 +82,17 @@ struct ThreadCountTests {
         }
     }
 
+    @Test("twins in pieces: the same bits on 1, 2 and 3 threads, and the pieces' rows are the one-piece twins")
+    func twinPieces() throws {
+        let (_, space) = try AuditLIN.fitted()
+        let latent = try space.phi(AuditLIN.sample(rows: 2 * Trainer.twinPieceRows + 17, seed: 9))
+        let runs = try [1, 2, 3].map { try Trainer.allTwins(latent, space: space, threads: $0) }
+        #expect(runs[0].rows == latent.rows * space.levelCount)
+        for run in runs.dropFirst() { #expect(bitIdentical(run, runs[0])) }
+        let first = try Trainer.allTwins(latent.gatherRows(Array(0..<100)), space: space)
+        #expect(maxAbsDifference(first, runs[0].gatherRows(Array(0..<first.rows))) <= 1e-12)
+    }
+
     @Test("a batch's pieces add up to the batch: loss and gradient equal the one-piece evaluation up to rounding",
           arguments: [Objective.erm, .causalAT, .llr])
     func piecesAddUp(objective: Objective) throws {

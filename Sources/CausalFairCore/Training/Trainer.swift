@@ -86,7 +86,7 @@ public enum Trainer {
 
         let needs = ObjectiveContext.needs(configuration, model: model)
         let latent = needs.latent || needs.twins ? try space.phi(x) : nil
-        let twins = needs.twins ? try latent.map { try allTwins($0, space: space) } : nil
+        let twins = needs.twins ? try latent.map { try allTwins($0, space: space, threads: threads) } : nil
         let jacobian = needs.constantJacobian ? try space.constantJacobian() : nil
         let all = TrainingBatch(x: x, labels: labels, latent: latent, twins: twins, levelCount: space.levelCount,
                                 weights: weights)
@@ -180,8 +180,26 @@ public enum Trainer {
                               validationLosses: outcome.objectives.map { _ in .nan }, converged: outcome.converged)
     }
 
-    /// Twins of every row from its latent coordinates: ((rows · levels) x columns).
-    static func allTwins(_ latent: Matrix, space: LatentSpace) throws -> Matrix {
+    /// Rows per piece of the twins computed before the first batch (`allTwins`).
+    static let twinPieceRows = 4096
+
+    /// Twins of every row from its latent coordinates: ((rows · levels) x columns),
+    /// computed in consecutive pieces of at most `twinPieceRows` rows on up to `threads`
+    /// threads (a partition fixed by the row count: the same bits for any thread count).
+    static func allTwins(_ latent: Matrix, space: LatentSpace, threads: Int = 1) throws -> Matrix {
+        let ranges = ParallelPieces.pieceRanges(latent.rows, pieceSize: twinPieceRows)
+        guard ranges.count > 1 else { return try twins(of: latent, space: space) }
+        let parts = try ParallelPieces.map(ranges.count, threads: threads) { p in
+            try twins(of: latent.gatherRows(Array(ranges[p])), space: space)
+        }
+        var storage: [Double] = []
+        storage.reserveCapacity(parts.reduce(0) { $0 + $1.storage.count })
+        for part in parts { storage += part.storage }
+        return try Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: parts[0].cols, storage: storage)
+    }
+
+    /// The twins of one piece of rows (see `allTwins`).
+    private static func twins(of latent: Matrix, space: LatentSpace) throws -> Matrix {
         let count = try checkedProduct(latent.rows, space.levelCount, what: "twins")
         let levels = (0..<count).map { $0 % space.levelCount }
         return try space.decode(space.settingLevels(latent.gatherRows((0..<count).map { $0 / space.levelCount }),
