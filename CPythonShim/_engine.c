@@ -1289,7 +1289,8 @@ static PyObject *py_threshold_mcc(PyObject *self, PyObject *args) {
 static PyObject *py_matrix_multiply(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *a_o, *b_o, *out_o;
-    if (!PyArg_ParseTuple(args, "OOO:matrix_multiply", &a_o, &b_o, &out_o)) return NULL;
+    long long n_threads = 0;
+    if (!PyArg_ParseTuple(args, "OOO|L:matrix_multiply", &a_o, &b_o, &out_o, &n_threads)) return NULL;
     Call c;
     call_begin(&c, NULL, 0);
     const Py_buffer *a = acquire(&c, a_o, "a", F64, 2);
@@ -1301,7 +1302,8 @@ static PyObject *py_matrix_multiply(PyObject *self, PyObject *args) {
                      (long long)ROWS(out), (long long)COLS(out));
         c.failed = 1;
     }
-    ENGINE(&c, cf_matrix_multiply(a->buf, ROWS(a), COLS(a), b->buf, COLS(b), out->buf, LEN(out), c.err, ERR_LEN));
+    ENGINE(&c, cf_matrix_multiply(a->buf, ROWS(a), COLS(a), b->buf, COLS(b), out->buf, LEN(out), (int64_t)n_threads,
+                                 c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
 }
 
@@ -1403,7 +1405,8 @@ static PyMethodDef engine_methods[] = {
      "audit(model, scm_or_None, x, options: dict with exactly the keys FIELDS['audit_options'], "
      "seed, progress_or_None, flags_out, levels_out, witnesses_out) -> None"},
     {"matrix_multiply", py_matrix_multiply, METH_VARARGS,
-     "matrix_multiply(a, b, out) -> None: out = a @ b with the engine's BLAS (float64, C order)"},
+     "matrix_multiply(a, b, out, n_threads=0) -> None: out = a @ b with the engine's BLAS (float64, C order) "
+     "on n_threads engine threads (0: every core online); the same bits for any count"},
     {"threshold_mcc", py_threshold_mcc, METH_VARARGS,
      "threshold_mcc(probabilities, labels) -> float"},
     {NULL, NULL, 0, NULL},

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import causalfair as cf
-from causalfair import _models
+from causalfair import _engine, _models
 from _support import adult_like
 
 
@@ -93,3 +93,18 @@ def test_n_threads_is_an_estimator_parameter():
     clf = cf.FairRobustClassifier(n_threads=2)
     assert clf.get_params()["n_threads"] == 2
     assert clone(clf).n_threads == 2
+
+
+def test_the_standalone_product_gives_the_same_bits_on_any_thread_count():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((700, 300)), rng.standard_normal((300, 200))  # 3 pieces of rows
+    outs = []
+    for n in (1, 2, 3, 0):
+        out = np.empty((700, 200))
+        _engine.matrix_multiply(a, b, out, n)
+        outs.append(out)
+    assert np.max(np.abs(outs[0] - a @ b)) < 1e-10
+    for out in outs[1:]:
+        assert out.tobytes() == outs[0].tobytes()
+    with pytest.raises(ValueError, match="n_threads"):
+        _engine.matrix_multiply(a, b, np.empty((700, 200)), -1)

@@ -34,6 +34,29 @@ public enum BLAS {
             beta, c, blasint(max(ldc, 1)))
     }
 
+    /// Rows of C per piece of `parallelProduct`.
+    static let productPieceRows = 256
+
+    /// `C = A B` (row-major, m x k times k x n, C m x n) with C's rows cut into consecutive
+    /// pieces of at most `productPieceRows` rows (a partition fixed by m), each piece's
+    /// product computed by OpenBLAS on one of up to `threads` threads: the same bits for
+    /// any thread count. For large standalone products (`cf_matrix_multiply`); the
+    /// engine's own products are small and run inside its pieces.
+    public static func parallelProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+                                       c: UnsafeMutablePointer<Double>, threads: Int) {
+        let ranges = ParallelPieces.pieceRanges(m, pieceSize: productPieceRows)
+        // The buffers cross into the pieces as addresses: every piece reads A's and B's
+        // rows and writes only its own rows of C.
+        let (aAddress, bAddress, cAddress) = (Int(bitPattern: a), Int(bitPattern: b), Int(bitPattern: c))
+        _ = try? ParallelPieces.map(ranges.count, threads: threads) { p in
+            let rows = ranges[p]
+            guard let a = UnsafePointer<Double>(bitPattern: aAddress), let b = UnsafePointer<Double>(bitPattern: bAddress),
+                  let c = UnsafeMutablePointer<Double>(bitPattern: cAddress) else { return }
+            gemm(transposeA: false, transposeB: false, m: rows.count, n: n, k: k, alpha: 1, a: a + rows.lowerBound * k,
+                 lda: k, b: b, ldb: n, beta: 0, c: c + rows.lowerBound * n, ldc: n)
+        }
+    }
+
     /// `op(a) * op(b)` as a new matrix.
     public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
         a.storage.withUnsafeBufferPointer { pa in

@@ -393,9 +393,11 @@ int32_t cf_threshold_mcc(const double *probabilities, const double *labels, int6
                          double *out, int64_t out_len, char *err, int64_t err_len);
 
 /* out = a b for row-major a (rows x inner) and b (inner x cols); out: rows x cols.
-   The engine's own BLAS product, no copies. */
+   The engine's own BLAS product, no copies, on n_threads (0..max_threads; 0: every
+   core online) engine threads: out's rows in fixed pieces of 256, OpenBLAS
+   single-threaded in each, so the bits do not depend on n_threads. */
 int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const double *b, int64_t cols,
-                           double *out, int64_t out_len, char *err, int64_t err_len);
+                           double *out, int64_t out_len, int64_t n_threads, char *err, int64_t err_len);
 
 /* --------------------------------------------------------------- audits -----------
 
