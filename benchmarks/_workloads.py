@@ -534,7 +534,7 @@ def task_engine_threads(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
             return classifier(scm, method, cfg["epochs"], n_threads=n).fit(X_tr, y_tr)
         ab(f"train_{method}", fit,
            lambda a, b: _models.parameters(a._handle).tobytes() == _models.parameters(b._handle).tobytes(),
-           f"{len(X_tr)} rows, {cfg['epochs']} epochs, batch 100 (4 pieces of 25 rows)")
+           f"{len(X_tr)} rows, {cfg['epochs']} epochs, batch 100 (2 pieces of 50 rows)")
     clf = classifier(scm, "erm", cfg["epochs"], n_threads=2).fit(X_tr, y_tr)
     for method in ("sample", "attack"):
         def audit(n: int, method: str = method) -> Any:

@@ -161,7 +161,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):
         Weight of the KL term of ``trades`` (TRADES' default, 6); ``beta=0`` trains
         exactly as ``"erm"`` (the same bits for the same ``random_state``).
     n_threads : int >= 1 or None, default=None
-        Engine threads for training: each minibatch is cut into pieces of at most 25
+        Engine threads for training: each minibatch is cut into pieces of at most 50
         rows (fixed by the batch, not by the threads) whose inner maximisations run in
         parallel and whose gradients are summed in order, so the model is the same, bit
         for bit, for any value. None: :func:`causalfair.get_threads` at ``fit`` time
