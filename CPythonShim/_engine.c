@@ -455,7 +455,8 @@ static const Field TRAINING_FIELDS[] = {
     ROW_F64(cf_training_config, mu), ROW_F64(cf_training_config, nu),
     ROW_F64(cf_training_config, twin_penalty), ROW_F64(cf_training_config, tol),
     ROW_FLAG(cf_training_config, dp), ROW_F64(cf_training_config, noise_multiplier),
-    ROW_F64(cf_training_config, max_grad_norm), ROW_F64(cf_training_config, beta), END_FIELDS};
+    ROW_F64(cf_training_config, max_grad_norm), ROW_F64(cf_training_config, beta),
+    ROW_I64(cf_training_config, n_threads), END_FIELDS};
 
 static const Field AUDIT_FIELDS[] = {
     ROW_CODE(cf_audit_options, method, AUDIT_CODES), ROW_FLAG(cf_audit_options, factual_only),
@@ -463,7 +464,7 @@ static const Field AUDIT_FIELDS[] = {
     ROW_I64(cf_audit_options, n_samples), ROW_I64(cf_audit_options, steps),
     ROW_I64(cf_audit_options, restarts), ROW_F64(cf_audit_options, step_size),
     ROW_I64(cf_audit_options, first_row), ROW_I64(cf_audit_options, n_draws),
-    ROW_I64(cf_audit_options, posterior_seed), END_FIELDS};
+    ROW_I64(cf_audit_options, posterior_seed), ROW_I64(cf_audit_options, n_threads), END_FIELDS};
 
 static const Field OP_FIELDS[] = {
     ROW_CODE(cf_expression_op, op, OP_CODES), ROW_I32(cf_expression_op, argument),
@@ -488,7 +489,8 @@ static const Field LIMIT_FIELDS[] = {
     ROW_I64(cf_limits, max_layer_width), ROW_I64(cf_limits, max_nodes), ROW_I64(cf_limits, max_node_width),
     ROW_I64(cf_limits, max_mechanism_hidden_layers), ROW_I64(cf_limits, max_mechanism_hidden_width),
     ROW_I64(cf_limits, max_mechanism_epochs), ROW_I64(cf_limits, max_program_length),
-    ROW_I64(cf_limits, max_power), ROW_I64(cf_limits, max_draws), END_FIELDS};
+    ROW_I64(cf_limits, max_power), ROW_I64(cf_limits, max_draws),
+    ROW_I64(cf_limits, max_threads), END_FIELDS};
 
 static const struct {
     const char *name;
@@ -1296,7 +1298,8 @@ static PyObject *py_threshold_mcc(PyObject *self, PyObject *args) {
 static PyObject *py_matrix_multiply(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *a_o, *b_o, *out_o;
-    if (!PyArg_ParseTuple(args, "OOO:matrix_multiply", &a_o, &b_o, &out_o)) return NULL;
+    long long n_threads = 0;
+    if (!PyArg_ParseTuple(args, "OOO|L:matrix_multiply", &a_o, &b_o, &out_o, &n_threads)) return NULL;
     Call c;
     call_begin(&c, NULL, 0);
     const Py_buffer *a = acquire(&c, a_o, "a", F64, 2);
@@ -1308,7 +1311,8 @@ static PyObject *py_matrix_multiply(PyObject *self, PyObject *args) {
                      (long long)ROWS(out), (long long)COLS(out));
         c.failed = 1;
     }
-    ENGINE(&c, cf_matrix_multiply(a->buf, ROWS(a), COLS(a), b->buf, COLS(b), out->buf, LEN(out), c.err, ERR_LEN));
+    ENGINE(&c, cf_matrix_multiply(a->buf, ROWS(a), COLS(a), b->buf, COLS(b), out->buf, LEN(out), (int64_t)n_threads,
+                                 c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
 }
 
@@ -1446,7 +1450,8 @@ static PyMethodDef engine_methods[] = {
      "audit(model, scm_or_None, x, options: dict with exactly the keys FIELDS['audit_options'], "
      "seed, progress_or_None, flags_out, levels_out, witnesses_out) -> None"},
     {"matrix_multiply", py_matrix_multiply, METH_VARARGS,
-     "matrix_multiply(a, b, out) -> None: out = a @ b with the engine's BLAS (float64, C order)"},
+     "matrix_multiply(a, b, out, n_threads=0) -> None: out = a @ b with the engine's BLAS (float64, C order) "
+     "on n_threads engine threads (0: every core online); the same bits for any count"},
     {"threshold_mcc", py_threshold_mcc, METH_VARARGS,
      "threshold_mcc(probabilities, labels[, sample_weight]) -> float"},
     {NULL, NULL, 0, NULL},

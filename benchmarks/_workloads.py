@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 TASKS = ("scm", "train", "logistic", "audit", "audit_torch", "dgemm", "scaling", "sweep", "partitioned_audit",
-         "discrete")
+         "discrete", "engine_threads", "openblas_default")
 METHODS = ("erm", "al", "causal_at", "capify")
 
 
@@ -82,11 +82,12 @@ def mlp_scm(ds: Any, X_tr: Any, epochs: int) -> Any:
     return ds.make_scm(MLPMechanism(hidden_layer_sizes=(100,), epochs=epochs), random_state=0).fit(X_tr)
 
 
-def classifier(scm: Any, method: str, epochs: int, model: str = "mlp", hidden: Tuple[int, ...] = (100, 100)) -> Any:
+def classifier(scm: Any, method: str, epochs: int, model: str = "mlp", hidden: Tuple[int, ...] = (100, 100),
+               n_threads: Optional[int] = None) -> Any:
     import causalfair as cf
     return cf.FairRobustClassifier(scm=scm, model=model, hidden_layer_sizes=hidden, activation="tanh",
                                    method=method, radius=0.05, epsilon=0.05, epochs=epochs, batch_size=100,
-                                   learning_rate=0.01, random_state=0, verbose=False)
+                                   learning_rate=0.01, random_state=0, verbose=False, n_threads=n_threads)
 
 
 def heldout_mse(abducted: np.ndarray, columns: List[int]) -> Dict[str, float]:
@@ -292,7 +293,6 @@ def task_audit(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     rss["after_scm_fit_mb"] = max_rss_mb()
     clf = classifier(scm, "erm", cfg["epochs"]).fit(X_tr, y_tr)
     rss["after_training_mb"] = max_rss_mb()
-    pipeline_seconds = time.perf_counter() - t0
     points = np.random.default_rng(0).permutation(len(X_te))[:cfg["audit_points"]]
     Xa, ya = X_te.iloc[points], y_te.iloc[points]
     rows = []
@@ -361,16 +361,18 @@ def task_audit_torch(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def task_dgemm(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """dgemm n³: the engine's own product (``_engine.matrix_multiply``, its OpenBLAS,
-    no copies) against numpy's ``@`` on the same arrays, alternating in one process."""
+    """dgemm n³: the engine's own product (``_engine.matrix_multiply`` on T engine
+    threads, OpenBLAS single-threaded in each, no copies) against numpy's ``@`` on the
+    same arrays, alternating in one process."""
     from causalfair import _engine
     n, reps = cfg["dgemm_n"], cfg["dgemm_reps"]
+    threads = int(os.environ.get("OPENBLAS_NUM_THREADS") or 0)
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
     out = np.empty((n, n))
-    _engine.matrix_multiply(a, b, out)  # warm-up (thread pools, pages)
+    _engine.matrix_multiply(a, b, out, threads)  # warm-up (thread pools, pages)
     a @ b
-    timing_engine, _ = measure(lambda: _engine.matrix_multiply(a, b, out), reps)
+    timing_engine, _ = measure(lambda: _engine.matrix_multiply(a, b, out, threads), reps)
     timing_numpy, theirs = measure(lambda: a @ b, reps)
     diff = float(np.max(np.abs(out - theirs)))
     note = f"{n}x{n} @ {n}x{n}, float64; max |engine - numpy| {diff:.1e}"
@@ -494,7 +496,6 @@ def task_discrete(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     SCM with Gumbel-max (logistic) mechanisms, and the twins of every row under R = 16
     posterior draws (rows × 2 levels × 16 draws in one call), each against the
     vectorised numpy reference of the same computation (``_discrete_reference.py``)."""
-    import causalfair as cf
     from causalfair import _handles
     from _discrete_reference import LinearGumbelSCM
     ds, X_tr, _, _, _ = adult(cfg)
@@ -531,6 +532,76 @@ def task_discrete(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     return rows
 
 
+def _adult_audit_setup(cfg: Dict[str, Any]) -> Tuple[Any, Any, Any, Any, Any, Any, Any]:
+    """Adult, its MLP-mechanism SCM, and the audit's points (as ``task_audit`` draws them)."""
+    ds, X_tr, X_te, y_tr, y_te = adult(cfg)
+    scm = mlp_scm(ds, X_tr, cfg["scm_epochs"])
+    points = np.random.default_rng(0).permutation(len(X_te))[:cfg["audit_points"]]
+    return ds, X_tr, y_tr, X_te.iloc[points], y_te.iloc[points], scm, points
+
+
+def task_engine_threads(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The engine's own threads (issue 15): Adult MLP training (``threads_methods``) and
+    the sample and attack audits at 1 and 2 engine threads (``n_threads``), A/B
+    interleaved in this one process so that both counts see the same machine load,
+    each result checked bit-identical across the counts. OpenBLAS is single-threaded
+    inside the engine either way."""
+    import causalfair as cf
+    from causalfair import _models
+    ds, X_tr, y_tr, Xa, ya, scm, _ = _adult_audit_setup(cfg)
+    counts = (1, 2)
+    rows = []
+
+    def ab(name: str, run: Callable[[int], Any], same: Callable[[Any, Any], bool], note: str) -> None:
+        timing = {n: {"seconds": [], "cpu_seconds": []} for n in counts}
+        results = {}
+        for _ in range(max(1, cfg["reps"])):
+            for n in counts:
+                t, results[n] = measure(lambda: run(n), 1)
+                for k in t:
+                    timing[n][k] += t[k]
+        identical = same(results[1], results[2])
+        one = float(np.median(timing[1]["seconds"]))
+        for n in counts:
+            median = float(np.median(timing[n]["seconds"]))
+            rows.append(row(f"{name}_engine_threads", f"causalfair n_threads={n}", timing[n],
+                            {"speedup_vs_1_thread": one / median, "bit_identical_across_threads": identical,
+                             "loadavg_1min_after": os.getloadavg()[0]},
+                            note=note, engine_threads=n))
+
+    for method in cfg["threads_methods"]:
+        def fit(n: int, method: str = method) -> Any:
+            return classifier(scm, method, cfg["epochs"], n_threads=n).fit(X_tr, y_tr)
+        ab(f"train_{method}", fit,
+           lambda a, b: _models.parameters(a._handle).tobytes() == _models.parameters(b._handle).tobytes(),
+           f"{len(X_tr)} rows, {cfg['epochs']} epochs, batch 100 (2 pieces of 50 rows)")
+    clf = classifier(scm, "erm", cfg["epochs"], n_threads=2).fit(X_tr, y_tr)
+    for method in ("sample", "attack"):
+        def audit(n: int, method: str = method) -> Any:
+            return cf.audit(clf, scm, Xa, ya, radii=(0.05, 0.01), method=method, n_samples=cfg["audit_samples"],
+                            random_state=0, n_threads=n)
+        ab(f"audit_{method}", audit, lambda a, b: a.to_frame().equals(b.to_frame()) and all(
+            np.array_equal(a.indicators[k].flags, b.indicators[k].flags) for k in a.indicators),
+           f"{len(Xa)} points" + (f" x {cfg['audit_samples']} ball samples per twin" if method == "sample"
+                                  else ", 20 steps x 4 starts per twin ball") + ", radii (0.05, 0.01)")
+    return rows
+
+
+def task_openblas_default(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Training at 1 engine thread with OpenBLAS's settings as the process found them
+    (``run.py`` starts this task twice: OPENBLAS_NUM_THREADS unset, and 1), for the row
+    "default settings are not slower than OPENBLAS_NUM_THREADS=1"."""
+    ds, X_tr, y_tr, _, _, scm, _ = _adult_audit_setup(cfg)
+    setting = os.environ.get("OPENBLAS_NUM_THREADS") or "unset"
+    rows = []
+    for method in cfg["openblas_methods"]:
+        timing, _ = measure(lambda: classifier(scm, method, cfg["epochs"], n_threads=1).fit(X_tr, y_tr), cfg["reps"])
+        rows.append(row(f"train_{method}_openblas", f"causalfair OPENBLAS_NUM_THREADS={setting}", timing,
+                        {"loadavg_1min_after": os.getloadavg()[0]},
+                        note="1 engine thread; the engine sets OpenBLAS to 1 thread itself"))
+    return rows
+
+
 def environment_info() -> Dict[str, Any]:
     info: Dict[str, Any] = {"env": {k: os.environ.get(k) for k in (
         "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}}
@@ -553,6 +624,10 @@ def main() -> None:
         cfg = json.load(f)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     load_before = os.getloadavg()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    if threads and threads.isdigit() and int(threads) > 0:
+        import causalfair as cf
+        cf.set_threads(int(threads))  # the engine's threads follow the row's thread count
     started = time.perf_counter()
     rows = globals()[f"task_{task}"](cfg)
     result = {"task": task, "rows": rows, "info": {**environment_info(), "loadavg_before": load_before,

@@ -42,7 +42,9 @@ FULL = {"train_rows": None, "epochs": 10, "scm_epochs": 10, "reps": 3, "peer_rep
         "scaling_audit_samples": 20, "sweep_datasets": ["lin", "imf"], "sweep_methods": ["erm", "capify"],
         "sweep_seeds": 4, "sweep_n_synthetic": 10000, "sweep_workers": 2, "partition_chunk": 1_000_000,
         "partition_sizes_exact": [100_000, 1_000_000, 10_000_000], "partition_sizes_sample": [100_000, 1_000_000],
-        "partition_samples": 5, "partition_dask_partitions": 8, "twin_draws": 16}
+        "partition_samples": 5, "partition_dask_partitions": 8,
+        "threads_methods": ["erm", "al", "causal_at", "capify"], "openblas_methods": ["erm", "capify"],
+        "twin_draws": 16}
 QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps": 1, "torch_reps": 1,
          "methods": ["erm", "al", "causal_at", "capify"], "torch_methods": ["erm", "al", "causal_at", "capify"],
          "audit_points": 200, "audit_samples": 200, "lin_rows": 2000, "dgemm_n": 400, "dgemm_reps": 3,
@@ -50,15 +52,21 @@ QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps
          "scaling_audit_samples": 10, "sweep_datasets": ["lin"], "sweep_methods": ["erm", "capify"],
          "sweep_seeds": 2, "sweep_n_synthetic": 2000, "sweep_workers": 2, "partition_chunk": 20_000,
          "partition_sizes_exact": [20_000, 100_000], "partition_sizes_sample": [20_000, 100_000],
-         "partition_samples": 5, "partition_dask_partitions": 4, "twin_draws": 16}
+         "partition_samples": 5, "partition_dask_partitions": 4,
+         "threads_methods": ["erm", "al", "causal_at", "capify"], "openblas_methods": ["erm", "capify"],
+        "twin_draws": 16}
 
 #: (task, runs at every thread count (else the first only), config overrides after the
 #: first count, also after the first count with --quick). After the first count only
 #: what BLAS threads can change is repeated; the long torch objectives are not.
+#: `engine_threads` varies the engine's own threads inside one process (A/B per
+#: repetition); `openblas_default` runs one process per repetition and OpenBLAS
+#: setting (OPENBLAS_NUM_THREADS unset, then 1), alternating.
 PLAN = [("dgemm", True, {}, True), ("scm", True, {}, False), ("logistic", True, {}, False),
         ("train", True, {"methods": ["erm", "causal_at"], "torch_methods": ["erm"]}, True),
         ("audit", True, {}, True), ("audit_torch", False, {}, False), ("scaling", False, {}, False),
-        ("sweep", False, {}, False), ("partitioned_audit", False, {}, False), ("discrete", True, {}, False)]
+        ("sweep", False, {}, False), ("partitioned_audit", False, {}, False), ("discrete", True, {}, False),
+        ("engine_threads", False, {}, False), ("openblas_default", False, {}, False)]
 
 
 # --------------------------------------------------------------------- machine
@@ -167,8 +175,11 @@ def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
 
 
 # --------------------------------------------------------------------- running
-def run_task(task: str, threads: int, cfg: Dict[str, Any], timeout: float) -> Dict[str, Any]:
+def run_task(task: str, threads: int, cfg: Dict[str, Any], timeout: float,
+             openblas_unset: bool = False) -> Dict[str, Any]:
     env, removed = child_env(threads)
+    if openblas_unset:
+        env.pop("OPENBLAS_NUM_THREADS")
     with tempfile.TemporaryDirectory() as tmp:
         config_path, output_path = Path(tmp, "config.json"), Path(tmp, "out.json")
         config_path.write_text(json.dumps(cfg))
@@ -185,6 +196,31 @@ def run_task(task: str, threads: int, cfg: Dict[str, Any], timeout: float) -> Di
         result = json.loads(output_path.read_text())
     result.update({"threads": threads, "seconds": elapsed, "unset_env": removed})
     return result
+
+
+def openblas_default(threads: int, cfg: Dict[str, Any], timeout: float) -> Dict[str, Any]:
+    """The `openblas_default` task: one process per repetition and setting, OpenBLAS's
+    default (OPENBLAS_NUM_THREADS unset) and 1 alternating, so both see the same load;
+    the repetitions of a row are merged."""
+    merged: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    errors = []
+    for _ in range(max(1, cfg["reps"])):
+        for unset in (True, False):
+            result = run_task("openblas_default", 1 if not unset else threads, dict(cfg, reps=1), timeout,
+                              openblas_unset=unset)
+            if result.get("error"):
+                errors.append(result["error"])
+            for r in result.get("rows", []):
+                key = (r["workload"], r["impl"])
+                if key in merged:
+                    merged[key]["seconds"] += r["seconds"]
+                    merged[key]["cpu_seconds"] += r["cpu_seconds"]
+                else:
+                    merged[key] = r
+    out: Dict[str, Any] = {"task": "openblas_default", "threads": threads, "rows": list(merged.values())}
+    if errors:
+        out["error"] = errors[-1]
+    return out
 
 
 def ratios(rows: List[Dict[str, Any]]) -> None:
@@ -231,6 +267,26 @@ def _targets(rows: List[Dict[str, Any]], slopes: Dict[str, float], quick: bool, 
     def verdict(ok: bool) -> str:
         return "— (quick sizes)" if quick else ("met" if ok else "**not met**")
 
+    # the engine's threads
+    parts, oks = [], []
+    for w in ("train_erm", "train_al", "train_causal_at", "train_capify", "audit_sample", "audit_attack"):
+        one, two = (lookup(rows, f"{w}_engine_threads", f"causalfair n_threads={n}") for n in (1, 2))
+        if one and two:
+            parts.append(f"{w} {med(one):.2f} → {med(two):.2f} s = {med(one) / med(two):.2f}×"
+                         + ("" if two["quality"].get("bit_identical_across_threads") else " (NOT bit-identical)"))
+            oks.append(med(one) / med(two) >= 1.7 and two["quality"].get("bit_identical_across_threads"))
+    out.append(("engine threads: Adult MLP training (erm, al, causal_at, capify; 10 epochs) and audits "
+                "(sample 1000 × 1000, attack), 2 vs 1 engine threads", "≥ 1.7× faster, same bits",
+                "; ".join(parts) or not_run, verdict(all(oks)) if oks else ""))
+    parts, oks = [], []
+    for m in ("erm", "capify"):
+        unset = lookup(rows, f"train_{m}_openblas", "causalfair OPENBLAS_NUM_THREADS=unset")
+        one = lookup(rows, f"train_{m}_openblas", "causalfair OPENBLAS_NUM_THREADS=1")
+        if unset and one:
+            parts.append(f"{m} {med(unset):.2f} s (unset) vs {med(one):.2f} s (=1)")
+            oks.append(med(unset) <= 1.05 * med(one))
+    out.append(("OpenBLAS default settings vs OPENBLAS_NUM_THREADS=1, training at 1 engine thread",
+                "default not slower (within 5 %)", "; ".join(parts) or not_run, verdict(all(oks)) if oks else ""))
     # CAPIFY
     cap, tcap = lookup(rows, "train_capify", threads=1), lookup(rows, "train_capify", "pytorch", threads=1)
     if cap is None:
@@ -391,7 +447,7 @@ def write_markdown(result: Dict[str, Any], path: Path) -> None:
               f"- Load average at start {tuple(round(v, 2) for v in m['loadavg_start'])}, at end "
               f"{tuple(round(v, 2) for v in m['loadavg_end'])}; busy cores before start {m['busy_cores_start']:.2f}; "
               f"cores kept busy by other processes during the run {m['other_processes_cores_during_run']:.2f}",
-              f"- Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()),
+              "- Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()),
               f"- Threads: each workload in its own process with OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = "
               f"MKL_NUM_THREADS = T and torch.set_num_threads(T), T ∈ {result['threads']}; "
               "OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: " + (", ".join(f"{k}={v}" for k, v in result["coretype_env"].items()
@@ -509,7 +565,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 continue
             t0 = time.perf_counter()
             print(f"  {task:12s} threads {t} ...", end="", flush=True)
-            result = run_task(task, t, task_cfg, args.timeout)
+            result = (openblas_default(t, task_cfg, args.timeout) if task == "openblas_default"
+                      else run_task(task, t, task_cfg, args.timeout))
             print(f" {time.perf_counter() - t0:6.1f} s" + (f"  ERROR {result['error'][-300:]}" if result.get("error")
                                                          else ""), flush=True)
             tasks.append(result)

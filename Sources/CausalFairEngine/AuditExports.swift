@@ -29,7 +29,8 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
                                         logitThreshold: options.logit_threshold)
         let result = try audit.run(input, radius: options.radius, factualOnly: options.factual_only != 0, method: method,
                                    seed: seed, firstRow: Int(clamping: options.first_row), drawCount: draws,
-                                   posteriorSeed: UInt64(bitPattern: options.posterior_seed)) { done, total in
+                                   posteriorSeed: UInt64(bitPattern: options.posterior_seed),
+                                   threads: Int(clamping: options.n_threads)) { done, total in
             guard let progress else { return true }
             return progress(context, 0, 1, Int64(done), Int64(total), .nan, .nan) == 0
         }

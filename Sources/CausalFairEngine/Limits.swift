@@ -41,7 +41,8 @@ enum EngineLimits {
                   max_mechanism_hidden_width: Int64(mechanismHiddenWidth),
                   max_mechanism_epochs: Int64(StructuralCausalModel.maximumMechanismEpochs),
                   max_program_length: Int64(programLength), max_power: Int64(power),
-                  max_draws: Int64(StructuralCausalModel.maximumDrawCount))
+                  max_draws: Int64(StructuralCausalModel.maximumDrawCount),
+                  max_threads: Int64(ParallelPieces.maximumThreads))
     }
 }
 

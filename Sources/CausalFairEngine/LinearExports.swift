@@ -6,10 +6,11 @@ import CausalFairCore
 @_cdecl("cf_matrix_multiply")
 public func cf_matrix_multiply(_ a: UnsafePointer<Double>?, _ rows: Int64, _ inner: Int64,
                                _ b: UnsafePointer<Double>?, _ cols: Int64,
-                               _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
+                               _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64, _ threads: Int64,
                                _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         guard rows >= 0, inner >= 0, cols >= 0 else { throw CausalFairError.invalidArgument("sizes must be >= 0") }
+        let threads = try ParallelPieces.threads(Int(clamping: threads))
         _ = try checkedProduct(Int(rows), Int(inner), what: "a")
         _ = try checkedProduct(Int(inner), Int(cols), what: "b")
         let count = try checkedProduct(Int(rows), Int(cols), what: "out")
@@ -23,7 +24,6 @@ public func cf_matrix_multiply(_ a: UnsafePointer<Double>?, _ rows: Int64, _ inn
             return
         }
         guard let a, let b else { throw CausalFairError.invalidArgument("a or b is NULL") }
-        BLAS.gemm(transposeA: false, transposeB: false, m: Int(rows), n: Int(cols), k: Int(inner), alpha: 1,
-                  a: a, lda: Int(inner), b: b, ldb: Int(cols), beta: 0, c: out, ldc: Int(cols))
+        BLAS.parallelProduct(m: Int(rows), n: Int(cols), k: Int(inner), a: a, b: b, c: out, threads: threads)
     }
 }

@@ -159,6 +159,7 @@ private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) t
     configuration.twinPenalty = config.twin_penalty
     configuration.tolerance = config.tol
     configuration.beta = config.beta
+    configuration.threads = Int(clamping: config.n_threads)
     if config.dp != 0 {
         configuration.privacy = DifferentialPrivacy(noiseMultiplier: config.noise_multiplier,
                                                     maxGradNorm: config.max_grad_norm)

@@ -77,7 +77,7 @@ struct ABITests {
             weight_decay: d.weightDecay, validation_fraction: d.validationFraction, radius: d.radius,
             epsilon: d.epsilon, step_size: d.stepSize, inner_learning_rate: d.innerLearningRate, lambda: d.lambda,
             mu: d.mu, nu: d.nu, twin_penalty: d.twinPenalty, tol: d.tolerance, dp: 0, noise_multiplier: 0,
-            max_grad_norm: .infinity, beta: d.beta)
+            max_grad_norm: .infinity, beta: d.beta, n_threads: Int64(d.threads))
     }
 
     static let x: [Double] = (0..<40).map { Double($0 % 7) / 7 - 0.4 }  // 20 rows x 2
@@ -170,13 +170,22 @@ struct ABITests {
             #expect(Self.audit(model.handle, method: Int32(CF_AUDIT_SAMPLE), draws: draws).message
                     == "n_draws: expected an int in [1, \(Self.limits.max_draws)], got \(draws)")
         }
+        for threads in [Int64(-1), Int64(ParallelPieces.maximumThreads) + 1] {
+            config = Self.config()
+            config.n_threads = threads
+            #expect(Self.train(model.handle, config).message
+                    == "n_threads: expected an int in [0, 1024] (0: every available core), got \(threads)")
+            #expect(Self.audit(model.handle, method: Int32(CF_AUDIT_SAMPLE), threads: threads).message
+                    == "n_threads: expected an int in [0, 1024] (0: every available core), got \(threads)")
+        }
     }
 
     static func audit(_ model: UnsafeMutableRawPointer?, method: Int32, samples: Int64 = 1, steps: Int64 = 1,
-                      restarts: Int64 = 1, firstRow: Int64 = 0, draws: Int64 = 1) -> (status: Int32, message: String) {
+                      restarts: Int64 = 1, firstRow: Int64 = 0, draws: Int64 = 1,
+                      threads: Int64 = 0) -> (status: Int32, message: String) {
         var options = cf_audit_options(method: method, factual_only: 0, logit_threshold: 0, radius: 0.1,
                                        n_samples: samples, steps: steps, restarts: restarts, step_size: 0,
-                                       first_row: firstRow, n_draws: draws, posterior_seed: 0)
+                                       first_row: firstRow, n_draws: draws, posterior_seed: 0, n_threads: threads)
         var flags = [Int64](repeating: 0, count: 20), levels = flags
         var witnesses = [Double](repeating: 0, count: 40)
         return call { cf_audit(model, nil, x, 20, 2, &options, 0, nil, nil, &flags, &levels, &witnesses, 40, $0, $1) }
@@ -247,6 +256,7 @@ struct ABITests {
         #expect(limits.max_newton_features == Int64(NewtonSolver.maximumFeatures))
         #expect(limits.max_power == Int64(Expression.maximumPower))
         #expect(limits.max_draws == Int64(StructuralCausalModel.maximumDrawCount))
+        #expect(limits.max_threads == Int64(ParallelPieces.maximumThreads))
         var out = cf_limits()
         let result = Self.call { cf_get_limits(&out, Int64(MemoryLayout<cf_limits>.size - 8), $0, $1) }
         #expect(result.status == Int32(CF_VALUE_ERROR))

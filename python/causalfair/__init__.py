@@ -32,6 +32,7 @@ from .graph import CycleError
 from .mechanisms import ExpressionMechanism, LinearMechanism, MLPMechanism
 from .recourse import RecourseResult, recourse, recourse_fairness
 from .scm import SCM
+from ._threads import get_threads, set_threads, thread_limit
 from .validation import NotFittedError
 
 try:
@@ -43,7 +44,7 @@ __all__ = [
     "SCM", "FairRobustClassifier", "audit", "AuditReport", "metrics", "LinearMechanism",
     "MLPMechanism", "ExpressionMechanism", "Normal", "Gamma", "Bernoulli",
     "CycleError", "NotFittedError", "datasets", "experiments", "mechanisms", "distributions", "privacy",
-    "recourse", "RecourseResult", "recourse_fairness", "__version__",
+    "recourse", "RecourseResult", "recourse_fairness", "set_threads", "get_threads", "thread_limit", "__version__",
 ]
 
 

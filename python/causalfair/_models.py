@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _engine
+from . import _engine, _threads
 
 __all__ = ["OBJECTIVES", "ACTIVATIONS", "OPTIMIZERS", "new_model", "parameters", "set_parameters", "widths",
            "input_limit", "logits", "input_gradient", "train", "mcc_threshold", "AUDIT_METHODS", "audit"]
@@ -80,7 +80,9 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
     ``progress(epoch, epochs, batch, batches, loss, validation_loss)`` is called by the
     engine at most every ~0.1 s and after every epoch (Newton: every step); raising in
     it stops training. With ``settings["noise_multiplier"]`` not None the run is
-    DP-SGD with that σ and clipping norm ``settings["max_grad_norm"]``.
+    DP-SGD with that σ and clipping norm ``settings["max_grad_norm"]``. The engine uses
+    ``settings["n_threads"]`` threads (None: :func:`causalfair.get_threads`); the result
+    does not depend on how many.
     """
     config = {
         "objective": settings["method"], "optimizer": settings["optimizer"], "epochs": settings["epochs"],
@@ -95,6 +97,7 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
         "noise_multiplier": settings.get("noise_multiplier") or 0.0,
         "max_grad_norm": settings.get("max_grad_norm") or float("inf"),
         "beta": settings["beta"],
+        "n_threads": _threads.resolve(settings.get("n_threads")),
     }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)
@@ -122,7 +125,8 @@ def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold
 
     ``first_row``: the position of ``x``'s first row in a table audited in parts; row r
     draws from row ``first_row + r``'s random streams, so the parts give the whole
-    table's results. ``posterior_seed`` seeds the posterior draws as ``SCM.twins``'s
+    table's results. Runs on :func:`causalfair.get_threads` engine threads (the result
+    does not depend on how many). ``posterior_seed`` seeds the posterior draws as ``SCM.twins``'s
     ``random_state`` does (``n_draws=1, posterior_seed=0``: the single draw of seed 0)."""
     pairs = x.shape[0] * n_draws
     flags = np.empty(pairs, dtype=np.int64)
@@ -141,7 +145,7 @@ def audit_options(radius: float, factual_only: bool, first_row: int, n_draws: in
     options = {"method": "sample", "factual_only": bool(factual_only), "logit_threshold": 0.0, "radius": radius,
                "n_samples": 1, "steps": 0, "restarts": 1, "step_size": 0.0, "first_row": first_row,
                "n_draws": n_draws, "posterior_seed": posterior_seed - (1 << 64) if posterior_seed >= 1 << 63
-               else posterior_seed}
+               else posterior_seed, "n_threads": _threads.get_threads()}
     options.update(settings)
     return options
 

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequenc
 import numpy as np
 import pandas as pd
 
-from . import _black_box, _models, _partitions, _scores
+from . import _black_box, _models, _partitions, _scores, _threads
 from . import recourse as _recourse
 from .classifier import _logit_threshold
 from ._progress import AuditBar
+from ._threads import thread_limit
 from .validation import Constraint, Interval, Options, check_parameters, check_radius, seed_from
 
 if TYPE_CHECKING:
@@ -512,7 +513,7 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
           radii: Union[float, Sequence[float]] = (0.05, 0.01),
           method: str = "auto", n_samples: int = 1000, n_points: int = 1000, random_state: Any = None,
           verbose: bool = False, recourse: Optional[Dict[str, Any]] = None,
-          n_draws: Optional[int] = None) -> AuditReport:
+          n_draws: Optional[int] = None, n_threads: Optional[int] = None) -> AuditReport:
     """Audit ``clf`` for counterfactual unfairness, unfair area and non-robustness.
 
     For every radius Δ in ``radii``: U_Δ (some individual of B_Δ — every twin,
@@ -589,6 +590,12 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
     random_state : None, int or numpy.random.Generator
     verbose : bool, default=False
         A progress bar over the rows of every indicator.
+    n_threads : int >= 1 or None, default=None
+        Engine threads for the indicators of a
+        :class:`~causalfair.FairRobustClassifier`: each chunk of rows is cut into 8
+        pieces (fixed by the rows, not by the threads) audited in parallel, with one
+        random stream per ball, so the report is the same, bit for bit, for any value.
+        None: :func:`causalfair.get_threads`.
     recourse : dict, optional
         Opt-in fairness of recourse: :func:`causalfair.recourse`'s keyword arguments
         (``actionable`` at least). Adds the rows of
@@ -636,6 +643,15 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
     >>> report.probabilities(0.05).head()  # pᵢ: share of row i's 16 draws flagged  # doctest: +SKIP
     >>> report.witnesses(0.05).loc[(X_test.index[0], 3)]  # row 0's witness in draw 3  # doctest: +SKIP
     """
+    with thread_limit(_threads.resolve(n_threads)):
+        return _audit_in_scope(clf, scm, X, y, radii=radii, method=method, n_samples=n_samples, n_points=n_points,
+                               random_state=random_state, verbose=verbose, recourse=recourse, n_draws=n_draws)
+
+
+def _audit_in_scope(clf: Any, scm: Any, X: Any, y: Any, *, radii: Union[float, Sequence[float]], method: str,
+                    n_samples: int, n_points: int, random_state: Any, verbose: bool,
+                    recourse: Optional[Dict[str, Any]], n_draws: Optional[int]) -> AuditReport:
+    """:func:`audit`, inside the ``with`` block of its thread count."""
     given = radii if isinstance(radii, (list, tuple, np.ndarray)) else [radii]
     radii = list(dict.fromkeys(check_radius(r, "radii") for r in given))
     checked = check_parameters(_PARAMETERS, {"method": method, "n_samples": n_samples, "n_points": n_points,
@@ -647,7 +663,7 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
     chosen_scm = scm if scm is not None else getattr(clf, "scm_", None)
     if chosen_scm is None:
         warnings.warn(_NO_TWINS + " This report holds NR_Δ and the performance metrics only.", UserWarning,
-                      stacklevel=2)
+                      stacklevel=3)
         plan = [step for step in plan if step[2]]
     if _partitions.is_partitioned(X):
         if recourse is not None:

@@ -20,6 +20,7 @@ from sklearn.utils.validation import (_num_samples, check_is_fitted,  # type: ig
 
 from . import _models, privacy as _privacy
 from ._progress import EpochBar
+from ._threads import THREADS
 from .validation import (LIMITS, Boolean, Fields, Interval, Options, check_frame, check_parameter, check_parameters,
                          check_sample_weight, mean_and_std, seed_from)
 
@@ -145,7 +146,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         linear ("auto"), insist on it (True), or always use projected gradient (False).
     random_state : None, int or numpy.random.Generator, default=None
         Seeds initialisation, shuffling, inner starts and samples. The same int gives
-        a bit-identical model on the same machine and thread count.
+        a bit-identical model on the same machine, for any ``n_threads``.
     verbose : bool, default=False
         Show a progress bar per epoch (needs tqdm).
     tol : float, default=1e-8
@@ -167,6 +168,12 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
     beta : float, default=6.0
         Weight of the KL term of ``trades`` (TRADES' default, 6); ``beta=0`` trains
         exactly as ``"erm"`` (the same bits for the same ``random_state``).
+    n_threads : int >= 1 or None, default=None
+        Engine threads for training: each minibatch is cut into pieces of at most 50
+        rows (fixed by the batch, not by the threads) whose inner maximisations run in
+        parallel and whose gradients are summed in order, so the model is the same, bit
+        for bit, for any value. None: :func:`causalfair.get_threads` at ``fit`` time
+        (see :func:`causalfair.set_threads` and :func:`causalfair.thread_limit`).
 
     Attributes
     ----------
@@ -233,7 +240,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
                  inner_learning_rate: float = 0.1, n_samples: int = 10,
                  lambda_: float = 1.0, mu: float = 1.0, beta: float = 6.0,
                  nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
-                 verbose: bool = False, tol: float = 1e-8, privacy: Optional[Dict[str, Any]] = None):
+                 verbose: bool = False, tol: float = 1e-8, privacy: Optional[Dict[str, Any]] = None,
+                 n_threads: Optional[int] = None):
         self.scm = scm
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -263,6 +271,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         self.tol = tol
         self.privacy = privacy
         self.beta = beta
+        self.n_threads = n_threads
 
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
@@ -302,6 +311,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
                                  {"delta": (None, [None, Interval(float, 0, 1, closed="neither")]),
                                   "max_grad_norm": (1.0, [Interval(float, 0, None, closed="neither")])})],
         "beta": [Interval(float, 0, None)],
+        "n_threads": [None] + THREADS,
     }
 
     def _settings(self) -> Dict[str, Any]:

@@ -88,12 +88,14 @@ def _load(name: str, seed: int, n_synthetic: int, data_home: Any) -> Any:
 
 def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_audit: int = 1000,
             n_samples: int = 1000, audit_method: str = "auto", data_home: Any = None,
-            dataset: Any = None) -> Dict[str, Any]:
+            dataset: Any = None, n_threads: Optional[int] = None) -> Dict[str, Any]:
     """One cell of the table: train ``method`` on data set ``name`` with ``seed`` and
     audit it. Returns a dict of metrics (proportions in %), timings and settings.
 
     ``dataset``: the data set to use; default: this process's copy of ``name``
-    (loaded on first use, see :func:`_dataset`)."""
+    (loaded on first use, see :func:`_dataset`). ``n_threads``: the engine's threads
+    for training and the audit (None: :func:`causalfair.get_threads`); the result
+    does not depend on it."""
     started = time.perf_counter()
     ds = dataset if dataset is not None else _dataset(name, seed, n_synthetic, data_home)
     X_train, X_test, y_train, y_test = ds.train_test_split(test_size=0.2, random_state=seed)
@@ -106,11 +108,11 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
     clf = FairRobustClassifier(scm=scm, model="logistic" if linear else "mlp", hidden_layer_sizes=(100, 100),
                                activation="tanh", method=method, radius=0.05, epsilon=0.05, epochs=10,
                                batch_size=100, learning_rate=0.01, threshold="mcc", random_state=seed,
-                               verbose=False).fit(X_train, y_train)
+                               verbose=False, n_threads=n_threads).fit(X_train, y_train)
     trained = time.perf_counter()
     rows = np.random.default_rng(seed).permutation(len(X_test))[:n_audit]
     report = audit(clf, scm, X_test.iloc[rows], y_test.iloc[rows], radii=(0.05, 0.01), method=audit_method,
-                   n_samples=n_samples, random_state=seed).to_frame()
+                   n_samples=n_samples, random_state=seed, n_threads=n_threads).to_frame()
     done = time.perf_counter()
     result = {"dataset": name, "method": method, "seed": seed, "n_train": len(X_train), "n_audit": len(rows),
               "audit_method": report.loc["U_0.05", "method"], "seconds_scm": fitted_scm - started,
@@ -137,7 +139,10 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     without one). Under ``joblib.parallel_config(backend="dask")`` and a
     ``dask.distributed.Client`` they run on the Dask cluster's workers; under Ray's
     joblib backend on Ray. Each worker loads a data set once. ``log`` is called in this
-    process, for every cell in order, as results arrive.
+    process, for every cell in order, as results arrive. Cells that run side by side
+    (``joblib.effective_n_jobs(n_jobs) > 1``) use one engine thread each; cells run
+    one at a time use :func:`causalfair.get_threads` threads. Either way the rows are
+    the same.
 
     Examples
     --------
@@ -149,8 +154,10 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
         raise ValueError(f"n_jobs: expected None or a non-zero int (-1: one task per core), got {n_jobs!r}")
     seeds = list(seeds)
     cells = [(name, seed, method) for name in datasets for seed in seeds for method in methods]
+    # Cells running side by side use one engine thread each (no oversubscription);
+    # cells run one at a time use every core.
     settings = dict(n_synthetic=n_synthetic, n_audit=n_audit, n_samples=n_samples, audit_method=audit_method,
-                    data_home=data_home)
+                    data_home=data_home, n_threads=1 if joblib.effective_n_jobs(n_jobs) > 1 else None)
     rows: List[Dict[str, Any]] = []
     results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
         joblib.delayed(run_one)(name, method, seed, **settings) for name, seed, method in cells)

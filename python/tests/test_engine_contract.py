@@ -103,7 +103,7 @@ def config(**changes):
             "validation_fraction": 0.0, "radius": 0.0, "epsilon": 0.0, "step_size": 0.0,
             "inner_learning_rate": 0.1, "lambda": 0.0, "mu": 0.0, "nu": 0.0, "twin_penalty": 0.0, "tol": 0.0,
             "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0,
-            "beta": 0.0}
+            "beta": 0.0, "n_threads": 1}
     base.update(changes)
     return base
 
@@ -217,7 +217,7 @@ def engine_audit(fitted, **changes):
     x = np.ascontiguousarray(scm.encode(X).to_numpy(), dtype=np.float64)
     options = {"method": "attack", "factual_only": False, "logit_threshold": 0.0, "radius": 0.1,
                "n_samples": 1, "steps": 1, "restarts": 1, "step_size": 0.0, "first_row": 0, "n_draws": 1,
-               "posterior_seed": 0}
+               "posterior_seed": 0, "n_threads": 1}
     options.update(changes)
     rows = x.shape[0]
     _engine.audit(clf._handle, scm._handle, x, options, 0, None, np.empty(rows, dtype=np.int64),
@@ -292,6 +292,15 @@ def limit_max_draws(limit, fitted):
     clf = fitted[1]
     refused(lambda: cf.audit(clf, scm, X.head(1), n_draws=limit + 1, verbose=False), limit)
     refused(lambda: engine_audit(fitted, n_draws=limit + 1), limit)
+
+
+def limit_max_threads(limit, fitted):
+    scm, clf, X, _ = fitted
+    assert settings(n_threads=limit)["n_threads"] == limit
+    refused(lambda: settings(n_threads=limit + 1), limit)
+    refused(lambda: cf.set_threads(limit + 1), limit)
+    refused(lambda: cf.audit(clf, scm, X, n_threads=limit + 1, verbose=False), limit)
+    refused(lambda: engine_audit(fitted, n_threads=limit + 1), limit)
 
 
 CASES = {name[len("limit_"):]: case for name, case in globals().items() if name.startswith("limit_")}

@@ -10,7 +10,7 @@
 /// depend on how `UnfairnessAudit.run` chunks the pairs. Estimators hold only their own
 /// validated settings; `AuditMethod.estimator(for:)` (AuditEstimatorRegistry.swift)
 /// maps the method the engine decodes to the conformance.
-protocol AuditEstimator {
+protocol AuditEstimator: Sendable {
     /// Candidate points one ball holds at once, given that bound propagation holds
     /// `boundRows` rows per ball (0 when it is not tried): sizes the chunks.
     func pointsPerBall(boundRows: Int) -> Int

@@ -56,15 +56,25 @@ public struct UnfairnessAudit: Sendable {
         return max(1, min(4_000_000 / max(1, pointsPerRow * widestLayer), Int(Double(1 << 27) / max(1, work))))
     }
 
+    /// Pieces per chunk: each holds about 1/8 of a chunk's rows, so a chunk's pieces
+    /// together stay within its memory whatever the thread count, and 8 pieces balance
+    /// over 1, 2, 4 or 8 threads.
+    static let piecesPerChunk = 8
+
     /// Elements of the widest matrix of bound propagation (a layer's generators, k rows
     /// per ball) that `provablyConstant` holds at once: balls are bounded a block at a
     /// time, so its working memory stays near a few MB whatever the chunk size.
     static let boundBlockElements = 1 << 17
 
     /// Runs `method`'s estimator (`AuditEstimator`) on every (row, posterior draw) pair
-    /// of `x` (encoded, finite), a chunk of pairs at a time (`chunkRows`).
-    /// `progress(done, total)` is called after every chunk, sample block and attack
-    /// step, counting pairs; returning false stops with `interrupted`.
+    /// of `x` (encoded, finite), a chunk of pairs at a time (`chunkRows`), each chunk cut
+    /// into `piecesPerChunk` pieces that run on up to `threads` threads (0: every
+    /// available core). The pieces are consecutive pairs of near-equal count fixed by the
+    /// pair count and the chunk size only, so the result is the same, bit for bit, for
+    /// any thread count. `progress(done, total)`, counting pairs, is called on the
+    /// calling thread after every chunk, and after every sample block and attack step of
+    /// the pieces that run on that thread; returning false stops every piece, with
+    /// `interrupted`.
     ///
     /// With R = `drawCount` draws per row, pair p = row · R + d is the row with a
     /// Gumbel-max node's noise at its posterior draw d of `posteriorSeed` (the draw
@@ -84,7 +94,7 @@ public struct UnfairnessAudit: Sendable {
     /// `x[a..<b]` run with `firstRow: a` give the flags, levels and witnesses of the
     /// whole table's rows a..<b.
     public func run(_ x: Matrix, radius: Double, factualOnly: Bool, method: AuditMethod, seed: UInt64,
-                    firstRow: Int = 0, drawCount: Int = 1, posteriorSeed: UInt64 = 0,
+                    firstRow: Int = 0, drawCount: Int = 1, posteriorSeed: UInt64 = 0, threads: Int = 0,
                     progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
         guard firstRow >= 0 else { throw CausalFairError.invalidArgument("first_row must be >= 0, got \(firstRow)") }
         guard drawCount >= 1, drawCount <= StructuralCausalModel.maximumDrawCount else {
@@ -109,21 +119,35 @@ public struct UnfairnessAudit: Sendable {
         let boundRows = dimensions <= Self.maximumCertifiedDimensions ? dimensions + 2 : 0
         let perRow = levels * estimator.pointsPerBall(boundRows: boundRows)
         let chunk = chunkRows(pointsPerRow: perRow)
-        var start = 0
-        while start < pairCount {
-            let pairs = start..<min(start + chunk, pairCount)
-            let (block, latent) = try space.pairPoints(x, pairs: pairs, drawCount: drawCount,
-                                                       posteriorSeed: posteriorSeed, firstRow: firstRow)
-            let found = try estimator.estimate(block, latent: latent, firstPair: firstRow &* drawCount &+ start,
-                                               in: self, radius: radius, factualOnly: factualOnly,
-                                               seed: seed) { progress(start, pairCount) }
-            result.flags += found.flags
-            result.witnessLevels += found.witnessLevels
-            for (i, p) in pairs.enumerated() where found.flags[i] {
-                for c in 0..<x.cols { result.witnesses[p, c] = found.witnesses[i, c] }
+        let pieces = ParallelPieces.pieceRanges(pairCount, pieceSize: (chunk + Self.piecesPerChunk - 1) / Self.piecesPerChunk)
+        let threads = try ParallelPieces.threads(threads)
+        try withoutActuallyEscaping(progress) { progress in
+            let caller = CallerProgress(progress)
+            var first = 0
+            while first < pieces.count {
+                let group = Array(pieces[first..<min(first + Self.piecesPerChunk, pieces.count)])
+                let start = group[0].lowerBound
+                let found = try ParallelPieces.map(group.count, threads: threads) { [self] p in
+                    let (block, latent) = try space.pairPoints(x, pairs: group[p], drawCount: drawCount,
+                                                               posteriorSeed: posteriorSeed, firstRow: firstRow)
+                    return try estimator.estimate(block, latent: latent,
+                                                  firstPair: firstRow &* drawCount &+ group[p].lowerBound, in: self,
+                                                  radius: radius, factualOnly: factualOnly, seed: seed) {
+                        caller.keepGoing(done: start, total: pairCount)
+                    }
+                }
+                for (pairs, part) in zip(group, found) {
+                    result.flags += part.flags
+                    result.witnessLevels += part.witnessLevels
+                    for (i, p) in pairs.enumerated() where part.flags[i] {
+                        for c in 0..<x.cols { result.witnesses[p, c] = part.witnesses[i, c] }
+                    }
+                }
+                first += group.count
+                guard progress(group[group.count - 1].upperBound, pairCount) else {
+                    throw CausalFairError.interrupted("audit interrupted")
+                }
             }
-            start += pairs.count
-            guard progress(start, pairCount) else { throw CausalFairError.interrupted("audit interrupted") }
         }
         return result
     }

@@ -1,7 +1,19 @@
 import CBLAS
 
 /// Matrix products on OpenBLAS (`cblas_dgemm`, `cblas_dgemv`), row-major.
+///
+/// OpenBLAS runs single-threaded in the engine: the first product sets its pool to one
+/// thread (`openblas_set_num_threads(1)`, for the whole process's copy of Debian's
+/// libopenblas), and the engine's own threads (`ParallelPieces`) split the work. The
+/// products of training and audits (batches of about 100 rows, chunks of a few
+/// thousand candidates against 100-wide layers) are far below the size where OpenBLAS's
+/// pool pays for its wake-ups, and a pool woken inside every engine thread would
+/// oversubscribe the cores.
 public enum BLAS {
+    /// Sets OpenBLAS to one thread, once per process (a `static let` is initialised once,
+    /// thread-safely, on first use).
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
     /// `C = alpha * op(A) * op(B) + beta * C` on raw row-major buffers, where op(A) is
     /// `m x k`, op(B) is `k x n` and C is `m x n`. Empty sizes are handled without
     /// calling BLAS (C is scaled by beta when k is 0).
@@ -11,6 +23,7 @@ public enum BLAS {
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
+        _ = singleThreaded
         guard k > 0 else {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
@@ -19,6 +32,29 @@ public enum BLAS {
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(max(lda, 1)), b, blasint(max(ldb, 1)),
             beta, c, blasint(max(ldc, 1)))
+    }
+
+    /// Rows of C per piece of `parallelProduct`.
+    static let productPieceRows = 256
+
+    /// `C = A B` (row-major, m x k times k x n, C m x n) with C's rows cut into consecutive
+    /// pieces of at most `productPieceRows` rows (a partition fixed by m), each piece's
+    /// product computed by OpenBLAS on one of up to `threads` threads: the same bits for
+    /// any thread count. For large standalone products (`cf_matrix_multiply`); the
+    /// engine's own products are small and run inside its pieces.
+    public static func parallelProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+                                       c: UnsafeMutablePointer<Double>, threads: Int) {
+        let ranges = ParallelPieces.pieceRanges(m, pieceSize: productPieceRows)
+        // The buffers cross into the pieces as addresses: every piece reads A's and B's
+        // rows and writes only its own rows of C.
+        let (aAddress, bAddress, cAddress) = (Int(bitPattern: a), Int(bitPattern: b), Int(bitPattern: c))
+        _ = try? ParallelPieces.map(ranges.count, threads: threads) { p in
+            let rows = ranges[p]
+            guard let a = UnsafePointer<Double>(bitPattern: aAddress), let b = UnsafePointer<Double>(bitPattern: bAddress),
+                  let c = UnsafeMutablePointer<Double>(bitPattern: cAddress) else { return }
+            gemm(transposeA: false, transposeB: false, m: rows.count, n: n, k: k, alpha: 1, a: a + rows.lowerBound * k,
+                 lda: k, b: b, ldb: n, beta: 0, c: c + rows.lowerBound * n, ldc: n)
+        }
     }
 
     /// `op(a) * op(b)` as a new matrix.
@@ -54,6 +90,7 @@ public enum BLAS {
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
                     guard let ap = pa.baseAddress, let xp = px.baseAddress, let yp = py.baseAddress else { return }
+                    _ = singleThreaded
                     cblas_dgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                                 blasint(a.rows), blasint(a.cols), 1, ap, blasint(a.cols), xp, 1, 0, yp, 1)
                 }
@@ -64,6 +101,7 @@ public enum BLAS {
 
     /// `Σᵢ x[i] y[i]` over `count` contiguous elements (`cblas_ddot`; 0 when count ≤ 0).
     public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
-        count > 0 ? cblas_ddot(blasint(count), x, 1, y, 1) : 0
+        _ = singleThreaded
+        return count > 0 ? cblas_ddot(blasint(count), x, 1, y, 1) : 0
     }
 }

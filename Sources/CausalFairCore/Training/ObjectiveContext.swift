@@ -3,7 +3,7 @@
 /// constant Jacobian — and the loss terms the objectives share, each with its exact
 /// parameter gradient. All losses are means over the batch rows (weighted by `weights`,
 /// one per row of the batch, when given: `RowWeighting`).
-struct ObjectiveContext {
+struct ObjectiveContext: Sendable {
     let model: MultilayerPerceptron
     let configuration: TrainingConfiguration
     let space: LatentSpace

@@ -30,7 +30,10 @@ public struct TrainingResult: Sendable {
 public enum Trainer {
     /// Trains a copy of `model` on encoded features `x` and labels `labels` ∈ {0, 1}.
     ///
-    /// Rows are shuffled every epoch with the configuration's seed. With an SCM the
+    /// Rows are shuffled every epoch with the configuration's seed, and each minibatch is
+    /// evaluated in pieces on up to `configuration.threads` threads with randomness from
+    /// the pieces' own streams (`ObjectiveContext.evaluateInPieces`): the trained model is
+    /// the same, bit for bit, for any thread count. With an SCM the
     /// causal objectives perturb in its semi-latent space; without one they perturb
     /// the inputs directly (φ = identity). `progress` is called after every minibatch;
     /// returning false stops the run with `interrupted`, leaving `model` untouched.
@@ -65,6 +68,7 @@ public enum Trainer {
                                    progress: progress)
         }
         let space = try LatentSpace(scm: scm, columns: x.cols)
+        let threads = try ParallelPieces.threads(configuration.threads)
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var order = Array(0..<x.rows)
         generator.shuffle(&order)
@@ -82,7 +86,7 @@ public enum Trainer {
 
         let needs = ObjectiveContext.needs(configuration, model: model)
         let latent = needs.latent || needs.twins ? try space.phi(x) : nil
-        let twins = needs.twins ? try latent.map { try allTwins($0, space: space) } : nil
+        let twins = needs.twins ? try latent.map { try allTwins($0, space: space, threads: threads) } : nil
         let jacobian = needs.constantJacobian ? try space.constantJacobian() : nil
         let all = TrainingBatch(x: x, labels: labels, latent: latent, twins: twins, levelCount: space.levelCount,
                                 weights: weights)
@@ -110,7 +114,8 @@ public enum Trainer {
                     loss = .nan  // the training loss would be a non-private release
                 } else {
                     let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])
-                    (loss, gradient) = try context.evaluate(all.gathering(rows), generator: &generator)
+                    (loss, gradient) = try context.evaluateInPieces(all.gathering(rows), step: epoch * batches + batchIndex,
+                                                                    threads: threads)
                 }
                 guard loss.isFinite || configuration.privacy != nil, gradient.allSatisfy({ $0.isFinite }) else {
                     throw CausalFairError.computation("training diverged at epoch \(epoch) (loss \(loss)); lower the learning rate")
@@ -175,8 +180,26 @@ public enum Trainer {
                               validationLosses: outcome.objectives.map { _ in .nan }, converged: outcome.converged)
     }
 
-    /// Twins of every row from its latent coordinates: ((rows · levels) x columns).
-    static func allTwins(_ latent: Matrix, space: LatentSpace) throws -> Matrix {
+    /// Rows per piece of the twins computed before the first batch (`allTwins`).
+    static let twinPieceRows = 4096
+
+    /// Twins of every row from its latent coordinates: ((rows · levels) x columns),
+    /// computed in consecutive pieces of at most `twinPieceRows` rows on up to `threads`
+    /// threads (a partition fixed by the row count: the same bits for any thread count).
+    static func allTwins(_ latent: Matrix, space: LatentSpace, threads: Int = 1) throws -> Matrix {
+        let ranges = ParallelPieces.pieceRanges(latent.rows, pieceSize: twinPieceRows)
+        guard ranges.count > 1 else { return try twins(of: latent, space: space) }
+        let parts = try ParallelPieces.map(ranges.count, threads: threads) { p in
+            try twins(of: latent.gatherRows(Array(ranges[p])), space: space)
+        }
+        var storage: [Double] = []
+        storage.reserveCapacity(parts.reduce(0) { $0 + $1.storage.count })
+        for part in parts { storage += part.storage }
+        return try Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: parts[0].cols, storage: storage)
+    }
+
+    /// The twins of one piece of rows (see `allTwins`).
+    private static func twins(of latent: Matrix, space: LatentSpace) throws -> Matrix {
         let count = try checkedProduct(latent.rows, space.levelCount, what: "twins")
         let levels = (0..<count).map { $0 % space.levelCount }
         return try space.decode(space.settingLevels(latent.gatherRows((0..<count).map { $0 / space.levelCount }),

@@ -1,5 +1,5 @@
 /// One minibatch and the causal quantities objectives need for it.
-struct TrainingBatch {
+struct TrainingBatch: Sendable {
     /// Encoded features (rows x columns).
     let x: Matrix
     /// Labels in {0, 1}.
@@ -10,8 +10,8 @@ struct TrainingBatch {
     let twins: Matrix?
     /// Number of twin levels.
     let levelCount: Int
-    /// Sample weights of the rows, normalised to mean 1 over the run's training rows;
-    /// nil when every row weighs 1.
+    /// Sample weights of the rows, normalised to mean 1 over the run's training rows
+    /// (times the piece's share of its batch in a `piece`); nil when every row weighs 1.
     var weights: [Double]? = nil
 
     var rows: Int { x.rows }
@@ -23,6 +23,17 @@ struct TrainingBatch {
                       latent: latent?.gatherRows(indices),
                       twins: twins?.gatherRows(indices.flatMap { r in (0..<levelCount).map { r * levelCount + $0 } }),
                       levelCount: levelCount, weights: weights.map { w in indices.map { w[$0] } })
+    }
+
+    /// The rows `range` of this batch as a piece of it: the same rows, labels, latent rows
+    /// and twins, with weights w_r · (piece rows / batch rows) (1 · that share without
+    /// weights), so that every row's coefficient in the piece's loss is its coefficient
+    /// in the batch's, w_r / n (up to rounding), and the pieces' losses add up to the batch's.
+    func piece(_ range: Range<Int>) -> TrainingBatch {
+        let share = Double(range.count) / Double(rows)
+        var piece = gathering(Array(range))
+        piece.weights = range.map { (weights?[$0] ?? 1) * share }
+        return piece
     }
 
     /// The coefficient of each row in the batch's loss, c_r = w_r / rows (1 / rows

@@ -73,6 +73,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var privacy: DifferentialPrivacy? = nil
     /// Seed of initialisation-independent randomness (shuffling, inner starts, samples).
     public var seed: UInt64 = 0
+    /// Engine threads a minibatch's pieces run on (`ObjectiveContext.evaluateInPieces`);
+    /// 0: every available core. The result does not depend on it, bit for bit.
+    public var threads = 0
 
     /// A configuration with the defaults above.
     public init() {}
@@ -116,6 +119,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
             try real(value, name)
         }
         try real(tolerance, "tol")
+        _ = try ParallelPieces.threads(threads)
         if let privacy {
             try privacy.validate()
             try require(optimizer != .newton, "optimizer", "adam or sgd with differential privacy", optimizer)

@@ -132,6 +132,7 @@ typedef struct cf_limits {
     int64_t max_program_length;  /* operations of an expression program */
     int64_t max_power;           /* largest CF_OP_POWER exponent */
     int64_t max_draws;           /* n_draws of cf_scm_*_draws */
+    int64_t max_threads;         /* n_threads of training and audits */
 } cf_limits;
 
 /* Writes the engine's limits; `size` is sizeof(cf_limits) as the caller compiled it
@@ -369,6 +370,8 @@ typedef struct cf_training_config {
     double noise_multiplier;     /* dp: >= 0, sigma (noise std = sigma * max_grad_norm) */
     double max_grad_norm;        /* dp: > 0, C; +inf only when noise_multiplier == 0 */
     double beta;                 /* >= 0: weight of the KL term (trades) */
+    int64_t n_threads;           /* 0..max_threads engine threads (0: every core online); the
+                                    result is the same, bit for bit, for any value */
 } cf_training_config;
 
 /* Trains the model in place (only on success), as `config` says.
@@ -400,9 +403,11 @@ int32_t cf_threshold_mcc(const double *probabilities, const double *labels, int6
                          double *out, int64_t out_len, char *err, int64_t err_len);
 
 /* out = a b for row-major a (rows x inner) and b (inner x cols); out: rows x cols.
-   The engine's own BLAS product, no copies. */
+   The engine's own BLAS product, no copies, on n_threads (0..max_threads; 0: every
+   core online) engine threads: out's rows in fixed pieces of 256, OpenBLAS
+   single-threaded in each, so the bits do not depend on n_threads. */
 int32_t cf_matrix_multiply(const double *a, int64_t rows, int64_t inner, const double *b, int64_t cols,
-                           double *out, int64_t out_len, char *err, int64_t err_len);
+                           double *out, int64_t out_len, int64_t n_threads, char *err, int64_t err_len);
 
 /* --------------------------------------------------------------- audits -----------
 
@@ -434,6 +439,8 @@ typedef struct cf_audit_options {
     int64_t first_row;           /* >= 0: position of x's first row in the table (random streams) */
     int64_t n_draws;             /* 1..max_draws posterior draws per row (R); outputs per (row, draw) pair */
     int64_t posterior_seed;      /* the uint64 seed of the posterior draws, as its two's-complement bits */
+    int64_t n_threads;           /* 0..max_threads engine threads (0: every core online); the
+                                    result is the same, bit for bit, for any value */
 } cf_audit_options;
 
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,

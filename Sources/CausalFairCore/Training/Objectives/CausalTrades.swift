@@ -20,7 +20,9 @@ enum CausalTrades: TrainingObjective {
     static func evaluate(_ batch: TrainingBatch, in context: ObjectiveContext,
                          generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double]) {
         let clean = Evaluation(context.model, batch.x, labels: batch.labels)
-        guard context.configuration.beta > 0 else { return context.crossEntropy(of: clean, labels: batch.labels) }
+        guard context.configuration.beta > 0 else {
+            return context.crossEntropy(of: clean, labels: batch.labels, weights: batch.weights)
+        }
         let candidates = try self.candidates(batch, in: context, clean: clean, generator: &generator)
         let worst = Rows.argmaxPerGroup(candidates.losses, groupSize: batch.levelCount)
         return loss(batch, clean: clean, adversarial: candidates.rows(worst), in: context)
