@@ -44,7 +44,7 @@ class Proportion(NamedTuple):
     value: float
     ci_low: float
     ci_high: float
-    count: int  # type: ignore[assignment]  # the field shadows tuple.count, on purpose (public name)
+    count: Optional[int]  # type: ignore[assignment]  # the field shadows tuple.count, on purpose (public name)
     n: int
 
 
@@ -115,9 +115,9 @@ def posterior_proportion(probabilities: Any) -> Proportion:
         raise ValueError("posterior_proportion: expected probabilities in [0, 1]")
     n, mean = int(values.size), float(values.mean())
     if n == 1:
-        return Proportion(mean, 0.0, 1.0, None, 1)  # type: ignore[arg-type]
+        return Proportion(mean, 0.0, 1.0, None, 1)
     half = _Z95 * float(values.std(ddof=1)) / math.sqrt(n)
-    return Proportion(mean, max(0.0, mean - half), min(1.0, mean + half), None, n)  # type: ignore[arg-type]
+    return Proportion(mean, max(0.0, mean - half), min(1.0, mean + half), None, n)
 
 
 def _labels(y_true: Any, y_pred: Any) -> Tuple[np.ndarray, np.ndarray]:
