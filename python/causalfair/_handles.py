@@ -9,7 +9,7 @@ the engine fills in place.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -80,9 +80,14 @@ def perturbable(handle: Any, columns: int) -> np.ndarray:
 # output this module allocates, with the shape the engine expects.
 
 
-def fit(handle: Any, data: np.ndarray, seed: int) -> None:
-    """Fit every mechanism of ``handle`` on the encoded ``data`` (rows × columns)."""
-    _engine.scm_fit(handle, data, seed)
+def fit(handle: Any, data: np.ndarray, seed: int, noise_multiplier: Optional[float] = None,
+        max_grad_norm: float = 0.0) -> None:
+    """Fit every mechanism of ``handle`` on the encoded ``data`` (rows × columns); with a
+    ``noise_multiplier``, every MLP map by DP-SGD (σ = it, clipping norm ``max_grad_norm``)."""
+    if noise_multiplier is None:
+        _engine.scm_fit(handle, data, seed)
+    else:
+        _engine.scm_fit(handle, data, seed, True, noise_multiplier, max_grad_norm)
 
 
 def abduct(handle: Any, data: np.ndarray) -> np.ndarray:

@@ -18,16 +18,28 @@ Protected, at (ε, δ) with respect to adding or removing one training row: the 
 network's parameters (hence its predictions, audits of it and anything else computed
 from the model alone, on other data).
 
+The SCM fitted on the same rows spends budget too. ``SCM(...,
+privacy=dict(target_epsilon, delta, max_grad_norm))`` fits every MLP map — MLP
+mechanisms, and the logits of discrete (Gumbel-max) nodes with ``"mlp"`` — by the same
+DP-SGD, one run per such node with one σ calibrated for their composition
+(:func:`calibrate_runs`), and reports ``epsilon_``; linear mechanisms are refused (their
+closed-form least-squares or Newton fit releases sufficient statistics without noise).
+A classifier trained with ``privacy`` on those rows reports ``total_epsilon_``: its run
+composed with the SCM's runs by a fresh RDP accountant (:func:`composed_epsilon`: the
+Rényi curves add order by order, then one conversion to ε at the classifier's δ).
+
 Not protected (each is a function of the training data released without noise):
 
-- the SCM, when it is fitted on the training data (an unfitted ``scm`` is fitted on
-  ``X`` by :meth:`~causalfair.FairRobustClassifier.fit`): its mechanisms' parameters,
-  linear mechanisms' sufficient statistics and noise scales, and the twins and
-  latent coordinates the objectives perturb through it. Fit the SCM on public or
-  separate data, or count it as a release of its own;
+- an SCM fitted without ``privacy`` on the training data (an unfitted ``scm`` is
+  fitted on ``X`` by :meth:`~causalfair.FairRobustClassifier.fit`; ``total_epsilon_``
+  is then ``inf``): all of it. Fit it on public or separate data, or with ``privacy``;
+- even a DP-fitted SCM's other state: its latent sample (every training row's abducted
+  noise — what :meth:`~causalfair.SCM.sample` and the out-of-range warnings read), the
+  noise scales of the causal fair metric, and the twins and latent coordinates the
+  objectives perturb through it, which read them;
 - the standardization statistics (per-column means and standard deviations of ``X``
   without an SCM, the SCM's node means and scales with one): ``mean_``, ``scale_``
-  and the inputs the network sees;
+  and the inputs the network sees; the level sets of binary and categorical nodes;
 - the classes and the label encoding (``classes_``).
 
 Not released at all under DP: the training loss (``history_["loss"]`` is NaN), a
@@ -38,11 +50,28 @@ would be chosen on the training rows).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["calibrate_noise_multiplier", "dp_sgd_epsilon", "dp_sgd_steps", "membership_advantage"]
+from .validation import Fields, Interval
+
+__all__ = ["calibrate_noise_multiplier", "calibrate_runs", "composed_epsilon", "dp_sgd_epsilon", "dp_sgd_event",
+           "dp_sgd_steps", "membership_advantage"]
+
+
+#: The ``privacy`` parameter of :class:`~causalfair.FairRobustClassifier` and
+#: :class:`~causalfair.SCM`: ``target_epsilon`` > 0 required, ``delta`` in (0, 1)
+#: (default 1 / (10 n), :func:`delta_for`), ``max_grad_norm`` > 0 (default 1).
+SETTINGS = Fields({"target_epsilon": [Interval(float, 0, None, closed="neither")]},
+                  {"delta": (None, [None, Interval(float, 0, 1, closed="neither")]),
+                   "max_grad_norm": (1.0, [Interval(float, 0, None, closed="neither")])})
+
+
+def delta_for(privacy: "dict[str, Any]", rows: int) -> float:
+    """The δ of checked ``privacy`` settings: the one given, else 1 / (10 n) for n rows
+    (below 1/n, as a meaningful δ must be)."""
+    return privacy["delta"] if privacy["delta"] is not None else 1 / (10 * rows)
 
 
 def _accounting() -> Any:
@@ -77,10 +106,22 @@ def dp_sgd_steps(n_rows: int, batch_size: int, epochs: int) -> "tuple[float, int
     return min(batch_size, n_rows) / n_rows, epochs * math.ceil(n_rows / batch_size)
 
 
-def _event(noise_multiplier: float, sampling_rate: float, steps: int) -> Any:
+def dp_sgd_event(noise_multiplier: float, runs: "Sequence[tuple[float, int]]") -> Any:
+    """The ``dp-accounting`` event of DP-SGD runs on the same rows with one noise
+    multiplier σ: each run ``(sampling_rate, steps)`` is ``steps`` self-composed
+    Poisson-subsampled Gaussian mechanisms, and the runs are composed (one per
+    DP-fitted SCM node, or a single classifier run). Accountants compose events, so
+    SCM + classifier is ``ComposedDpEvent([scm_event, classifier_event])``. Runs at the
+    same rate are one self-composition of their summed steps (the same mechanism
+    composed as often; the accountant then evaluates it once)."""
     dp = _accounting()
-    return dp.SelfComposedDpEvent(dp.PoissonSampledDpEvent(sampling_rate, dp.GaussianDpEvent(noise_multiplier)),
-                                  steps)
+    mechanism = dp.GaussianDpEvent(noise_multiplier)
+    steps_by_rate: "dict[float, int]" = {}
+    for q, steps in runs:
+        steps_by_rate[q] = steps_by_rate.get(q, 0) + steps
+    events = [dp.SelfComposedDpEvent(dp.PoissonSampledDpEvent(q, mechanism), steps)
+              for q, steps in steps_by_rate.items()]
+    return events[0] if len(events) == 1 else dp.ComposedDpEvent(events)
 
 
 #: The Rényi orders the accountant minimises over: integers only (the fractional
@@ -92,6 +133,32 @@ _ORDERS = [*range(2, 65), 80, 96, 128, 192, 256, 384, 512, 1024]
 
 def _accountant() -> Any:
     return _accounting().rdp.RdpAccountant(orders=_ORDERS)
+
+
+def composed_epsilon(events: "Sequence[Any]", delta: float) -> float:
+    """ε at ``delta`` of the composition of ``events`` (``dp-accounting`` events, e.g.
+    :func:`dp_sgd_event` of an SCM's DP fit and of a classifier's DP-SGD run on the same
+    rows), by a fresh Rényi-DP accountant: the events' RDP curves add order by order (the
+    accountant's composition, not a sum of ε's), then one conversion to (ε, δ). At most
+    the sum of the events' separate ε's at δ split between them, often far less."""
+    accountant = _accountant()
+    for event in events:
+        accountant.compose(event)
+    return float(accountant.get_epsilon(delta))
+
+
+def calibrate_runs(target_epsilon: float, delta: float, runs: "Sequence[tuple[float, int]]") -> float:
+    """The smallest noise multiplier σ (within 1e-6) shared by the DP-SGD ``runs``
+    (``(sampling_rate, steps)`` each, composed: :func:`dp_sgd_event`) whose composition
+    has ε ≤ ``target_epsilon`` at ``delta``, by ``dp-accounting``'s calibration (Brent's
+    method on its accountant; the returned σ is on the private side). 0 without steps."""
+    runs = [(q, steps) for q, steps in runs if steps > 0]
+    if not runs:
+        return 0.0
+    dp = _accounting()
+    return float(dp.calibrate_dp_mechanism(_accountant, lambda sigma: dp_sgd_event(sigma, runs),
+                                           target_epsilon, delta,
+                                           bracket_interval=dp.LowerEndpointAndGuess(1e-3, 1.0)))
 
 
 def dp_sgd_epsilon(noise_multiplier: float, sampling_rate: float, steps: int, delta: float) -> float:
@@ -111,7 +178,7 @@ def dp_sgd_epsilon(noise_multiplier: float, sampling_rate: float, steps: int, de
         return 0.0
     if noise_multiplier == 0:
         return math.inf
-    return float(_accountant().compose(_event(noise_multiplier, sampling_rate, steps)).get_epsilon(delta))
+    return composed_epsilon([dp_sgd_event(noise_multiplier, [(sampling_rate, steps)])], delta)
 
 
 def calibrate_noise_multiplier(target_epsilon: float, delta: float, sampling_rate: float, steps: int) -> float:
@@ -128,12 +195,7 @@ def calibrate_noise_multiplier(target_epsilon: float, delta: float, sampling_rat
     >>> round(calibrate_noise_multiplier(3.0, 1e-5, 0.01, 10_000), 3)
     1.665
     """
-    if steps == 0:
-        return 0.0
-    dp = _accounting()
-    return float(dp.calibrate_dp_mechanism(_accountant, lambda sigma: _event(sigma, sampling_rate, steps),
-                                           target_epsilon, delta,
-                                           bracket_interval=dp.LowerEndpointAndGuess(1e-3, 1.0)))
+    return calibrate_runs(target_epsilon, delta, [(sampling_rate, steps)])
 
 
 def membership_advantage(estimator: Any, X_train: Any, y_train: Any, X_test: Any, y_test: Any) -> float:

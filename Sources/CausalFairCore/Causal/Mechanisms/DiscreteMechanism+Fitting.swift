@@ -36,16 +36,19 @@ extension DiscreteMechanism {
     }
 
     /// A network of the given hidden sizes predicting the logits, fitted by minibatch
-    /// Adam on the mean softmax cross-entropy, for `epochs` passes over shuffled rows;
-    /// initialisation and shuffling come from `generator`.
+    /// Adam on the mean softmax cross-entropy, for `epochs` passes over shuffled rows (or
+    /// by DP-SGD with `privacy`; `MultilayerPerceptron.fittedByMinibatchAdam`);
+    /// initialisation, shuffling and sampling come from `generator`.
     public init(fittingNetworkInputs inputs: Matrix, targets: Matrix, hidden: [Int], activation: Activation,
-                epochs: Int, batchSize: Int, learningRate: Double, generator: inout Xoshiro256StarStar) {
+                epochs: Int, batchSize: Int, learningRate: Double, privacy: DifferentialPrivacy? = nil,
+                generator: inout Xoshiro256StarStar) {
         let indicators = Self.levelIndicators(targets)
         let network = MultilayerPerceptron.fittedByMinibatchAdam(
             inputs: inputs, outputs: indicators.cols, hidden: hidden, activation: activation, epochs: epochs,
-            batchSize: batchSize, learningRate: learningRate, generator: &generator) { logits, batch in
+            batchSize: batchSize, learningRate: learningRate, privacy: privacy,
+            generator: &generator) { logits, batch, rowsInMean in
                 var residual = SoftmaxRegression.probabilities(logits: logits) - indicators.gatherRows(batch)
-                let scale = 1 / Double(batch.count)
+                let scale = 1 / Double(rowsInMean)
                 for i in residual.storage.indices { residual.storage[i] *= scale }
                 return residual
             }

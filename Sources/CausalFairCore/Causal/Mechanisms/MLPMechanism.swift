@@ -9,15 +9,17 @@ public struct MLPMechanism: Sendable, Equatable {
 
     /// Fits a network of the given hidden sizes to predict `targets` from `inputs`
     /// by minibatch Adam on the mean squared error, for `epochs` passes over shuffled
-    /// rows; initialisation and shuffling come from `generator`.
+    /// rows (or by DP-SGD with `privacy`; `MultilayerPerceptron.fittedByMinibatchAdam`);
+    /// initialisation, shuffling and sampling come from `generator`.
     public init(fittingInputs inputs: Matrix, targets: Matrix, hidden: [Int], activation: Activation,
-                epochs: Int, batchSize: Int, learningRate: Double,
+                epochs: Int, batchSize: Int, learningRate: Double, privacy: DifferentialPrivacy? = nil,
                 generator: inout Xoshiro256StarStar) {
         network = MultilayerPerceptron.fittedByMinibatchAdam(
             inputs: inputs, outputs: targets.cols, hidden: hidden, activation: activation, epochs: epochs,
-            batchSize: batchSize, learningRate: learningRate, generator: &generator) { outputs, batch in
+            batchSize: batchSize, learningRate: learningRate, privacy: privacy,
+            generator: &generator) { outputs, batch, rowsInMean in
                 var residual = outputs - targets.gatherRows(batch)
-                let scale = 2 / Double(batch.count * targets.cols)
+                let scale = 2 / Double(rowsInMean * targets.cols)
                 for i in residual.storage.indices { residual.storage[i] *= scale }
                 return residual
             }

@@ -83,11 +83,13 @@ extension MechanismSpecification {
     /// least-squares problem is singular or the MLP diverges. With `gumbelMax` (a
     /// discrete node, `NodeSpecification.usesGumbelMax`) the linear or MLP map gives the
     /// logits of a `DiscreteMechanism`, fitted by maximum likelihood.
+    /// With `privacy`, MLP maps (continuous, or a discrete node's logits) are fitted by
+    /// DP-SGD; linear maps ignore it (`StructuralCausalModel.fit` refuses them).
     func fitted(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>, gumbelMax: Bool = false,
-                generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+                privacy: DifferentialPrivacy? = nil, generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
         if gumbelMax {
             return try fittedDiscrete(inputs: inputs, targets: targets, droppedInputs: droppedInputs,
-                                      generator: &generator)
+                                      privacy: privacy, generator: &generator)
         }
         switch self {
         case .root:
@@ -99,7 +101,7 @@ extension MechanismSpecification {
         case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
             let mechanism = MLPMechanism(fittingInputs: inputs, targets: targets, hidden: hidden,
                                          activation: activation, epochs: epochs, batchSize: batchSize,
-                                         learningRate: learningRate, generator: &generator)
+                                         learningRate: learningRate, privacy: privacy, generator: &generator)
             guard mechanism.network.parameters.allSatisfy({ $0.isFinite }) else {
                 throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
             }
@@ -109,7 +111,7 @@ extension MechanismSpecification {
 
     /// The Gumbel-max mechanism whose logits this specification's map gives.
     private func fittedDiscrete(inputs: Matrix, targets: Matrix, droppedInputs: Set<Int>,
-                                generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+                                privacy: DifferentialPrivacy?, generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
         switch self {
         case .root:
             return nil
@@ -121,7 +123,8 @@ extension MechanismSpecification {
         case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
             let mechanism = DiscreteMechanism(fittingNetworkInputs: inputs, targets: targets, hidden: hidden,
                                               activation: activation, epochs: epochs, batchSize: batchSize,
-                                              learningRate: learningRate, generator: &generator)
+                                              learningRate: learningRate, privacy: privacy,
+                                              generator: &generator)
             guard mechanism.parameters.allSatisfy({ $0.isFinite }) else {
                 throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
             }
