@@ -58,7 +58,7 @@ QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps
 PLAN = [("dgemm", True, {}, True), ("scm", True, {}, False), ("logistic", True, {}, False),
         ("train", True, {"methods": ["erm", "causal_at"], "torch_methods": ["erm"]}, True),
         ("audit", True, {}, True), ("audit_torch", False, {}, False), ("scaling", False, {}, False),
-        ("sweep", False, {}, False), ("partitioned_audit", False, {}, False)]
+        ("sweep", False, {}, False), ("partitioned_audit", False, {}, False), ("opacus", True, {}, False)]
 
 
 # --------------------------------------------------------------------- machine
