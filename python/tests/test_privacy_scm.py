@@ -9,6 +9,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 import causalfair as cf
 from causalfair import privacy
@@ -130,3 +131,27 @@ def test_scm_privacy_refusals_name_the_problem(frame):
     expression = cf.SCM({"x": ["s"]}, sensitive="s", mechanism={"x": cf.ExpressionMechanism("2 * s")},
                         standardize=False, privacy=dict(target_epsilon=1.0)).fit(X[["s", "x"]])
     assert expression.dp_runs_ == [] and expression.epsilon_ == 0.0
+
+
+VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-3, 3), st.none(), st.booleans(),
+                   st.text(max_size=3))
+
+
+@settings(max_examples=25, derandomize=True, database=None, deadline=None)
+@given(privacy_settings=st.dictionaries(st.sampled_from(["target_epsilon", "delta", "max_grad_norm", "sigma"]),
+                                        VALUES, max_size=4))
+@example(privacy_settings={"target_epsilon": 2, "max_grad_norm": 0.5})
+@example(privacy_settings={"target_epsilon": 0.3, "delta": 1e-3})
+def test_scm_privacy_fuzz(frame, privacy_settings):
+    """Any ``privacy`` dict: a ValueError/TypeError naming ``privacy`` before any work, or
+    a DP fit that meets its target."""
+    scm = cf.SCM({"a": ["s"]}, sensitive="s", mechanism=cf.MLPMechanism((3,), epochs=1, batch_size=100),
+                 random_state=0, privacy=privacy_settings)
+    try:
+        scm.fit(frame[0][["s", "a"]])
+    except (ValueError, TypeError) as exc:
+        assert str(exc).startswith("privacy")
+        assert not hasattr(scm, "epsilon_")
+        return
+    assert 0 < scm.epsilon_ <= privacy_settings["target_epsilon"]
+    assert math.isfinite(scm.noise_multiplier_) and scm.noise_multiplier_ > 0
