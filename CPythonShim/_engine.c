@@ -828,7 +828,10 @@ static PyObject *py_scm_fit(PyObject *self, PyObject *args) {
     HandleObject *h;
     PyObject *data_o, *seed_o, *weights_o = Py_None;
     uint64_t seed;
-    if (!PyArg_ParseTuple(args, H_ARG "OO|O:scm_fit", H_PARSE, &data_o, &seed_o, &weights_o)) return NULL;
+    int dp = 0;
+    double noise_multiplier = 0, max_grad_norm = 0;
+    if (!PyArg_ParseTuple(args, H_ARG "OO|Opdd:scm_fit", H_PARSE, &data_o, &seed_o, &weights_o, &dp,
+                          &noise_multiplier, &max_grad_norm)) return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
     Call c;
     if (!call_begin_writing(&c, h, CF_HANDLE_SCM)) return NULL;
@@ -837,7 +840,7 @@ static PyObject *py_scm_fit(PyObject *self, PyObject *args) {
     const Py_buffer *weights = weights_o == Py_None ? NULL : acquire(&c, weights_o, "sample_weight", F64, 1);
     ENGINE(&c, cf_scm_fit(h->ptr, data->buf, ROWS(data), COLS(data),
                           weights != NULL ? weights->buf : NULL, weights != NULL ? LEN(weights) : 0,
-                          seed, c.err, ERR_LEN));
+                          seed, (int32_t)dp, noise_multiplier, max_grad_norm, c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
 }
 
@@ -1396,7 +1399,8 @@ static PyMethodDef engine_methods[] = {
     {"scm_info", py_scm_info, METH_VARARGS,
      "scm_info(h) -> (columns, nodes, twin_levels, sensitive_nodes, perturbable_columns, "
      "parameter_count, latent_rows, is_fitted)"},
-    {"scm_fit", py_scm_fit, METH_VARARGS, "scm_fit(h, data, seed[, sample_weight]) -> None"},
+    {"scm_fit", py_scm_fit, METH_VARARGS,
+     "scm_fit(h, data, seed, sample_weight=None, dp=False, noise_multiplier=0, max_grad_norm=0) -> None"},
     {"scm_abduct", py_scm_abduct, METH_VARARGS, "scm_abduct(h, data, out) -> None"},
     {"scm_counterfactual", py_scm_counterfactual, METH_VARARGS,
      "scm_counterfactual(h, data, do_nodes, do_values, out) -> None"},

@@ -66,7 +66,7 @@ PLAN = [("dgemm", True, {}, True), ("scm", True, {}, False), ("logistic", True, 
         ("train", True, {"methods": ["erm", "causal_at"], "torch_methods": ["erm"]}, True),
         ("audit", True, {}, True), ("audit_torch", False, {}, False), ("scaling", False, {}, False),
         ("sweep", False, {}, False), ("partitioned_audit", False, {}, False), ("discrete", True, {}, False),
-        ("engine_threads", False, {}, False), ("openblas_default", False, {}, False)]
+        ("engine_threads", False, {}, False), ("openblas_default", False, {}, False), ("opacus", True, {}, False)]
 
 
 # --------------------------------------------------------------------- machine

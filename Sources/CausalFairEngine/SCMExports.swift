@@ -37,14 +37,16 @@ public func cf_scm_info(_ handle: UnsafeMutableRawPointer?, _ out: UnsafeMutable
 @_cdecl("cf_scm_fit")
 public func cf_scm_fit(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
                        _ sampleWeight: UnsafePointer<Double>?, _ weightCount: Int64,
-                       _ seed: UInt64, _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
+                       _ seed: UInt64, _ dp: Int32, _ noiseMultiplier: Double, _ maxGradNorm: Double,
+                       _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         let box = try Handles.scm(handle)
         var model = box.model
         let weights = sampleWeight == nil && weightCount == 0
             ? nil : try Buffers.array(sampleWeight, count: weightCount, name: "sample_weight")
+        let privacy = dp != 0 ? DifferentialPrivacy(noiseMultiplier: noiseMultiplier, maxGradNorm: maxGradNorm) : nil
         try model.fit(try Buffers.matrix(data, rows: rows, cols: cols, name: "data"), sampleWeights: weights,
-                      seed: seed)
+                      seed: seed, privacy: privacy)
         box.model = model
     }
 }

@@ -242,7 +242,7 @@ struct ABITests {
         var scmData = [Double](repeating: 0, count: 4)
         let scm = Self.newSCM([Self.root()])
         defer { cf_scm_free(scm.handle) }
-        #expect(Self.call { cf_scm_fit(scm.handle, &scmData, -1, 1, nil, 0, 0, $0, $1) }.message == "data has a negative size")
+        #expect(Self.call { cf_scm_fit(scm.handle, &scmData, -1, 1, nil, 0, 0, 0, 0, 0, $0, $1) }.message == "data has a negative size")
     }
 
     @Test("cf_get_limits reports the core's constants and refuses a caller of another layout")
@@ -439,11 +439,15 @@ struct ABITests {
         #expect(Self.call { cf_scm_abduct(scm.handle, &data, 20, 2, &out, 40, $0, $1) }.status == Int32(CF_RUNTIME_ERROR))
         // sample weights: a wrong count or a negative weight -> value error, before fitting
         var weights = [Double](repeating: 1, count: 20)
-        let short = Self.call { cf_scm_fit(scm.handle, &data, 20, 2, &weights, 19, 0, $0, $1) }
+        let short = Self.call { cf_scm_fit(scm.handle, &data, 20, 2, &weights, 19, 0, 0, 0, 0, $0, $1) }
         #expect(short.status == Int32(CF_VALUE_ERROR) && short.message == "sample_weight has 19 values, X has 20 rows")
         weights[3] = -1
-        #expect(Self.call { cf_scm_fit(scm.handle, &data, 20, 2, &weights, 20, 0, $0, $1) }.status == Int32(CF_VALUE_ERROR))
-        #expect(Self.call { cf_scm_fit(scm.handle, &data, 20, 2, nil, 0, 0, $0, $1) }.status == CF_OK)
+        #expect(Self.call { cf_scm_fit(scm.handle, &data, 20, 2, &weights, 20, 0, 0, 0, 0, $0, $1) }.status == Int32(CF_VALUE_ERROR))
+        #expect(Self.call { cf_scm_fit(scm.handle, &data, 20, 2, nil, 0, 0, 0, 0, 0, $0, $1) }.status == CF_OK)
+        // dp = 1: linear mechanisms and a bad noise setting are invalid arguments, before any fit
+        let linearDP = Self.call { cf_scm_fit(scm.handle, &data, 20, 2, nil, 0, 0, 1, 1, 1, $0, $1) }
+        #expect(linearDP.status == Int32(CF_VALUE_ERROR) && linearDP.message.contains("linear mechanism"))
+        #expect(Self.call { cf_scm_fit(scm.handle, &data, 20, 2, nil, 0, 0, 1, -1, 1, $0, $1) }.status == Int32(CF_VALUE_ERROR))
         // unknown node -> key error
         let unknown: [Int64] = [5]
         var value: [Double] = [1]
@@ -483,7 +487,7 @@ struct ABITests {
             data[2 * r] = Double(r % 2)
             data[2 * r + 1] = r % 4 == 1 || r % 8 == 2 ? 1 : 0
         }
-        #expect(Self.call { cf_scm_fit(scm.handle, &data, 40, 2, nil, 0, 0, $0, $1) }.status == CF_OK)
+        #expect(Self.call { cf_scm_fit(scm.handle, &data, 40, 2, nil, 0, 0, 0, 0, 0, $0, $1) }.status == CF_OK)
         let draws = 3
         var twins = [Double](repeating: -1, count: 40 * draws * 2 * 2)
         #expect(Self.call { cf_scm_twins_draws(scm.handle, &data, 40, 2, Int64(draws), 9, &twins, Int64(twins.count), $0, $1) }

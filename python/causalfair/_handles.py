@@ -80,11 +80,16 @@ def perturbable(handle: Any, columns: int) -> np.ndarray:
 # output this module allocates, with the shape the engine expects.
 
 
-def fit(handle: Any, data: np.ndarray, seed: int, sample_weight: Optional[np.ndarray] = None) -> None:
+def fit(handle: Any, data: np.ndarray, seed: int, sample_weight: Optional[np.ndarray] = None,
+        noise_multiplier: Optional[float] = None, max_grad_norm: float = 0.0) -> None:
     """Fit every mechanism of ``handle`` on the encoded ``data`` (rows × columns), each
-    row's terms weighted by ``sample_weight`` (None: all 1)."""
+    row's terms weighted by ``sample_weight`` (None: all 1); with a ``noise_multiplier``,
+    every MLP map by DP-SGD (σ = it, clipping norm ``max_grad_norm``)."""
     weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
-    _engine.scm_fit(handle, data, seed, weights)
+    if noise_multiplier is None:
+        _engine.scm_fit(handle, data, seed, weights)
+    else:
+        _engine.scm_fit(handle, data, seed, weights, True, noise_multiplier, max_grad_norm)
 
 
 def abduct(handle: Any, data: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from sklearn.utils.validation import (_num_samples, check_is_fitted,  # type: ig
 from . import _models, privacy as _privacy
 from ._progress import EpochBar
 from ._threads import THREADS
-from .validation import (LIMITS, Boolean, Fields, Interval, Options, check_frame, check_parameter, check_parameters,
+from .validation import (LIMITS, Boolean, Interval, Options, check_frame, check_parameter, check_parameters,
                          check_sample_weight, mean_and_std, seed_from)
 
 if TYPE_CHECKING:
@@ -160,8 +160,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         objective to norm C, adds N(0, σ²C²) noise and divides by the expected batch
         size; σ is the smallest that makes ``dp-accounting``'s RDP accountant report
         ε ≤ target for the run's sampling rate and ``epochs`` · ⌈n / batch_size⌉ steps.
-        Protects the network's parameters only: an SCM fitted on the same data and
-        the standardization statistics are not private (see
+        Protects the network's parameters only: an SCM fitted on the same data
+        spends its own budget (``SCM(privacy=...)``, composed in ``total_epsilon_``)
+        or none is private, and the standardization statistics are not private (see
         :mod:`causalfair.privacy`). Needs ``optimizer`` adam or sgd,
         ``validation_fraction=0`` and a numeric ``threshold``; the training loss in
         ``history_`` is NaN (not released). Needs the ``dp-accounting`` package.
@@ -193,6 +194,15 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         sampling rate, σ and steps (ε at most the target).
     noise_multiplier_ : float
         With ``privacy``: the calibrated σ.
+    total_epsilon_ : float
+        With ``privacy``: ε at ``delta_`` of this run composed with the SCM's DP fit
+        (:attr:`SCM.dp_runs_ <causalfair.SCM>`, an SCM fitted with ``privacy`` on the same
+        rows) by a fresh ``dp-accounting`` Rényi-DP accountant (RDP curves added order by
+        order, one conversion to ε — not a sum of ε's). Equals ``epsilon_`` for a fitted
+        SCM without privacy (counted as fitted on public data: if it was fitted on these
+        rows, nothing of it is private); ``inf`` when :meth:`fit` fitted an SCM without
+        privacy on ``X`` itself. The SCM's unprotected parts (its ``privacy`` entry lists
+        them) are never counted.
     coef_, intercept_ : ndarray
         Logistic regression only: weights on the encoded (standardized) features.
     n_features_in_ : int
@@ -307,9 +317,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         "exact": [Options(["auto"]), Boolean()],
         "verbose": [Boolean()],
         "tol": [Interval(float, 0, None)],
-        "privacy": [None, Fields({"target_epsilon": [Interval(float, 0, None, closed="neither")]},
-                                 {"delta": (None, [None, Interval(float, 0, 1, closed="neither")]),
-                                  "max_grad_norm": (1.0, [Interval(float, 0, None, closed="neither")])})],
+        "privacy": [None, _privacy.SETTINGS],
         "beta": [Interval(float, 0, None)],
         "n_threads": [None] + THREADS,
     }
@@ -557,7 +565,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         """Remove every fitted attribute (the estimator is then unfitted)."""
         for attribute in ("_handle", "classes_", "threshold_", "history_", "n_epochs_", "coef_",
                           "intercept_", "scm_", "mean_", "scale_", "n_features_in_", "feature_names_in_",
-                          "_activation_", "epsilon_", "delta_", "noise_multiplier_"):
+                          "_activation_", "epsilon_", "delta_", "noise_multiplier_", "total_epsilon_"):
             self.__dict__.pop(attribute, None)
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, encoded: bool) -> "FairRobustClassifier":
@@ -606,6 +614,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         if settings["privacy"] is not None:
             q, steps = _privacy.dp_sgd_steps(x.shape[0], settings["batch_size"], ran)
             self.epsilon_ = _privacy.dp_sgd_epsilon(settings["noise_multiplier"], q, steps, self.delta_)
+            self.total_epsilon_ = self._total_epsilon(settings["noise_multiplier"], q, steps)
         self._activation_ = settings["activation"]
         if settings["model"] == "logistic":
             parameters = _models.parameters(handle)
@@ -613,6 +622,17 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
             self.intercept_ = parameters[-1:].copy()
         self._handle = handle
         return self
+
+    def _total_epsilon(self, noise_multiplier: float, sampling_rate: float, steps: int) -> float:
+        """``total_epsilon_`` (see the class docstring): this run composed with the SCM's DP fit."""
+        scm_runs = getattr(self.scm_, "dp_runs_", None)
+        if scm_runs is None:
+            fitted_here = self.scm_ is not None and self.scm_ is not self.scm
+            return math.inf if fitted_here else self.epsilon_
+        events = [_privacy.dp_sgd_event(noise_multiplier, [(sampling_rate, steps)])]
+        if scm_runs:
+            events.insert(0, _privacy.dp_sgd_event(self.scm_.noise_multiplier_, scm_runs))
+        return _privacy.composed_epsilon(events, self.delta_)
 
     def _calibrate_privacy(self, settings: Dict[str, Any], rows: int) -> None:
         """With ``privacy``: δ (1 / (10 n) by default), the smallest σ meeting the target
@@ -622,7 +642,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         privacy = settings["privacy"]
         if privacy is None:
             return
-        self.delta_ = privacy["delta"] if privacy["delta"] is not None else 1 / (10 * rows)
+        self.delta_ = _privacy.delta_for(privacy, rows)
         q, steps = _privacy.dp_sgd_steps(rows, settings["batch_size"], settings["epochs"])
         self.noise_multiplier_ = _privacy.calibrate_noise_multiplier(privacy["target_epsilon"], self.delta_, q, steps)
         settings["noise_multiplier"] = self.noise_multiplier_

@@ -13,10 +13,10 @@ from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequen
 import numpy as np
 import pandas as pd
 
-from . import _handles, _models
+from . import _handles, _models, privacy as _privacy
 from .distributions import Distribution, as_distribution
 from .graph import parse_graph
-from .mechanisms import ExpressionMechanism, as_mechanism
+from .mechanisms import ExpressionMechanism, LinearMechanism, MLPMechanism, as_mechanism
 from .schema import KINDS, Schema
 from .validation import (Boolean, Interval, NotFittedError, Options, check_frame, check_matrix, check_node_list,
                          check_parameter, check_output_size, check_positive_int, check_radius, check_sample_weight,
@@ -133,6 +133,23 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         ``inf`` across a discrete node's level switch of zero posterior probability), and
         searches (``attack``, ``causal_at``) see a zero gradient through a discrete
         node (no Gumbel-softmax relaxation yet).
+    privacy : None or dict, default=None
+        Fit with differential privacy (:mod:`causalfair.privacy`):
+        ``dict(target_epsilon=ε, delta=δ, max_grad_norm=C)`` — ε > 0 required; δ in
+        (0, 1), default 1 / (10 n); C > 0, default 1. Every MLP map (``"mlp"`` /
+        :class:`MLPMechanism` nodes, continuous or — with ``discrete="gumbel"`` — the
+        logits of a discrete node) is fitted by DP-SGD (Poisson sampling at rate
+        ``batch_size`` / n, per-example clipping to C, Gaussian noise), one run per such
+        node with a shared noise multiplier calibrated by ``dp-accounting`` so that
+        their composition meets ε at δ. Linear mechanisms are refused (their closed-form
+        fit releases sufficient statistics without noise). **Protected**: the MLP maps'
+        parameters, hence interventions and model-based predictions of the SCM on other
+        rows. **Not protected** (released as computed from the data): the latent sample
+        (every training row's abducted noise, used by :meth:`sample` and the noise
+        ranges), the noise scales of the metric, the standardization means and stds, the
+        level sets of binary and categorical nodes, and therefore twins, audits and
+        training that read them. A classifier trained on the same rows composes its
+        budget with this one (``FairRobustClassifier.total_epsilon_``).
 
     Attributes
     ----------
@@ -152,6 +169,14 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         Encoded columns a perturbation may move.
     n_features_in_ : int
     feature_names_in_ : numpy.ndarray of str
+    epsilon_, delta_ : float
+        With ``privacy``: the (ε, δ) of the DP fit, by a fresh accountant composing
+        every DP-SGD run (0 when no node has an MLP map).
+    noise_multiplier_ : float
+        With ``privacy``: the calibrated σ shared by the runs.
+    dp_runs_ : list of (float, int)
+        With ``privacy``: ``(sampling_rate, steps)`` of each DP-SGD run, in the order of
+        :attr:`nodes_`; :func:`causalfair.privacy.dp_sgd_event` makes them an accountant event.
 
     Notes
     -----
@@ -213,7 +238,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
     def __init__(self, graph: Any, *, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
                  mechanism: Any = "linear", immutable: Iterable[str] = (),
                  noise: Optional[Mapping[str, Distribution]] = None, standardize: bool = True,
-                 random_state: Any = None, discrete: str = "anm"):
+                 random_state: Any = None, discrete: str = "anm", privacy: Optional[Dict[str, Any]] = None):
         self.graph = graph
         self.sensitive = sensitive
         self.kinds = kinds
@@ -223,6 +248,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         self.standardize = standardize
         self.random_state = random_state
         self.discrete = discrete
+        self.privacy = privacy
 
     # ------------------------------------------------------------------ parameters
     def _checked_params(self) -> Dict[str, Any]:
@@ -258,9 +284,17 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
                     raise ValueError(f"mechanism[{n!r}]: an ExpressionMechanism is written in the data's "
                                      "own units; pass standardize=False")
                 m.program(graph.parents[n])  # every name it reads must be a parent
+        privacy = check_parameter("privacy", self.privacy, [None, _privacy.SETTINGS])
+        if privacy is not None:
+            linear = [n for n, m in mechanisms.items() if graph.parents[n] and isinstance(m, LinearMechanism)]
+            if linear:
+                raise ValueError(f"privacy: {linear[0]!r} has a linear mechanism, fitted in closed form from "
+                                 "sufficient statistics that DP-SGD does not protect; give every non-root node "
+                                 "mechanism='mlp' (or an ExpressionMechanism), or fit the SCM without privacy "
+                                 "on public data")
         return dict(graph=graph, sensitive=sensitive, immutable=immutable, kinds=kinds,
                     mechanisms=mechanisms, noise=noise, standardize=bool(self.standardize),
-                    discrete=discrete)
+                    discrete=discrete, privacy=privacy)
 
     @staticmethod
     def _checked_mapping(value: Any, name: str, nodes: Sequence[str]) -> Dict[str, Any]:
@@ -311,7 +345,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
             Missing node columns, NaN/inf, cycles, unknown nodes in the parameters, a
             sensitive node that is continuous or has one observed level, a constant
             continuous column; ``sample_weight`` of the wrong length, with a negative,
-            NaN or infinite weight, or all zeros.
+            NaN or infinite weight, or all zeros, or given with ``privacy``.
         TypeError
             A continuous column that is not numeric; parameters of the wrong type;
             ``sample_weight`` not numbers.
@@ -330,6 +364,9 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         p = self._checked_params()
         frame = check_frame(X, "X", p["graph"].order)
         weights = check_sample_weight(sample_weight, len(frame))
+        if weights is not None and p["privacy"] is not None:
+            raise ValueError("sample_weight: expected None with privacy (DP-SGD clips every example's gradient to "
+                             "the same norm, so a weight would not weigh it)")
         if weights is not None and not (weights > 0).all():  # weight 0: as if the row were not there
             frame, weights = frame[weights > 0], weights[weights > 0]
         seed = seed_from(self.random_state)
@@ -338,17 +375,39 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
                               noise=p["noise"], standardize=p["standardize"], discrete=p["discrete"],
                               weights=weights)
         data = schema.encode(frame, "X")
+        private = self._private_fit(p, data.shape[0])
         handle = _handles.new_handle(schema)
         try:
-            _handles.fit(handle, data, seed, weights)
+            _handles.fit(handle, data, seed, weights,
+                         *((private["noise_multiplier"], p["privacy"]["max_grad_norm"]) if private else ()))
         except RuntimeError as exc:  # the engine numbers nodes in topological order
             message = re.sub(r"^fitting node (\d+):", lambda m: f"fitting node {schema.names[int(m[1])]!r}:", str(exc))
             raise RuntimeError(message) from None
-        self._set_fitted(schema, handle)
+        self._set_fitted(schema, handle, private)
         return self
 
-    def _set_fitted(self, schema: Schema, handle: Any) -> None:
+    @staticmethod
+    def _private_fit(p: Dict[str, Any], rows: int) -> Optional[Dict[str, Any]]:
+        """With ``privacy``: δ, the DP-SGD runs (one per node with an MLP map, in the order
+        of the nodes) and the smallest shared σ whose composition meets the target ε,
+        and that composition's ε by a fresh accountant; None without."""
+        privacy = p["privacy"]
+        if privacy is None:
+            return None
+        delta = _privacy.delta_for(privacy, rows)
+        runs = [_privacy.dp_sgd_steps(rows, m.batch_size, m.epochs) for n, m in p["mechanisms"].items()
+                if p["graph"].parents[n] and isinstance(m, MLPMechanism)]
+        sigma = _privacy.calibrate_runs(privacy["target_epsilon"], delta, runs)
+        epsilon = _privacy.composed_epsilon([_privacy.dp_sgd_event(sigma, runs)], delta) if runs else 0.0
+        return dict(epsilon=epsilon, delta=delta, noise_multiplier=sigma, runs=runs)
+
+    def _set_fitted(self, schema: Schema, handle: Any, private: Optional[Dict[str, Any]] = None) -> None:
         facts = _handles.info(handle)
+        for name in ("epsilon_", "delta_", "noise_multiplier_", "dp_runs_"):
+            self.__dict__.pop(name, None)
+        if private is not None:
+            self.epsilon_, self.delta_ = private["epsilon"], private["delta"]
+            self.noise_multiplier_, self.dp_runs_ = private["noise_multiplier"], [tuple(r) for r in private["runs"]]
         self._handle = handle
         self.schema_ = schema
         self.nodes_ = schema.names
@@ -912,6 +971,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
             "standardize": p["standardize"],
             "random_state": None if random_state is None else int(random_state),
             "discrete": p["discrete"],
+            "privacy": None if self.privacy is None else dict(self.privacy),
         }
 
     def to_dict(self) -> Dict[str, Any]:
@@ -934,6 +994,10 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
             d["fitted"] = {"schema": self.schema_.to_dict(),
                            "parameters": params.tolist(), "latent": latent.tolist(),
                            "columns": len(self.columns_)}
+            if hasattr(self, "epsilon_"):
+                d["fitted"]["privacy"] = {"epsilon": self.epsilon_, "delta": self.delta_,
+                                          "noise_multiplier": self.noise_multiplier_,
+                                          "runs": [[q, steps] for q, steps in self.dp_runs_]}
         return d
 
     @classmethod
@@ -982,7 +1046,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
             handle = _handles.new_handle(schema)
             _handles.import_state(handle, fitted["parameters"], fitted["latent"],
                                   int(fitted["columns"]))
-            scm._set_fitted(schema, handle)
+            scm._set_fitted(schema, handle, fitted.get("privacy"))
         return scm
 
     def __getstate__(self) -> Dict[str, Any]:

@@ -152,18 +152,73 @@ def overfit_problem(seed):
     return X[:60], y[:60], X[60:], y[60:]
 
 
-def test_membership_advantage_is_lower_at_epsilon_one():
+@pytest.fixture(scope="module")
+def overfit_models():
     """Setup: MLP (64, 64), Adam lr 0.01, batch 10, 150 epochs (900 steps) on 60 rows;
-    the attack's advantage on the non-private model against the same model trained at
-    ε = 1 (δ = 1e-3, C = 1). The DP advantage is also below the DP bound for ε = 1."""
+    the model trained without DP and at ε = 1 (δ = 1e-3, C = 1)."""
     X, y, X_out, y_out = overfit_problem(0)
     settings = dict(model="mlp", hidden_layer_sizes=(64, 64), method="erm", epochs=150, batch_size=10,
                     learning_rate=0.01, random_state=0, verbose=False)
     plain = cf.FairRobustClassifier(**settings).fit(X, y)
     private = cf.FairRobustClassifier(privacy=dict(target_epsilon=1.0, delta=1e-3), **settings).fit(X, y)
-    exposed = privacy.membership_advantage(plain, X, y, X_out, y_out)
-    protected = privacy.membership_advantage(private, X, y, X_out, y_out)
+    return (X, y, X_out, y_out), plain, private
+
+
+@pytest.mark.parametrize("attack", ["loss", "lira"])
+def test_membership_advantage_is_lower_at_epsilon_one(overfit_models, attack):
+    """Both attacks' advantage on the non-private model against the same model trained
+    at ε = 1; the DP advantage is also below the DP bound for ε = 1."""
+    (X, y, X_out, y_out), plain, private = overfit_models
+    exposed = privacy.membership_advantage(plain, X, y, X_out, y_out, attack=attack)
+    protected = privacy.membership_advantage(private, X, y, X_out, y_out, attack=attack)
     assert plain.score(X, y) == 1.0  # memorised
     assert exposed > 0.5
     assert protected < exposed - 0.2
     assert protected <= (math.e - 1 + 2e-3) / (math.e + 1)
+
+
+def lira_by_loops(model, X, y, X_out, y_out, k):
+    """Offline LiRA written out row by row: standardize by the non-members, for every
+    row the k nearest same-label non-members other than itself (brute-force distances),
+    z = (φ − mean) / std of their φ, then the best TPR − FPR over thresholds on z."""
+    center, scale = X_out.mean(axis=0), X_out.std(axis=0)
+    phi = lambda A, b: np.array([math.log(p[c] / (1 - p[c])) for p, c in zip(model.predict_proba(A), b)])  # noqa: E731
+    phi_out = phi(X_out, y_out)
+
+    def z(row, label, value, own):
+        candidates = [j for j in range(len(X_out)) if y_out[j] == label and j != own]
+        distances = [np.linalg.norm((row - X_out[j]) / scale) for j in candidates]
+        nearest = [candidates[i] for i in np.argsort(distances, kind="stable")[:k]]
+        return (value - phi_out[nearest].mean()) / phi_out[nearest].std(ddof=1)
+
+    members = [z(X[i], y[i], v, None) for i, v in enumerate(phi(X, y))]
+    others = [z(X_out[i], y_out[i], v, i) for i, v in enumerate(phi_out)]
+    best = 0.0
+    for t in sorted(set(members) | set(others)):
+        best = max(best, np.mean(np.array(members) >= t) - np.mean(np.array(others) >= t))
+    return best
+
+
+def test_lira_equals_a_row_by_row_reference(overfit_models):
+    (X, y, X_out, y_out), plain, _ = overfit_models
+    X_out, y_out = X_out[:150], y_out[:150]
+    expected = lira_by_loops(plain, X, y, X_out, y_out, 10)
+    assert privacy.membership_advantage(plain, X, y, X_out, y_out, attack="lira", n_neighbors=10) == \
+        pytest.approx(expected, abs=1e-12)
+    assert expected > 0.3
+
+
+def test_lira_on_dataframes_and_its_argument_checks(lin_dataset):
+    X, y = lin_dataset.X, lin_dataset.y
+    clf = cf.FairRobustClassifier(**SETTINGS).fit(X[:200], y[:200])
+    advantage = privacy.membership_advantage(clf, X[:200], y[:200], X[200:], y[200:], attack="lira")
+    assert 0.0 <= advantage < 0.3  # 3 epochs of logistic regression hardly memorise
+    with pytest.raises(ValueError, match="attack: expected 'loss' or 'lira'"):
+        privacy.membership_advantage(clf, X, y, X, y, attack="shadow")
+    for bad in (1, 2.5, True):
+        with pytest.raises(ValueError, match="n_neighbors: expected an integer >= 2"):
+            privacy.membership_advantage(clf, X, y, X, y, attack="lira", n_neighbors=bad)
+    labels = np.asarray(y)
+    two = np.concatenate([np.flatnonzero(labels == 0)[:2], np.flatnonzero(labels == 1)[:20]])
+    with pytest.raises(ValueError, match="has 2 non-member rows"):
+        privacy.membership_advantage(clf, X[:50], y[:50], X.iloc[two], labels[two], attack="lira")

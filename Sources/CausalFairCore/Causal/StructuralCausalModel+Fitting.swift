@@ -18,7 +18,24 @@ extension StructuralCausalModel {
     /// depend on the order nodes are fitted in. Throws for a bad encoding, a constant
     /// continuous column, a sensitive node observed at fewer than 2 levels, bad
     /// weights, or a singular least-squares problem.
-    public mutating func fit(_ data: Matrix, sampleWeights: [Double]? = nil, seed: UInt64) throws {
+    ///
+    /// With `privacy` (DP-SGD, `DifferentialPrivacy`): every MLP map — an MLP
+    /// mechanism's, a discrete node's MLP logits — is fitted by DP-SGD, one run per such
+    /// node on the same rows (the accountant composes them); linear mechanisms are
+    /// refused. Only those maps' parameters are protected: the stored latent sample (every
+    /// row's abducted noise), the noise scales, the level sets and the encoding are
+    /// functions of the data released without noise.
+    public mutating func fit(_ data: Matrix, sampleWeights: [Double]? = nil, seed: UInt64,
+                             privacy: DifferentialPrivacy? = nil) throws {
+        if let privacy {
+            try privacy.validate()
+            for (index, node) in nodes.enumerated() {
+                guard case .linear = node.mechanism else { continue }
+                throw CausalFairError.invalidArgument(
+                    "privacy: node \(index) has a linear mechanism, fitted in closed form from sufficient statistics "
+                    + "that DP-SGD does not protect; use MLP mechanisms, or fit the SCM without privacy on public data")
+            }
+        }
         try checkData(data)
         let (data, weights) = try Self.positivelyWeightedRows(data, sampleWeights)
         try checkEncoding(data)
@@ -32,7 +49,7 @@ extension StructuralCausalModel {
                 fitted[node] = try nodes[node].mechanism.fitted(inputs: inputs, targets: targets, weights: weights,
                                                                 droppedInputs: droppedDesignColumns(of: node),
                                                                 gumbelMax: nodes[node].usesGumbelMax,
-                                                                generator: &generator)
+                                                                privacy: privacy, generator: &generator)
             } catch let error as CausalFairError {
                 throw CausalFairError.computation("fitting node \(node): \(error.message)")
             }

@@ -215,10 +215,15 @@ int32_t cf_scm_info(void *scm, int64_t *out, int64_t out_len, char *err, int64_t
    sample_weight (n_weights = rows values, finite, >= 0, positive sum) weights every
    row's terms in each mechanism's fit (normalised to mean 1 over the rows of positive
    weight); rows of weight 0 are left out entirely (also of the latent sample, which
-   keeps the other rows unweighted). NULL with n_weights 0: every row weighs 1. */
+   keeps the other rows unweighted). NULL with n_weights 0: every row weighs 1.
+   dp = 1: every MLP map (MLP mechanisms, discrete nodes' MLP logits) is fitted by DP-SGD
+   (Poisson sampling at rate batch_size / n, per-example clipping to max_grad_norm,
+   Gaussian noise of std noise_multiplier * max_grad_norm), as cf_training_config's dp;
+   linear mechanisms are refused (CF_VALUE_ERROR). dp = 0: the two doubles are ignored. */
 int32_t cf_scm_fit(void *scm, const double *data, int64_t rows, int64_t cols,
                    const double *sample_weight, int64_t n_weights,
-                   uint64_t seed, char *err, int64_t err_len);
+                   uint64_t seed, int32_t dp, double noise_multiplier, double max_grad_norm,
+                   char *err, int64_t err_len);
 
 /* Latent noise U (rows x columns): U_i = V_i - f_i(Pa(i)); U_i = V_i for roots. */
 int32_t cf_scm_abduct(void *scm, const double *data, int64_t rows, int64_t cols,

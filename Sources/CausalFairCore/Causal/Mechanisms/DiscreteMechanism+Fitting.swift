@@ -40,20 +40,23 @@ extension DiscreteMechanism {
     }
 
     /// A network of the given hidden sizes predicting the logits, fitted by minibatch
-    /// Adam on the mean softmax cross-entropy, for `epochs` passes over shuffled rows;
-    /// initialisation and shuffling come from `generator`. With row `weights` (mean 1,
-    /// `RowWeighting.normalised`) a batch's loss is Σ_r w_r c_r / rows, c_r the row's
-    /// cross-entropy (the weighted likelihood, as for the MLP mechanisms).
+    /// Adam on the mean softmax cross-entropy, for `epochs` passes over shuffled rows (or
+    /// by DP-SGD with `privacy`; `MultilayerPerceptron.fittedByMinibatchAdam`);
+    /// initialisation, shuffling and sampling come from `generator`. With row `weights`
+    /// (mean 1, `RowWeighting.normalised`) a batch's loss is Σ_r w_r c_r / rows, c_r the
+    /// row's cross-entropy (the weighted likelihood, as for the MLP mechanisms).
     public init(fittingNetworkInputs inputs: Matrix, targets: Matrix, weights: [Double]? = nil, hidden: [Int],
                 activation: Activation, epochs: Int, batchSize: Int, learningRate: Double,
+                privacy: DifferentialPrivacy? = nil,
                 generator: inout Xoshiro256StarStar) {
         let indicators = Self.levelIndicators(targets)
         let network = MultilayerPerceptron.fittedByMinibatchAdam(
             inputs: inputs, outputs: indicators.cols, hidden: hidden, activation: activation, epochs: epochs,
-            batchSize: batchSize, learningRate: learningRate, generator: &generator) { logits, batch in
+            batchSize: batchSize, learningRate: learningRate, privacy: privacy,
+            generator: &generator) { logits, batch, rowsInMean in
                 let residual = SoftmaxRegression.probabilities(logits: logits) - indicators.gatherRows(batch)
                 return RowWeighting.scaledRows(residual, batch: batch, weights: weights,
-                                               scale: 1 / Double(batch.count))
+                                               scale: 1 / Double(rowsInMean))
             }
         logitModel = .mlp(network)
     }

@@ -9,20 +9,22 @@ public struct MLPMechanism: Sendable, Equatable {
 
     /// Fits a network of the given hidden sizes to predict `targets` from `inputs`
     /// by minibatch Adam on the mean squared error, for `epochs` passes over shuffled
-    /// rows; initialisation and shuffling come from `generator`. With row `weights`
+    /// rows (or by DP-SGD with `privacy`; `MultilayerPerceptron.fittedByMinibatchAdam`);
+    /// initialisation, shuffling and sampling come from `generator`. With row `weights`
     /// (mean 1, `RowWeighting.normalised`) a batch's loss is Σ_r w_r e_r / rows, e_r
     /// the row's mean squared error: an unbiased estimate of the weighted mean, equal
     /// to the fit on repeated (integer weights) or dropped (zero weights) rows when one
     /// batch holds every row.
     public init(fittingInputs inputs: Matrix, targets: Matrix, weights: [Double]? = nil, hidden: [Int],
                 activation: Activation, epochs: Int, batchSize: Int, learningRate: Double,
-                generator: inout Xoshiro256StarStar) {
+                privacy: DifferentialPrivacy? = nil, generator: inout Xoshiro256StarStar) {
         network = MultilayerPerceptron.fittedByMinibatchAdam(
             inputs: inputs, outputs: targets.cols, hidden: hidden, activation: activation, epochs: epochs,
-            batchSize: batchSize, learningRate: learningRate, generator: &generator) { outputs, batch in
+            batchSize: batchSize, learningRate: learningRate, privacy: privacy,
+            generator: &generator) { outputs, batch, rowsInMean in
                 let residual = outputs - targets.gatherRows(batch)
                 return RowWeighting.scaledRows(residual, batch: batch, weights: weights,
-                                               scale: 2 / Double(batch.count * targets.cols))
+                                               scale: 2 / Double(rowsInMean * targets.cols))
             }
     }
 

@@ -85,11 +85,14 @@ extension MechanismSpecification {
     /// logits of a `DiscreteMechanism`, fitted by maximum likelihood. Row `weights`
     /// (mean 1, `RowWeighting.normalised`; nil: all 1) weight every fit's per-row terms:
     /// weighted least squares, weighted likelihood, weighted minibatch losses.
+    /// With `privacy`, MLP maps (continuous, or a discrete node's logits) are fitted by
+    /// DP-SGD; linear maps ignore it (`StructuralCausalModel.fit` refuses them).
     func fitted(inputs: Matrix, targets: Matrix, weights: [Double]? = nil, droppedInputs: Set<Int>,
-                gumbelMax: Bool = false, generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+                gumbelMax: Bool = false, privacy: DifferentialPrivacy? = nil,
+                generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
         if gumbelMax {
             return try fittedDiscrete(inputs: inputs, targets: targets, weights: weights,
-                                      droppedInputs: droppedInputs, generator: &generator)
+                                      droppedInputs: droppedInputs, privacy: privacy, generator: &generator)
         }
         switch self {
         case .root:
@@ -102,7 +105,7 @@ extension MechanismSpecification {
         case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
             let mechanism = MLPMechanism(fittingInputs: inputs, targets: targets, weights: weights, hidden: hidden,
                                          activation: activation, epochs: epochs, batchSize: batchSize,
-                                         learningRate: learningRate, generator: &generator)
+                                         learningRate: learningRate, privacy: privacy, generator: &generator)
             guard mechanism.network.parameters.allSatisfy({ $0.isFinite }) else {
                 throw CausalFairError.computation("the MLP diverged (lower the learning rate)")
             }
@@ -112,7 +115,7 @@ extension MechanismSpecification {
 
     /// The Gumbel-max mechanism whose logits this specification's map gives.
     private func fittedDiscrete(inputs: Matrix, targets: Matrix, weights: [Double]?, droppedInputs: Set<Int>,
-                                generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
+                                privacy: DifferentialPrivacy?, generator: inout Xoshiro256StarStar) throws -> (any Mechanism)? {
         switch self {
         case .root:
             return nil
@@ -124,7 +127,7 @@ extension MechanismSpecification {
         case .mlp(let hidden, let activation, let epochs, let batchSize, let learningRate):
             let mechanism = DiscreteMechanism(fittingNetworkInputs: inputs, targets: targets, weights: weights,
                                               hidden: hidden, activation: activation, epochs: epochs,
-                                              batchSize: batchSize, learningRate: learningRate,
+                                              batchSize: batchSize, learningRate: learningRate, privacy: privacy,
                                               generator: &generator)
             guard mechanism.parameters.allSatisfy({ $0.isFinite }) else {
                 throw CausalFairError.computation("the MLP diverged (lower the learning rate)")

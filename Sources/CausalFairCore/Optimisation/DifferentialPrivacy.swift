@@ -10,7 +10,8 @@
 /// `dp-accounting`, never here — the released model is (ε, δ)-DP with respect to adding
 /// or removing one training row. The SCM the objective perturbs through, the inputs'
 /// standardization and the training loss are not privatised (a DP run reports NaN
-/// training losses for that reason).
+/// training losses for that reason); the SCM's MLP maps can be fitted by the same
+/// DP-SGD (`StructuralCausalModel.fit(_:seed:privacy:)`), the accountant composing both.
 public struct DifferentialPrivacy: Sendable, Equatable {
     /// σ: the noise's standard deviation in units of `maxGradNorm` (0: no noise).
     public var noiseMultiplier: Double
