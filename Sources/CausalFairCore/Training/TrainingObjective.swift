@@ -37,7 +37,7 @@ protocol TrainingObjective {
 }
 
 /// What a training objective (or a penalty term) needs the trainer to compute once per
-/// run, for every training row.
+/// run, for every training row (or, for the fair metric, from all of them).
 struct TrainingObjectiveNeeds: Equatable {
     /// φ(x), the latent coordinates (`TrainingBatch.latent`).
     var latent = false
@@ -45,6 +45,8 @@ struct TrainingObjectiveNeeds: Equatable {
     var twins = false
     /// The constant Jacobian of an affine φ⁻¹ (`ObjectiveContext.jacobian`).
     var constantJacobian = false
+    /// The fair metric fitted on the training rows (`ObjectiveContext.fairMetric`).
+    var fairMetric = false
 
     /// Nothing beyond the rows and labels.
     static let none = TrainingObjectiveNeeds()
@@ -52,6 +54,7 @@ struct TrainingObjectiveNeeds: Equatable {
     /// Everything either needs.
     func union(_ other: TrainingObjectiveNeeds) -> TrainingObjectiveNeeds {
         TrainingObjectiveNeeds(latent: latent || other.latent, twins: twins || other.twins,
-                               constantJacobian: constantJacobian || other.constantJacobian)
+                               constantJacobian: constantJacobian || other.constantJacobian,
+                               fairMetric: fairMetric || other.fairMetric)
     }
 }
