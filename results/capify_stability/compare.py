@@ -106,6 +106,7 @@ def inner_maximiser(theta, widths, x, epsilon, steps, lr, start, project_start):
     ours projects the start first)."""
     theta = theta.detach()
     g0, grad0 = input_gradient(theta, widths, x, create_graph=False)
+    g0, grad0 = g0.detach(), grad0.detach()
     delta = start.clone()
     if project_start:
         delta = project(delta, epsilon)
