@@ -3,10 +3,12 @@
 ///
 /// An objective states what the trainer must compute once per run for every training
 /// row before the first batch (`needs`: φ(x), the twins, the constant Jacobian); the
-/// batch then carries those rows' share (`TrainingBatch.latent`, `.twins`). Anything
+/// batch then carries those rows' share (`TrainingBatch.latent`, `.twins`; the fair
+/// metric is the context's, `ObjectiveContext.fairMetric`). Anything
 /// else is computed inside `evaluate`, once per batch:
 /// - an inner maximiser (al, causal_at, trades: projected normalised gradient ascent;
-///   llr, capify: projected Adam — both `ProjectedAscent`) runs on the batch, and the
+///   llr, capify: projected Adam — both `ProjectedAscent`; sensei: unconstrained Adam on
+///   a transport-penalised objective; ross: one normalised step) runs on the batch, and the
 ///   loss is then differentiated with the maximiser held fixed (Danskin);
 /// - second-order terms (a penalty on ∇ₓg) use
 ///   `MultilayerPerceptron.secondOrderParameterGradient`, with the pass at x computed
