@@ -357,7 +357,8 @@ typedef struct {
 static const CodeName OBJECTIVE_CODES[] = {
     {"erm", CF_OBJECTIVE_ERM}, {"al", CF_OBJECTIVE_AL}, {"cal", CF_OBJECTIVE_CAL},
     {"llr", CF_OBJECTIVE_LLR}, {"capify", CF_OBJECTIVE_CAPIFY},
-    {"causal_at", CF_OBJECTIVE_CAUSAL_AT}, {"trades", CF_OBJECTIVE_TRADES}, END_CODES};
+    {"causal_at", CF_OBJECTIVE_CAUSAL_AT}, {"trades", CF_OBJECTIVE_TRADES},
+    {"ross", CF_OBJECTIVE_ROSS}, {"sensei", CF_OBJECTIVE_SENSEI}, END_CODES};
 static const CodeName OPTIMIZER_CODES[] = {
     {"adam", CF_OPTIMIZER_ADAM}, {"sgd", CF_OPTIMIZER_SGD}, {"newton", CF_OPTIMIZER_NEWTON},
     END_CODES};

@@ -128,6 +128,8 @@ private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) t
     case CF_OBJECTIVE_CAPIFY: configuration.objective = .capify
     case CF_OBJECTIVE_CAUSAL_AT: configuration.objective = .causalAT
     case CF_OBJECTIVE_TRADES: configuration.objective = .trades
+    case CF_OBJECTIVE_ROSS: configuration.objective = .ross
+    case CF_OBJECTIVE_SENSEI: configuration.objective = .sensei
     default:
         throw CausalFairError.invalidArgument(
             "objective: expected a code in [0, \(CF_OBJECTIVE_COUNT - 1)] (CF_OBJECTIVE_*), got \(config.objective)")

@@ -15,9 +15,17 @@ func trainingBatch(_ x: Matrix, _ labels: [Double], rows: [Int], space: LatentSp
 }
 
 /// The objective of `model` under `configuration` in `space` (with the constant
-/// Jacobian when the model is linear, as the trainer passes it).
+/// Jacobian when the model is linear, as the trainer passes it, and, when the objective
+/// needs it, the fair metric fitted on `metricRows` — by default 200 rows drawn from the
+/// SCM with seed 7, or none without an SCM).
 func trainingObjective(_ model: MultilayerPerceptron, _ configuration: TrainingConfiguration,
-                       space: LatentSpace) throws -> ObjectiveContext {
+                       space: LatentSpace, metricRows: Matrix? = nil) throws -> ObjectiveContext {
     let jacobian = model.widths.count == 2 ? try space.constantJacobian() : nil
-    return ObjectiveContext(model: model, configuration: configuration, space: space, jacobian: jacobian)
+    var context = ObjectiveContext(model: model, configuration: configuration, space: space, jacobian: jacobian)
+    if ObjectiveContext.needs(configuration, model: model).fairMetric {
+        let rows = try metricRows ?? space.scm.map { try $0.sample(count: 200, interventions: [], seed: 7) }
+            ?? Matrix(rows: 1, cols: space.columnCount)
+        context.fairMetric = try SensitiveSubspaceMetric.fitted(x: rows, space: space)
+    }
+    return context
 }

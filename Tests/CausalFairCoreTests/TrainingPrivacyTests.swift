@@ -8,9 +8,9 @@ struct TrainingPrivacyTests {
     typealias Fixture = TrainingObjectiveGradientTests.Fixture
 
     /// Every objective, with the settings that make its loss deterministic so that the
-    /// one-row evaluations must sum to the batch's: cal, llr, capify and trades draw
+    /// one-row evaluations must sum to the batch's: cal, llr, capify, trades and sensei draw
     /// candidates or inner starts from the generator, which the per-row loop consumes
-    /// row after row — with a zero radius (cal, trades) or ε = 0 (llr, capify) those
+    /// row after row — with a zero radius (cal, trades) or ε = 0 (llr, capify, sensei) those
     /// draws are all zero, the rest of each objective (twins, the loss terms and their
     /// gradients) unchanged.
     static let deterministicCases: [(Objective, Double)] = Objective.allCases.flatMap { [($0, 0.0), ($0, 0.5)] }
@@ -18,7 +18,7 @@ struct TrainingPrivacyTests {
     static func deterministic(_ objective: Objective, twinPenalty: Double) -> TrainingConfiguration {
         var configuration = configuration(objective, twinPenalty: twinPenalty)
         if [.cal, .trades].contains(objective) { configuration.radius = 0 }
-        if [.llr, .capify].contains(objective) { configuration.epsilon = 0 }
+        if [.llr, .capify, .sensei].contains(objective) { configuration.epsilon = 0 }
         return configuration
     }
 

@@ -101,7 +101,7 @@ struct TrainingSampleWeightTests {
     }
 
     @Test("every objective: equal weights give the unweighted loss and gradient (1e-12, the same draws)",
-          arguments: [Objective.erm, .al, .cal, .llr, .capify, .causalAT, .trades])
+          arguments: [Objective.erm, .al, .cal, .llr, .capify, .causalAT, .trades, .ross, .sensei])
     func equalWeights(objective: Objective) throws {
         let f = try TrainingObjectiveGradientTests.Fixture(nonlinear: true)
         var configuration = TrainingConfiguration()

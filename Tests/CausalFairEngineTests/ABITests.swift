@@ -158,7 +158,7 @@ struct ABITests {
         defer { cf_model_free(model.handle) }
         var config = Self.config()
         config.objective = Int32(CF_OBJECTIVE_COUNT)
-        #expect(Self.train(model.handle, config).message == "objective: expected a code in [0, 6] (CF_OBJECTIVE_*), got 7")
+        #expect(Self.train(model.handle, config).message == "objective: expected a code in [0, 8] (CF_OBJECTIVE_*), got 9")
         config = Self.config()
         config.optimizer = -1
         #expect(Self.train(model.handle, config).message == "optimizer: expected a code in [0, 2] (CF_OPTIMIZER_*), got -1")
@@ -287,7 +287,8 @@ struct ABITests {
     }
 
     @Test("the training struct reaches the core as the same configuration: the same bits as Trainer.train",
-          arguments: [(Int32(CF_OBJECTIVE_CAPIFY), Objective.capify), (Int32(CF_OBJECTIVE_TRADES), .trades)])
+          arguments: [(Int32(CF_OBJECTIVE_CAPIFY), Objective.capify), (Int32(CF_OBJECTIVE_TRADES), .trades),
+                      (Int32(CF_OBJECTIVE_ROSS), .ross), (Int32(CF_OBJECTIVE_SENSEI), .sensei)])
     func trainingStructIsTheConfiguration(code: Int32, objective: Objective) throws {
         let (config, configuration) = Self.settingsAwayFromTheDefaults(code, objective)
         let trained = try Self.trainedBothWays(config, configuration)

@@ -71,6 +71,22 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         largest KL. The KL term is 0 for a model constant on the ball, so ``beta``
         trades accuracy (BCE) against stability of the prediction on B_Δ(x); with
         ``beta=0`` it is ``"erm"``.
+    ``"ross"``
+        Ross, Lakkaraju & Bastani 2021 ("Learning models for actionable recourse"):
+        BCE(h(x), y) + ``lambda_`` · BCE(h(x + δ), 1), δ the step of length ``epsilon``
+        along the actionable (perturbable) part of ∇ₓg(x) — the one-step minimiser of
+        the linearised BCE(h(x + δ), 1), toward the favourable class — held fixed in the
+        gradient. The CAPIFY paper runs it with ``epsilon=0.75``.
+    ``"sensei"``
+        SenSeI (Yurochkin & Sun 2021): BCE(h(x), y) + ``lambda_`` · (g(x) − g(x′))²,
+        x′ = x + δ the auditor's point: ``steps`` Adam steps of size
+        ``inner_learning_rate`` from ``epsilon`` · N(0, I) maximising
+        (g(x) − g(x + δ))² − ``mu`` · δᵀΣδ, with the fair metric of inFairness'
+        ``LogisticRegSensitiveSubspace`` (the paper's runs): Σ = I − P_S, S spanned by
+        the sensitive columns and, per sensitive level, the weights of a logistic
+        regression predicting that level from the other columns (its proxies), fitted
+        once on the training rows. ``mu`` is fixed (inFairness adapts it between
+        batches) so that a batch's loss depends on the batch and the model only.
 
     ``twin_penalty`` adds, to any of them, that weight times the mean over rows of the
     largest ``|g(twin) − g(x)|``.
@@ -107,7 +123,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
     hidden_layer_sizes : tuple of int, default=(100, 100)
         Hidden widths of the MLP (ignored for logistic regression).
     activation : {"tanh", "relu"}, default="tanh"
-    method : {"erm", "al", "cal", "llr", "capify", "causal_at", "trades"}, default="causal_at"
+    method : {"erm", "al", "cal", "llr", "capify", "causal_at", "trades", "ross", "sensei"}, default="causal_at"
     radius : float, default=0.05
         Δ of the causal perturbation ball (``cal``, ``causal_at``, ``trades``), in the SCM's
         standardized latent units.
@@ -129,17 +145,21 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         the threshold maximising the Matthews correlation on the training data
         (weighted by ``fit``'s ``sample_weight`` when given).
     epsilon : float, default=0.05
-        Radius of the input-space ball of ``al``, ``llr`` and ``capify``.
+        Radius of the input-space ball of ``al``, ``llr`` and ``capify``; the length of
+        ``ross``'s step toward the favourable class; the scale of ``sensei``'s random
+        auditor start.
     steps : int, default=10
         Inner maximisation steps.
     step_size : float or None, default=None
         PGD step of ``al``, ``causal_at`` and ``trades``; None means 2.5 × radius / steps.
     inner_learning_rate : float, default=0.1
-        Inner Adam step of ``llr`` and ``capify``.
+        Inner Adam step of ``llr``, ``capify`` and ``sensei``'s auditor.
     n_samples : int, default=10
         Candidates per row for ``cal``.
     lambda_, mu, nu : float, default=1.0
-        Weights of the ``llr`` / ``capify`` terms.
+        Weights of the ``llr`` / ``capify`` terms; ``lambda_`` weighs the recourse
+        term of ``ross`` and the invariance term of ``sensei``, ``mu`` is ``sensei``'s
+        transport cost.
     twin_penalty : float, default=0.0
     exact : {"auto", True, False}, default="auto"
         ``causal_at``: use the closed form when the model is logistic and the SCM

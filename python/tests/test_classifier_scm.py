@@ -19,7 +19,7 @@ import causalfair as cf
 from _support import lin_data
 from causalfair import FairRobustClassifier
 
-METHODS = ["erm", "al", "cal", "llr", "capify", "causal_at", "trades"]
+METHODS = ["erm", "al", "cal", "llr", "capify", "causal_at", "trades", "ross", "sensei"]
 
 
 def lin_scm():

@@ -9,6 +9,8 @@ struct ObjectiveContext: Sendable {
     let space: LatentSpace
     /// J for the closed-form causal_at (linear model, affine φ⁻¹), else nil.
     let jacobian: Matrix?
+    /// The fair metric fitted on the training rows (sensei), else nil.
+    var fairMetric: SensitiveSubspaceMetric? = nil
 
     /// Mean BCE at `points` and its parameter gradient.
     func crossEntropy(at points: Matrix, labels: [Double], weights: [Double]? = nil) -> (loss: Double, gradient: [Double]) {

@@ -10,6 +10,8 @@ extension Objective {
         case .capify: Capify.self
         case .causalAT: CausalAdversarialTraining.self
         case .trades: CausalTrades.self
+        case .ross: ActionableRecourseRegularisation.self
+        case .sensei: SensitiveSubspaceInvariance.self
         }
     }
 }

@@ -88,6 +88,7 @@ public enum Trainer {
         let latent = needs.latent || needs.twins ? try space.phi(x) : nil
         let twins = needs.twins ? try latent.map { try allTwins($0, space: space, threads: threads) } : nil
         let jacobian = needs.constantJacobian ? try space.constantJacobian() : nil
+        let fairMetric = needs.fairMetric ? try SensitiveSubspaceMetric.fitted(x: x.gatherRows(training), space: space) : nil
         let all = TrainingBatch(x: x, labels: labels, latent: latent, twins: twins, levelCount: space.levelCount,
                                 weights: weights)
 
@@ -104,7 +105,8 @@ public enum Trainer {
             generator.shuffle(&training)
             var total = 0.0
             for batchIndex in 0..<batches {
-                let context = ObjectiveContext(model: current, configuration: configuration, space: space, jacobian: jacobian)
+                let context = ObjectiveContext(model: current, configuration: configuration, space: space, jacobian: jacobian,
+                                               fairMetric: fairMetric)
                 let loss: Double, gradient: [Double]
                 if let privacy = configuration.privacy {
                     let rows = DifferentialPrivacy.poissonSample(training, rate: expectedBatchSize / Double(training.count),

@@ -14,6 +14,12 @@ public enum Objective: Int, Sendable, CaseIterable {
     case causalAT = 5
     /// Causal TRADES: BCE + β·KL(h(x) ‖ h(x′)), x′ the point of B_Δ(x) maximising the KL.
     case trades = 6
+    /// Ross et al. 2021: BCE + λ·BCE(g(x + δ), 1), δ the ε-step toward the favourable
+    /// class on the actionable (perturbable) columns.
+    case ross = 7
+    /// SenSeI (Yurochkin & Sun 2021): BCE + λ·(g(x) − g(x′))², x′ the auditor's point
+    /// under the sensitive-subspace fair metric (transport cost μ).
+    case sensei = 8
 }
 
 /// The update rule.
@@ -51,17 +57,20 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var patience = 5
     /// Radius Δ of the causal perturbation ball (cal, causal_at, trades).
     public var radius = 0.05
-    /// Radius ε of the input-space ball (al, llr, capify).
+    /// Radius ε of the input-space ball (al, llr, capify); the length of ross's step
+    /// toward the favourable class; the scale of sensei's random auditor start.
     public var epsilon = 0.05
-    /// Inner maximisation steps (al, causal_at, llr, capify, trades).
+    /// Inner maximisation steps (al, causal_at, llr, capify, trades, sensei's auditor).
     public var steps = 10
     /// PGD step size (al, causal_at, trades); 0 means 2.5 × radius / steps.
     public var stepSize = 0.0
-    /// Inner Adam step size (llr, capify).
+    /// Inner Adam step size (llr, capify, sensei's auditor).
     public var innerLearningRate = 0.1
     /// Candidates per row (cal).
     public var samples = 10
-    /// Weights λ, μ, ν (llr uses λ and μ; capify all three).
+    /// Weights λ, μ, ν (llr uses λ and μ; capify all three; ross λ, the weight of its
+    /// recourse term; sensei λ, the weight of its invariance term, and μ, the auditor's
+    /// transport cost).
     public var lambda = 1.0, mu = 1.0, nu = 1.0
     /// Weight of the twin-consistency penalty max over twins of |g(twin) − g(x)|.
     public var twinPenalty = 0.0

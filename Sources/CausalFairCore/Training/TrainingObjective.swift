@@ -3,10 +3,12 @@
 ///
 /// An objective states what the trainer must compute once per run for every training
 /// row before the first batch (`needs`: φ(x), the twins, the constant Jacobian); the
-/// batch then carries those rows' share (`TrainingBatch.latent`, `.twins`). Anything
+/// batch then carries those rows' share (`TrainingBatch.latent`, `.twins`; the fair
+/// metric is the context's, `ObjectiveContext.fairMetric`). Anything
 /// else is computed inside `evaluate`, once per batch:
 /// - an inner maximiser (al, causal_at, trades: projected normalised gradient ascent;
-///   llr, capify: projected Adam — both `ProjectedAscent`) runs on the batch, and the
+///   llr, capify: projected Adam — both `ProjectedAscent`; sensei: unconstrained Adam on
+///   a transport-penalised objective; ross: one normalised step) runs on the batch, and the
 ///   loss is then differentiated with the maximiser held fixed (Danskin);
 /// - second-order terms (a penalty on ∇ₓg) use
 ///   `MultilayerPerceptron.secondOrderParameterGradient`, with the pass at x computed
@@ -37,7 +39,7 @@ protocol TrainingObjective {
 }
 
 /// What a training objective (or a penalty term) needs the trainer to compute once per
-/// run, for every training row.
+/// run, for every training row (or, for the fair metric, from all of them).
 struct TrainingObjectiveNeeds: Equatable {
     /// φ(x), the latent coordinates (`TrainingBatch.latent`).
     var latent = false
@@ -45,6 +47,8 @@ struct TrainingObjectiveNeeds: Equatable {
     var twins = false
     /// The constant Jacobian of an affine φ⁻¹ (`ObjectiveContext.jacobian`).
     var constantJacobian = false
+    /// The fair metric fitted on the training rows (`ObjectiveContext.fairMetric`).
+    var fairMetric = false
 
     /// Nothing beyond the rows and labels.
     static let none = TrainingObjectiveNeeds()
@@ -52,6 +56,7 @@ struct TrainingObjectiveNeeds: Equatable {
     /// Everything either needs.
     func union(_ other: TrainingObjectiveNeeds) -> TrainingObjectiveNeeds {
         TrainingObjectiveNeeds(latent: latent || other.latent, twins: twins || other.twins,
-                               constantJacobian: constantJacobian || other.constantJacobian)
+                               constantJacobian: constantJacobian || other.constantJacobian,
+                               fairMetric: fairMetric || other.fairMetric)
     }
 }

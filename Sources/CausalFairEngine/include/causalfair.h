@@ -55,7 +55,9 @@ enum {
     CF_OBJECTIVE_CAPIFY = 4,
     CF_OBJECTIVE_CAUSAL_AT = 5,
     CF_OBJECTIVE_TRADES = 6,
-    CF_OBJECTIVE_COUNT = 7
+    CF_OBJECTIVE_ROSS = 7,
+    CF_OBJECTIVE_SENSEI = 8,
+    CF_OBJECTIVE_COUNT = 9
 };
 
 /* Update rules (CF_OPTIMIZER_NEWTON: full-batch Newton/IRLS, logistic erm only). */
@@ -362,11 +364,11 @@ typedef struct cf_training_config {
     double weight_decay;         /* >= 0 */
     double validation_fraction;  /* [0, 1) */
     double radius;               /* [0, max_radius]: Δ of the causal ball (cal, causal_at, trades) */
-    double epsilon;              /* >= 0: input-space ball of al, llr, capify */
+    double epsilon;              /* >= 0: input-space ball of al, llr, capify; ross's step; sensei's start scale */
     double step_size;            /* >= 0; 0: 2.5 radius / steps */
-    double inner_learning_rate;  /* > 0 (llr, capify) */
-    double lambda;               /* >= 0 (llr, capify) */
-    double mu;                   /* >= 0 (llr, capify) */
+    double inner_learning_rate;  /* > 0 (llr, capify, sensei) */
+    double lambda;               /* >= 0 (llr, capify, ross, sensei) */
+    double mu;                   /* >= 0 (llr, capify; sensei: transport cost) */
     double nu;                   /* >= 0 (capify) */
     double twin_penalty;         /* >= 0 */
     double tol;                  /* >= 0; newton: largest |gradient entry| to stop at */
