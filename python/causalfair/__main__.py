@@ -31,6 +31,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the cells on the Dask cluster whose scheduler is at ADDRESS (e.g. "
                         "tcp://10.0.0.1:8786); needs pip install causalfair[distributed]")
+    r.add_argument("--discrete", choices=("anm", "gumbel", "both"), default="anm",
+                   help="Adult's and COMPAS's binary and categorical nodes: anm (continuous codes, the published "
+                        "protocol; default), gumbel (realizable individuals) or both (OUTPUT/anm and "
+                        "OUTPUT/gumbel)")
     args = parser.parse_args(argv)
     if args.command == "reproduce" and args.n_jobs == 0:
         parser.error("--n-jobs: expected a non-zero number of tasks (-1: one per core)")
@@ -39,13 +43,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         run(data_home=args.data, output_dir=args.output, seed=args.seed, quick=args.quick, verbose=True)
         return 0
     from . import experiments
-    started = time.perf_counter()
-    with _backend(args.scheduler):
-        results = experiments.run(args.datasets.split(","), args.methods.split(","), range(args.seeds),
-                                  n_synthetic=args.n_synthetic, data_home=args.data, output_dir=args.output,
-                                  n_jobs=args.n_jobs, verbose=True)
-    print(experiments.markdown_table(experiments.summarize(results)))
-    print(f"\n{len(results)} runs in {time.perf_counter() - started:.0f} s; files in {args.output}/")
+    modes = ("anm", "gumbel") if args.discrete == "both" else (args.discrete,)
+    for mode in modes:
+        output = f"{args.output}/{mode}" if len(modes) > 1 else args.output
+        started = time.perf_counter()
+        with _backend(args.scheduler):
+            results = experiments.run(args.datasets.split(","), args.methods.split(","), range(args.seeds),
+                                      n_synthetic=args.n_synthetic, data_home=args.data, output_dir=output,
+                                      n_jobs=args.n_jobs, verbose=True, discrete=mode)
+        print(f"discrete={mode}")
+        print(experiments.markdown_table(experiments.summarize(results)))
+        print(f"\n{len(results)} runs in {time.perf_counter() - started:.0f} s; files in {output}/")
     return 0
 
 

@@ -88,21 +88,26 @@ def _load(name: str, seed: int, n_synthetic: int, data_home: Any) -> Any:
 
 def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_audit: int = 1000,
             n_samples: int = 1000, audit_method: str = "auto", data_home: Any = None,
-            dataset: Any = None, n_threads: Optional[int] = None) -> Dict[str, Any]:
+            dataset: Any = None, n_threads: Optional[int] = None, discrete: str = "anm") -> Dict[str, Any]:
     """One cell of the table: train ``method`` on data set ``name`` with ``seed`` and
     audit it. Returns a dict of metrics (proportions in %), timings and settings.
 
     ``dataset``: the data set to use; default: this process's copy of ``name``
     (loaded on first use, see :func:`_dataset`). ``n_threads``: the engine's threads
     for training and the audit (None: :func:`causalfair.get_threads`); the result
-    does not depend on it."""
+    does not depend on it. ``discrete``: how the fitted SCMs of Adult and COMPAS model
+    their binary and categorical non-root nodes (:class:`~causalfair.SCM`'s
+    ``discrete``): ``"anm"``, the published protocol (continuous codes), or
+    ``"gumbel"``, realizable individuals (audited at posterior draw 0 of the seed);
+    the synthetic data sets' exact SCMs do not depend on it."""
     started = time.perf_counter()
     ds = dataset if dataset is not None else _dataset(name, seed, n_synthetic, data_home)
     X_train, X_test, y_train, y_test = ds.train_test_split(test_size=0.2, random_state=seed)
     if ds.scm is not None:
         scm = ds.scm
     else:
-        scm = ds.make_scm(MLPMechanism(hidden_layer_sizes=(100,), epochs=10), random_state=seed).fit(X_train)
+        scm = ds.make_scm(MLPMechanism(hidden_layer_sizes=(100,), epochs=10), random_state=seed,
+                          discrete=discrete).fit(X_train)
     fitted_scm = time.perf_counter()
     linear = name in _LINEAR_DATA
     clf = FairRobustClassifier(scm=scm, model="logistic" if linear else "mlp", hidden_layer_sizes=(100, 100),
@@ -114,7 +119,8 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
     report = audit(clf, scm, X_test.iloc[rows], y_test.iloc[rows], radii=(0.05, 0.01), method=audit_method,
                    n_samples=n_samples, random_state=seed, n_threads=n_threads).to_frame()
     done = time.perf_counter()
-    result = {"dataset": name, "method": method, "seed": seed, "n_train": len(X_train), "n_audit": len(rows),
+    result = {"dataset": name, "method": method, "seed": seed, "discrete": discrete if ds.scm is None else "exact",
+              "n_train": len(X_train), "n_audit": len(rows),
               "audit_method": report.loc["U_0.05", "method"], "seconds_scm": fitted_scm - started,
               "seconds_train": trained - fitted_scm, "seconds_audit": done - trained}
     for metric in METRICS:
@@ -126,7 +132,7 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
 def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, seeds: Iterable[int] = range(10),
         *, n_synthetic: int = 10_000, n_audit: int = 1000, n_samples: int = 1000, audit_method: str = "auto",
         data_home: Any = None, output_dir: Optional[str] = None, verbose: bool = False,
-        log: Callable[[str], None] = print, n_jobs: Optional[int] = None) -> pd.DataFrame:
+        log: Callable[[str], None] = print, n_jobs: Optional[int] = None, discrete: str = "anm") -> pd.DataFrame:
     """Run every (data set, method, seed) cell; returns one row per run, in the order
     data set, seed, method — the same rows whatever ``n_jobs`` and joblib backend.
 
@@ -142,7 +148,8 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     process, for every cell in order, as results arrive. Cells that run side by side
     (``joblib.effective_n_jobs(n_jobs) > 1``) use one engine thread each; cells run
     one at a time use :func:`causalfair.get_threads` threads. Either way the rows are
-    the same.
+    the same. ``discrete``: as in :func:`run_one` (``"anm"``, the published protocol,
+    or ``"gumbel"``).
 
     Examples
     --------
@@ -150,6 +157,8 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     >>> print(markdown_table(summarize(results)))  # doctest: +SKIP
     """
     datasets, methods = _names(datasets, "datasets", DATASETS), _names(methods, "methods", OBJECTIVES)
+    if discrete not in ("anm", "gumbel"):
+        raise ValueError(f"discrete: expected 'anm' or 'gumbel', got {discrete!r}")
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
         raise ValueError(f"n_jobs: expected None or a non-zero int (-1: one task per core), got {n_jobs!r}")
     seeds = list(seeds)
@@ -157,7 +166,8 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     # Cells running side by side use one engine thread each (no oversubscription);
     # cells run one at a time use every core.
     settings = dict(n_synthetic=n_synthetic, n_audit=n_audit, n_samples=n_samples, audit_method=audit_method,
-                    data_home=data_home, n_threads=1 if joblib.effective_n_jobs(n_jobs) > 1 else None)
+                    data_home=data_home, n_threads=1 if joblib.effective_n_jobs(n_jobs) > 1 else None,
+                    discrete=discrete)
     rows: List[Dict[str, Any]] = []
     results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
         joblib.delayed(run_one)(name, method, seed, **settings) for name, seed, method in cells)

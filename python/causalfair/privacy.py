@@ -275,7 +275,7 @@ def membership_advantage(estimator: Any, X_train: Any, y_train: Any, X_test: Any
 
 def _logit(p: np.ndarray) -> np.ndarray:
     """log(p / (1 − p)), computed as log p − log(1 − p) with both clipped away from 0."""
-    return np.log(np.clip(p, 1e-300, 1.0)) - np.log(np.clip(1.0 - p, 1e-300, 1.0))
+    return np.asarray(np.log(np.clip(p, 1e-300, 1.0)) - np.log(np.clip(1.0 - p, 1e-300, 1.0)), dtype=np.float64)
 
 
 def _features(X_train: Any, X_test: Any) -> "tuple[np.ndarray, np.ndarray]":
@@ -300,7 +300,7 @@ def _lira_scores(X_train: Any, train_labels: np.ndarray, phi_train: np.ndarray, 
                  test_labels: np.ndarray, phi_test: np.ndarray, n_neighbors: int) -> "tuple[np.ndarray, np.ndarray]":
     """Offline-LiRA statistics (φ − μ) / s of members and non-members, μ and s over the
     row's nearest same-label non-members (itself left out)."""
-    from sklearn.neighbors import NearestNeighbors
+    from sklearn.neighbors import NearestNeighbors  # type: ignore[import-untyped]  # scikit-learn ships no types
 
     train, test = _features(X_train, X_test)
     members, others = np.empty(len(phi_train)), np.empty(len(phi_test))

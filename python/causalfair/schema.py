@@ -118,7 +118,7 @@ class NodeSchema:
     immutable: bool = False
     mechanism: Optional[Mechanism] = None  # None for roots
     noise: Optional[Distribution] = None  # None: empirical
-    discrete: str = "anm"  # binary/categorical non-root nodes: "anm" or "gumbel" (Gumbel-max)
+    discrete: str = "gumbel"  # binary/categorical non-root nodes: "anm" or "gumbel" (Gumbel-max)
 
     @property
     def width(self) -> int:
@@ -299,7 +299,7 @@ class Schema:
     def build(cls, graph: Graph, frame: pd.DataFrame, *, kinds: Mapping[str, str],
               sensitive: Sequence[str], immutable: Sequence[str],
               mechanisms: Mapping[str, Mechanism], noise: Mapping[str, Distribution],
-              standardize: bool, discrete: str = "anm", weights: Optional[np.ndarray] = None) -> "Schema":
+              standardize: bool, discrete: str = "gumbel", weights: Optional[np.ndarray] = None) -> "Schema":
         """Learn labels and scaling from ``frame`` (a DataFrame of the graph's nodes);
         with row ``weights`` (> 0), the weighted means and stds."""
         nodes = []

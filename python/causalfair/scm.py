@@ -117,10 +117,11 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
     random_state : None, int or numpy.random.Generator
         Seed of :meth:`fit` (MLP initialisation and shuffling). ``None`` draws a fresh
         seed on each fit.
-    discrete : {"anm", "gumbel"}, default="anm"
+    discrete : {"gumbel", "anm"}, default="gumbel"
         Mechanism of binary and categorical non-root nodes (DESIGN §4, "Discrete
-        nodes"). ``"anm"``: additive noise on the 0/1 or one-hot codes (the published
-        reference; counterfactual codes can be fractional). ``"gumbel"``: Gumbel-max,
+        nodes"). ``"anm"``: additive noise on the 0/1 or one-hot codes (kept only to
+        reproduce the published table: counterfactual codes can be fractional, which
+        no individual has). ``"gumbel"`` (the default): Gumbel-max,
         ``V := argmax_k(l_k + G_k)`` with logits ``l`` from the parents (linear:
         multinomial logistic regression fitted to the optimum by Newton's method; MLP:
         softmax cross-entropy, minibatch Adam), hard codes everywhere, and abduction by
@@ -180,10 +181,10 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
 
     Notes
     -----
-    With ``discrete="anm"`` (the default) binary and categorical non-root nodes get
-    additive noise on their 0/1 or one-hot code (the paper-compatible mode), so their
-    counterfactual codes can be fractional; with ``discrete="gumbel"`` they are
-    always exact codes. Decoded results show a binary code ``>= 0.5`` as the second label
+    With ``discrete="gumbel"`` (the default) binary and categorical non-root nodes are
+    always exact codes; with ``discrete="anm"`` they get additive noise on their 0/1
+    or one-hot code (the paper-compatible mode), so their counterfactual codes can be
+    fractional. Decoded results show a binary code ``>= 0.5`` as the second label
     and a categorical one by the argmax of its one-hot columns; ``encoded=True``
     returns the codes themselves. In ``"anm"`` mode :meth:`twins` and
     :meth:`counterfactual` say so with a :class:`ContinuousCodeWarning` when they
@@ -238,7 +239,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
     def __init__(self, graph: Any, *, sensitive: Union[str, Sequence[str]], kinds: Optional[Mapping[str, str]] = None,
                  mechanism: Any = "linear", immutable: Iterable[str] = (),
                  noise: Optional[Mapping[str, Distribution]] = None, standardize: bool = True,
-                 random_state: Any = None, discrete: str = "anm", privacy: Optional[Dict[str, Any]] = None):
+                 random_state: Any = None, discrete: str = "gumbel", privacy: Optional[Dict[str, Any]] = None):
         self.graph = graph
         self.sensitive = sensitive
         self.kinds = kinds

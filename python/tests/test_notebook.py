@@ -73,6 +73,8 @@ def _check(ns, tmp_path, expected_name):
     assert len(ns["X_train"]) == 2400 and len(ns["X_test"]) == 600
     twins = ns["twins"]
     assert len(twins) == 3 * len(ns["scm"].twin_levels_)
+    # what the notebook says: each individual is at distance 0 from each of its twins
+    assert np.allclose(ns["distances"], 0, atol=1e-12)
     assert set(ns["classifiers"]) == {"erm", "capify", "causal_at"}
     for clf in ns["classifiers"].values():
         assert isinstance(clf, cf.FairRobustClassifier) and clf.n_epochs_ == 2

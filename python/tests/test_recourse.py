@@ -507,11 +507,11 @@ def test_binary_descendants_modelled_as_codes_are_refused():
     y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 * a + 3 * b - 1.5)))).astype(int)
     X = pd.DataFrame({"s": s, "a": a, "b": b})
     graph = {"s": [], "a": ["s"], "b": ["a"]}
-    scm = cf.SCM(graph, sensitive="s", random_state=0).fit(X)
+    scm = cf.SCM(graph, sensitive="s", discrete="anm", random_state=0).fit(X)
     clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", optimizer="newton").fit(X, y)
     with pytest.raises(ValueError, match=r"\['b'\] are binary or categorical descendants"):
         cf.recourse(clf, None, X.head(50), actionable=["a"])
-    gumbel = cf.SCM(graph, sensitive="s", discrete="gumbel", random_state=0).fit(X)
+    gumbel = cf.SCM(graph, sensitive="s", random_state=0).fit(X)  # the default: Gumbel-max
     clf = cf.FairRobustClassifier(scm=gumbel, model="logistic", method="erm", optimizer="newton").fit(X, y)
     result = cf.recourse(clf, None, X.head(50), actionable=["a"], random_state=0)
     chosen = (result.needed & result.found).to_numpy()

@@ -149,9 +149,11 @@ def test_logistic_fit_matches_scikit_learn():
     np.testing.assert_allclose(ours, expected, atol=1e-5)
 
 
-def test_default_is_anm_and_bad_arguments_are_refused(truth):
+def test_default_is_gumbel_and_bad_arguments_are_refused(truth):
     frame, _, _, scm = truth
-    assert cf.SCM(GRAPH, sensitive="S").discrete == "anm"
+    assert cf.SCM(GRAPH, sensitive="S").discrete == "gumbel"
+    fitted = cf.SCM(GRAPH, sensitive="S", random_state=0).fit(frame.head(500))
+    assert fitted.schema_.nodes[[n.name for n in fitted.schema_.nodes].index("B")].discrete == "gumbel"
     with pytest.raises(ValueError, match="discrete"):
         cf.SCM(GRAPH, sensitive="S", discrete="argmax").fit(frame.head(100))
     for bad, error in ((0, ValueError), (True, TypeError), (2.5, TypeError), ("3", TypeError)):

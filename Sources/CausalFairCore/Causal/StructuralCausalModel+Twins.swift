@@ -35,13 +35,18 @@ extension StructuralCausalModel {
 
     /// Interventions setting every sensitive node to its value at the given twin level
     /// of each row (`levels[r]` for row r).
+    /// The codes are computed once per twin level, not per row.
     func sensitiveInterventions(levels: [Int]) -> [Int: Matrix] {
+        let levelValues = (0..<twinLevelCount).map { sensitiveLevels(ofTwinLevel: $0) }
         var fixed: [Int: Matrix] = [:]
         for (position, node) in sensitiveNodes.enumerated() {
-            var values = Matrix(rows: levels.count, cols: nodes[node].kind.width)
-            for (r, level) in levels.enumerated() {
-                let code = nodes[node].kind.code(ofLevel: sensitiveLevels(ofTwinLevel: level)[position])
-                for (j, value) in code.enumerated() { values[r, j] = value }
+            let codes = levelValues.map { nodes[node].kind.code(ofLevel: $0[position]) }
+            let width = nodes[node].kind.width
+            var values = Matrix(rows: levels.count, cols: width)
+            values.storage.withUnsafeMutableBufferPointer { out in
+                for (r, level) in levels.enumerated() {
+                    for (j, value) in codes[level].enumerated() { out[r * width + j] = value }
+                }
             }
             fixed[node] = values
         }
