@@ -21,7 +21,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     r = commands.add_parser("reproduce", help="the CAPIFY results table, ours beside the published")
     r.add_argument("--datasets", default="adult,compas,lin,nlm,imf,loan")
     r.add_argument("--methods", default="erm,al,cal,llr,capify,causal_at")
-    r.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1)")
+    r.add_argument("--seeds", type=int, default=10, help="number of seeds (FIRST..FIRST+N-1)")
+    r.add_argument("--first-seed", type=int, default=0, metavar="FIRST",
+                   help="the first seed (default 0): a long run split into parts, e.g. --first-seed 50 --seeds 47")
     r.add_argument("--output", default="reproduction", help="folder for runs.csv, table.md and plots")
     r.add_argument("--data", default=None)
     r.add_argument("--n-synthetic", type=int, default=10_000)
@@ -38,6 +40,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "reproduce" and args.n_jobs == 0:
         parser.error("--n-jobs: expected a non-zero number of tasks (-1: one per core)")
+    if args.command == "reproduce" and (args.first_seed < 0 or args.seeds < 1):
+        parser.error("--first-seed and --seeds: expected FIRST >= 0 and N >= 1")
     if args.command == "demo":
         from .demo import run
         run(data_home=args.data, output_dir=args.output, seed=args.seed, quick=args.quick, verbose=True)
@@ -48,7 +52,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         output = f"{args.output}/{mode}" if len(modes) > 1 else args.output
         started = time.perf_counter()
         with _backend(args.scheduler):
-            results = experiments.run(args.datasets.split(","), args.methods.split(","), range(args.seeds),
+            results = experiments.run(args.datasets.split(","), args.methods.split(","),
+                                      range(args.first_seed, args.first_seed + args.seeds),
                                       n_synthetic=args.n_synthetic, data_home=args.data, output_dir=output,
                                       n_jobs=args.n_jobs, verbose=True, discrete=mode)
         print(f"discrete={mode}")

@@ -37,7 +37,7 @@ from .audit import audit
 from .classifier import FairRobustClassifier
 from .mechanisms import MLPMechanism
 
-__all__ = ["DATASETS", "METHODS", "PUBLISHED", "run", "run_one", "summarize", "markdown_table", "plot"]
+__all__ = ["DATASETS", "METHODS", "PUBLISHED", "run", "run_one", "summarize", "markdown_table", "plot", "write"]
 
 DATASETS = ("adult", "compas", "lin", "nlm", "imf", "loan")
 #: The paper's methods, run by default; ``methods=`` takes any of
@@ -278,7 +278,12 @@ def plot(results: pd.DataFrame, output_dir: str) -> List[str]:
 
 
 def write(results: pd.DataFrame, output_dir: str) -> None:
-    """runs.csv, summary.csv, table.md and the plots, in ``output_dir``."""
+    """runs.csv, summary.csv, table.md and the plots, in ``output_dir``.
+
+    A run split into parts (``python -m causalfair reproduce --first-seed F --seeds N``
+    into several folders) is joined by writing the concatenation of the parts'
+    ``runs.csv``:
+    ``write(pd.concat([pd.read_csv(f"{part}/runs.csv") for part in parts]), "all")``."""
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     results.to_csv(folder / "runs.csv", index=False)

@@ -169,9 +169,18 @@ def test_discrete_mode_reaches_the_fitted_scm(monkeypatch):
 def test_command_line_runs_both_discrete_modes(tmp_path):
     out = tmp_path / "both"
     proc = subprocess.run([sys.executable, "-m", "causalfair", "reproduce", "--datasets", "lin", "--methods", "erm",
-                           "--seeds", "1", "--n-synthetic", "400", "--output", str(out), "--discrete", "both"],
+                           "--seeds", "1", "--first-seed", "3", "--n-synthetic", "400", "--output", str(out),
+                           "--discrete", "both"],
                           capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "discrete=anm" in proc.stdout and "discrete=gumbel" in proc.stdout
+    parts = []
     for mode in ("anm", "gumbel"):
-        assert len(pd.read_csv(out / mode / "runs.csv")) == 1
+        parts.append(pd.read_csv(out / mode / "runs.csv"))
+        assert list(parts[-1].seed) == [3]
+    # parts of a long run join into one table
+    experiments.write(pd.concat(parts, ignore_index=True), str(tmp_path / "joined"))
+    assert len(pd.read_csv(tmp_path / "joined" / "runs.csv")) == 2
+    refused = subprocess.run([sys.executable, "-m", "causalfair", "reproduce", "--first-seed", "-1"],
+                             capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
+    assert refused.returncode != 0 and "--first-seed" in refused.stderr
