@@ -70,6 +70,7 @@ struct ThreadCountTests {
             configuration.samples = 4
             configuration.twinPenalty = objective == .erm ? 0.5 : 0  // the penalty's pieces too
             configuration.seed = 11
+            configuration.parallelFromSeconds = 0  // these batches are small: use the threads anyway
             let runs = try [1, 2, 3].map { threads in
                 configuration.threads = threads
                 return try Trainer.train(model, x: x, labels: labels, scm: scm, configuration: configuration)
@@ -80,6 +81,26 @@ struct ThreadCountTests {
                 #expect(bitIdentical(run.trainingLosses, runs[0].trainingLosses))
             }
         }
+    }
+
+    @Test("small work runs on the calling thread: probes on 1 thread, then 1 below the threshold, all above it")
+    func smallWorkThreads() {
+        var small = SmallWorkThreads(threads: 4, parallelFrom: 0.001)
+        var large = SmallWorkThreads(threads: 4, parallelFrom: 0.001)
+        #expect(small.run { $0 } == 1)  // a probe: one thread, timed (far below 1 ms)
+        for _ in 1..<SmallWorkThreads.probeCalls {
+            #expect(small.choice == nil && large.choice == nil)
+            small.record(seconds: 0.0002)
+            large.record(seconds: 0.005)
+        }
+        large.record(seconds: 0.005)
+        #expect(small.choice == 1 && small.run { $0 } == 1)
+        #expect(large.choice == 4 && large.run { $0 } == 4)
+        var forced = SmallWorkThreads(threads: 3, parallelFrom: 0)
+        #expect(forced.run { $0 } == 3)
+        var single = SmallWorkThreads(threads: 1)
+        #expect(single.choice == 1)
+        _ = single.run { $0 }
     }
 
     @Test("twins in pieces: the same bits on 1, 2 and 3 threads, and the pieces' rows are the one-piece twins")

@@ -101,6 +101,7 @@ public enum Trainer {
         // DP-SGD: as many steps per epoch, each on a Poisson sample of expected size
         // q·n = min(batch size, n).
         let expectedBatchSize = Double(min(configuration.batchSize, training.count))
+        var batchThreads = SmallWorkThreads(threads: threads, parallelFrom: configuration.parallelFromSeconds)
         for epoch in 0..<configuration.epochs {
             generator.shuffle(&training)
             var total = 0.0
@@ -116,8 +117,8 @@ public enum Trainer {
                     loss = .nan  // the training loss would be a non-private release
                 } else {
                     let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])
-                    (loss, gradient) = try context.evaluateInPieces(all.gathering(rows), step: epoch * batches + batchIndex,
-                                                                    threads: threads)
+                    let batch = all.gathering(rows), step = epoch * batches + batchIndex
+                    (loss, gradient) = try batchThreads.run { try context.evaluateInPieces(batch, step: step, threads: $0) }
                 }
                 guard loss.isFinite || configuration.privacy != nil, gradient.allSatisfy({ $0.isFinite }) else {
                     throw CausalFairError.computation("training diverged at epoch \(epoch) (loss \(loss)); lower the learning rate")

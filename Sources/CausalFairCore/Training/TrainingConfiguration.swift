@@ -85,6 +85,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// Engine threads a minibatch's pieces run on (`ObjectiveContext.evaluateInPieces`);
     /// 0: every available core. The result does not depend on it, bit for bit.
     public var threads = 0
+    /// Median seconds per minibatch from which the pieces run on `threads` threads rather
+    /// than on the calling thread (`SmallWorkThreads`); 0 always uses them.
+    var parallelFromSeconds = SmallWorkThreads.parallelFrom
 
     /// A configuration with the defaults above.
     public init() {}
