@@ -514,8 +514,8 @@ def task_sweep(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     # Start the loky workers and load the package in each before timing.
     joblib.Parallel(n_jobs=workers)(joblib.delayed(_loaded_after)(1.0) for _ in range(workers))
     parallel_timing, parallel = measure(lambda: experiments.run(**grid, n_jobs=workers), 1)
-    timings = ["seconds_scm", "seconds_train", "seconds_audit"]
-    same = serial.drop(columns=timings).equals(parallel.drop(columns=timings))
+    timings = list(experiments.TIMINGS)
+    same = serial.drop(columns=timings, errors="ignore").equals(parallel.drop(columns=timings, errors="ignore"))
     return [row("sweep_serial", "causalfair", serial_timing, {"cells": cells}, note=note),
             row(f"sweep_{workers}_workers", "causalfair", parallel_timing,
                 {"cells": cells, "same_table_as_serial": bool(same),

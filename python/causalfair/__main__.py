@@ -37,6 +37,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="Adult's and COMPAS's binary and categorical nodes: anm (continuous codes, the published "
                         "protocol; default), gumbel (realizable individuals) or both (OUTPUT/anm and "
                         "OUTPUT/gumbel)")
+    r.add_argument("--paper-estimator", action=argparse.BooleanOptionalAction, default=True,
+                   help="also audit by the paper's estimator (sampling, 1,000 per ball; U_0.01 and U_CF nested "
+                        "in U_0.05): the sampled_* and nested_* columns and paper_estimator.md (default: on)")
     args = parser.parse_args(argv)
     if args.command == "reproduce" and args.n_jobs == 0:
         parser.error("--n-jobs: expected a non-zero number of tasks (-1: one per core)")
@@ -55,7 +58,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             results = experiments.run(args.datasets.split(","), args.methods.split(","),
                                       range(args.first_seed, args.first_seed + args.seeds),
                                       n_synthetic=args.n_synthetic, data_home=args.data, output_dir=output,
-                                      n_jobs=args.n_jobs, verbose=True, discrete=mode)
+                                      n_jobs=args.n_jobs, verbose=True, discrete=mode,
+                                      paper_estimator=args.paper_estimator)
         print(f"discrete={mode}")
         print(experiments.markdown_table(experiments.summarize(results)))
         print(f"\n{len(results)} runs in {time.perf_counter() - started:.0f} s; files in {output}/")

@@ -8,7 +8,10 @@ tanh otherwise; Adult and COMPAS SCMs fitted on the training split with
 one-hidden-layer (100 tanh) MLP mechanisms, the synthetic data sets audited against
 their exact SCMs. Metrics on (at most) ``n_audit`` test points: accuracy, MCC, U_0.05,
 U_0.01, U_CF, NR_0.05, NR_0.01 — each indicator computed on its own (the paper
-nested them: U_0.01 and U_CF counted only points already unfair at 0.05).
+nested them: U_0.01 and U_CF counted only points already unfair at 0.05). Beside them,
+the paper's estimator (:data:`PAPER_METRICS`: sampling with 1,000 samples per ball, and
+the nested variants), so that each published number has a column to be compared with
+(:func:`paper_estimator_table`).
 
 Every cell (data set × method × seed) is a task that carries its own seed, so the
 table is the same whatever runs the cells: in turn, on local processes (``n_jobs``,
@@ -37,13 +40,21 @@ from .audit import audit
 from .classifier import FairRobustClassifier
 from .mechanisms import MLPMechanism
 
-__all__ = ["DATASETS", "METHODS", "PUBLISHED", "run", "run_one", "summarize", "markdown_table", "plot", "write"]
+__all__ = ["DATASETS", "METHODS", "METRICS", "PAPER_METRICS", "TIMINGS", "PUBLISHED", "run", "run_one", "summarize",
+           "markdown_table", "paper_estimator_table", "plot", "write"]
 
 DATASETS = ("adult", "compas", "lin", "nlm", "imf", "loan")
 #: The paper's methods, run by default; ``methods=`` takes any of
 #: ``FairRobustClassifier``'s (``"trades"`` too: see results/trades).
 METHODS = ("erm", "al", "cal", "llr", "capify", "causal_at")
 METRICS = ("accuracy", "mcc", "U_0.05", "U_0.01", "U_CF", "NR_0.05", "NR_0.01")
+#: The columns of a run's row that are timings (seconds), not results.
+TIMINGS = ("seconds_scm", "seconds_train", "seconds_audit", "seconds_paper_audit")
+#: The paper's estimator beside ours (``paper_estimator=True``): every indicator by
+#: sampling (1,000 samples per ball, the same points), and U_0.01 and U_CF nested in
+#: U_0.05 as the reference code counted them (a point only if already unfair at 0.05).
+PAPER_METRICS = ("sampled_U_0.05", "sampled_U_0.01", "sampled_U_CF", "sampled_NR_0.05", "nested_U_0.01",
+                 "nested_U_CF")
 
 #: Published means (%, 97 seeds): accuracy, U_0.05, U_CF, NR_0.05 (CAPIFY paper, Table).
 PUBLISHED: Dict[Tuple[str, str], Dict[str, float]] = {
@@ -88,7 +99,8 @@ def _load(name: str, seed: int, n_synthetic: int, data_home: Any) -> Any:
 
 def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_audit: int = 1000,
             n_samples: int = 1000, audit_method: str = "auto", data_home: Any = None,
-            dataset: Any = None, n_threads: Optional[int] = None, discrete: str = "anm") -> Dict[str, Any]:
+            dataset: Any = None, n_threads: Optional[int] = None, discrete: str = "anm",
+            paper_estimator: bool = True) -> Dict[str, Any]:
     """One cell of the table: train ``method`` on data set ``name`` with ``seed`` and
     audit it. Returns a dict of metrics (proportions in %), timings and settings.
 
@@ -99,7 +111,10 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
     their binary and categorical non-root nodes (:class:`~causalfair.SCM`'s
     ``discrete``): ``"anm"``, the published protocol (continuous codes), or
     ``"gumbel"``, realizable individuals (audited at posterior draw 0 of the seed);
-    the synthetic data sets' exact SCMs do not depend on it."""
+    the synthetic data sets' exact SCMs do not depend on it. ``paper_estimator``: also
+    the :data:`PAPER_METRICS` — the paper's estimator (sampling, 1,000 samples per ball,
+    and the nested U_0.01 and U_CF), from a second, sampled audit of the same points
+    with the same seed (the main audit's when ``audit_method="sample"``)."""
     started = time.perf_counter()
     ds = dataset if dataset is not None else _dataset(name, seed, n_synthetic, data_home)
     X_train, X_test, y_train, y_test = ds.train_test_split(test_size=0.2, random_state=seed)
@@ -116,8 +131,10 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
                                verbose=False, n_threads=n_threads).fit(X_train, y_train)
     trained = time.perf_counter()
     rows = np.random.default_rng(seed).permutation(len(X_test))[:n_audit]
-    report = audit(clf, scm, X_test.iloc[rows], y_test.iloc[rows], radii=(0.05, 0.01), method=audit_method,
-                   n_samples=n_samples, random_state=seed, n_threads=n_threads).to_frame()
+    points, labels = X_test.iloc[rows], y_test.iloc[rows]
+    audited = audit(clf, scm, points, labels, radii=(0.05, 0.01), method=audit_method, n_samples=n_samples,
+                    random_state=seed, n_threads=n_threads)
+    report = audited.to_frame()
     done = time.perf_counter()
     result = {"dataset": name, "method": method, "seed": seed, "discrete": discrete if ds.scm is None else "exact",
               "n_train": len(X_train), "n_audit": len(rows),
@@ -126,13 +143,33 @@ def run_one(name: str, method: str, seed: int, *, n_synthetic: int = 10_000, n_a
     for metric in METRICS:
         value = float(report["value"][metric])
         result[metric] = value if metric == "mcc" else 100 * value
+    if paper_estimator:
+        sampled = audited if audit_method == "sample" and n_samples == _PAPER_SAMPLES else audit(
+            clf, scm, points, labels, radii=(0.05, 0.01), method="sample", n_samples=_PAPER_SAMPLES,
+            random_state=seed, n_threads=n_threads)
+        result.update(_paper_estimates(sampled))
+        result["seconds_paper_audit"] = time.perf_counter() - done
     return result
+
+
+#: The paper's samples per ball (m = 1,000).
+_PAPER_SAMPLES = 1000
+
+
+def _paper_estimates(sampled: Any) -> Dict[str, float]:
+    """:data:`PAPER_METRICS` (%) from a sampled audit's per-point flags."""
+    u05, u01, u_cf = (sampled.flags(r).to_numpy(bool) for r in (0.05, 0.01, 0))
+    non_robust = sampled.flags(0.05, "non_robust").to_numpy(bool)
+    values = {"sampled_U_0.05": u05, "sampled_U_0.01": u01, "sampled_U_CF": u_cf, "sampled_NR_0.05": non_robust,
+              "nested_U_0.01": u01 & u05, "nested_U_CF": u_cf & u05}
+    return {name: 100 * float(flags.mean()) for name, flags in values.items()}
 
 
 def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, seeds: Iterable[int] = range(10),
         *, n_synthetic: int = 10_000, n_audit: int = 1000, n_samples: int = 1000, audit_method: str = "auto",
         data_home: Any = None, output_dir: Optional[str] = None, verbose: bool = False,
-        log: Callable[[str], None] = print, n_jobs: Optional[int] = None, discrete: str = "anm") -> pd.DataFrame:
+        log: Callable[[str], None] = print, n_jobs: Optional[int] = None, discrete: str = "anm",
+        paper_estimator: bool = True) -> pd.DataFrame:
     """Run every (data set, method, seed) cell; returns one row per run, in the order
     data set, seed, method — the same rows whatever ``n_jobs`` and joblib backend.
 
@@ -148,8 +185,7 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     process, for every cell in order, as results arrive. Cells that run side by side
     (``joblib.effective_n_jobs(n_jobs) > 1``) use one engine thread each; cells run
     one at a time use :func:`causalfair.get_threads` threads. Either way the rows are
-    the same. ``discrete``: as in :func:`run_one` (``"anm"``, the published protocol,
-    or ``"gumbel"``).
+    the same. ``discrete`` and ``paper_estimator``: as in :func:`run_one`.
 
     Examples
     --------
@@ -167,7 +203,7 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     # cells run one at a time use every core.
     settings = dict(n_synthetic=n_synthetic, n_audit=n_audit, n_samples=n_samples, audit_method=audit_method,
                     data_home=data_home, n_threads=1 if joblib.effective_n_jobs(n_jobs) > 1 else None,
-                    discrete=discrete)
+                    discrete=discrete, paper_estimator=paper_estimator)
     rows: List[Dict[str, Any]] = []
     results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
         joblib.delayed(run_one)(name, method, seed, **settings) for name, seed, method in cells)
@@ -205,7 +241,8 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("dataset", "method", "seed", *METRICS) if c not in results.columns]
     if missing:
         raise ValueError(f"results: expected the columns experiments.run writes; missing {missing}")
-    grouped = results.groupby(["dataset", "method"], sort=False)[list(METRICS)]
+    metrics = list(METRICS) + [m for m in PAPER_METRICS if m in results.columns]
+    grouped = results.groupby(["dataset", "method"], sort=False)[metrics]
     summary = grouped.agg(["mean", "std"])
     summary[("seeds", "")] = results.groupby(["dataset", "method"], sort=False)["seed"].nunique()
     return summary
@@ -235,6 +272,39 @@ def markdown_table(summary: pd.DataFrame) -> str:
     lines += ["", "Cells: our mean ± sd over seeds (%; MCC as a coefficient); in parentheses the published "
               "mean over 97 seeds. The published U_0.01 and U_CF were nested (a point counted only if "
               "already unfair at 0.05); ours are each computed on their own."]
+    return "\n".join(lines)
+
+
+def paper_estimator_table(summary: pd.DataFrame) -> str:
+    """The paper's estimator beside ours and the published means (%), from a
+    :func:`summarize` table of runs with the :data:`PAPER_METRICS`: for U_0.05, U_CF and
+    NR_0.05, our estimate (attack or exact), the sampled one, and the published; U_CF
+    and U_0.01 also nested in U_0.05 as the paper counted them."""
+    if not isinstance(summary, pd.DataFrame) or ("nested_U_CF", "mean") not in summary.columns:
+        raise ValueError("summary: expected experiments.summarize of runs with the paper-estimator columns "
+                         "(run with paper_estimator=True)")
+    lines = ["| data set | method | U_0.05 ours | sampled | (published) | U_CF ours | sampled | nested | (published) "
+             "| U_0.01 ours | sampled | nested | NR_0.05 ours | sampled | (published) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for key, row in summary.iterrows():
+        name, method = cast(Tuple[str, str], key)  # the summary's index: (data set, method)
+        published = PUBLISHED.get((name, method), {})
+
+        def mean(metric: str) -> str:
+            return f"{row[(metric, 'mean')]:.1f}"
+
+        def paper(metric: str) -> str:
+            return f"({published[metric]:.1f})" if metric in published else ""
+
+        cells = [mean("U_0.05"), mean("sampled_U_0.05"), paper("U_0.05"), mean("U_CF"), mean("sampled_U_CF"),
+                 mean("nested_U_CF"), paper("U_CF"), mean("U_0.01"), mean("sampled_U_0.01"), mean("nested_U_0.01"),
+                 mean("NR_0.05"), mean("sampled_NR_0.05"), paper("NR_0.05")]
+        lines.append(f"| {name} | {method} | " + " | ".join(cells) + " |")
+    lines += ["", "Means over seeds (%). ours: the table's estimator (attack, or the exact closed form); sampled: "
+              "1,000 samples per ball at the same points and seed (the paper's estimator, a lower bound); nested: "
+              "counted only at points already unfair at 0.05 by sampling, as the reference code did; in "
+              "parentheses the published mean over 97 seeds. NR under the authors' ball (which also perturbs the "
+              "sensitive coordinate itself) is not computed."]
     return "\n".join(lines)
 
 
@@ -278,7 +348,8 @@ def plot(results: pd.DataFrame, output_dir: str) -> List[str]:
 
 
 def write(results: pd.DataFrame, output_dir: str) -> None:
-    """runs.csv, summary.csv, table.md and the plots, in ``output_dir``.
+    """runs.csv, summary.csv, table.md (and paper_estimator.md when the runs have the
+    :data:`PAPER_METRICS`) and the plots, in ``output_dir``.
 
     A run split into parts (``python -m causalfair reproduce --first-seed F --seeds N``
     into several folders) is joined by writing the concatenation of the parts'
@@ -290,4 +361,6 @@ def write(results: pd.DataFrame, output_dir: str) -> None:
     summary = summarize(results)
     summary.to_csv(folder / "summary.csv")
     (folder / "table.md").write_text(markdown_table(summary) + "\n")
+    if all(metric in results.columns for metric in PAPER_METRICS):
+        (folder / "paper_estimator.md").write_text(paper_estimator_table(summary) + "\n")
     plot(results, output_dir)

@@ -18,7 +18,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
 
-TIMINGS = ["seconds_scm", "seconds_train", "seconds_audit"]
+TIMINGS = list(experiments.TIMINGS)
 SWEEP = dict(datasets=["lin"], methods=["erm", "capify"], seeds=range(2), n_synthetic=1000, n_audit=150,
              n_samples=50, verbose=False)
 
@@ -38,7 +38,8 @@ def serial_sweep():
 
 def same_table(a: pd.DataFrame, b: pd.DataFrame) -> None:
     """Equal bit for bit, timings aside."""
-    pd.testing.assert_frame_equal(a.drop(columns=TIMINGS), b.drop(columns=TIMINGS), check_exact=True)
+    pd.testing.assert_frame_equal(a.drop(columns=TIMINGS, errors="ignore"), b.drop(columns=TIMINGS, errors="ignore"),
+                                  check_exact=True)
 
 
 def test_serial_sweep_uses_the_cells_own_data(serial_sweep):

@@ -38,6 +38,31 @@ def test_one_row_per_run(small_run):
     assert (results[["seconds_scm", "seconds_train", "seconds_audit"]] >= 0).all().all()
 
 
+def test_the_papers_estimator_beside_ours(small_run):
+    """The sampled indicators are the paper's (1,000 samples per ball, same points and
+    seed), recomputed here from an independent sampled audit; nesting never adds points."""
+    results, out = small_run
+    for metric in experiments.PAPER_METRICS:
+        assert results[metric].between(0, 100).all(), metric
+    assert (results["nested_U_CF"] <= results["sampled_U_CF"] + 1e-9).all()
+    assert (results["nested_U_CF"] <= results["sampled_U_0.05"] + 1e-9).all()
+    assert (results["nested_U_0.01"] <= results["sampled_U_0.01"] + 1e-9).all()
+    row = results[(results.dataset == "lin") & (results.method == "erm") & (results.seed == 0)].iloc[0]
+    ds = cf.datasets.make_lin(1500, random_state=0)
+    X_train, X_test, y_train, y_test = ds.train_test_split(test_size=0.2, random_state=0)
+    clf = cf.FairRobustClassifier(scm=ds.scm, model="logistic", method="erm", radius=0.05, epsilon=0.05, epochs=10,
+                                  batch_size=100, learning_rate=0.01, threshold="mcc", random_state=0,
+                                  verbose=False).fit(X_train, y_train)
+    points = np.random.default_rng(0).permutation(len(X_test))[:200]
+    sampled = cf.audit(clf, ds.scm, X_test.iloc[points], y_test.iloc[points], radii=(0.05, 0.01), method="sample",
+                       n_samples=1000, random_state=0)
+    u05, u_cf = sampled.flags(0.05).to_numpy(), sampled.flags(0).to_numpy()
+    assert row["sampled_U_0.05"] == pytest.approx(100 * u05.mean())
+    assert row["nested_U_CF"] == pytest.approx(100 * (u05 & u_cf).mean())
+    table = (out / "paper_estimator.md").read_text()
+    assert "| lin | erm |" in table and "(42.7)" in table and "nested" in table
+
+
 def test_seeds_differ_and_runs_are_reproducible(small_run):
     results, _ = small_run
     lin_erm = results[(results.dataset == "lin") & (results.method == "erm")]
@@ -170,7 +195,7 @@ def test_command_line_runs_both_discrete_modes(tmp_path):
     out = tmp_path / "both"
     proc = subprocess.run([sys.executable, "-m", "causalfair", "reproduce", "--datasets", "lin", "--methods", "erm",
                            "--seeds", "1", "--first-seed", "3", "--n-synthetic", "400", "--output", str(out),
-                           "--discrete", "both"],
+                           "--discrete", "both", "--no-paper-estimator"],
                           capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "discrete=anm" in proc.stdout and "discrete=gumbel" in proc.stdout
@@ -178,6 +203,7 @@ def test_command_line_runs_both_discrete_modes(tmp_path):
     for mode in ("anm", "gumbel"):
         parts.append(pd.read_csv(out / mode / "runs.csv"))
         assert list(parts[-1].seed) == [3]
+        assert "sampled_U_0.05" not in parts[-1] and not (out / mode / "paper_estimator.md").exists()
     # parts of a long run join into one table
     experiments.write(pd.concat(parts, ignore_index=True), str(tmp_path / "joined"))
     assert len(pd.read_csv(tmp_path / "joined" / "runs.csv")) == 2
