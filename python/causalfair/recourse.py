@@ -7,10 +7,18 @@ every descendant of ``I`` recomputed by the SCM with the row's abducted noise he
 fixed, every node outside ``I`` following its mechanism — gets the target decision.
 The cost is ``‖W a‖₂`` in the SCM's encoded (standardized) units.
 
-Only intervention sets that can matter are searched: a set ``I`` that leaves out an
-actionable node ``j`` with no ancestor in ``I`` is never cheaper than ``I ∪ {j}``
-(intervening on ``j`` with ``a_j = 0`` changes nothing, and ``a_j`` may be non-zero),
-so every left-out actionable node must have an ancestor in ``I``.
+A binary or categorical actionable node (a root, or a Gumbel-max node) is *switched*
+instead: ``do(V_d := ℓ)`` to another of its levels ℓ — never a fraction — at cost
+``w_d`` per switched node, so an action's cost is ``√(‖W a‖₂² + Σ_switched w_d²)``.
+Every switch (a set of discrete nodes and a level of each, other than the row's own)
+is tried with every set of continuous actions; a discrete node not switched follows
+its mechanism.
+
+Only intervention sets that can matter are searched: a set ``I`` that leaves out a
+continuous actionable node ``j`` with no ancestor in ``I`` or in the switched nodes is
+never cheaper than ``I ∪ {j}`` (intervening on ``j`` with ``a_j = 0`` changes nothing,
+and ``a_j`` may be non-zero), so every left-out continuous actionable node must have
+such an ancestor.
 
 Two methods:
 
@@ -54,6 +62,8 @@ __all__ = ["recourse", "RecourseResult", "recourse_fairness"]
 
 #: Most actionable nodes (the intervention sets searched grow as 2^|A|).
 MAX_ACTIONABLE = 10
+#: Most switches tried (each a set of discrete actionable nodes and a level of each).
+MAX_SWITCHES = 256
 #: How far past the threshold (logit units) an action aims, so the hard prediction flips.
 MARGIN = 1e-8
 #: Largest action magnitude tried, in standardized units; beyond it nothing is realistic.
@@ -78,11 +88,14 @@ class RecourseResult:
         The row has the target decision after its action (always True where not
         needed: the empty action).
     cost : pandas.Series of float
-        ``‖W a‖₂`` in standardized units; 0 where not needed, NaN where not found.
+        ``√(‖W a‖₂² + Σ_switched w_d²)`` in standardized units; 0 where not needed, NaN
+        where not found.
     actions : pandas.DataFrame
-        One column per actionable node: the amount ``a`` added to it in the user's
-        units; NaN where the node is not intervened on (it follows its mechanism).
-        A node intervened on with amount 0 is held at its factual value.
+        One column per actionable node: for a continuous node the amount ``a`` added to
+        it in the user's units, for a binary or categorical node the level it is
+        switched to; NaN where the node is not intervened on (it follows its
+        mechanism). A continuous node intervened on with amount 0 is held at its
+        factual value.
     counterfactuals : pandas.DataFrame
         The individual after the action (``scm.counterfactual`` of the row under
         ``do(V_I := v_I + a_I)``); the factual row where no action was found.
@@ -170,7 +183,7 @@ class _Problem:
     clf: Any
     x: np.ndarray                 # encoded rows
     index: pd.Index
-    actionable: List[str]         # topological order
+    actionable: List[str]         # continuous actionable nodes, topological order
     nodes: np.ndarray             # their node indices (int64)
     columns: np.ndarray           # their encoded columns
     scales: np.ndarray            # user units per encoded unit
@@ -181,6 +194,11 @@ class _Problem:
     logit_threshold: float
     want_positive: bool
     input_limit: float
+    switchable: List[str]         # binary/categorical actionable nodes, topological order
+    switch_nodes: np.ndarray      # their node indices (int64)
+    switch_codes: List[np.ndarray]  # per node: its levels' codes (levels × width)
+    switch_weights: np.ndarray
+    factual_switch_levels: np.ndarray  # rows × |switchable|: each row's own level
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         return _models.logits(self.clf._handle, x)
@@ -197,21 +215,33 @@ class _Problem:
         target: np.ndarray = (positive == self.want_positive) & within
         return target
 
-    def intervene(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    def intervene(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray,
+                  switch: "_Switch" = ((), ())) -> Tuple[np.ndarray, np.ndarray]:
         """Counterfactuals of ``x`` under do(V_I := v_I + a) (I = ``subset``, positions in
-        the actionable list), and which rows the engine could evaluate (an action
-        beyond :data:`LARGEST_ACTION` or whose effects overflow is not)."""
+        the continuous actionable list) and the ``switch`` (do(V_d := ℓ_d)), and which
+        rows the engine could evaluate (an action beyond :data:`LARGEST_ACTION` or whose
+        effects overflow is not)."""
         ok = np.isfinite(a).all(axis=1) & (np.abs(a).max(axis=1, initial=0.0) <= LARGEST_ACTION)
         a = np.where(ok[:, None], a, 0.0)
-        nodes = self.nodes[list(subset)]
-        values = np.ascontiguousarray(x[:, self.columns[list(subset)]] + a)
+        positions, levels = switch
+        nodes = np.concatenate([self.nodes[list(subset)], self.switch_nodes[list(positions)]]).astype(np.int64)
+        codes = [np.repeat(self.switch_codes[d][level][None, :], x.shape[0], axis=0)
+                 for d, level in zip(positions, levels)]
+        values = np.ascontiguousarray(np.hstack([x[:, self.columns[list(subset)]] + a, *codes]))
         out = np.empty_like(x)
+        if not len(nodes):
+            out[:] = x
+            return out, ok
         ok &= _counterfactual_rows(self.scm._handle, x, nodes, values, out, np.arange(x.shape[0]))
         return out, ok
 
     def cost(self, subset: Sequence[int], a: np.ndarray) -> np.ndarray:
         norms: np.ndarray = np.sqrt(((self.weights[list(subset)] * a) ** 2).sum(axis=1))
         return norms
+
+
+#: A switch: positions in the switchable list and the level each is set to.
+_Switch = Tuple[Tuple[int, ...], Tuple[int, ...]]
 
 
 def _counterfactual_rows(handle: Any, x: np.ndarray, nodes: np.ndarray, values: np.ndarray, out: np.ndarray,
@@ -267,10 +297,12 @@ def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: An
                           ("immutable", [n for n in names if schema.by_name[n].immutable])):
         if refused:
             raise ValueError(f"actionable: {refused} are {kind}; {kind} nodes are never actionable")
-    discrete = [n for n in names if schema.by_name[n].kind != "continuous"]
-    if discrete:
-        raise ValueError(f"actionable: {discrete} are not continuous; recourse acts on continuous nodes only "
-                         "(discrete actions are not supported yet)")
+    coded_actions = [n for n in names if schema.by_name[n].kind != "continuous" and schema.by_name[n].parents
+                     and schema.by_name[n].discrete == "anm"]
+    if coded_actions:
+        raise ValueError(f"actionable: {coded_actions} are binary or categorical nodes modelled as continuous codes "
+                         "(discrete='anm'): a switch of level has no noise consistent with it; fit the SCM with "
+                         "discrete='gumbel'")
     coded = schema.continuous_codes(names)
     if coded:
         raise ValueError(f"actionable: {coded} are binary or categorical descendants of the actionable nodes, "
@@ -280,11 +312,21 @@ def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: An
     if len(names) > MAX_ACTIONABLE:
         raise ValueError(f"actionable: expected at most {MAX_ACTIONABLE} nodes (the intervention sets searched "
                          f"grow as 2^|A|), got {len(names)}")
-    names = sorted(names, key=schema.index.__getitem__)
-    _checked_keys(cost_weights, "cost_weights", names)
+    every = sorted(names, key=schema.index.__getitem__)
+    _checked_keys(cost_weights, "cost_weights", every)
+    switchable = [n for n in every if schema.by_name[n].kind != "continuous"]
+    names = [n for n in every if n not in switchable]
+    switches = math.prod(len(schema.by_name[n].labels) for n in switchable)
+    if switches > MAX_SWITCHES:
+        raise ValueError(f"actionable: the binary and categorical nodes {switchable} have {switches} combinations "
+                         f"of levels; at most {MAX_SWITCHES} are searched")
     weights = np.array([_checked_weight(cost_weights, n) for n in names])
     scales = np.array([schema.by_name[n].std for n in names])
-    _checked_keys(bounds, "bounds", names)
+    _checked_keys(bounds, "bounds", every)
+    bounded = [n for n in switchable if bounds and n in bounds]
+    if bounded:
+        raise ValueError(f"bounds: {bounded} are binary or categorical: their actions are levels, not amounts "
+                         "(leave them out of bounds)")
     box = np.array([_checked_bound(bounds, n) for n in names]).reshape(len(names), 2)
     if target not in list(clf.classes_):
         raise ValueError(f"target: expected one of the classifier's classes {list(clf.classes_)}, got {target!r}")
@@ -294,7 +336,26 @@ def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: An
                     columns=np.array([schema.slices[n].start for n in names], dtype=np.int64),
                     scales=scales, weights=weights, lower=box[:, 0] / scales, upper=box[:, 1] / scales,
                     sign=1.0 if want_positive else -1.0, logit_threshold=_logit_threshold(float(clf.threshold_)),
-                    want_positive=want_positive, input_limit=_models.input_limit(clf._handle))
+                    want_positive=want_positive, input_limit=_models.input_limit(clf._handle),
+                    switchable=switchable,
+                    switch_nodes=np.array([schema.index[n] for n in switchable], dtype=np.int64),
+                    switch_codes=[_level_codes(schema.by_name[n]) for n in switchable],
+                    switch_weights=np.array([_checked_weight(cost_weights, n) for n in switchable]),
+                    factual_switch_levels=np.column_stack(
+                        [_levels_of(schema.by_name[n], x[:, schema.slices[n]]) for n in switchable])
+                    if switchable else np.zeros((x.shape[0], 0), dtype=np.int64))
+
+
+def _level_codes(node: Any) -> np.ndarray:
+    """The encoded block of each of a discrete node's levels (levels × width)."""
+    if node.kind == "binary":
+        return np.array([[0.0], [1.0]])
+    return np.eye(len(node.labels))
+
+
+def _levels_of(node: Any, block: np.ndarray) -> np.ndarray:
+    """Each row's level of a discrete node from its encoded block."""
+    return (block[:, 0] >= 0.5).astype(np.int64) if node.kind == "binary" else np.argmax(block, axis=1)
 
 
 def _checked_keys(mapping: Any, name: str, actionable: Sequence[str]) -> None:
@@ -354,24 +415,49 @@ def _chosen_method(method: str, problem: _Problem) -> str:
 # ---------------------------------------------------------------------- search
 
 
-def _candidate_sets(problem: _Problem) -> List[Tuple[int, ...]]:
-    """Non-empty sets I of actionable positions such that every left-out actionable
-    node has an ancestor in I (the others are never cheaper; module docstring)."""
+def _candidate_sets(problem: _Problem, switched: Sequence[str] = ()) -> List[Tuple[int, ...]]:
+    """Sets I of continuous actionable positions such that every left-out one has an
+    ancestor in I or among the ``switched`` nodes (the others are never cheaper; module
+    docstring); the empty set only with a switch."""
     schema = problem.scm.schema_
     ancestors: Dict[str, Set[str]] = {}
     for node in schema.nodes:  # topological order
         ancestors[node.name] = set(node.parents).union(*(ancestors[p] for p in node.parents))
     names = problem.actionable
     sets = []
-    for size in range(1, len(names) + 1):
+    for size in range(0 if switched else 1, len(names) + 1):
         for subset in itertools.combinations(range(len(names)), size):
-            chosen = {names[i] for i in subset}
+            chosen = {names[i] for i in subset} | set(switched)
             if all(ancestors[names[j]] & chosen for j in range(len(names)) if j not in subset):
                 sets.append(subset)
     return sets
 
 
-def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]]
+def _switches(problem: _Problem) -> List[_Switch]:
+    """Every switch: no switch first, then each non-empty set of switchable nodes with
+    each combination of their levels."""
+    found: List[_Switch] = [((), ())]
+    count = len(problem.switchable)
+    for size in range(1, count + 1):
+        for positions in itertools.combinations(range(count), size):
+            for levels in itertools.product(*(range(len(problem.switch_codes[d])) for d in positions)):
+                found.append((positions, tuple(levels)))
+    return found
+
+
+def _switch_cost(problem: _Problem, switch: _Switch) -> float:
+    return float(np.sqrt((problem.switch_weights[list(switch[0])] ** 2).sum()))
+
+
+def _switches_rows(problem: _Problem, rows: np.ndarray, switch: _Switch) -> np.ndarray:
+    """The rows (of ``rows``) for which ``switch`` changes every node it names."""
+    positions, levels = switch
+    own = problem.factual_switch_levels[np.ix_(rows, np.asarray(positions, dtype=np.intp))]
+    changed: np.ndarray = rows[(own != np.asarray(levels, dtype=np.int64)).all(axis=1)]
+    return changed
+
+
+def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], switch: _Switch = ((), ())
            ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cheapest action per row over ``sets`` for a logistic model on a linear SCM:
     (cost, set number, amounts: rows × |A| with NaN off the set); cost inf if none."""
@@ -379,18 +465,20 @@ def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]]
     best_cost = np.full(rows, np.inf)
     best_set = np.full(rows, -1)
     best_a = np.full((rows, len(problem.actionable)), np.nan)
-    margin = MARGIN - problem.score(problem.logits(x))
     reference = x[:1]
     for number, subset in enumerate(sets):
         k = len(subset)
-        # The logit change per unit of each a_i: exact, as the logit is linear in a_I.
+        # The margin at a = 0 (the switch alone), and the logit change per unit of each
+        # a_i: exact, as the logit is linear in a_I.
+        base, ok = problem.intervene(x, subset, np.zeros((rows, k)), switch)
+        margin = MARGIN - problem.score(problem.logits(base))
         steps = np.vstack([np.zeros((1, k)), np.eye(k)])
-        probe, _ = problem.intervene(np.repeat(reference, k + 1, axis=0), subset, steps)
+        probe, _ = problem.intervene(np.repeat(reference, k + 1, axis=0), subset, steps, switch)
         g = problem.score(problem.logits(probe))
         c = np.broadcast_to(g[1:] - g[0], (rows, k))
         a, feasible = cheapest_past_hyperplane(c, margin, problem.weights[list(subset)],
                                                problem.lower[list(subset)], problem.upper[list(subset)])
-        cost = np.where(feasible, problem.cost(subset, a), np.inf)
+        cost = np.where(feasible & ok, problem.cost(subset, a), np.inf)
         better = cost < best_cost
         best_cost[better], best_set[better] = cost[better], number
         best_a[better] = np.nan
@@ -399,7 +487,7 @@ def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]]
 
 
 def _attack(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], steps: int, restarts: int,
-            seed: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+            seed: int, switch: _Switch = ((), ())) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cheapest verified action per row over ``sets`` by linearised steps from ``restarts``
     starts (module docstring); same outputs as :func:`_exact`."""
     rows = x.shape[0]
@@ -417,13 +505,13 @@ def _attack(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], steps
         found_cost = np.full(rows * restarts, np.inf)
         found_a = np.zeros((rows * restarts, k))
         for step in range(steps + 1):
-            cf, ok = problem.intervene(stacked, subset, a)
+            cf, ok = problem.intervene(stacked, subset, a, switch)
             logits = problem.logits(cf)
             valid = ok & problem.has_target(cf, logits)
             cost = problem.cost(subset, a)
             better = valid & (cost < found_cost)
             found_cost[better], found_a[better] = cost[better], a[better]
-            if step == steps:
+            if step == steps or k == 0:
                 break
             gradient = _action_gradient(problem, cf, subset)
             level = MARGIN - problem.score(logits) + (gradient * a).sum(axis=1)
@@ -475,10 +563,11 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
     """Causal algorithmic recourse (Karimi, Schölkopf & Valera 2021) for every row.
 
     For each row whose decision is not ``target``, the cheapest action
-    ``do(V_I := v_I + a_I)`` on actionable nodes ``I`` whose counterfactual (the SCM
-    propagates the action to every descendant, the row's abducted noise held fixed)
-    the classifier gives ``target``; cost ``‖W a‖₂`` in the SCM's standardized units
-    (user units when the SCM does not standardize). See :mod:`causalfair.recourse`.
+    ``do(V_I := v_I + a_I)`` on actionable nodes ``I`` (with switches ``do(V_d := ℓ)``
+    of discrete ones) whose counterfactual (the SCM propagates the action to every
+    descendant, the row's abducted noise held fixed) the classifier gives ``target``;
+    cost ``√(‖W a‖₂² + Σ_switched w_d²)`` in the SCM's standardized units (user units
+    when the SCM does not standardize). See :mod:`causalfair.recourse`.
 
     Parameters
     ----------
@@ -490,13 +579,17 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
     X : DataFrame or 2-D array
         The individuals: a DataFrame in user units, or the SCM's encoded matrix.
     actionable : str or list of str
-        The nodes an individual may act on: continuous, neither sensitive nor
-        immutable, at most :data:`MAX_ACTIONABLE`.
+        The nodes an individual may act on: neither sensitive nor immutable, at most
+        :data:`MAX_ACTIONABLE`. A continuous node gets an amount; a binary or
+        categorical one (a root, or a Gumbel-max node: ``discrete="gumbel"``) is
+        switched to another of its levels (at most :data:`MAX_SWITCHES` combinations of
+        levels).
     cost_weights : dict, optional
-        Node -> positive weight ``W`` (default 1 for every actionable node).
+        Node -> positive weight ``W`` (default 1 for every actionable node); a switched
+        node costs its weight.
     bounds : dict, optional
-        Node -> ``(low, high)`` on the amount added to it, user units, ``low <= 0 <=
-        high``, ``None`` for no bound (``(0, None)``: may only increase).
+        Continuous node -> ``(low, high)`` on the amount added to it, user units,
+        ``low <= 0 <= high``, ``None`` for no bound (``(0, None)``: may only increase).
     method : {"auto", "exact", "attack"}, default="auto"
         ``"exact"`` needs a logistic model and a linear SCM; ``"auto"`` uses it then,
         ``"attack"`` otherwise.
@@ -518,7 +611,8 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
     ------
     TypeError, ValueError
         Bad arguments, before any search: the message names the argument (e.g. a
-        sensitive, immutable, discrete or unknown node in ``actionable``).
+        sensitive, immutable, continuous-code (``discrete="anm"``) or unknown node in
+        ``actionable``; bounds on a discrete node).
 
     Examples
     --------
@@ -532,37 +626,53 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
     x = problem.x
     needed = ~problem.has_target(x, problem.logits(x))
     rows = np.flatnonzero(needed)
-    sets = _candidate_sets(problem)
-    width = len(problem.actionable)
     cost = np.where(needed, np.nan, 0.0)
-    amounts = np.full((x.shape[0], width), np.nan)
+    amounts = np.full((x.shape[0], len(problem.actionable)), np.nan)
+    levels = np.full((x.shape[0], len(problem.switchable)), -1, dtype=np.int64)
     counterfactuals = x.copy()
     found = ~needed
-    if rows.size:
+    for switch in _switches(problem) if rows.size else []:
+        eligible = _switches_rows(problem, rows, switch)
+        switched = [problem.switchable[d] for d in switch[0]]
+        sets = _candidate_sets(problem, switched)
+        if not eligible.size or not sets:
+            continue
         # A margin near the largest float (a threshold of 0 or 1) makes actions
         # overflow: they exceed LARGEST_ACTION and are refused, so the overflow is benign.
         with np.errstate(over="ignore"):
             if chosen == "exact":
-                best_cost, best_set, best_a = _exact(problem, x[rows], sets)
+                best_cost, best_set, best_a = _exact(problem, x[eligible], sets, switch)
             else:
-                best_cost, best_set, best_a = _attack(problem, x[rows], sets, settings["steps"],
-                                                       settings["restarts"], seed)
+                best_cost, best_set, best_a = _attack(problem, x[eligible], sets, settings["steps"],
+                                                       settings["restarts"], seed, switch)
+        total = np.sqrt(best_cost ** 2 + _switch_cost(problem, switch) ** 2)
         for number in np.unique(best_set[best_set >= 0]):
             subset = sets[number]
-            members = np.flatnonzero(best_set == number)
-            cf, ok = problem.intervene(x[rows[members]], subset, best_a[np.ix_(members, subset)])
+            members = np.flatnonzero((best_set == number) & ~(total >= np.nan_to_num(cost[eligible], nan=np.inf)))
+            if not members.size:
+                continue
+            cf, ok = problem.intervene(x[eligible[members]], subset, best_a[np.ix_(members, subset)], switch)
             ok &= problem.has_target(cf, problem.logits(cf))
-            target_rows = rows[members[ok]]
+            target_rows = eligible[members[ok]]
             counterfactuals[target_rows] = cf[ok]
             found[target_rows] = True
-            cost[target_rows] = best_cost[members[ok]]
+            cost[target_rows] = total[members[ok]]
             amounts[target_rows] = best_a[members[ok]] * problem.scales
-    return _result(problem, needed, found, cost, amounts, counterfactuals, chosen)
+            levels[target_rows] = -1
+            levels[np.ix_(target_rows, list(switch[0]))] = switch[1]
+    return _result(problem, needed, found, cost, amounts, levels, counterfactuals, chosen)
 
 
 def _result(problem: _Problem, needed: np.ndarray, found: np.ndarray, cost: np.ndarray, amounts: np.ndarray,
-            counterfactuals: np.ndarray, method: str) -> RecourseResult:
+            levels: np.ndarray, counterfactuals: np.ndarray, method: str) -> RecourseResult:
     scm, index = problem.scm, problem.index
+    actions = pd.DataFrame(amounts, index=index, columns=list(problem.actionable))
+    for d, name in enumerate(problem.switchable):
+        node = scm.schema_.by_name[name]
+        switched = levels[:, d] >= 0
+        labels = node.labels_from_codes(np.where(switched, levels[:, d], 0), index).astype(object)
+        actions[name] = labels.where(switched, np.nan)
+    every = [n for n in scm.nodes_ if n in problem.actionable or n in problem.switchable]
     prediction = problem.clf.classes_[(_probability(problem.logits(counterfactuals))
                                        > problem.clf.threshold_).astype(int)]
     labels = np.empty(len(scm._twin_labels), dtype=object)
@@ -572,7 +682,7 @@ def _result(problem: _Problem, needed: np.ndarray, found: np.ndarray, cost: np.n
         needed=pd.Series(needed, index=index, name="needed"),
         found=pd.Series(found, index=index, name="found"),
         cost=pd.Series(cost, index=index, name="cost"),
-        actions=pd.DataFrame(amounts, index=index, columns=list(problem.actionable)),
+        actions=actions[every],
         counterfactuals=scm._result(counterfactuals, index, encoded=False),
         prediction=pd.Series(prediction, index=index, name="prediction"),
         group=pd.Series(labels[scm.factual_levels(problem.x)], index=index, name=group_name),

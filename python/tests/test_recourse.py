@@ -342,7 +342,7 @@ def test_bad_arguments_are_named(linear_problem, kwargs, error, message):
         cf.recourse(clf, scm, X.iloc[:5], **kwargs)
 
 
-def test_immutable_and_discrete_nodes_are_refused():
+def test_immutable_nodes_and_coded_discrete_actions_are_refused():
     X, y = chain_data(200, 2)
     X["d"] = (X["a"] > 10).astype(int)
     graph = dict(GRAPH, d=["a"])
@@ -351,8 +351,13 @@ def test_immutable_and_discrete_nodes_are_refused():
                                   verbose=False).fit(X, y)
     with pytest.raises(ValueError, match="immutable"):
         cf.recourse(clf, scm, X, actionable=["a", "c"])
-    with pytest.raises(ValueError, match="not continuous"):
-        cf.recourse(clf, scm, X, actionable=["d"])
+    anm = cf.SCM(graph, sensitive="s", immutable=["c"], discrete="anm", random_state=0).fit(X)
+    coded = cf.FairRobustClassifier(scm=anm, model="logistic", method="erm", optimizer="newton",
+                                    verbose=False).fit(X, y)
+    with pytest.raises(ValueError, match=r"\['d'\] are binary or categorical nodes modelled as continuous codes"):
+        cf.recourse(coded, anm, X, actionable=["d"])
+    with pytest.raises(ValueError, match="levels, not amounts"):
+        cf.recourse(clf, scm, X, actionable=["a", "d"], bounds={"d": (0, 1)})
     with pytest.raises(TypeError, match="FairRobustClassifier"):
         cf.recourse(object(), scm, X, actionable=["a"])
     other = cf.SCM(GRAPH, sensitive="s", random_state=0).fit(chain_data(200, 3)[0])
@@ -517,3 +522,78 @@ def test_binary_descendants_modelled_as_codes_are_refused():
     chosen = (result.needed & result.found).to_numpy()
     assert chosen.any()
     assert (clf.predict(result.counterfactuals[chosen]) == 1).all()
+
+
+def switch_data(n: int, seed: int):
+    """s → a → d (binary, logistic in a and s), r a binary root; y favours high a, d = 1
+    and r = 1."""
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 2, n)
+    r = rng.integers(0, 2, n)
+    a = 0.8 * s + rng.normal(size=n)
+    d = (rng.random(n) < 1 / (1 + np.exp(-(1.5 * a - 0.5 * s)))).astype(int)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(1.2 * a + 2.0 * d + 1.0 * r - 2.0)))).astype(int)
+    return pd.DataFrame({"s": s, "r": r, "a": a, "d": d}), y
+
+
+@pytest.fixture(scope="module")
+def switch_problem():
+    X, y = switch_data(800, 1)
+    scm = cf.SCM({"s": [], "r": [], "a": ["s"], "d": ["a", "s"]}, sensitive="s", random_state=0).fit(X)
+    clf = cf.FairRobustClassifier(scm=scm, model="logistic", method="erm", optimizer="newton",
+                                  verbose=False).fit(X, y)
+    return X, scm, clf
+
+
+def test_discrete_actions_are_switches_to_levels_checked_by_brute_force(switch_problem):
+    """Only discrete actionable nodes: recourse is the cheapest set of switches, found
+    by enumerating them by hand with scm.counterfactual and clf.predict (an independent
+    search): the same rows found, the same costs (w per switched node), the actions are
+    levels and the counterfactuals hold when fed back."""
+    X, scm, clf = switch_problem
+    rows = X.head(120)
+    result = cf.recourse(clf, scm, rows, actionable=["r", "d"], cost_weights={"r": 2.0, "d": 1.0},
+                         random_state=0)
+    best = pd.Series(np.inf, index=rows.index)
+    for do, price in (({"d": 1 - rows["d"]}, 1.0), ({"r": 1 - rows["r"]}, 2.0),
+                      ({"r": 1 - rows["r"], "d": 1 - rows["d"]}, np.sqrt(5.0))):
+        # the engine's counterfactual of one level per row: group rows by their target levels
+        for levels, part in rows.groupby([rows[k] for k in do], sort=False):
+            levels = levels if isinstance(levels, tuple) else (levels,)
+            switched = scm.counterfactual(part, do={k: 1 - v for k, v in zip(do, levels)})
+            hits = clf.predict(switched) == 1
+            best[part.index[hits]] = np.minimum(best[part.index[hits]], price)
+    needed = clf.predict(rows) == 0
+    best[~needed] = 0.0
+    assert result.needed.tolist() == needed.tolist()
+    assert result.found.tolist() == np.isfinite(best).tolist()
+    found = result.found & result.needed
+    assert np.allclose(result.cost[found], best[found])
+    assert (clf.predict(result.counterfactuals[found]) == 1).all()
+    for name in ("r", "d"):
+        chosen = result.actions[name].dropna()
+        assert set(chosen) <= {0, 1}
+        assert (chosen != rows.loc[chosen.index, name]).all()  # a switch is to another level
+        assert (result.counterfactuals.loc[chosen.index, name] == chosen).all()
+
+
+def test_switches_combine_with_continuous_actions(switch_problem):
+    """With a continuous and a discrete actionable node every proposal holds when fed
+    back, costs √(‖Wa‖² + Σ w²), and is no dearer than the best of acting on either alone."""
+    X, scm, clf = switch_problem
+    rows = X.head(80)
+    both = cf.recourse(clf, scm, rows, actionable=["a", "r"], random_state=0)
+    alone = [cf.recourse(clf, scm, rows, actionable=[name], random_state=0) for name in ("a", "r")]
+    found = both.found & both.needed
+    assert found.any()
+    assert (clf.predict(both.counterfactuals[found]) == 1).all()
+    a = both.actions["a"].fillna(0.0) / scm.schema_.by_name["a"].std
+    switched = both.actions["r"].notna()
+    assert np.allclose(both.cost[found], np.sqrt(a[found] ** 2 + switched[found].astype(float)))
+    for single in alone:
+        both_found = found & single.found
+        assert (both.cost[both_found] <= single.cost[both_found] + 1e-6).all()
+        assert not (single.found & ~both.found).any()
+    # the fairness of recourse takes the same actionable nodes, switches included
+    fairness = cf.recourse_fairness(clf, scm, rows.head(30), actionable=["a", "r"], random_state=0)
+    assert np.isfinite(fairness.loc["recourse_gap", "value"]) and fairness.loc["recourse_gap", "value"] >= 0
