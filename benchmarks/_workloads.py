@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 TASKS = ("scm", "train", "logistic", "audit", "audit_torch", "dgemm", "scaling", "sweep", "partitioned_audit",
-         "discrete", "engine_threads", "openblas_default", "opacus")
+         "discrete", "engine_threads", "openblas_default", "opacus", "recourse")
 METHODS = ("erm", "al", "causal_at", "capify")
 
 
@@ -243,6 +243,120 @@ def opacus_run(torch: Any, model: Any, x: np.ndarray, y: np.ndarray, *, sampling
         optimizer.step()
     return module._module
 
+
+#: Adult's actionable nodes in the recourse comparison: age (a root, parent of every
+#: other feature but sex and native-country-US; it may only increase) and the two
+#: leaves a person changes, education-num and hours-per-week.
+RECOURSE_ACTIONABLE = ["age", "education-num", "hours-per-week"]
+
+
+def recourse_quality(scm: Any, clf: Any, X: Any, proposals: Any, actions: Any, cost: np.ndarray) -> Dict[str, Any]:
+    """How good a set of proposals is, the same way for every method: ``proposals`` are
+    the individuals proposed for the rows of ``X`` (NaN rows: none proposed), ``actions``
+    a bool frame of the actionable nodes each proposal intervenes on, ``cost`` its cost.
+
+    validity: the classifier gives the proposal the favourable decision; plausibility:
+    the proposal is the SCM's counterfactual of the row under ``do`` of its actioned
+    nodes' proposed values (every other node at its counterfactual value, to 1e-6 of
+    its std; labels equal; each row at its own position in ``X``, which labels the
+    posterior draws of Gumbel-max nodes); causal validity: that counterfactual gets the
+    favourable decision. Mean costs over valid proposals, and over valid and plausible ones."""
+    proposed = proposals.notna().all(axis=1).to_numpy()
+    valid = np.zeros(len(X), dtype=bool)
+    plausible = np.zeros(len(X), dtype=bool)
+    causal = np.zeros(len(X), dtype=bool)
+    if proposed.any():
+        valid[proposed] = clf.predict(proposals[proposed][list(X.columns)]) == 1
+        chosen = actions[proposed]
+        for pattern, part in chosen.groupby(list(chosen.columns), sort=False):
+            pattern = pattern if isinstance(pattern, tuple) else (pattern,)
+            nodes = [n for n, on in zip(chosen.columns, pattern) if on]
+            where = X.index.get_indexer(part.index)
+            mask = np.zeros(len(X), dtype=bool)
+            mask[where] = True
+            # every row at its own position in X, as cf.recourse evaluates it
+            twin = scm.counterfactual(X, do={n: np.where(mask, proposals[n].to_numpy(float), X[n].to_numpy(float))
+                                             for n in nodes}).iloc[where] if nodes else X.iloc[where]
+            same = np.ones(where.size, dtype=bool)
+            for node in scm.schema_.nodes:
+                a, b = proposals.iloc[where][node.name].to_numpy(), twin[node.name].to_numpy()
+                same &= (np.abs(a.astype(float) - b.astype(float)) <= 1e-6 * node.std) if node.kind == "continuous" \
+                    else (a.astype(float) == b.astype(float))
+            plausible[where] = same
+            causal[where] = clf.predict(twin) == 1
+    finite = valid & np.isfinite(cost)
+    return {"rows": int(len(X)), "proposed": float(proposed.mean()), "validity": float(valid.mean()),
+            "plausibility": float(plausible[proposed].mean()) if proposed.any() else float("nan"),
+            "causal_validity": float(causal.mean()),
+            "mean_cost_valid": float(cost[finite].mean()) if finite.any() else float("nan"),
+            "mean_cost_valid_plausible": float(cost[finite & plausible].mean()) if (finite & plausible).any()
+            else float("nan")}
+
+
+def task_recourse(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Causal recourse (issue 16) against DiCE on Adult: the MLP SCM and an erm MLP
+    (d→100→100→1), ``recourse_rows`` negatively classified test rows, actionable
+    age (may only increase), education-num and hours-per-week. Ours: ``cf.recourse``
+    (attack). DiCE (``dice-ml``, method random, one counterfactual per row, the same
+    features to vary, age not below the row's): its proposals are its final individuals,
+    nothing propagated. Both scored by :func:`recourse_quality`; cost ‖Δ‖₂ of the
+    actioned nodes in the SCM's standardized units for both."""
+    import pandas as pd
+
+    import causalfair as cf
+    ds, X_tr, X_te, y_tr, y_te = adult(cfg)
+    scm = mlp_scm(ds, X_tr, cfg["scm_epochs"])
+    clf = classifier(scm, "erm", cfg["epochs"]).fit(X_tr, y_tr)
+    negatives = X_te[clf.predict(X_te) == 0].head(cfg["recourse_rows"])
+    stds = np.array([scm.schema_.by_name[n].std for n in RECOURSE_ACTIONABLE])
+    timing, result = measure(lambda: cf.recourse(clf, scm, negatives, actionable=RECOURSE_ACTIONABLE,
+                                                 bounds={"age": (0, None)}, method="attack", random_state=0),
+                             cfg["reps"])
+    proposals = result.counterfactuals.where(result.found, np.nan)
+    quality = recourse_quality(scm, clf, negatives, proposals, result.actions[RECOURSE_ACTIONABLE].notna(),
+                               result.cost.to_numpy())
+    rows = [row("recourse_adult", "causalfair", timing, quality,
+                note=f"cf.recourse attack (20 steps x 3 starts), {len(negatives)} refused test rows, actionable "
+                     f"{RECOURSE_ACTIONABLE}, age only up")]
+    try:
+        import dice_ml
+    except ImportError:
+        return rows + [row("recourse_adult", "dice-ml", {"seconds": [], "cpu_seconds": []},
+                           note="skipped: needs dice-ml (pip install dice-ml)")]
+    data = dice_ml.Data(dataframe=X_tr.assign(income=y_tr.to_numpy()), continuous_features=RECOURSE_ACTIONABLE,
+                        outcome_name="income")
+    explainer = dice_ml.Dice(data, dice_ml.Model(model=clf, backend="sklearn"), method="random")
+    queries = negatives.head(cfg["dice_rows"])
+
+    def dice() -> Any:
+        found = []
+        for _, query in queries.iterrows():
+            frame = query.to_frame().T.astype(queries.dtypes.to_dict())
+            try:
+                out = explainer.generate_counterfactuals(
+                    frame, total_CFs=1, desired_class="opposite", features_to_vary=RECOURSE_ACTIONABLE,
+                    permitted_range={"age": [float(query["age"]), float(X_tr["age"].max())]}, random_seed=0,
+                    verbose=False)
+                final = out.cf_examples_list[0].final_cfs_df
+            except Exception:  # DiCE raises when it finds none
+                final = None
+            found.append(final.iloc[0][list(queries.columns)] if final is not None and len(final)
+                         else pd.Series(np.nan, index=queries.columns))
+        return pd.DataFrame(found, index=queries.index).astype(float)
+
+    timing, dice_proposals = measure(dice, 1)
+    deltas = (dice_proposals[RECOURSE_ACTIONABLE] - queries[RECOURSE_ACTIONABLE]).to_numpy(float) / stds
+    moved = pd.DataFrame(np.abs(deltas) > 1e-9, index=queries.index, columns=RECOURSE_ACTIONABLE)
+    cost = np.sqrt(np.nansum(deltas ** 2, axis=1))
+    cost[dice_proposals.isna().any(axis=1).to_numpy()] = np.nan
+    ours = recourse_quality(scm, clf, queries, proposals.loc[queries.index],
+                            result.actions.loc[queries.index, RECOURSE_ACTIONABLE].notna(),
+                            result.cost.loc[queries.index].to_numpy())
+    return rows + [row("recourse_adult", "dice-ml", timing, recourse_quality(scm, clf, queries, dice_proposals, moved,
+                                                                            cost),
+                       note=f"dice-ml random, 1 counterfactual per row, the first {len(queries)} of the same rows "
+                            f"(ours on those rows: validity {ours['validity']:.3f}, plausibility "
+                            f"{ours['plausibility']:.3f}, mean cost {ours['mean_cost_valid']:.3f})")]
 
 def task_opacus(cfg: Dict[str, Any]) -> List[Dict[str, Any]]:
     """DP-SGD on Adult against Opacus: the same MLP d→100→100→1 (tanh, the engine's

@@ -44,7 +44,7 @@ FULL = {"train_rows": None, "epochs": 10, "scm_epochs": 10, "reps": 3, "peer_rep
         "partition_sizes_exact": [100_000, 1_000_000, 10_000_000], "partition_sizes_sample": [100_000, 1_000_000],
         "partition_samples": 5, "partition_dask_partitions": 8,
         "threads_methods": ["erm", "al", "causal_at", "capify"], "openblas_methods": ["erm", "capify"],
-        "twin_draws": 16}
+        "twin_draws": 16, "recourse_rows": 1000, "dice_rows": 200}
 QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps": 1, "torch_reps": 1,
          "methods": ["erm", "al", "causal_at", "capify"], "torch_methods": ["erm", "al", "causal_at", "capify"],
          "audit_points": 200, "audit_samples": 200, "lin_rows": 2000, "dgemm_n": 400, "dgemm_reps": 3,
@@ -54,7 +54,7 @@ QUICK = {"train_rows": 3000, "epochs": 2, "scm_epochs": 2, "reps": 1, "peer_reps
          "partition_sizes_exact": [20_000, 100_000], "partition_sizes_sample": [20_000, 100_000],
          "partition_samples": 5, "partition_dask_partitions": 4,
          "threads_methods": ["erm", "al", "causal_at", "capify"], "openblas_methods": ["erm", "capify"],
-        "twin_draws": 16}
+        "twin_draws": 16, "recourse_rows": 40, "dice_rows": 10}
 
 #: (task, runs at every thread count (else the first only), config overrides after the
 #: first count, also after the first count with --quick). After the first count only
@@ -66,7 +66,8 @@ PLAN = [("dgemm", True, {}, True), ("scm", True, {}, False), ("logistic", True, 
         ("train", True, {"methods": ["erm", "causal_at"], "torch_methods": ["erm"]}, True),
         ("audit", True, {}, True), ("audit_torch", False, {}, False), ("scaling", False, {}, False),
         ("sweep", False, {}, False), ("partitioned_audit", False, {}, False), ("discrete", True, {}, False),
-        ("engine_threads", False, {}, False), ("openblas_default", False, {}, False), ("opacus", True, {}, False)]
+        ("engine_threads", False, {}, False), ("openblas_default", False, {}, False), ("opacus", True, {}, False),
+        ("recourse", False, {}, False)]
 
 
 # --------------------------------------------------------------------- machine

@@ -199,6 +199,7 @@ class _Problem:
     switch_codes: List[np.ndarray]  # per node: its levels' codes (levels × width)
     switch_weights: np.ndarray
     factual_switch_levels: np.ndarray  # rows × |switchable|: each row's own level
+    slices: Dict[int, slice]      # node index -> its encoded columns
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         return _models.logits(self.clf._handle, x)
@@ -215,25 +216,47 @@ class _Problem:
         target: np.ndarray = (positive == self.want_positive) & within
         return target
 
-    def intervene(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray,
+    def intervene(self, rows: np.ndarray, subset: Sequence[int], a: np.ndarray,
                   switch: "_Switch" = ((), ())) -> Tuple[np.ndarray, np.ndarray]:
-        """Counterfactuals of ``x`` under do(V_I := v_I + a) (I = ``subset``, positions in
-        the continuous actionable list) and the ``switch`` (do(V_d := ℓ_d)), and which
-        rows the engine could evaluate (an action beyond :data:`LARGEST_ACTION` or whose
-        effects overflow is not)."""
+        """Counterfactuals of the rows at positions ``rows`` of :attr:`x` (repeats
+        allowed) under do(V_I := v_I + a) (I = ``subset``, positions in the continuous
+        actionable list) and the ``switch`` (do(V_d := ℓ_d)), and which rows the engine
+        could evaluate (an action beyond :data:`LARGEST_ACTION` or whose effects
+        overflow is not).
+
+        Each row is evaluated at its own position in the whole table, so a posterior
+        draw of a Gumbel-max node's noise is the one ``scm.counterfactual(X, do=...)``
+        takes for that row, whichever rows are searched together: the engine runs on the
+        whole table, the rows not asked for intervened on at their factual values (and
+        discarded), once per repetition of a row."""
         ok = np.isfinite(a).all(axis=1) & (np.abs(a).max(axis=1, initial=0.0) <= LARGEST_ACTION)
         a = np.where(ok[:, None], a, 0.0)
+        nodes, values = self._interventions(self.x[rows], subset, a, switch)
+        out = self.x[rows].copy()
+        if not len(nodes):
+            return out, ok
+        factual = self._interventions(self.x, subset, np.zeros((self.x.shape[0], len(subset))), ((), ()))[1]
+        factual = np.hstack([factual, *(self.x[:, self.slices[node]] for node in nodes[len(subset):])])
+        for pass_rows in _passes(rows):
+            ok[pass_rows] &= _counterfactual_at(self.scm._handle, self.x, nodes, factual, rows[pass_rows],
+                                                values[pass_rows], out, pass_rows)
+        return out, ok
+
+    def probe(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray, switch: "_Switch") -> np.ndarray:
+        """Counterfactuals of the rows ``x`` as one batch (positions 0, 1, ...): for the
+        slopes of ``exact``, whose SCM is linear (no posterior draws)."""
+        nodes, values = self._interventions(x, subset, a, switch)
+        return _handles.counterfactual(self.scm._handle, np.ascontiguousarray(x), nodes, values) if len(nodes) \
+            else x.copy()
+
+    def _interventions(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray,
+                       switch: "_Switch") -> Tuple[np.ndarray, np.ndarray]:
+        """The do-nodes (continuous ones first) and their encoded values per row of ``x``."""
         positions, levels = switch
         nodes = np.concatenate([self.nodes[list(subset)], self.switch_nodes[list(positions)]]).astype(np.int64)
         codes = [np.repeat(self.switch_codes[d][level][None, :], x.shape[0], axis=0)
                  for d, level in zip(positions, levels)]
-        values = np.ascontiguousarray(np.hstack([x[:, self.columns[list(subset)]] + a, *codes]))
-        out = np.empty_like(x)
-        if not len(nodes):
-            out[:] = x
-            return out, ok
-        ok &= _counterfactual_rows(self.scm._handle, x, nodes, values, out, np.arange(x.shape[0]))
-        return out, ok
+        return nodes, np.ascontiguousarray(np.hstack([x[:, self.columns[list(subset)]] + a, *codes]))
 
     def cost(self, subset: Sequence[int], a: np.ndarray) -> np.ndarray:
         norms: np.ndarray = np.sqrt(((self.weights[list(subset)] * a) ** 2).sum(axis=1))
@@ -244,21 +267,38 @@ class _Problem:
 _Switch = Tuple[Tuple[int, ...], Tuple[int, ...]]
 
 
-def _counterfactual_rows(handle: Any, x: np.ndarray, nodes: np.ndarray, values: np.ndarray, out: np.ndarray,
-                         rows: np.ndarray) -> np.ndarray:
-    """Fill ``out[rows]``; rows whose counterfactual overflows (the engine refuses the
-    call) are isolated by halving and left as ``x``; returns which rows succeeded."""
+def _passes(rows: np.ndarray) -> List[np.ndarray]:
+    """Indices into ``rows`` in passes with no position twice: pass k holds the k-th
+    occurrence of every repeated position."""
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))
+    occurrence = np.empty(rows.size, dtype=np.intp)
+    occurrence[order] = np.arange(rows.size) - start
+    return [np.flatnonzero(occurrence == k) for k in range(int(occurrence.max(initial=-1)) + 1)]
+
+
+def _counterfactual_at(handle: Any, table: np.ndarray, nodes: np.ndarray, factual: np.ndarray, rows: np.ndarray,
+                       values: np.ndarray, out: np.ndarray, into: np.ndarray) -> np.ndarray:
+    """Counterfactuals of ``table``'s rows at the (distinct) positions ``rows`` under
+    do(``nodes`` := ``values``), every other row at its ``factual`` values, written to
+    ``out[into]``. Rows whose counterfactual overflows (the engine refuses the call) are
+    isolated by halving — each half still at its positions in the whole table — and
+    left as they are; returns which rows succeeded."""
     ok = np.ones(rows.size, dtype=bool)
+    asked = factual.copy()
+    asked[rows] = values
     try:
-        out[rows] = _handles.counterfactual(handle, np.ascontiguousarray(x[rows]), nodes,
-                                            np.ascontiguousarray(values[rows]))
+        whole = _handles.counterfactual(handle, np.ascontiguousarray(table), nodes, np.ascontiguousarray(asked))
+        out[into] = whole[rows]
     except ValueError:
         if rows.size == 1:
-            out[rows] = x[rows]
+            out[into] = table[rows]
             return np.zeros(1, dtype=bool)
         half = rows.size // 2
-        ok[:half] = _counterfactual_rows(handle, x, nodes, values, out, rows[:half])
-        ok[half:] = _counterfactual_rows(handle, x, nodes, values, out, rows[half:])
+        ok[:half] = _counterfactual_at(handle, table, nodes, factual, rows[:half], values[:half], out, into[:half])
+        ok[half:] = _counterfactual_at(handle, table, nodes, factual, rows[half:], values[half:], out, into[half:])
     return ok
 
 
@@ -341,6 +381,7 @@ def _check_problem(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: An
                     switch_nodes=np.array([schema.index[n] for n in switchable], dtype=np.int64),
                     switch_codes=[_level_codes(schema.by_name[n]) for n in switchable],
                     switch_weights=np.array([_checked_weight(cost_weights, n) for n in switchable]),
+                    slices={schema.index[n.name]: schema.slices[n.name] for n in schema.nodes},
                     factual_switch_levels=np.column_stack(
                         [_levels_of(schema.by_name[n], x[:, schema.slices[n]]) for n in switchable])
                     if switchable else np.zeros((x.shape[0], 0), dtype=np.int64))
@@ -457,10 +498,12 @@ def _switches_rows(problem: _Problem, rows: np.ndarray, switch: _Switch) -> np.n
     return changed
 
 
-def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], switch: _Switch = ((), ())
+def _exact(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]], switch: _Switch = ((), ())
            ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cheapest action per row over ``sets`` for a logistic model on a linear SCM:
-    (cost, set number, amounts: rows × |A| with NaN off the set); cost inf if none."""
+    """Cheapest action per row (at ``positions`` of the table) over ``sets`` for a
+    logistic model on a linear SCM: (cost, set number, amounts: rows × |A| with NaN off
+    the set); cost inf if none."""
+    x = problem.x[positions]
     rows = x.shape[0]
     best_cost = np.full(rows, np.inf)
     best_set = np.full(rows, -1)
@@ -470,10 +513,10 @@ def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], switch
         k = len(subset)
         # The margin at a = 0 (the switch alone), and the logit change per unit of each
         # a_i: exact, as the logit is linear in a_I.
-        base, ok = problem.intervene(x, subset, np.zeros((rows, k)), switch)
+        base, ok = problem.intervene(positions, subset, np.zeros((rows, k)), switch)
         margin = MARGIN - problem.score(problem.logits(base))
         steps = np.vstack([np.zeros((1, k)), np.eye(k)])
-        probe, _ = problem.intervene(np.repeat(reference, k + 1, axis=0), subset, steps, switch)
+        probe = problem.probe(np.repeat(reference, k + 1, axis=0), subset, steps, switch)
         g = problem.score(problem.logits(probe))
         c = np.broadcast_to(g[1:] - g[0], (rows, k))
         a, feasible = cheapest_past_hyperplane(c, margin, problem.weights[list(subset)],
@@ -486,16 +529,16 @@ def _exact(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], switch
     return best_cost, best_set, best_a
 
 
-def _attack(problem: _Problem, x: np.ndarray, sets: List[Tuple[int, ...]], steps: int, restarts: int,
+def _attack(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]], steps: int, restarts: int,
             seed: int, switch: _Switch = ((), ())) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cheapest verified action per row over ``sets`` by linearised steps from ``restarts``
     starts (module docstring); same outputs as :func:`_exact`."""
-    rows = x.shape[0]
+    rows = positions.size
     best_cost = np.full(rows, np.inf)
     best_set = np.full(rows, -1)
     best_a = np.full((rows, len(problem.actionable)), np.nan)
     rng = np.random.default_rng(seed)
-    stacked = np.repeat(x, restarts, axis=0)  # row r's starts at r*restarts ... r*restarts + restarts - 1
+    stacked = np.repeat(positions, restarts)  # row r's starts at r*restarts ... r*restarts + restarts - 1
     for number, subset in enumerate(sets):
         k = len(subset)
         lower, upper = problem.lower[list(subset)], problem.upper[list(subset)]
@@ -641,9 +684,9 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
         # overflow: they exceed LARGEST_ACTION and are refused, so the overflow is benign.
         with np.errstate(over="ignore"):
             if chosen == "exact":
-                best_cost, best_set, best_a = _exact(problem, x[eligible], sets, switch)
+                best_cost, best_set, best_a = _exact(problem, eligible, sets, switch)
             else:
-                best_cost, best_set, best_a = _attack(problem, x[eligible], sets, settings["steps"],
+                best_cost, best_set, best_a = _attack(problem, eligible, sets, settings["steps"],
                                                        settings["restarts"], seed, switch)
         total = np.sqrt(best_cost ** 2 + _switch_cost(problem, switch) ** 2)
         for number in np.unique(best_set[best_set >= 0]):
@@ -651,7 +694,7 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
             members = np.flatnonzero((best_set == number) & ~(total >= np.nan_to_num(cost[eligible], nan=np.inf)))
             if not members.size:
                 continue
-            cf, ok = problem.intervene(x[eligible[members]], subset, best_a[np.ix_(members, subset)], switch)
+            cf, ok = problem.intervene(eligible[members], subset, best_a[np.ix_(members, subset)], switch)
             ok &= problem.has_target(cf, problem.logits(cf))
             target_rows = eligible[members[ok]]
             counterfactuals[target_rows] = cf[ok]

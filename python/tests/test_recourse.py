@@ -597,3 +597,19 @@ def test_switches_combine_with_continuous_actions(switch_problem):
     # the fairness of recourse takes the same actionable nodes, switches included
     fairness = cf.recourse_fairness(clf, scm, rows.head(30), actionable=["a", "r"], random_state=0)
     assert np.isfinite(fairness.loc["recourse_gap", "value"]) and fairness.loc["recourse_gap", "value"] >= 0
+
+
+def test_proposals_are_the_scms_counterfactual_of_the_whole_table(switch_problem):
+    """d is a Gumbel-max child of the actionable a: its counterfactual takes a posterior
+    draw of d's noise, labelled by the row's position in the table. The proposals are
+    scm.counterfactual(X, do={"a": ...}) of the whole X (each row at its own position),
+    whichever rows the search evaluated together."""
+    X, scm, clf = switch_problem
+    rows = X.head(150)
+    result = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0)
+    acted = result.actions["a"].notna()
+    assert acted.sum() > 20
+    proposed_a = np.where(acted, rows["a"] + result.actions["a"].fillna(0.0), rows["a"])
+    whole = scm.counterfactual(rows, do={"a": proposed_a})
+    pd.testing.assert_frame_equal(result.counterfactuals[acted], whole[acted], check_exact=False, rtol=1e-9)
+    assert (whole.loc[acted, "d"] != rows.loc[acted, "d"]).any()  # d moves with a: the draws matter
