@@ -8,7 +8,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
 

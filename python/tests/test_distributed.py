@@ -6,7 +6,6 @@ intervals, flags and witnesses."""
 
 import logging
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -155,7 +155,6 @@ def test_inputs_beyond_the_range_the_network_evaluates_are_refused_naming_the_co
     assert 1e306 < limit < 1.8e308
     z = np.zeros((3, 3))
     z[1, 2] = 1.5 * limit
-    frame = pd.DataFrame(_raw(clf, z), columns=["a", "b", "c"])
     for call in (clf.predict, clf.predict_proba, clf.decision_function,
                  lambda x: cf.audit(clf, None, x, radii=(0.05,), n_samples=5)):
         with pytest.raises(ValueError, match=r"column 2 .*beyond .*without overflow"):

@@ -181,7 +181,7 @@ def lira_by_loops(model, X, y, X_out, y_out, k):
     """Offline LiRA written out row by row: standardize by the non-members, for every
     row the k nearest same-label non-members other than itself (brute-force distances),
     z = (φ − mean) / std of their φ, then the best TPR − FPR over thresholds on z."""
-    center, scale = X_out.mean(axis=0), X_out.std(axis=0)
+    scale = X_out.std(axis=0)  # distances do not depend on the centre
     phi = lambda A, b: np.array([math.log(p[c] / (1 - p[c])) for p, c in zip(model.predict_proba(A), b)])  # noqa: E731
     phi_out = phi(X_out, y_out)
 

@@ -92,7 +92,7 @@ def test_unfitted_round_trip():
 
 
 def test_sklearn_protocol():
-    sklearn = pytest.importorskip("sklearn")
+    pytest.importorskip("sklearn")
     from sklearn.base import clone
 
     scm = cf.SCM(GRAPH, sensitive=["race", "sex"], random_state=0)
