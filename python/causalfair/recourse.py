@@ -224,21 +224,18 @@ class _Problem:
         could evaluate (an action beyond :data:`LARGEST_ACTION` or whose effects
         overflow is not).
 
-        Each row is evaluated at its own position in the whole table, so a posterior
-        draw of a Gumbel-max node's noise is the one ``scm.counterfactual(X, do=...)``
-        takes for that row, whichever rows are searched together: the engine runs on the
-        whole table, the rows not asked for intervened on at their factual values (and
-        discarded), once per repetition of a row."""
+        Each row is evaluated at its own position in the table (``_counterfactual_at``),
+        so a posterior draw of a Gumbel-max node's noise is the one
+        ``scm.counterfactual(X, do=...)`` takes for that row, whichever rows are searched
+        together; a row asked for twice is evaluated in two passes."""
         ok = np.isfinite(a).all(axis=1) & (np.abs(a).max(axis=1, initial=0.0) <= LARGEST_ACTION)
         a = np.where(ok[:, None], a, 0.0)
         nodes, values = self._interventions(self.x[rows], subset, a, switch)
         out = self.x[rows].copy()
         if not len(nodes):
             return out, ok
-        factual = self._interventions(self.x, subset, np.zeros((self.x.shape[0], len(subset))), ((), ()))[1]
-        factual = np.hstack([factual, *(self.x[:, self.slices[node]] for node in nodes[len(subset):])])
         for pass_rows in _passes(rows):
-            ok[pass_rows] &= _counterfactual_at(self.scm._handle, self.x, nodes, factual, rows[pass_rows],
+            ok[pass_rows] &= _counterfactual_at(self.scm._handle, self.x, nodes, rows[pass_rows],
                                                 values[pass_rows], out, pass_rows)
         return out, ok
 
@@ -279,26 +276,31 @@ def _passes(rows: np.ndarray) -> List[np.ndarray]:
     return [np.flatnonzero(occurrence == k) for k in range(int(occurrence.max(initial=-1)) + 1)]
 
 
-def _counterfactual_at(handle: Any, table: np.ndarray, nodes: np.ndarray, factual: np.ndarray, rows: np.ndarray,
-                       values: np.ndarray, out: np.ndarray, into: np.ndarray) -> np.ndarray:
+def _counterfactual_at(handle: Any, table: np.ndarray, nodes: np.ndarray, rows: np.ndarray, values: np.ndarray,
+                       out: np.ndarray, into: np.ndarray) -> np.ndarray:
     """Counterfactuals of ``table``'s rows at the (distinct) positions ``rows`` under
-    do(``nodes`` := ``values``), every other row at its ``factual`` values, written to
-    ``out[into]``. Rows whose counterfactual overflows (the engine refuses the call) are
-    isolated by halving — each half still at its positions in the whole table — and
-    left as they are; returns which rows succeeded."""
+    do(``nodes`` := ``values``), written to ``out[into]``; returns which rows succeeded.
+
+    The engine labels a posterior draw by the row's position in its input, so it runs
+    on the table's first ``max(rows) + 1`` positions with every position not asked for
+    filled by a copy of the first row asked for (its content and values: a row of the
+    call, so no other row of the table can make the call fail). Rows whose
+    counterfactual overflows (the engine refuses the call) are isolated by halving —
+    each half still at its positions — and left as they are."""
     ok = np.ones(rows.size, dtype=bool)
-    asked = factual.copy()
-    asked[rows] = values
+    span = int(rows.max()) + 1
+    batch = np.repeat(table[rows[:1]], span, axis=0)
+    asked = np.repeat(values[:1], span, axis=0)
+    batch[rows], asked[rows] = table[rows], values
     try:
-        whole = _handles.counterfactual(handle, np.ascontiguousarray(table), nodes, np.ascontiguousarray(asked))
-        out[into] = whole[rows]
+        out[into] = _handles.counterfactual(handle, batch, nodes, np.ascontiguousarray(asked))[rows]
     except ValueError:
         if rows.size == 1:
             out[into] = table[rows]
             return np.zeros(1, dtype=bool)
         half = rows.size // 2
-        ok[:half] = _counterfactual_at(handle, table, nodes, factual, rows[:half], values[:half], out, into[:half])
-        ok[half:] = _counterfactual_at(handle, table, nodes, factual, rows[half:], values[half:], out, into[half:])
+        ok[:half] = _counterfactual_at(handle, table, nodes, rows[:half], values[:half], out, into[:half])
+        ok[half:] = _counterfactual_at(handle, table, nodes, rows[half:], values[half:], out, into[half:])
     return ok
 
 

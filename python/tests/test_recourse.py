@@ -613,3 +613,25 @@ def test_proposals_are_the_scms_counterfactual_of_the_whole_table(switch_problem
     whole = scm.counterfactual(rows, do={"a": proposed_a})
     pd.testing.assert_frame_equal(result.counterfactuals[acted], whole[acted], check_exact=False, rtol=1e-9)
     assert (whole.loc[acted, "d"] != rows.loc[acted, "d"]).any()  # d moves with a: the draws matter
+
+
+def test_a_row_the_engine_refuses_does_not_spoil_the_others(switch_problem, monkeypatch):
+    """The positions of the rows searched are kept without passing the rows not searched
+    to the engine: one row whose counterfactual the engine refuses (here made to) leaves
+    every other row's recourse as it was."""
+    from causalfair import _handles
+    X, scm, clf = switch_problem
+    rows = X.head(60)
+    expected = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0)
+    poison = scm.encode(rows).to_numpy()[int(np.flatnonzero(~expected.needed.to_numpy())[0])]
+    original = _handles.counterfactual
+
+    def refusing(handle, data, nodes, values):
+        if (np.abs(data - poison).max(axis=1) == 0).any():
+            raise ValueError("counterfactual: refused")
+        return original(handle, data, nodes, values)
+
+    monkeypatch.setattr(_handles, "counterfactual", refusing)
+    again = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0)
+    assert again.found.equals(expected.found)
+    pd.testing.assert_frame_equal(again.counterfactuals, expected.counterfactuals)
