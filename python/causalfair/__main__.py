@@ -33,7 +33,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the cells on the Dask cluster whose scheduler is at ADDRESS (e.g. "
                         "tcp://10.0.0.1:8786); needs pip install causalfair[distributed]")
-    r.add_argument("--discrete", choices=("anm", "gumbel", "both"), default="anm",
+    from .schema import DISCRETE_MODES
+    r.add_argument("--discrete", choices=(*DISCRETE_MODES, "both"), default="anm",
                    help="Adult's and COMPAS's binary and categorical nodes: anm (continuous codes, the published "
                         "protocol; default), gumbel (realizable individuals) or both (OUTPUT/anm and "
                         "OUTPUT/gumbel)")
@@ -50,7 +51,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         run(data_home=args.data, output_dir=args.output, seed=args.seed, quick=args.quick, verbose=True)
         return 0
     from . import experiments
-    modes = ("anm", "gumbel") if args.discrete == "both" else (args.discrete,)
+    modes = ("anm", "gumbel") if args.discrete == "both" else (args.discrete,)  # both: the published first
     for mode in modes:
         output = f"{args.output}/{mode}" if len(modes) > 1 else args.output
         started = time.perf_counter()

@@ -39,6 +39,7 @@ from ._models import OBJECTIVES
 from .audit import audit
 from .classifier import FairRobustClassifier
 from .mechanisms import MLPMechanism
+from .schema import DISCRETE_MODES
 
 __all__ = ["DATASETS", "METHODS", "METRICS", "PAPER_METRICS", "TIMINGS", "PUBLISHED", "run", "run_one", "summarize",
            "markdown_table", "paper_estimator_table", "plot", "write"]
@@ -193,8 +194,8 @@ def run(datasets: Sequence[str] = DATASETS, methods: Sequence[str] = METHODS, se
     >>> print(markdown_table(summarize(results)))  # doctest: +SKIP
     """
     datasets, methods = _names(datasets, "datasets", DATASETS), _names(methods, "methods", OBJECTIVES)
-    if discrete not in ("anm", "gumbel"):
-        raise ValueError(f"discrete: expected 'anm' or 'gumbel', got {discrete!r}")
+    if discrete not in DISCRETE_MODES:
+        raise ValueError(f"discrete: expected one of {list(DISCRETE_MODES)}, got {discrete!r}")
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
         raise ValueError(f"n_jobs: expected None or a non-zero int (-1: one task per core), got {n_jobs!r}")
     seeds = list(seeds)

@@ -40,6 +40,9 @@ __all__ = ["KINDS", "NodeSchema", "Schema", "infer_kind"]
 
 #: The node kinds, as the engine names them (``CF_NODE_*``).
 KINDS = tuple(_contract.CODES["node_kind"])
+#: How binary and categorical nodes with parents are modelled: Gumbel-max (the default)
+#: or additive noise on their codes (the published protocol).
+DISCRETE_MODES = ("gumbel", "anm")
 
 
 def infer_kind(column: pd.Series) -> str:

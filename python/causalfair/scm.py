@@ -17,7 +17,7 @@ from . import _handles, _models, privacy as _privacy
 from .distributions import Distribution, as_distribution
 from .graph import parse_graph
 from .mechanisms import ExpressionMechanism, LinearMechanism, MLPMechanism, as_mechanism
-from .schema import KINDS, Schema
+from .schema import DISCRETE_MODES, KINDS, Schema
 from .validation import (Boolean, Interval, NotFittedError, Options, check_frame, check_matrix, check_node_list,
                          check_parameter, check_output_size, check_positive_int, check_radius, check_sample_weight,
                          seed_from)
@@ -278,7 +278,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         noise = {n: as_distribution(d, f"noise[{n!r}]")
                  for n, d in self._checked_mapping(self.noise, "noise", nodes).items()}
         check_parameter("standardize", self.standardize, [Boolean()])
-        discrete = check_parameter("discrete", self.discrete, [Options(["anm", "gumbel"])])
+        discrete = check_parameter("discrete", self.discrete, [Options(DISCRETE_MODES)])
         for n, m in mechanisms.items():
             if isinstance(m, ExpressionMechanism) and graph.parents[n]:
                 if self.standardize:
