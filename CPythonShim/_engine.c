@@ -1342,25 +1342,10 @@ static PyObject *py_audit(PyObject *self, PyObject *args) {
     const Py_buffer *flags = acquire(&c, flags_o, "flags", I64 | WRITE, 1);
     const Py_buffer *levels = acquire(&c, levels_o, "levels", I64 | WRITE, 1);
     const Py_buffer *witnesses = acquire(&c, witnesses_o, "witnesses", F64 | WRITE, 2);
-    /* one element per (row, draw) pair; an n_draws outside [1, max_draws] (or a product
-       that overflows) is left to the engine, which refuses it, naming the limit, before
-       writing anything */
-    cf_limits limits;
-    char limits_err[ERR_LEN] = "";
-    if (!c.failed && cf_get_limits(&limits, (int64_t)sizeof limits, limits_err, ERR_LEN) != CF_OK) {
-        PyErr_Format(PyExc_RuntimeError, "cf_get_limits: %s", limits_err);
-        c.failed = 1;
-    }
-    int draws_valid = !c.failed && options.n_draws >= 1 && options.n_draws <= limits.max_draws;
-    if (draws_valid && ROWS(x) <= INT64_MAX / options.n_draws &&
-        (LEN(flags) != ROWS(x) * options.n_draws || LEN(levels) != ROWS(x) * options.n_draws)) {
-        PyErr_SetString(PyExc_ValueError, "flags and levels must have one element per (row, draw) of x");
-        c.failed = 1;
-    }
     Progress progress = {progress_o, monotonic_seconds()};
     void *scm = c.other != NULL ? c.other->ptr : NULL;
     ENGINE(&c, cf_audit(h->ptr, scm, x->buf, ROWS(x), COLS(x), &options, seed, progress_trampoline,
-                        &progress, flags->buf, levels->buf, witnesses->buf, LEN(witnesses),
+                        &progress, flags->buf, LEN(flags), levels->buf, LEN(levels), witnesses->buf, LEN(witnesses),
                         c.err, ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
 }

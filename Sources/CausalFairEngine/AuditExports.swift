@@ -8,7 +8,8 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
                      _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
                      _ options: UnsafePointer<cf_audit_options>?, _ seed: UInt64,
                      _ progress: ProgressCallback?, _ context: UnsafeMutableRawPointer?,
-                     _ flags: UnsafeMutablePointer<Int64>?, _ levels: UnsafeMutablePointer<Int64>?,
+                     _ flags: UnsafeMutablePointer<Int64>?, _ flagsLength: Int64,
+                     _ levels: UnsafeMutablePointer<Int64>?, _ levelsLength: Int64,
                      _ witnesses: UnsafeMutablePointer<Double>?, _ witnessLength: Int64,
                      _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
@@ -21,6 +22,10 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
         let draws = try drawCountArgument(options.n_draws)
         let pairs = try checkedProduct(input.rows, draws, what: "audit (row, draw) pairs")
         let expected = try checkedProduct(pairs, input.cols, what: "witnesses")
+        guard flagsLength == Int64(pairs), levelsLength == Int64(pairs) else {
+            throw CausalFairError.invalidArgument(
+                "flags and levels have \(flagsLength) and \(levelsLength) elements, expected one per (row, draw): \(pairs)")
+        }
         guard witnessLength == Int64(expected) else {
             throw CausalFairError.invalidArgument("witnesses has \(witnessLength) elements, expected \(expected)")
         }
@@ -34,8 +39,8 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
             guard let progress else { return true }
             return progress(context, 0, 1, Int64(done), Int64(total), .nan, .nan) == 0
         }
-        try Buffers.write(result.flags.map { $0 ? 1 : 0 }, to: flags, length: Int64(pairs), name: "flags")
-        try Buffers.write(result.witnessLevels.map { Int64($0) }, to: levels, length: Int64(pairs), name: "levels")
+        try Buffers.write(result.flags.map { $0 ? 1 : 0 }, to: flags, length: flagsLength, name: "flags")
+        try Buffers.write(result.witnessLevels.map { Int64($0) }, to: levels, length: levelsLength, name: "levels")
         try Buffers.write(result.witnesses.storage, to: witnesses, length: witnessLength, name: "witnesses")
     }
 }

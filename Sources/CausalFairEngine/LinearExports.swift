@@ -24,6 +24,13 @@ public func cf_matrix_multiply(_ a: UnsafePointer<Double>?, _ rows: Int64, _ inn
             return
         }
         guard let a, let b else { throw CausalFairError.invalidArgument("a or b is NULL") }
-        BLAS.parallelProduct(m: Int(rows), n: Int(cols), k: Int(inner), a: a, b: b, c: out, threads: threads)
+        // The pieces read all of a and b while others write rows of out: shared memory
+        // would make the result depend on the thread count.
+        let outBytes = Int(bitPattern: out)..<(Int(bitPattern: out) + count * MemoryLayout<Double>.stride)
+        for (name, input, length) in [("a", Int(bitPattern: a), Int(rows * inner)), ("b", Int(bitPattern: b), Int(inner * cols))]
+        where outBytes.overlaps(input..<(input + length * MemoryLayout<Double>.stride)) {
+            throw CausalFairError.invalidArgument("out shares memory with \(name); pass a separate output array")
+        }
+        try BLAS.parallelProduct(m: Int(rows), n: Int(cols), k: Int(inner), a: a, b: b, c: out, threads: threads)
     }
 }

@@ -188,7 +188,7 @@ struct ABITests {
                                        first_row: firstRow, n_draws: draws, posterior_seed: 0, n_threads: threads)
         var flags = [Int64](repeating: 0, count: 20), levels = flags
         var witnesses = [Double](repeating: 0, count: 40)
-        return call { cf_audit(model, nil, x, 20, 2, &options, 0, nil, nil, &flags, &levels, &witnesses, 40, $0, $1) }
+        return call { cf_audit(model, nil, x, 20, 2, &options, 0, nil, nil, &flags, 20, &levels, 20, &witnesses, 40, $0, $1) }
     }
 
     @Test("negative sizes and limits + 1 are ValueErrors naming the limit")

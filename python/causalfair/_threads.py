@@ -17,7 +17,7 @@ import os
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from .validation import Interval, check_parameter
+from .validation import LIMITS, Interval, check_parameter
 
 #: The constraint of every thread-count argument (the engine's limit by name).
 THREADS = [Interval(int, 1, "max_threads")]
@@ -28,11 +28,12 @@ _scoped: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("causalf
 
 def available_cores() -> int:
     """The cores this process may run on (its CPU affinity; ``os.cpu_count()`` where
-    affinity is unavailable), at least 1."""
+    affinity is unavailable), at least 1 and at most the engine's ``max_threads``."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, int(LIMITS["max_threads"])))
 
 
 def set_threads(n_threads: Optional[int]) -> None:

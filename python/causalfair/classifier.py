@@ -218,11 +218,11 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         With ``privacy``: ε at ``delta_`` of this run composed with the SCM's DP fit
         (:attr:`SCM.dp_runs_ <causalfair.SCM>`, an SCM fitted with ``privacy`` on the same
         rows) by a fresh ``dp-accounting`` Rényi-DP accountant (RDP curves added order by
-        order, one conversion to ε — not a sum of ε's). Equals ``epsilon_`` for a fitted
-        SCM without privacy (counted as fitted on public data: if it was fitted on these
-        rows, nothing of it is private); ``inf`` when :meth:`fit` fitted an SCM without
-        privacy on ``X`` itself. The SCM's unprotected parts (its ``privacy`` entry lists
-        them) are never counted.
+        order, one conversion to ε — not a sum of ε's). ``inf`` with an SCM fitted without
+        privacy, by :meth:`fit` or before: its fit is a non-private release of the rows it
+        saw, and nothing here can tell that they were not these (if they were public data,
+        ``epsilon_`` is this run's whole spend). ``epsilon_`` without an SCM. The SCM's
+        unprotected parts (its ``privacy`` entry lists them) are never counted.
     coef_, intercept_ : ndarray
         Logistic regression only: weights on the encoded (standardized) features.
     n_features_in_ : int
@@ -376,7 +376,9 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
             refused = [(settings["optimizer"] == "newton", f"optimizer='adam' or 'sgd' (got {settings['optimizer']!r})"),
                        (settings["validation_fraction"] > 0,
                         f"validation_fraction=0 (got {settings['validation_fraction']!r})"),
-                       (settings["threshold"] == "mcc", "a numeric threshold (got 'mcc')")]
+                       (settings["threshold"] == "mcc", "a numeric threshold (got 'mcc')"),
+                       (settings["method"] == "sensei",
+                        "a method other than sensei (its fair metric is fitted on the training rows without noise)")]
             needs = [need for failed, need in refused if failed]
             if needs:
                 raise ValueError("privacy: DP-SGD releases only the noisy gradient steps (early stopping and an MCC "
@@ -645,10 +647,11 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
 
     def _total_epsilon(self, noise_multiplier: float, sampling_rate: float, steps: int) -> float:
         """``total_epsilon_`` (see the class docstring): this run composed with the SCM's DP fit."""
+        if self.scm_ is None:
+            return self.epsilon_
         scm_runs = getattr(self.scm_, "dp_runs_", None)
-        if scm_runs is None:
-            fitted_here = self.scm_ is not None and self.scm_ is not self.scm
-            return math.inf if fitted_here else self.epsilon_
+        if scm_runs is None:  # an SCM fitted without privacy: a non-private release of its data
+            return math.inf
         events = [_privacy.dp_sgd_event(noise_multiplier, [(sampling_rate, steps)])]
         if scm_runs:
             events.insert(0, _privacy.dp_sgd_event(self.scm_.noise_multiplier_, scm_runs))

@@ -347,3 +347,16 @@ def test_audit_samples_beyond_the_limit_fail_before_any_work(adult, fitted):
     seconds, message = timed(lambda: cf.audit(clf, scm, big, n_samples=2_000_000, verbose=False))
     assert f"n_samples: expected an int in [1, {LIMITS['max_audit_samples']}], got 2000000" in message
     assert seconds < 0.05, seconds
+
+
+def test_audit_outputs_of_the_wrong_length_are_refused_by_the_engine(fitted):
+    """One flag and one level per (row, draw): the engine checks the lengths it writes."""
+    scm, clf, X, _ = fitted
+    x = np.ascontiguousarray(scm.encode(X).to_numpy(), dtype=np.float64)
+    options = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.1,
+               "n_samples": 1, "steps": 0, "restarts": 1, "step_size": 0.0, "first_row": 0, "n_draws": 2,
+               "posterior_seed": 0, "n_threads": 1}
+    rows = x.shape[0]
+    with pytest.raises(ValueError, match="one per \\(row, draw\\)"):
+        _engine.audit(clf._handle, scm._handle, x, options, 0, None, np.empty(rows, dtype=np.int64),
+                      np.empty(rows, dtype=np.int64), np.empty((2 * rows, x.shape[1])))

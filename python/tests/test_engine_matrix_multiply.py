@@ -44,3 +44,14 @@ def _read_only(shape):
 def test_wrong_dtype_layout_or_rank_is_a_type_error(a, b, out):
     with pytest.raises(TypeError):
         _engine.matrix_multiply(a, b, out)
+
+
+def test_an_output_sharing_memory_with_an_input_is_refused():
+    """The product's pieces read all of a and b while others write rows of out: shared
+    memory would make the bits depend on the thread count, so it is refused."""
+    b = np.random.default_rng(1).standard_normal((300, 300))
+    with pytest.raises(ValueError, match="shares memory with b"):
+        _engine.matrix_multiply(np.eye(300), b, b, 2)
+    a = np.random.default_rng(2).standard_normal((300, 300))
+    with pytest.raises(ValueError, match="shares memory with a"):
+        _engine.matrix_multiply(a, np.eye(300), a[:, :], 2)

@@ -108,3 +108,14 @@ def test_the_standalone_product_gives_the_same_bits_on_any_thread_count():
         assert out.tobytes() == outs[0].tobytes()
     with pytest.raises(ValueError, match="n_threads"):
         _engine.matrix_multiply(a, b, np.empty((700, 200)), -1)
+
+
+def test_the_default_thread_count_never_exceeds_the_engine_limit(monkeypatch):
+    """On a machine with more cores than the engine's max_threads, calls without
+    n_threads use max_threads (the engine would refuse more)."""
+    import os
+    from causalfair import _threads
+    from causalfair.validation import LIMITS
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(int(LIMITS["max_threads"]) + 7)),
+                        raising=False)
+    assert _threads.available_cores() == LIMITS["max_threads"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import causalfair as cf
@@ -222,3 +223,14 @@ def test_lira_on_dataframes_and_its_argument_checks(lin_dataset):
     two = np.concatenate([np.flatnonzero(labels == 0)[:2], np.flatnonzero(labels == 1)[:20]])
     with pytest.raises(ValueError, match="has 2 non-member rows"):
         privacy.membership_advantage(clf, X[:50], y[:50], X.iloc[two], labels[two], attack="lira")
+
+
+def test_sensei_is_refused_with_privacy():
+    """sensei fits its fair metric on every training row without noise; DP-SGD's
+    per-example bound would not hold, so the pair is refused before training."""
+    X = pd.DataFrame({"s": [0, 1] * 50, "x": np.linspace(-1, 1, 100)})
+    y = (X["x"] > 0).astype(int)
+    scm = cf.SCM([("s", "x")], sensitive="s", mechanism="mlp", random_state=0)
+    with pytest.raises(ValueError, match="sensei"):
+        cf.FairRobustClassifier(scm=scm, method="sensei", threshold=0.5, privacy=dict(target_epsilon=3.0),
+                                random_state=0).fit(X, y)

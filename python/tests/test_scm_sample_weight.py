@@ -177,3 +177,13 @@ def test_mcc_threshold_maximises_scikit_learns_weighted_mcc(seed):
     # The weights matter here: every cut best for the unweighted MCC is worse under the weights.
     plain = np.array([matthews_corrcoef(y, (p > t).astype(int)) for t in cuts])
     assert all(weighted_mcc(t) < best - 1e-6 for t in cuts[plain == plain.max()])
+
+
+def test_tiny_weights_are_proportional_weights():
+    """Weights are normalised as w · n / Σw: weights so small that their mean rounds to 0
+    give what the same weights at a normal scale give (w / mean divided by 0 before)."""
+    from causalfair import _engine
+    rng = np.random.default_rng(0)
+    p, y = rng.uniform(size=300), (rng.uniform(size=300) < 0.4).astype(np.float64)
+    w = rng.uniform(0.5, 2.0, 300)
+    assert _engine.threshold_mcc(p, y, w * 5e-324) == _engine.threshold_mcc(p, y, w)

@@ -29,6 +29,11 @@ extension StructuralCausalModel {
                              privacy: DifferentialPrivacy? = nil) throws {
         if let privacy {
             try privacy.validate()
+            guard sampleWeights == nil else {
+                throw CausalFairError.invalidArgument(
+                    "sample_weight: expected None with privacy (per-example clipping would undo the weights, and "
+                    + "rows of weight 0 would change the row count the accountant reads)")
+            }
             for (index, node) in nodes.enumerated() {
                 guard case .linear = node.mechanism else { continue }
                 throw CausalFairError.invalidArgument(

@@ -43,15 +43,17 @@ public enum BLAS {
     /// any thread count. For large standalone products (`cf_matrix_multiply`); the
     /// engine's own products are small and run inside its pieces.
     public static func parallelProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
-                                       c: UnsafeMutablePointer<Double>, threads: Int) {
+                                       c: UnsafeMutablePointer<Double>, threads: Int) throws {
         let ranges = ParallelPieces.pieceRanges(m, pieceSize: productPieceRows)
         // The buffers cross into the pieces as addresses: every piece reads A's and B's
         // rows and writes only its own rows of C.
         let (aAddress, bAddress, cAddress) = (Int(bitPattern: a), Int(bitPattern: b), Int(bitPattern: c))
-        _ = try? ParallelPieces.map(ranges.count, threads: threads) { p in
+        _ = try ParallelPieces.map(ranges.count, threads: threads) { p in
             let rows = ranges[p]
             guard let a = UnsafePointer<Double>(bitPattern: aAddress), let b = UnsafePointer<Double>(bitPattern: bAddress),
-                  let c = UnsafeMutablePointer<Double>(bitPattern: cAddress) else { return }
+                  let c = UnsafeMutablePointer<Double>(bitPattern: cAddress) else {
+                throw CausalFairError.computation("matrix product: a buffer address did not survive the piece")
+            }
             gemm(transposeA: false, transposeB: false, m: rows.count, n: n, k: k, alpha: 1, a: a + rows.lowerBound * k,
                  lda: k, b: b, ldb: n, beta: 0, c: c + rows.lowerBound * n, ldc: n)
         }

@@ -56,7 +56,7 @@ enum RowWeighting {
         guard total > 0, total.isFinite else {
             throw CausalFairError.invalidArgument("sample_weight must have a positive, finite sum")
         }
-        let mean = total / Double(rows)
-        return weights.map { $0 / mean }
+        // w · rows / total, not w / (total / rows): the mean of tiny weights rounds to 0.
+        return weights.map { $0 / total * Double(rows) }
     }
 }

@@ -63,6 +63,13 @@ public enum Trainer {
             throw CausalFairError.invalidArgument(
                 "sample_weight: expected None with differential privacy (per-example clipping would undo the weights)")
         }
+        if configuration.objective == .sensei, configuration.privacy != nil {
+            // sensei's fair metric is fitted on every training row without noise and enters
+            // every row's gradient: one row would move all the others' clipped gradients.
+            throw CausalFairError.invalidArgument(
+                "method: sensei fits its fair metric on the training rows without noise, which differential "
+                + "privacy does not cover; train sensei without privacy")
+        }
         if configuration.optimizer == .newton {
             return try trainNewton(model, x: x, labels: labels, weights: sampleWeights, configuration: configuration,
                                    progress: progress)

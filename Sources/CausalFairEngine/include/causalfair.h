@@ -453,8 +453,8 @@ typedef struct cf_audit_options {
 int32_t cf_audit(void *model, void *scm, const double *x, int64_t rows, int64_t cols,
                  const cf_audit_options *options, uint64_t seed,
                  cf_progress_fn progress, void *context,
-                 int64_t *flags, int64_t *levels, double *witnesses, int64_t witnesses_len,
-                 char *err, int64_t err_len);
+                 int64_t *flags, int64_t flags_len, int64_t *levels, int64_t levels_len,
+                 double *witnesses, int64_t witnesses_len, char *err, int64_t err_len);
 
 /* The points cf_audit's SAMPLE method draws, for auditing a classifier outside the
    engine on the same draws: for every (row, draw) pair of x (options: radius,
