@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _models
+from .validation import check_output_size
 
 #: Samples per ball between two checks for flips: the engine's sample block
 #: (``UnfairnessAudit.sampleBlock``), so that witnesses are the engine's.
@@ -52,6 +53,7 @@ def audit(predict: PointPredictor, scm: Any, x: np.ndarray, own: np.ndarray, fac
     handle = scm._handle
     rows, columns, levels = x.shape[0], x.shape[1], len(scm._twin_labels)
     pairs = rows * n_draws
+    check_output_size(pairs * levels, columns, "audit twins (one per row, posterior draw and level of S)")
     pair_rows = np.arange(pairs) // n_draws
     factual = np.repeat(np.asarray(factual_rows, dtype=np.int64), n_draws)
     work = pairs * levels + sum(pairs * (1 if factual_only else levels) * n_samples

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _engine, _threads
+from .validation import check_output_size
 
 __all__ = ["OBJECTIVES", "ACTIVATIONS", "OPTIMIZERS", "new_model", "parameters", "set_parameters", "widths",
            "input_limit", "logits", "input_gradient", "train", "mcc_threshold", "AUDIT_METHODS", "audit"]
@@ -129,6 +130,7 @@ def audit(handle: Any, scm_handle: Optional[Any], x: np.ndarray, logit_threshold
     does not depend on how many). ``posterior_seed`` seeds the posterior draws as ``SCM.twins``'s
     ``random_state`` does (``n_draws=1, posterior_seed=0``: the single draw of seed 0)."""
     pairs = x.shape[0] * n_draws
+    check_output_size(pairs, x.shape[1], "audit witnesses (one per row and posterior draw)")
     flags = np.empty(pairs, dtype=np.int64)
     levels = np.empty(pairs, dtype=np.int64)
     witnesses = np.empty((pairs, x.shape[1]))

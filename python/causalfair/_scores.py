@@ -76,13 +76,16 @@ def wilson_interval(count: int, n: int, z: float = _Z95) -> Tuple[float, float]:
         raise ValueError(f"z: expected a finite normal quantile > 0, got {z!r}")
     if n <= 0 or not 0 <= count <= n:
         raise ValueError(f"wilson_interval: expected 0 <= count <= n and n > 0, got count={count}, n={n}")
-    p = count / n
+    low, high = _wilson(count / n, n, z)
+    return (0.0 if count == 0 else low), (1.0 if count == n else high)  # exact bounds, no rounding residue
+
+
+def _wilson(p: float, n: int, z: float) -> Tuple[float, float]:
+    """The Wilson score interval at an observed proportion ``p`` of ``n``."""
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    low = 0.0 if count == 0 else max(0.0, centre - half)  # exact bounds, no rounding residue
-    high = 1.0 if count == n else min(1.0, centre + half)
-    return low, high
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def proportion(flags: Any) -> Proportion:
@@ -97,10 +100,13 @@ def proportion(flags: Any) -> Proportion:
 
 def posterior_proportion(probabilities: Any) -> Proportion:
     """The mean U = (1/n) Σ pᵢ of per-row posterior probabilities pᵢ ∈ [0, 1] (an
-    indicator under R posterior draws, DESIGN §4) with the normal 95% interval of a
-    mean over rows, U ± 1.96 · s / √n (s the sample standard deviation of the pᵢ),
-    clipped to [0, 1]; ``count`` is None (the pᵢ are not counts; pool with value · n).
-    With one row the interval is [0, 1]; when every pᵢ is equal it is the point U.
+    indicator under R posterior draws, DESIGN §4) with a 95% interval: the union of the
+    normal interval of a mean over rows, U ± 1.96 · s / √n (s the sample standard
+    deviation of the pᵢ), and the Wilson interval at U of n rows. The Wilson part keeps
+    it from collapsing where the pᵢ barely vary (all 0: [0, 0.0188] for 200 rows, as
+    with one draw, not [0, 0]): since 0 ≤ pᵢ ≤ 1, Var(pᵢ) ≤ U(1 − U), the variance the
+    Wilson interval assumes. ``count`` is None (the pᵢ are not counts; pool with
+    value · n). With one row the interval is [0, 1].
 
     Examples
     --------
@@ -117,7 +123,8 @@ def posterior_proportion(probabilities: Any) -> Proportion:
     if n == 1:
         return Proportion(mean, 0.0, 1.0, None, 1)
     half = _Z95 * float(values.std(ddof=1)) / math.sqrt(n)
-    return Proportion(mean, max(0.0, mean - half), min(1.0, mean + half), None, n)
+    low, high = _wilson(mean, n, _Z95)
+    return Proportion(mean, min(low, max(0.0, mean - half)), max(high, min(1.0, mean + half)), None, n)
 
 
 def _labels(y_true: Any, y_pred: Any) -> Tuple[np.ndarray, np.ndarray]:

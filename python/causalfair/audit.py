@@ -1,6 +1,7 @@
 """Audits of a classifier against an SCM: the unfair area U_Δ, the counterfactual
 unfairness U_CF = U_0 and the non-robust area NR_Δ (DESIGN §4), beside accuracy, MCC
-and group-fairness metrics, each proportion with a 95% Wilson interval
+and group-fairness metrics, each proportion with a 95% interval (Wilson; under posterior draws
+:func:`causalfair.metrics.posterior_proportion`)
 (:func:`audit`, :class:`AuditReport`)."""
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class Indicator:
         flagged (row, draw), indexed by (row label, ``draw``).
     proportion : causalfair.metrics.Proportion
         R = 1: the share of flagged rows with its Wilson interval. R > 1: U = mean of
-        the per-row posterior probabilities, with the normal interval of that mean
+        the per-row posterior probabilities, with the union of the normal interval of
+        that mean and the Wilson interval at U
         (:func:`causalfair.metrics.posterior_proportion`).
     n_draws : int
         Posterior draws per row (R).
@@ -349,8 +351,9 @@ class AuditReport:
 
     def by_group(self, by: Any = None) -> pd.DataFrame:
         """Every indicator (U_CF, U_Δ, NR_Δ) within each group of rows, in the manner of
-        fairlearn's ``MetricFrame.by_group``, each proportion with its 95% Wilson
-        interval.
+        fairlearn's ``MetricFrame.by_group``, each proportion with its 95% interval
+        (Wilson; under ``n_draws`` that of
+        :func:`causalfair.metrics.posterior_proportion`).
 
         Parameters
         ----------
@@ -366,9 +369,10 @@ class AuditReport:
         DataFrame
             MultiIndex (group column(s)..., ``metric``) — groups in sorted order —
             and the columns of :meth:`to_frame`: value, ci_low, ci_high, method, n
-            (rows in the group) and count (rows flagged in it). Summing ``n`` and
-            ``count`` over the groups of one metric gives that metric's overall ``n``
-            and ``count``.
+            (rows in the group) and count (rows flagged in it; empty under
+            ``n_draws``). Summing ``n`` (and ``count``, or ``value · n`` under
+            ``n_draws``) over the groups of one metric gives that metric's overall
+            ``n`` and ``count``.
 
         Raises
         ------
@@ -491,7 +495,7 @@ class AuditReport:
         values = frame["value"].astype(float)
         errors = np.vstack([values - frame["ci_low"].astype(float), frame["ci_high"].astype(float) - values])
         ax.bar(frame.index, values, yerr=errors, capsize=4, color="#4c72b0")
-        ax.set_ylabel("proportion (95% Wilson interval)")
+        ax.set_ylabel("proportion (95% interval)")
         ax.set_ylim(0, 1)
         ax.tick_params(axis="x", rotation=45)
         return ax
@@ -505,7 +509,7 @@ class AuditReport:
         draws = max((ind.n_draws for ind in self.indicators.values()), default=1)
         if draws > 1:
             held += (f"\nposterior draws per row: {draws} (value: mean posterior probability; interval: normal, "
-                     "of that mean over rows)")
+                     "of that mean over rows, widened to the Wilson interval at it)")
         return f"AuditReport(\n{self.to_frame().to_string()}{held}\n)"
 
 
@@ -582,7 +586,9 @@ def audit(clf: Any, scm: Any = None, X: Any = None, y: Any = None, *,
         ``random_state`` (an int is used as is) — and each indicator is
         U = (1/n) Σ pᵢ, pᵢ the share of row i's draws flagged (its posterior
         probability of being flagged, :meth:`AuditReport.probabilities`), with the
-        normal 95% interval of that mean over rows (``count`` is then empty).
+        95% interval of :func:`causalfair.metrics.posterior_proportion` (the normal
+        interval of that mean over rows, widened to the Wilson interval at U; ``count``
+        is then empty).
         ``None`` (default): the single draw of seed 0 that every verb without
         ``n_draws`` uses, and each proportion with its Wilson interval, as before
         draws existed. Without a Gumbel-max node every draw has the same twins

@@ -131,9 +131,10 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         ``counterfactual``, ``twins``, ``perturbation_ball`` and
         :func:`causalfair.audit`; every other verb (``abduct``, ``phi``, ``metric``,
         training) uses the single posterior draw of seed 0, on hard codes (``metric`` compares the continuous latents and is
-        ``inf`` across a discrete node's level switch of zero posterior probability), and
-        searches (``attack``, ``causal_at``) see a zero gradient through a discrete
-        node (no Gumbel-softmax relaxation yet).
+        ``inf`` across a discrete node's level switch of zero posterior probability);
+        searches (``attack``, ``causal_at``, ``trades``) move a discrete node through the
+        straight-through Gumbel-softmax surrogate (τ = 1) and evaluate every point at its
+        hard codes.
     privacy : None or dict, default=None
         Fit with differential privacy (:mod:`causalfair.privacy`):
         ``dict(target_epsilon=ε, delta=δ, max_grad_norm=C)`` — ε > 0 required; δ in

@@ -137,6 +137,25 @@ def test_n_draws_is_checked_before_any_work(adult):
         with pytest.raises(error, match="n_draws"):
             cf.metrics.unfair_area(clf, scm, X, DELTA, n_draws=bad)
 
+    # within the limit but too large to hold: refused by size before allocating, native
+    # (witnesses) and black box (twins) alike
+    doubled = pd.concat([X, X])  # 600 rows × 10⁶ draws × 6 columns: beyond max_elements
+    for model in (clf, Wrapped(clf)):
+        with pytest.raises(ValueError, match="elements allowed"):
+            cf.audit(model, scm, doubled, radii=(0.05,), n_draws=limit)
+
+
+def test_an_interval_under_draws_never_collapses_to_a_point():
+    """Every pᵢ equal (here all 0, all draws agree): the interval is Wilson's at U, as
+    with one draw — not the point the normal interval of a mean with s = 0 would give."""
+    for n in (200, 1000):
+        zero = cf.metrics.posterior_proportion(np.zeros(n))
+        assert (zero.ci_low, zero.ci_high) == (0.0, pytest.approx(cf.metrics.wilson_interval(0, n)[1]))
+        half = cf.metrics.posterior_proportion(np.full(n, 0.5))
+        assert half.ci_low < 0.5 < half.ci_high
+    spread = cf.metrics.posterior_proportion([0.0, 0.5, 1.0, 0.5])  # the normal interval is the wider
+    assert (round(spread.ci_low, 3), round(spread.ci_high, 3)) == (0.1, 0.9)
+
 
 # ------------------------------------------------------------------ discrete="anm"
 
