@@ -19,7 +19,7 @@ public func cf_audit(_ modelHandle: UnsafeMutableRawPointer?, _ scmHandle: Unsaf
         guard let options = options?.pointee else {
             throw CausalFairError.invalidArgument("options: expected a cf_audit_options, got NULL")
         }
-        let draws = try drawCountArgument(options.n_draws)
+        let draws = try StructuralCausalModel.checkedDrawCount(options.n_draws)
         let pairs = try checkedProduct(input.rows, draws, what: "audit (row, draw) pairs")
         let expected = try checkedProduct(pairs, input.cols, what: "witnesses")
         guard flagsLength == Int64(pairs), levelsLength == Int64(pairs) else {
@@ -66,7 +66,7 @@ public func cf_audit_ball(_ scmHandle: UnsafeMutableRawPointer?, _ x: UnsafePoin
                 "samples \(firstSample) ..< \(firstSample) + \(options.n_samples): "
                 + "expected n_samples >= 1 and first_sample >= 0 with their sum <= \(limit)")
         }
-        let draws = try drawCountArgument(options.n_draws)
+        let draws = try StructuralCausalModel.checkedDrawCount(options.n_draws)
         let factualOnly = options.factual_only != 0
         let levels = factualOnly ? 1 : scm.twinLevelCount
         let expected = try checkedProduct(input.rows, draws, levels, Int(options.n_samples), input.cols,

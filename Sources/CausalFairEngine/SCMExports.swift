@@ -143,7 +143,7 @@ public func cf_scm_counterfactual_draws(_ handle: UnsafeMutableRawPointer?, _ da
         let interventions = try Buffers.interventions(model: model, nodes: doNodes, count: doCount,
                                                       values: doValues, rows: doRows, cols: doCols)
         return try finite(model.counterfactual(input, interventions: interventions,
-                                               drawCount: try drawCountArgument(drawCount), seed: seed).storage,
+                                               drawCount: try StructuralCausalModel.checkedDrawCount(drawCount), seed: seed).storage,
                           "counterfactual")
     }
 }
@@ -154,18 +154,10 @@ public func cf_scm_twins_draws(_ handle: UnsafeMutableRawPointer?, _ data: Unsaf
                                _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
                                _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     transform(handle, data, rows, cols, out, outLength, err, errLength) { model, input in
-        try finite(model.twins(input, drawCount: try drawCountArgument(drawCount), seed: seed).storage, "twins")
+        try finite(model.twins(input, drawCount: try StructuralCausalModel.checkedDrawCount(drawCount), seed: seed).storage, "twins")
     }
 }
 
-/// `n_draws` as an Int, refused outside 1...`maximumDrawCount`.
-func drawCountArgument(_ drawCount: Int64) throws -> Int {
-    guard drawCount >= 1, drawCount <= Int64(StructuralCausalModel.maximumDrawCount) else {
-        throw CausalFairError.invalidArgument(
-            "n_draws: expected an int in [1, \(StructuralCausalModel.maximumDrawCount)], got \(drawCount)")
-    }
-    return Int(drawCount)
-}
 
 @_cdecl("cf_scm_factual_levels")
 public func cf_scm_factual_levels(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,

@@ -97,10 +97,7 @@ public struct UnfairnessAudit: Sendable {
                     firstRow: Int = 0, drawCount: Int = 1, posteriorSeed: UInt64 = 0, threads: Int = 0,
                     progress: (Int, Int) -> Bool = { _, _ in true }) throws -> AuditResult {
         guard firstRow >= 0 else { throw CausalFairError.invalidArgument("first_row must be >= 0, got \(firstRow)") }
-        guard drawCount >= 1, drawCount <= StructuralCausalModel.maximumDrawCount else {
-            throw CausalFairError.invalidArgument(
-                "n_draws: expected an int in [1, \(StructuralCausalModel.maximumDrawCount)], got \(drawCount)")
-        }
+        _ = try StructuralCausalModel.checkedDrawCount(Int64(drawCount))
         guard radius >= 0, radius <= maximumRadius else {
             throw CausalFairError.invalidArgument("radius must be in [0, \(maximumRadius)], got \(radius)")
         }

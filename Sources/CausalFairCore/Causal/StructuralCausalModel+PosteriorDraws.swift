@@ -11,14 +11,21 @@ extension StructuralCausalModel {
     /// The most posterior draws per row a verb takes.
     public static let maximumDrawCount = 1_000_000
 
+    /// `drawCount` as an Int; throws outside 1...`maximumDrawCount` — the one check of
+    /// every verb and export that takes R.
+    public static func checkedDrawCount(_ drawCount: Int64) throws -> Int {
+        guard drawCount >= 1, drawCount <= Int64(maximumDrawCount) else {
+            throw CausalFairError.invalidArgument("n_draws: expected an int in [1, \(maximumDrawCount)], got \(drawCount)")
+        }
+        return Int(drawCount)
+    }
+
     /// R posterior draws of each row's latent noise: ((rows * R) x columns), row r's
     /// draws contiguous (row r * R + d is draw d), in one batched pass over the nodes
     /// (`abduct(_:drawCount:streams:)`). `firstRow` is the index of `data`'s first row
     /// in the whole data (its streams). Throws for R outside 1...`maximumDrawCount`.
     public func abduct(_ data: Matrix, drawCount: Int, seed: UInt64, firstRow: Int = 0) throws -> Matrix {
-        guard drawCount >= 1, drawCount <= Self.maximumDrawCount else {
-            throw CausalFairError.invalidArgument("n_draws must be 1...\(Self.maximumDrawCount), got \(drawCount)")
-        }
+        _ = try Self.checkedDrawCount(Int64(drawCount))
         _ = try checkedProduct(data.rows, drawCount, columnCount, what: "the posterior draws")
         return try abduct(data, drawCount: drawCount,
                           streams: PosteriorStreams(seed: seed, drawCount: drawCount, firstRow: firstRow))

@@ -22,7 +22,7 @@ extension StructuralCausalModel {
     func abduct(_ data: Matrix, drawCount: Int, streams: PosteriorStreams) throws -> Matrix {
         try checkFitted()
         try checkData(data)
-        let repeatedRows = (0..<(data.rows * drawCount)).map { $0 / drawCount }
+        let repeatedRows = (0..<(try checkedProduct(data.rows, drawCount, what: "posterior draws"))).map { $0 / drawCount }
         let repeated = drawCount == 1 ? data : data.gatherRows(repeatedRows)
         let inline = drawCount == 1 ? streams : streams.inline(drawCount: drawCount)
         var latent = repeated

@@ -61,16 +61,14 @@ extension LatentSpace {
         guard x.cols == columnCount, x.isFinite else {
             throw CausalFairError.invalidArgument("X must have \(columnCount) finite columns")
         }
-        guard drawCount >= 1, drawCount <= StructuralCausalModel.maximumDrawCount, samples.lowerBound >= 0 else {
-            throw CausalFairError.invalidArgument(
-                "n_draws must be 1...\(StructuralCausalModel.maximumDrawCount) and samples start at 0 or later")
-        }
+        _ = try StructuralCausalModel.checkedDrawCount(Int64(drawCount))
+        guard samples.lowerBound >= 0 else { throw CausalFairError.invalidArgument("samples must start at 0 or later") }
         let pairCount = try checkedProduct(x.rows, drawCount, what: "audit pairs")
         let (rows, latent) = try pairPoints(x, pairs: 0..<pairCount, drawCount: drawCount,
                                             posteriorSeed: posteriorSeed, firstRow: firstRow)
         let (centres, levels, perRow) = try balls(latent, factual: try factualLevels(rows), factualOnly: factualOnly)
         let total = try checkedProduct(centres.rows, samples.count, columnCount, what: "audit ball points")
-        let owner = (0..<total / columnCount).map { $0 / samples.count }
+        let owner = (0..<centres.rows * samples.count).map { $0 / samples.count }
         var points = centres.gatherRows(owner)
         let firstPair = firstRow &* drawCount
         for ball in 0..<centres.rows {
