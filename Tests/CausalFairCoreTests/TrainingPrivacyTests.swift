@@ -33,20 +33,46 @@ struct TrainingPrivacyTests {
 
     // MARK: per-example gradients
 
-    @Test("erm's batched per-example gradients equal the per-row loop's (logistic and MLP), to rounding",
+    @Test("erm's batched clipped sum equals the per-row loop's gradients clipped and summed (logistic and MLP; C = ∞ and C at the median norm), to rounding",
           arguments: [true, false])
     func batchedMatchesLoop(linearModel: Bool) throws {
         let f = try Fixture(nonlinear: false, linearModel: linearModel, rows: Array(0..<25))
         let context = try trainingObjective(f.model, Self.configuration(.erm), space: f.space)
         var generator = Xoshiro256StarStar(seed: 1)
-        let batched = try EmpiricalRisk.perExampleGradients(f.batch, in: context, generator: &generator)
         let loop = try context.perRowGradients(f.batch) { row in
             try EmpiricalRisk.evaluate(row, in: context, generator: &generator).gradient
         }
-        #expect(batched.rows == 25 && batched.cols == f.model.parameters.count)
-        // Rounding only: a row of a batched BLAS product may sum in another order than a 1-row product.
-        #expect(maxAbsDifference(batched, loop) <= 1e-14 * max(1, loop.storage.map(abs).max() ?? 0))
-        #expect(loop.storage.map(abs).max() ?? 0 > 1e-3)
+        let norms = (0..<loop.rows).map { norm(loop.gatherRows([$0]).storage) }
+        for clip in [Double.infinity, norms.sorted()[norms.count / 2]] {
+            let privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: clip)
+            let batched = try EmpiricalRisk.clippedGradientSum(f.batch, in: context, privacy: privacy,
+                                                               generator: &generator)
+            let expected = privacy.clippedSum(loop)
+            // Rounding only: the batched form sums rows inside BLAS, the loop's rows are summed after.
+            #expect(maxAbsDifference(batched, expected) <= 1e-13 * max(1, norm(expected)))
+            #expect(norm(expected) > 1e-3)
+        }
+    }
+
+    @Test("a network's ghost norms equal the norms of the per-row parameter gradients (two outputs, tanh and relu, one and two hidden layers)",
+          arguments: [(Activation.tanh, [4, 7, 2]), (.relu, [4, 6, 5, 2]), (.tanh, [4, 2])])
+    func ghostNorms(activation: Activation, widths: [Int]) throws {
+        var generator = Xoshiro256StarStar(seed: 12)
+        let network = MultilayerPerceptron(widths: widths, activation: activation, generator: &generator)
+        let inputs = try Matrix(rows: 9, cols: 4, storage: (0..<36).map { _ in generator.normal() })
+        let g = try Matrix(rows: 9, cols: 2, storage: (0..<18).map { _ in generator.normal() })
+        let layers = network.forwardPass(inputs)
+        let perRow = (0..<9).map { r in
+            network.parameterGradient(network.forwardPass(inputs.gatherRows([r])), outputGradient: g.gatherRows([r]))
+        }
+        let ghost = network.perExampleGradientNorms(layers, outputGradient: g)
+        for r in 0..<9 { #expect(abs(ghost[r] - norm(perRow[r])) <= 1e-13 * norm(perRow[r])) }
+        let privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: ghost.sorted()[4])
+        let matrix = try Matrix(rows: 9, cols: network.parameters.count, storage: perRow.flatMap { $0 })
+        let expected = privacy.clippedSum(matrix)
+        let batched = privacy.clippedSum(network, layers: layers, outputGradient: g)
+        #expect(maxAbsDifference(batched, expected) <= 1e-13 * norm(expected))
+        #expect(privacy.clippingFactors(matrix).contains { $0 < 1 })
     }
 
     @Test("for every objective (and with the twin penalty), randomness off, the per-example gradients sum to rows × the batch gradient",
@@ -96,12 +122,11 @@ struct TrainingPrivacyTests {
         let batch = f.batch.gathering(sampled)
         let privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: .infinity)
         let expected = 100.0
-        let dp = privacy.gradient(try context.perExampleGradients(batch, generator: &generator),
-                                  expectedBatchSize: expected, generator: &generator)
+        let dp = privacy.noisedMean(try context.clippedGradientSum(batch, privacy: privacy, generator: &generator),
+                                    expectedBatchSize: expected, generator: &generator)
         let plain = try context.evaluate(batch, generator: &generator).gradient
         let rescaled = dp.map { $0 * expected / Double(sampled.count) }
-        // To rounding, not bit for bit: the plain gradient sums rows inside BLAS (and
-        // divides before summing), DP-SGD sums per-example rows in order.
+        // To rounding, not bit for bit: the plain gradient divides before summing.
         #expect(maxAbsDifference(rescaled, plain) <= 1e-13 * max(1, norm(plain)))
         #expect(norm(plain) > 1e-3)
         #expect(sampled.count != 100)  // the sample's size varies: the divisor is the expected size
@@ -111,7 +136,8 @@ struct TrainingPrivacyTests {
     func noiseScale() throws {
         let privacy = DifferentialPrivacy(noiseMultiplier: 1.5, maxGradNorm: 2)
         var generator = Xoshiro256StarStar(seed: 5)
-        let gradient = privacy.gradient(Matrix(rows: 0, cols: 20_000), expectedBatchSize: 10, generator: &generator)
+        let gradient = privacy.noisedMean(privacy.clippedSum(Matrix(rows: 0, cols: 20_000)), expectedBatchSize: 10,
+                                          generator: &generator)
         // Sample std of 20,000 normals: relative standard error ≈ 1/√(2·20,000) ≈ 0.5%.
         #expect(abs(mean(gradient)) < 0.3 * 4 / 141)  // 4 standard errors of the mean (0.3/√20,000 each)
         #expect(abs(variance(gradient).squareRoot() / 0.3 - 1) < 0.03)
@@ -164,14 +190,15 @@ struct TrainingPrivacyTests {
         #expect(maxAbsDifference(first.model.parameters, other.model.parameters) > 1e-6)
     }
 
-    @Test("an empty Poisson sample gives no per-example gradient rows; runs with many empty samples train",
+    @Test("an empty Poisson sample sums to a zero gradient; runs with many empty samples train",
           arguments: [Objective.erm, .causalAT])
     func emptySamples(objective: Objective) throws {
         let f = try Fixture(nonlinear: false, rows: Array(0..<4))
         let context = try trainingObjective(f.model, Self.configuration(objective), space: f.space)
         var generator = Xoshiro256StarStar(seed: 7)
-        let none = try context.perExampleGradients(f.batch.gathering([]), generator: &generator)
-        #expect(none.rows == 0 && none.cols == f.model.parameters.count)
+        let none = try context.clippedGradientSum(f.batch.gathering([]), privacy: Self.privateConfiguration(objective).privacy!,
+                                                  generator: &generator)
+        #expect(none == [Double](repeating: 0, count: f.model.parameters.count))
         // q = 1/120: about e^(−1) ≈ 37% of the 240 steps sample no row.
         let (scm, x, labels) = try TrainingLIN.fitted(rows: 120, seed: 31)
         var configuration = Self.privateConfiguration(objective)

@@ -1,8 +1,8 @@
 /// DP-SGD (Abadi et al. 2016; DESIGN §4 "Differential privacy"), a training option that
 /// works with every objective: each step samples rows independently with probability
 /// q = batch size / n (Poisson sampling), takes the gradient of each sampled row's own
-/// loss (`ObjectiveContext.perExampleGradients`: the full objective, inner maximisation
-/// included), clips each to L2 norm at most C, sums them, adds N(0, σ²C²I), and divides
+/// loss (the full objective, inner maximisation included), clips each to L2 norm at most C
+/// and sums them (`ObjectiveContext.clippedGradientSum`), adds N(0, σ²C²I), and divides
 /// by the expected batch size q·n; the optimiser (Adam or SGD) then steps on that.
 ///
 /// What this protects is the sequence of noisy gradients, hence the trained parameters:
@@ -41,28 +41,46 @@ public struct DifferentialPrivacy: Sendable, Equatable {
         candidates.filter { _ in generator.bernoulli(rate) == 1 }
     }
 
-    /// The factor min(1, C / ‖row r‖₂) of every row r of `perExample`: each row times its
-    /// factor has norm at most C (up to rounding), and rows already within C keep
-    /// factor 1 (unchanged).
+    /// min(1, C / `norm`): a gradient of that norm times the factor has norm at most C
+    /// (up to rounding), and one already within C keeps factor 1 (unchanged).
+    func clippingFactor(norm: Double) -> Double {
+        norm > maxGradNorm ? maxGradNorm / norm : 1
+    }
+
+    /// The factor of every row of `perExample` (`clippingFactor` of its L2 norm).
     func clippingFactors(_ perExample: Matrix) -> [Double] {
         let columns = perExample.cols
         return perExample.storage.withUnsafeBufferPointer { storage in
             (0..<perExample.rows).map { r in
                 guard let base = storage.baseAddress else { return 1 }
                 let row = base + r * columns
-                let norm = BLAS.dot(row, row, count: columns).squareRoot()
-                return norm > maxGradNorm ? maxGradNorm / norm : 1
+                return clippingFactor(norm: BLAS.dot(row, row, count: columns).squareRoot())
             }
         }
     }
 
-    /// The privatised gradient (Σᵣ clip(gᵣ) + N(0, σ²C²I)) / `expectedBatchSize` of the
-    /// per-example gradients `perExample` (rows x parameters, possibly no rows). The noise
-    /// takes two uniforms of `generator` per parameter, none when σ = 0: with σ = 0 and
-    /// C = ∞ the result is the plain sum of the rows over `expectedBatchSize`.
-    func gradient(_ perExample: Matrix, expectedBatchSize: Double, generator: inout Xoshiro256StarStar) -> [Double] {
-        // Σᵣ factorᵣ · rowᵣ in one pass over the rows (BLAS), without a clipped copy.
-        var total = BLAS.multiply(perExample, clippingFactors(perExample), transposeA: true)
+    /// Σᵣ clip(gᵣ) of the per-example gradients `perExample` (rows x parameters, possibly
+    /// no rows), in one pass over the rows (BLAS), without a clipped copy.
+    func clippedSum(_ perExample: Matrix) -> [Double] {
+        BLAS.multiply(perExample, clippingFactors(perExample), transposeA: true)
+    }
+
+    /// Σᵣ clip(gᵣ) of a network's per-example parameter gradients, gᵣ = ∂/∂θ Σⱼ G[r, j] ·
+    /// outputⱼ(row r), without forming them: the norms by
+    /// `MultilayerPerceptron.perExampleGradientNorms`, then one ordinary backward pass of
+    /// G with each row scaled by its factor (a row's gradient is linear in its row of G).
+    /// Equals `clippedSum` of the per-row gradients, to rounding (tested); costs two
+    /// backward passes over the batch.
+    func clippedSum(_ network: MultilayerPerceptron, layers: [Matrix], outputGradient: Matrix) -> [Double] {
+        let factors = network.perExampleGradientNorms(layers, outputGradient: outputGradient).map(clippingFactor)
+        return network.parameterGradient(layers, outputGradient: Rows.scaled(outputGradient, by: factors))
+    }
+
+    /// The privatised gradient (`clippedSum` + N(0, σ²C²I)) / `expectedBatchSize`. The
+    /// noise takes two uniforms of `generator` per parameter, none when σ = 0: with σ = 0
+    /// and C = ∞ the result is the plain sum of the gradients over `expectedBatchSize`.
+    func noisedMean(_ clippedSum: [Double], expectedBatchSize: Double, generator: inout Xoshiro256StarStar) -> [Double] {
+        var total = clippedSum
         if noiseMultiplier > 0 {
             let scale = noiseMultiplier * maxGradNorm
             for i in total.indices { total[i] += scale * generator.normal() }

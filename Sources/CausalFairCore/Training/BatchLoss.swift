@@ -19,14 +19,22 @@ extension ObjectiveContext {
         return (loss, gradient)
     }
 
-    /// The parameter gradient of each row's own loss — the objective's and, when the
-    /// twin penalty is on, the penalty's (rows x parameter count): DP-SGD's per-example
-    /// gradients. Batched when the objective has a batched form and no penalty applies;
-    /// else one evaluation of the one-row batch per row.
-    func perExampleGradients(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) throws -> Matrix {
+    /// Σᵣ clip(gᵣ) of the rows' own gradients — the objective's and, when the twin
+    /// penalty is on, the penalty's: DP-SGD's clipped sum. Batched when the objective has
+    /// a batched form and no penalty applies; else one evaluation of the one-row batch
+    /// per row (`perExampleGradients`).
+    func clippedGradientSum(_ batch: TrainingBatch, privacy: DifferentialPrivacy,
+                            generator: inout Xoshiro256StarStar) throws -> [Double] {
         if configuration.twinPenalty > 0, batch.twins != nil {
-            return try perRowGradients(batch) { row in try evaluate(row, generator: &generator).gradient }
+            return privacy.clippedSum(try perExampleGradients(batch, generator: &generator))
         }
-        return try configuration.objective.implementation.perExampleGradients(batch, in: self, generator: &generator)
+        return try configuration.objective.implementation.clippedGradientSum(batch, in: self, privacy: privacy,
+                                                                              generator: &generator)
+    }
+
+    /// The parameter gradient of each row's own loss (rows x parameter count), the twin
+    /// penalty's included when it is on: row r is `evaluate` of the batch of row r alone.
+    func perExampleGradients(_ batch: TrainingBatch, generator: inout Xoshiro256StarStar) throws -> Matrix {
+        try perRowGradients(batch) { row in try evaluate(row, generator: &generator).gradient }
     }
 }

@@ -119,8 +119,8 @@ public enum Trainer {
                 if let privacy = configuration.privacy {
                     let rows = DifferentialPrivacy.poissonSample(training, rate: expectedBatchSize / Double(training.count),
                                                                  generator: &generator)
-                    let perExample = try context.perExampleGradients(all.gathering(rows), generator: &generator)
-                    gradient = privacy.gradient(perExample, expectedBatchSize: expectedBatchSize, generator: &generator)
+                    let sum = try context.clippedGradientSum(all.gathering(rows), privacy: privacy, generator: &generator)
+                    gradient = privacy.noisedMean(sum, expectedBatchSize: expectedBatchSize, generator: &generator)
                     loss = .nan  // the training loss would be a non-private release
                 } else {
                     let rows = Array(training[(batchIndex * configuration.batchSize)..<min((batchIndex + 1) * configuration.batchSize, training.count)])

@@ -1,12 +1,13 @@
 extension TrainingObjective {
-    /// The per-row default: `evaluate` on the one-row batch of each row in turn (its
-    /// mean loss is that row's loss), randomness drawn from `generator` row after row.
-    /// Cost: one objective evaluation per row, i.e. about `rows` times the BLAS calls
-    /// of one batched evaluation, on 1-row matrices; objectives with a batched form
-    /// (erm) override it.
-    static func perExampleGradients(_ batch: TrainingBatch, in context: ObjectiveContext,
-                                    generator: inout Xoshiro256StarStar) throws -> Matrix {
-        try context.perRowGradients(batch) { row in try evaluate(row, in: context, generator: &generator).gradient }
+    /// The per-row default: every row's gradient formed (`ObjectiveContext.perRowGradients`,
+    /// randomness drawn from `generator` row after row), then clipped and summed. Cost: one
+    /// objective evaluation per row, i.e. about `rows` times the BLAS calls of one batched
+    /// evaluation, on 1-row matrices, and rows · parameter count doubles.
+    static func clippedGradientSum(_ batch: TrainingBatch, in context: ObjectiveContext, privacy: DifferentialPrivacy,
+                                   generator: inout Xoshiro256StarStar) throws -> [Double] {
+        privacy.clippedSum(try context.perRowGradients(batch) { row in
+            try evaluate(row, in: context, generator: &generator).gradient
+        })
     }
 }
 

@@ -29,13 +29,14 @@ protocol TrainingObjective {
     static func evaluate(_ batch: TrainingBatch, in context: ObjectiveContext,
                          generator: inout Xoshiro256StarStar) throws -> (loss: Double, gradient: [Double])
 
-    /// The parameter gradient of each row's own loss (rows x parameter count), for
-    /// DP-SGD's per-example clipping: row r is the gradient of `evaluate` on the batch
-    /// of row r alone, inner maximisation included (it is a function of that row only).
-    /// The default (`TrainingObjective+PerExampleGradients.swift`) evaluates the
-    /// one-row batches in turn; an objective with a batched form overrides it.
-    static func perExampleGradients(_ batch: TrainingBatch, in context: ObjectiveContext,
-                                    generator: inout Xoshiro256StarStar) throws -> Matrix
+    /// Σᵣ clip(gᵣ) for DP-SGD: gᵣ is the parameter gradient of row r's own loss (of
+    /// `evaluate` on the batch of row r alone, inner maximisation included — a function of
+    /// that row only), clipped by `privacy` to norm at most C. The default
+    /// (`TrainingObjective+PerExampleGradients.swift`) forms every gᵣ by evaluating the
+    /// one-row batches in turn; an objective whose row gradients have a batched form
+    /// overrides it (erm: `DifferentialPrivacy.clippedSum(_:layers:outputGradient:)`).
+    static func clippedGradientSum(_ batch: TrainingBatch, in context: ObjectiveContext, privacy: DifferentialPrivacy,
+                                   generator: inout Xoshiro256StarStar) throws -> [Double]
 }
 
 /// What a training objective (or a penalty term) needs the trainer to compute once per

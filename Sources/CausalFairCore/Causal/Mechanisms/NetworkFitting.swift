@@ -31,10 +31,10 @@ extension MultilayerPerceptron {
                 let rows = DifferentialPrivacy.poissonSample(order, rate: expectedBatchSize / Double(inputs.rows),
                                                              generator: &generator)
                 let layers = network.forwardPass(inputs.gatherRows(rows))
-                let perExample = network.perExampleParameterGradients(
-                    layers, outputGradient: outputGradient(layers[layers.count - 1], rows, 1))
-                optimiser.update(&network.parameters, gradient: privacy.gradient(
-                    perExample, expectedBatchSize: expectedBatchSize, generator: &generator))
+                let sum = privacy.clippedSum(network, layers: layers,
+                                             outputGradient: outputGradient(layers[layers.count - 1], rows, 1))
+                optimiser.update(&network.parameters, gradient: privacy.noisedMean(
+                    sum, expectedBatchSize: expectedBatchSize, generator: &generator))
             }
             return network
         }

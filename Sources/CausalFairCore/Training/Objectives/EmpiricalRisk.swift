@@ -9,12 +9,13 @@ enum EmpiricalRisk: TrainingObjective {
         context.crossEntropy(at: batch.x, labels: batch.labels, weights: batch.weights)
     }
 
-    /// Batched: one forward and one backward pass over the batch, with the per-row
-    /// outer products of `MultilayerPerceptron.perExampleParameterGradients`.
-    static func perExampleGradients(_ batch: TrainingBatch, in context: ObjectiveContext,
-                                    generator: inout Xoshiro256StarStar) throws -> Matrix {
+    /// Batched: one forward pass, and the two backward passes of
+    /// `DifferentialPrivacy.clippedSum(_:layers:outputGradient:)` with the rows' own
+    /// loss derivatives; no per-row gradient is formed.
+    static func clippedGradientSum(_ batch: TrainingBatch, in context: ObjectiveContext, privacy: DifferentialPrivacy,
+                                   generator: inout Xoshiro256StarStar) throws -> [Double] {
         let evaluation = Evaluation(context.model, batch.x, labels: batch.labels)
-        return context.model.perExampleParameterGradients(
-            evaluation.layers, outputGradient: evaluation.lossDerivatives(labels: batch.labels, scale: 1))
+        return privacy.clippedSum(context.model, layers: evaluation.layers,
+                                  outputGradient: evaluation.lossDerivatives(labels: batch.labels, scale: 1))
     }
 }
