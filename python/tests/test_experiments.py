@@ -63,6 +63,37 @@ def test_the_papers_estimator_beside_ours(small_run):
     assert "| lin | erm |" in table and "(42.7)" in table and "nested" in table
 
 
+def test_authors_ball_against_the_closed_form_on_lin():
+    """NR under the authors' ball (sensitive coordinate perturbed too) by sampling lies
+    between two closed-form sets for a logistic model on LIN's linear SCM: the logit
+    over {φ⁻¹(φ(v) + δ) : ‖δ‖ ≤ Δ} ranges over g(v) ± Δ‖Jᵀw‖ (J = ∂x/∂φ, here by finite
+    differences of inverse_transform, not through the sampler). No flagged point may lie
+    beyond that margin, and every point within half of it is flagged (a uniform
+    3-dimensional ball puts 15.6 % of its mass beyond half the radius along a direction,
+    so 1,000 samples miss it with probability 0.844¹⁰⁰⁰). Including the sensitive
+    coordinate flags more than our factual-only ball, which keeps it fixed."""
+    ds = cf.datasets.make_lin(1500, random_state=0)
+    X_train, X_test, y_train, _ = ds.train_test_split(test_size=0.2, random_state=0)
+    clf = cf.FairRobustClassifier(scm=ds.scm, model="logistic", method="erm", epochs=10, random_state=0,
+                                  verbose=False).fit(X_train, y_train)
+    points = X_test.iloc[:200]
+    flags = experiments.authors_non_robust(clf, ds.scm, points, radius=0.05, n_samples=1000, random_state=0)
+    assert flags.dtype == bool and flags.shape == (200,)
+    z = ds.scm.transform(points)
+    step = 1e-6
+    base = ds.scm.inverse_transform(z)
+    jacobian = np.stack([(ds.scm.inverse_transform(z + step * np.eye(z.shape[1])[j]) - base) / step
+                         for j in range(z.shape[1])], axis=1)  # rows × φ coordinate × x column
+    logits = clf.decision_function(base, encoded=True)
+    w = np.linalg.lstsq(np.c_[base, np.ones(len(base))], logits, rcond=None)[0][:-1]  # the model is affine in x
+    reach = 0.05 * np.linalg.norm(jacobian @ w, axis=1)
+    margin = np.abs(logits - np.log(clf.threshold_ / (1 - clf.threshold_)))
+    assert not flags[margin > reach * (1 + 1e-6)].any()
+    assert flags[margin < 0.5 * reach].all() and (margin < 0.5 * reach).any()
+    ours = cf.audit(clf, ds.scm, points, radii=(0.05,), method="sample", n_samples=1000, random_state=0)
+    assert flags.sum() > ours.flags(0.05, "non_robust").to_numpy(bool).sum()
+
+
 def test_seeds_differ_and_runs_are_reproducible(small_run):
     results, _ = small_run
     lin_erm = results[(results.dataset == "lin") & (results.method == "erm")]
