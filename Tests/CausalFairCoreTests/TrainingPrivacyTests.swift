@@ -132,6 +132,26 @@ struct TrainingPrivacyTests {
         #expect(sampled.count != 100)  // the sample's size varies: the divisor is the expected size
     }
 
+    @Test("with σ = 0 and C = ∞ a DP run equals the non-private run bit for bit (erm, one epoch, batch = n = 32, logistic and MLP)",
+          arguments: [true, false])
+    func noiselessUnclippedRunIsPlainRun(linearModel: Bool) throws {
+        // q = 1 keeps every row, in the epoch's shuffled order, so both runs take one step on
+        // the same 32 rows (one piece: at most `pieceRows`). The plain gradient divides each
+        // row's term by 32 before summing, DP-SGD the sum by the expected batch size 32: with
+        // a power of two both are exact, so the bits agree; with any other size they agree to
+        // rounding (the test above).
+        let (scm, x, labels) = try TrainingLIN.fitted(rows: 32, seed: 13)
+        var generator = Xoshiro256StarStar(seed: 14)
+        let model = MultilayerPerceptron(widths: linearModel ? [3, 1] : [3, 6, 1], activation: .tanh,
+                                         generator: &generator)
+        var configuration = TrainingTrainerTests.configuration(.erm, epochs: 1, batchSize: 32, seed: 15)
+        let plain = try Trainer.train(model, x: x, labels: labels, scm: scm, configuration: configuration)
+        configuration.privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: .infinity)
+        let dp = try Trainer.train(model, x: x, labels: labels, scm: scm, configuration: configuration)
+        #expect(bitIdentical(dp.model.parameters, plain.model.parameters))
+        #expect(maxAbsDifference(dp.model.parameters, model.parameters) > 1e-4)  // it did step
+    }
+
     @Test("the noise of an empty batch is N(0, (σC / expected batch size)²) per coordinate")
     func noiseScale() throws {
         let privacy = DifferentialPrivacy(noiseMultiplier: 1.5, maxGradNorm: 2)
