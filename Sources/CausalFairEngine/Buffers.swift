@@ -19,11 +19,18 @@ enum Buffers {
         return Array(UnsafeBufferPointer(start: pointer, count: Int(count)))
     }
 
+    /// Throws unless an output buffer of `length` elements holds exactly `count`; a call
+    /// with several outputs checks them all before computing, so none is written when
+    /// one is short.
+    static func checkLength(_ length: Int64, _ count: Int, name: String) throws {
+        guard length == Int64(count) else {
+            throw CausalFairError.invalidArgument("\(name) has \(length) elements, expected \(count)")
+        }
+    }
+
     /// Writes `values` into an output buffer of `length` elements, which must match.
     static func write<T>(_ values: [T], to pointer: UnsafeMutablePointer<T>?, length: Int64, name: String = "out") throws {
-        guard length == Int64(values.count) else {
-            throw CausalFairError.invalidArgument("\(name) has \(length) elements, expected \(values.count)")
-        }
+        try checkLength(length, values.count, name: name)
         guard !values.isEmpty else { return }
         guard let pointer else { throw CausalFairError.invalidArgument("\(name) is NULL") }
         values.withUnsafeBufferPointer { source in

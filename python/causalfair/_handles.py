@@ -17,7 +17,7 @@ from . import _engine
 from .schema import Schema
 
 __all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state", "fit", "abduct",
-           "phi", "phi_inverse", "phi_inverse_vjp", "counterfactual", "twins", "factual_levels", "sample", "metric",
+           "phi", "phi_inverse", "counterfactual", "intervention_gradient", "twins", "factual_levels", "sample", "metric",
            "ball"]
 
 
@@ -120,6 +120,20 @@ def counterfactual(handle: Any, data: np.ndarray, nodes: np.ndarray, values: np.
     return out
 
 
+def intervention_gradient(handle: Any, model: Any, data: np.ndarray, row_labels: np.ndarray, nodes: np.ndarray,
+                          values: np.ndarray) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
+    """Counterfactuals of ``data`` under do(``nodes`` = ``values``), row i abducted with the
+    posterior streams of row ``row_labels[i]`` of its table; the logits of ``model`` (a
+    model handle) there; and each logit's gradient in the latent layout, an intervened
+    node's columns holding d logit / d (its value) (``cf_scm_intervention_gradient``)."""
+    counterfactuals = np.empty_like(data)
+    logits = np.empty(data.shape[0])
+    gradient = np.empty_like(data)
+    _engine.scm_intervention_gradient(handle, model, data, np.ascontiguousarray(row_labels, dtype=np.int64), nodes,
+                                      values, counterfactuals, logits, gradient)
+    return counterfactuals, logits, gradient
+
+
 def twins(handle: Any, data: np.ndarray, levels: int) -> np.ndarray:
     """The ``levels`` twins of every row, row-major (row, twin level)."""
     out = np.empty((data.shape[0] * levels, data.shape[1]))
@@ -171,12 +185,3 @@ def ball(handle: Any, data: np.ndarray, radius: float, n_samples: int, factual_o
     _engine.scm_ball(handle, data, radius, n_samples, int(bool(factual_only)), seed, out)
     return out
 
-
-def phi_inverse_vjp(handle: Any, z: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
-    """J(z)ᵀ·cotangent per row, J the Jacobian of φ⁻¹ at the semi-latent rows ``z``
-    (the pullback of a row gradient at φ⁻¹(z) to the semi-latent coordinates).
-    Through a Gumbel-max node J holds its straight-through surrogate (the Jacobian of
-    softmax((ℓ + u)/τ), τ = 1): a search direction, while φ⁻¹ itself stays hard."""
-    out = np.empty_like(z)
-    _engine.scm_phi_inverse_vjp(handle, z, np.ascontiguousarray(cotangent, dtype=np.float64), out)
-    return out

@@ -17,7 +17,7 @@ from . import _engine, _threads
 from .validation import check_output_size
 
 __all__ = ["OBJECTIVES", "ACTIVATIONS", "OPTIMIZERS", "new_model", "parameters", "set_parameters", "widths",
-           "input_limit", "logits", "input_gradient", "train", "mcc_threshold", "AUDIT_METHODS", "audit"]
+           "input_limit", "logits", "train", "mcc_threshold", "AUDIT_METHODS", "audit"]
 
 #: The training objectives the engine knows (DESIGN §4), by name.
 OBJECTIVES = tuple(_engine.CODES["objective"])
@@ -61,12 +61,6 @@ def input_limit(handle: Any) -> float:
 def logits(handle: Any, x: np.ndarray) -> np.ndarray:
     out = np.empty(x.shape[0])
     _engine.model_logits(handle, x, out)
-    return out
-
-
-def input_gradient(handle: Any, x: np.ndarray) -> np.ndarray:
-    out = np.empty(x.shape)
-    _engine.model_input_gradient(handle, x, out)
     return out
 
 

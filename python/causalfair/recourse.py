@@ -31,9 +31,9 @@ Two methods:
 ``attack``
     Any model and SCM: from ``a = 0`` and ``restarts - 1`` random starts, ``steps``
     linearised steps — at the iterate, the gradient of the logit with respect to
-    ``a_I`` (the model's input gradient pulled back through φ⁻¹, whose Jacobian
-    block on ``I`` maps latent shifts to intervention amounts), then the cheapest
-    point past the linearised threshold in the box. Every iterate is evaluated at
+    ``a_I`` (the model's input gradient pulled back through the descendants of ``I``
+    that the intervention recomputes, in the same engine pass as the counterfactual),
+    then the cheapest point past the linearised threshold in the box. Every iterate is evaluated at
     the hard point (the engine's counterfactual and the model's prediction) and the
     cheapest one with the target decision is kept. On a linear problem one step is
     exact.
@@ -216,28 +216,32 @@ class _Problem:
         target: np.ndarray = (positive == self.want_positive) & within
         return target
 
-    def intervene(self, rows: np.ndarray, subset: Sequence[int], a: np.ndarray,
-                  switch: "_Switch" = ((), ())) -> Tuple[np.ndarray, np.ndarray]:
+    def evaluate(self, rows: np.ndarray, subset: Sequence[int], a: np.ndarray, switch: "_Switch" = ((), ())
+                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Counterfactuals of the rows at positions ``rows`` of :attr:`x` (repeats
         allowed) under do(V_I := v_I + a) (I = ``subset``, positions in the continuous
-        actionable list) and the ``switch`` (do(V_d := ℓ_d)), and which rows the engine
-        could evaluate (an action beyond :data:`LARGEST_ACTION` or whose effects
-        overflow is not).
+        actionable list) and the ``switch`` (do(V_d := ℓ_d)); which rows the engine could
+        evaluate (an action beyond :data:`LARGEST_ACTION` or whose effects overflow is
+        not: such a row is left factual, with the gradient 0); the classifier's logits at
+        the counterfactuals; and ∂score/∂a (rows × |I|).
 
-        Each row is evaluated at its own position in the table (``_counterfactual_at``),
-        so a posterior draw of a Gumbel-max node's noise is the one
-        ``scm.counterfactual(X, do=...)`` takes for that row, whichever rows are searched
-        together; a row asked for twice is evaluated in two passes."""
+        One engine pass (``cf_scm_intervention_gradient``): each row is abducted with the
+        posterior streams of its own position in the table, so a Gumbel-max node's draw
+        is the one ``scm.counterfactual(X, do=...)`` takes for that row, whichever rows
+        are searched together; the gradient is the hard intervention's derivative, the
+        model's input gradient pulled back through the recomputed descendants (through
+        a Gumbel-max descendant, its straight-through surrogate)."""
         ok = np.isfinite(a).all(axis=1) & (np.abs(a).max(axis=1, initial=0.0) <= LARGEST_ACTION)
         a = np.where(ok[:, None], a, 0.0)
         nodes, values = self._interventions(self.x[rows], subset, a, switch)
         out = self.x[rows].copy()
+        logits = np.empty(rows.size)
+        gradient = np.zeros((rows.size, len(self.x[0])))
         if not len(nodes):
-            return out, ok
-        for pass_rows in _passes(rows):
-            ok[pass_rows] &= _counterfactual_at(self.scm._handle, self.x, nodes, rows[pass_rows],
-                                                values[pass_rows], out, pass_rows)
-        return out, ok
+            return out, ok, self.logits(out), gradient[:, :0]
+        ok &= _evaluate_at(self.scm._handle, self.clf._handle, self.x, rows, nodes, values,
+                           (out, logits, gradient), np.arange(rows.size))
+        return out, ok, logits, self.sign * gradient[:, self.columns[list(subset)]]
 
     def probe(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray, switch: "_Switch") -> np.ndarray:
         """Counterfactuals of the rows ``x`` as one batch (positions 0, 1, ...): for the
@@ -264,44 +268,28 @@ class _Problem:
 _Switch = Tuple[Tuple[int, ...], Tuple[int, ...]]
 
 
-def _passes(rows: np.ndarray) -> List[np.ndarray]:
-    """Indices into ``rows`` in passes with no position twice: pass k holds the k-th
-    occurrence of every repeated position."""
-    order = np.argsort(rows, kind="stable")
-    ordered = rows[order]
-    first = np.r_[True, ordered[1:] != ordered[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))
-    occurrence = np.empty(rows.size, dtype=np.intp)
-    occurrence[order] = np.arange(rows.size) - start
-    return [np.flatnonzero(occurrence == k) for k in range(int(occurrence.max(initial=-1)) + 1)]
-
-
-def _counterfactual_at(handle: Any, table: np.ndarray, nodes: np.ndarray, rows: np.ndarray, values: np.ndarray,
-                       out: np.ndarray, into: np.ndarray) -> np.ndarray:
-    """Counterfactuals of ``table``'s rows at the (distinct) positions ``rows`` under
-    do(``nodes`` := ``values``), written to ``out[into]``; returns which rows succeeded.
-
-    The engine labels a posterior draw by the row's position in its input, so it runs
-    on the table's first ``max(rows) + 1`` positions with every position not asked for
-    filled by a copy of the first row asked for (its content and values: a row of the
-    call, so no other row of the table can make the call fail). Rows whose
-    counterfactual overflows (the engine refuses the call) are isolated by halving —
-    each half still at its positions — and left as they are."""
-    ok = np.ones(rows.size, dtype=bool)
-    span = int(rows.max()) + 1
-    batch = np.repeat(table[rows[:1]], span, axis=0)
-    asked = np.repeat(values[:1], span, axis=0)
-    batch[rows], asked[rows] = table[rows], values
+def _evaluate_at(handle: Any, model: Any, table: np.ndarray, rows: np.ndarray, nodes: np.ndarray,
+                 values: np.ndarray, outputs: Tuple[np.ndarray, np.ndarray, np.ndarray], into: np.ndarray
+                 ) -> np.ndarray:
+    """The engine's counterfactuals, logits and gradient of ``table``'s rows at positions
+    ``rows`` (labelled by those positions) under do(``nodes`` := ``values``), written to
+    ``outputs[k][into]``; returns which rows succeeded. Rows whose counterfactual
+    overflows (the engine refuses the call) are isolated by halving and left factual,
+    with their own logits and the gradient 0."""
+    counterfactuals, logits, gradient = outputs
     try:
-        out[into] = _handles.counterfactual(handle, batch, nodes, np.ascontiguousarray(asked))[rows]
+        counterfactuals[into], logits[into], gradient[into] = _handles.intervention_gradient(
+            handle, model, table[rows], rows, nodes, values)
     except ValueError:
         if rows.size == 1:
-            out[into] = table[rows]
+            counterfactuals[into] = table[rows]
+            logits[into] = _models.logits(model, table[rows])
+            gradient[into] = 0.0
             return np.zeros(1, dtype=bool)
         half = rows.size // 2
-        ok[:half] = _counterfactual_at(handle, table, nodes, rows[:half], values[:half], out, into[:half])
-        ok[half:] = _counterfactual_at(handle, table, nodes, rows[half:], values[half:], out, into[half:])
-    return ok
+        return np.concatenate([_evaluate_at(handle, model, table, rows[:half], nodes, values[:half], outputs, into[:half]),
+                               _evaluate_at(handle, model, table, rows[half:], nodes, values[half:], outputs, into[half:])])
+    return np.ones(rows.size, dtype=bool)
 
 
 # ---------------------------------------------------------------------- checks
@@ -515,8 +503,8 @@ def _exact(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]]
         k = len(subset)
         # The margin at a = 0 (the switch alone), and the logit change per unit of each
         # a_i: exact, as the logit is linear in a_I.
-        base, ok = problem.intervene(positions, subset, np.zeros((rows, k)), switch)
-        margin = MARGIN - problem.score(problem.logits(base))
+        _, ok, logits, _ = problem.evaluate(positions, subset, np.zeros((rows, k)), switch)
+        margin = MARGIN - problem.score(logits)
         steps = np.vstack([np.zeros((1, k)), np.eye(k)])
         probe = problem.probe(np.repeat(reference, k + 1, axis=0), subset, steps, switch)
         g = problem.score(problem.logits(probe))
@@ -550,15 +538,13 @@ def _attack(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]
         found_cost = np.full(rows * restarts, np.inf)
         found_a = np.zeros((rows * restarts, k))
         for step in range(steps + 1):
-            cf, ok = problem.intervene(stacked, subset, a, switch)
-            logits = problem.logits(cf)
+            cf, ok, logits, gradient = problem.evaluate(stacked, subset, a, switch)
             valid = ok & problem.has_target(cf, logits)
             cost = problem.cost(subset, a)
             better = valid & (cost < found_cost)
             found_cost[better], found_a[better] = cost[better], a[better]
             if step == steps or k == 0:
                 break
-            gradient = _action_gradient(problem, cf, subset)
             level = MARGIN - problem.score(logits) + (gradient * a).sum(axis=1)
             following, _ = cheapest_past_hyperplane(gradient, level, weights, lower, upper)
             # From a row the engine could not evaluate, or past the largest action, start over.
@@ -576,26 +562,6 @@ def _attack(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]
         best_a[better] = np.nan
         best_a[np.ix_(better, subset)] = chosen[better]
     return best_cost, best_set, best_a
-
-
-def _action_gradient(problem: _Problem, cf: np.ndarray, subset: Sequence[int]) -> np.ndarray:
-    """∂score/∂a_I at the counterfactuals ``cf`` (rows × |I|).
-
-    With z = φ(cf), the hard intervention equals φ⁻¹(z + δ) for the latent shift δ on
-    I's coordinates that makes V_I = v_I + a_I; ∂a_I/∂δ_I is J_II, the block of the
-    Jacobian J of φ⁻¹ on I (unit lower triangular in topological order, so
-    invertible), hence ∂score/∂a_I = J_IIᵀ⁻¹ (Jᵀ ∇ₓscore)_I."""
-    handle = problem.scm._handle
-    columns = problem.columns[list(subset)]
-    z = _handles.phi(handle, cf)
-    gradient = problem.sign * _models.input_gradient(problem.clf._handle, cf)
-    latent = _handles.phi_inverse_vjp(handle, z, gradient)[:, columns]
-    block = np.empty((cf.shape[0], len(columns), len(columns)))
-    for i, column in enumerate(columns):
-        unit = np.zeros_like(cf)
-        unit[:, column] = 1.0
-        block[:, i, :] = _handles.phi_inverse_vjp(handle, z, unit)[:, columns]
-    return np.linalg.solve(np.transpose(block, (0, 2, 1)), latent[:, :, None])[:, :, 0]
 
 
 # ---------------------------------------------------------------------- public
@@ -696,8 +662,8 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
             members = np.flatnonzero((best_set == number) & ~(total >= np.nan_to_num(cost[eligible], nan=np.inf)))
             if not members.size:
                 continue
-            cf, ok = problem.intervene(eligible[members], subset, best_a[np.ix_(members, subset)], switch)
-            ok &= problem.has_target(cf, problem.logits(cf))
+            cf, ok, logits, _ = problem.evaluate(eligible[members], subset, best_a[np.ix_(members, subset)], switch)
+            ok &= problem.has_target(cf, logits)
             target_rows = eligible[members[ok]]
             counterfactuals[target_rows] = cf[ok]
             found[target_rows] = True

@@ -67,7 +67,7 @@ extension LatentSpace {
         let (rows, latent) = try pairPoints(x, pairs: 0..<pairCount, drawCount: drawCount,
                                             posteriorSeed: posteriorSeed, firstRow: firstRow)
         let (centres, levels, perRow) = try balls(latent, factual: try factualLevels(rows), factualOnly: factualOnly)
-        let total = try checkedProduct(centres.rows, samples.count, columnCount, what: "audit ball points")
+        _ = try checkedProduct(centres.rows, samples.count, columnCount, what: "audit ball points")
         let owner = (0..<centres.rows * samples.count).map { $0 / samples.count }
         var points = centres.gatherRows(owner)
         let firstPair = firstRow &* drawCount

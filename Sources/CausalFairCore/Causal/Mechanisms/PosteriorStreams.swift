@@ -15,6 +15,10 @@ struct PosteriorStreams: Sendable, Equatable {
     var firstRow: Int
     /// The node being abducted.
     var node: Int
+    /// Where each row of the batch sits in the whole data, when not consecutively from
+    /// `firstRow` (nil): row i then takes the streams of row `rowLabels[i]`. Only with one
+    /// draw per row (`inline` keeps no labels).
+    var rowLabels: [Int]?
 
     /// Streams of draw `draw` of `drawCount` for the batch starting at row `firstRow`.
     init(seed: UInt64, draw: Int = 0, drawCount: Int = 1, firstRow: Int = 0, node: Int = 0) {
@@ -23,6 +27,15 @@ struct PosteriorStreams: Sendable, Equatable {
         self.drawCount = drawCount
         self.firstRow = firstRow
         self.node = node
+    }
+
+    /// The streams of a batch whose row i is row `rowLabels[i]` of the whole data (one
+    /// draw per row): row i draws exactly what an abduction of the whole data draws for
+    /// that row, whichever rows are gathered, in whatever order, repeats included.
+    static func rows(seed: UInt64, labels: [Int]) -> PosteriorStreams {
+        var streams = PosteriorStreams(seed: seed)
+        streams.rowLabels = labels
+        return streams
     }
 
     /// The streams of a batch whose row i is the (row, draw) pair `firstPair + i` of a
@@ -53,7 +66,8 @@ struct PosteriorStreams: Sendable, Equatable {
     /// this node and draw.
     func generator(row: Int) -> Xoshiro256StarStar {
         var nodeGenerator = Xoshiro256StarStar(seed: seed, stream: UInt64(truncatingIfNeeded: node))
-        let stream = UInt64(truncatingIfNeeded: firstRow &+ row) &* UInt64(truncatingIfNeeded: drawCount)
+        let position = rowLabels.map { $0[row] } ?? firstRow &+ row
+        let stream = UInt64(truncatingIfNeeded: position) &* UInt64(truncatingIfNeeded: drawCount)
             &+ UInt64(truncatingIfNeeded: draw)
         return Xoshiro256StarStar(seed: nodeGenerator.next(), stream: stream)
     }
