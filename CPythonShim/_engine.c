@@ -24,7 +24,7 @@
 #include "causalfair.h"
 
 #define ERR_LEN 1024
-#define MAX_VIEWS 7
+#define MAX_VIEWS 6
 
 /* ------------------------------------------------------------------ Handle ------ */
 
@@ -940,29 +940,45 @@ static PyObject *py_scm_counterfactual(PyObject *self, PyObject *args) {
     RETURN_NONE_OR_NULL(&c);
 }
 
+static PyObject *py_scm_abduct_at(PyObject *self, PyObject *args) {
+    (void)self;
+    HandleObject *h;
+    PyObject *data_o, *labels_o, *out_o;
+    if (!PyArg_ParseTuple(args, H_ARG "OOO:scm_abduct_at", H_PARSE, &data_o, &labels_o, &out_o)) return NULL;
+    Call c;
+    if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
+    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
+    const Py_buffer *labels = acquire(&c, labels_o, "row_labels", I64, 1);
+    const Py_buffer *out = acquire(&c, out_o, "out", F64 | WRITE, 2);
+    ENGINE(&c, cf_scm_abduct_at(h->ptr, data->buf, ROWS(data), COLS(data), labels->buf, LEN(labels), out->buf,
+                                LEN(out), c.err, ERR_LEN));
+    RETURN_NONE_OR_NULL(&c);
+}
+
 static PyObject *py_scm_intervention_gradient(PyObject *self, PyObject *args) {
     (void)self;
     HandleObject *h;
-    PyObject *model_o, *data_o, *labels_o, *nodes_o, *values_o, *cf_o, *logits_o, *gradient_o;
-    if (!PyArg_ParseTuple(args, H_ARG "OOOOOOOO:scm_intervention_gradient", H_PARSE, &model_o, &data_o,
-                          &labels_o, &nodes_o, &values_o, &cf_o, &logits_o, &gradient_o))
+    PyObject *model_o, *latent_o, *nodes_o, *values_o, *cf_o, *logits_o, *gradient_o;
+    long long n_threads;
+    if (!PyArg_ParseTuple(args, H_ARG "OOOOLOOO:scm_intervention_gradient", H_PARSE, &model_o, &latent_o,
+                          &nodes_o, &values_o, &n_threads, &cf_o, &logits_o, &gradient_o))
         return NULL;
     if (model_o == Py_None) return PyErr_Format(PyExc_TypeError, "model must be a Handle, got None");
     Call c;
     if (!call_begin(&c, h, CF_HANDLE_SCM)) return NULL;
     call_also(&c, model_o, CF_HANDLE_MODEL, "model");
-    const Py_buffer *data = acquire(&c, data_o, "data", F64, 2);
-    const Py_buffer *labels = acquire(&c, labels_o, "row_labels", I64, 1);
+    const Py_buffer *latent = acquire(&c, latent_o, "latent", F64, 2);
     const Py_buffer *nodes = acquire(&c, nodes_o, "do_nodes", I64, 1);
     const Py_buffer *values = acquire(&c, values_o, "do_values", F64, 2);
     const Py_buffer *cf = acquire(&c, cf_o, "counterfactuals", F64 | WRITE, 2);
     const Py_buffer *logits = acquire(&c, logits_o, "logits", F64 | WRITE, 1);
     const Py_buffer *gradient = acquire(&c, gradient_o, "gradient", F64 | WRITE, 2);
     void *model = c.other != NULL ? c.other->ptr : NULL;
-    ENGINE(&c, cf_scm_intervention_gradient(h->ptr, model, data->buf, ROWS(data), COLS(data), labels->buf,
-                                            LEN(labels), nodes->buf, LEN(nodes), values->buf, ROWS(values),
-                                            COLS(values), cf->buf, LEN(cf), logits->buf, LEN(logits),
-                                            gradient->buf, LEN(gradient), c.err, ERR_LEN));
+    ENGINE(&c, cf_scm_intervention_gradient(h->ptr, model, latent->buf, ROWS(latent), COLS(latent), nodes->buf,
+                                            LEN(nodes), values->buf, ROWS(values), COLS(values), (int64_t)n_threads,
+                                            cf->buf, LEN(cf),
+                                            logits->buf, LEN(logits), gradient->buf, LEN(gradient), c.err,
+                                            ERR_LEN));
     RETURN_NONE_OR_NULL(&c);
 }
 
@@ -1421,9 +1437,11 @@ static PyMethodDef engine_methods[] = {
     {"scm_twin_levels", py_scm_twin_levels, METH_VARARGS,
      "scm_twin_levels(h, out: int64[:, :]) -> None"},
     {"scm_twins", py_scm_twins, METH_VARARGS, "scm_twins(h, data, out) -> None"},
+    {"scm_abduct_at", py_scm_abduct_at, METH_VARARGS,
+     "scm_abduct_at(h, data, row_labels: int64[:], out) -> None"},
     {"scm_intervention_gradient", py_scm_intervention_gradient, METH_VARARGS,
-     "scm_intervention_gradient(h, model, data, row_labels: int64[:], do_nodes, do_values, "
-     "counterfactuals_out, logits_out: float64[:], gradient_out) -> None"},
+     "scm_intervention_gradient(h, model, latent, do_nodes, do_values, n_threads, counterfactuals_out, "
+     "logits_out: float64[:], gradient_out) -> None"},
     {"scm_counterfactual_draws", py_scm_counterfactual_draws, METH_VARARGS,
      "scm_counterfactual_draws(h, data, do_nodes, do_values, n_draws, seed, out) -> None"},
     {"scm_twins_draws", py_scm_twins_draws, METH_VARARGS,

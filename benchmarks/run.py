@@ -67,7 +67,7 @@ PLAN = [("dgemm", True, {}, True), ("scm", True, {}, False), ("logistic", True, 
         ("audit", True, {}, True), ("audit_torch", False, {}, False), ("scaling", False, {}, False),
         ("sweep", False, {}, False), ("partitioned_audit", False, {}, False), ("discrete", True, {}, False),
         ("engine_threads", False, {}, False), ("openblas_default", False, {}, False), ("opacus", True, {}, False),
-        ("recourse", False, {}, False)]
+        ("recourse", True, {}, False)]
 
 
 # --------------------------------------------------------------------- machine

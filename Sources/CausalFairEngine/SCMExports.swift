@@ -93,12 +93,23 @@ public func cf_scm_counterfactual(_ handle: UnsafeMutableRawPointer?, _ data: Un
     }
 }
 
+@_cdecl("cf_scm_abduct_at")
+public func cf_scm_abduct_at(_ handle: UnsafeMutableRawPointer?, _ data: UnsafePointer<Double>?, _ rows: Int64,
+                             _ cols: Int64, _ rowLabels: UnsafePointer<Int64>?, _ labelCount: Int64,
+                             _ out: UnsafeMutablePointer<Double>?, _ outLength: Int64,
+                             _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
+    transform(handle, data, rows, cols, out, outLength, err, errLength) { model, input in
+        let labels = try Buffers.array(rowLabels, count: labelCount, name: "row_labels").map { Int($0) }
+        return try finite(model.abduct(input, rowLabels: labels).storage, "abduction")
+    }
+}
+
 @_cdecl("cf_scm_intervention_gradient")
 public func cf_scm_intervention_gradient(_ handle: UnsafeMutableRawPointer?, _ classifier: UnsafeMutableRawPointer?,
-                                         _ data: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
-                                         _ rowLabels: UnsafePointer<Int64>?, _ labelCount: Int64,
+                                         _ latent: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64,
                                          _ doNodes: UnsafePointer<Int64>?, _ doCount: Int64,
                                          _ doValues: UnsafePointer<Double>?, _ doRows: Int64, _ doCols: Int64,
+                                         _ threads: Int64,
                                          _ counterfactuals: UnsafeMutablePointer<Double>?, _ counterfactualsLength: Int64,
                                          _ logits: UnsafeMutablePointer<Double>?, _ logitsLength: Int64,
                                          _ gradient: UnsafeMutablePointer<Double>?, _ gradientLength: Int64,
@@ -106,16 +117,15 @@ public func cf_scm_intervention_gradient(_ handle: UnsafeMutableRawPointer?, _ c
     guarded(err, errLength) {
         let model = try Handles.scm(handle).model
         let network = try Handles.model(classifier).model
-        let input = try Buffers.matrix(data, rows: rows, cols: cols, name: "data")
-        let cells = try checkedProduct(input.rows, input.cols, what: "counterfactuals")
+        let noise = try Buffers.matrix(latent, rows: rows, cols: cols, name: "latent")
+        let cells = try checkedProduct(noise.rows, noise.cols, what: "counterfactuals")
         try Buffers.checkLength(counterfactualsLength, cells, name: "counterfactuals")
-        try Buffers.checkLength(logitsLength, input.rows, name: "logits")
+        try Buffers.checkLength(logitsLength, noise.rows, name: "logits")
         try Buffers.checkLength(gradientLength, cells, name: "gradient")
-        let labels = try Buffers.array(rowLabels, count: labelCount, name: "row_labels").map { Int($0) }
         let interventions = try Buffers.interventions(model: model, nodes: doNodes, count: doCount,
                                                       values: doValues, rows: doRows, cols: doCols)
-        let step = try model.interventionGradient(input, rowLabels: labels, interventions: interventions,
-                                                  classifier: network)
+        let step = try model.interventionGradient(latent: noise, interventions: interventions, classifier: network,
+                                                  threads: try ParallelPieces.threads(Int(clamping: threads)))
         try Buffers.write(try finite(step.counterfactuals.storage, "counterfactual"), to: counterfactuals,
                           length: counterfactualsLength, name: "counterfactuals")
         try Buffers.write(try finite(step.logits, "logits"), to: logits, length: logitsLength, name: "logits")

@@ -471,7 +471,7 @@ struct ABITests {
         #expect(noConfig.message == "config: expected a cf_training_config, got NULL")
     }
 
-    @Test("cf_scm_intervention_gradient: cf_scm_counterfactual's rows at their labels, the model's logits, both handles and every length checked")
+    @Test("cf_scm_abduct_at and cf_scm_intervention_gradient: cf_scm_counterfactual's rows, the model's logits, both handles and every length checked")
     func interventionGradient() {
         let scm = Self.newSCM([Self.root(), Self.linearChild()])
         let model = Self.newModel([2, 1])
@@ -482,10 +482,14 @@ struct ABITests {
         var values: [Double] = [0.7, -0.2, 0.7]
         let labels: [Int64] = [4, 11, 4]
         let rows = labels.flatMap { [data[2 * Int($0)], data[2 * Int($0) + 1]] }
+        var latent = [Double](repeating: 0, count: 6)
+        #expect(Self.call { cf_scm_abduct_at(scm.handle, rows, 3, 2, labels, 3, &latent, 6, $0, $1) }.status == CF_OK)
+        let wrongCount = Self.call { cf_scm_abduct_at(scm.handle, rows, 3, 2, labels, 2, &latent, 6, $0, $1) }
+        #expect(wrongCount.status == Int32(CF_VALUE_ERROR) && wrongCount.message == "row labels: 2 for 3 rows")
         var counterfactuals = [Double](repeating: 0, count: 6), logits = [Double](repeating: 0, count: 3)
         var gradient = [Double](repeating: 0, count: 6)
         let ok = Self.call {
-            cf_scm_intervention_gradient(scm.handle, model.handle, rows, 3, 2, labels, 3, nodes, 1, &values, 3, 1,
+            cf_scm_intervention_gradient(scm.handle, model.handle, latent, 3, 2, nodes, 1, &values, 3, 1, 1,
                                          &counterfactuals, 6, &logits, 3, &gradient, 6, $0, $1)
         }
         #expect(ok.status == CF_OK)
@@ -496,26 +500,21 @@ struct ABITests {
         var modelLogits = [Double](repeating: 0, count: 3)
         #expect(Self.call { cf_model_logits(model.handle, counterfactuals, 3, 2, &modelLogits, 3, $0, $1) }.status == CF_OK)
         #expect(logits == modelLogits)
-        // A NULL or wrong-kind model, labels of another count, short outputs: refused, nothing traps.
+        // A NULL or wrong-kind model, short outputs: refused before anything is written, nothing traps.
         for other in [nil, scm.handle] {
             let refused = Self.call {
-                cf_scm_intervention_gradient(scm.handle, other, rows, 3, 2, labels, 3, nodes, 1, &values, 3, 1,
+                cf_scm_intervention_gradient(scm.handle, other, latent, 3, 2, nodes, 1, &values, 3, 1, 1,
                                              &counterfactuals, 6, &logits, 3, &gradient, 6, $0, $1)
             }
             #expect(refused.status == Int32(CF_TYPE_ERROR) && refused.message == "expected a model handle")
         }
-        let short = Self.call {
-            cf_scm_intervention_gradient(scm.handle, model.handle, rows, 3, 2, labels, 2, nodes, 1, &values, 3, 1,
-                                         &counterfactuals, 6, &logits, 3, &gradient, 6, $0, $1)
-        }
-        #expect(short.status == Int32(CF_VALUE_ERROR) && short.message == "row labels: 2 for 3 rows")
         var untouched = [Double](repeating: -9, count: 6)
         let shortOut = Self.call {
-            cf_scm_intervention_gradient(scm.handle, model.handle, rows, 3, 2, labels, 3, nodes, 1, &values, 3, 1,
+            cf_scm_intervention_gradient(scm.handle, model.handle, latent, 3, 2, nodes, 1, &values, 3, 1, 1,
                                          &untouched, 6, &logits, 2, &gradient, 6, $0, $1)
         }
         #expect(shortOut.status == Int32(CF_VALUE_ERROR) && shortOut.message == "logits has 2 elements, expected 3")
-        #expect(untouched == [Double](repeating: -9, count: 6))  // checked before anything is written
+        #expect(untouched == [Double](repeating: -9, count: 6))
     }
 
     @Test("CF_DISCRETE_GUMBEL: the draws functions give hard codes, the row as its factual twin, n_draws checked")

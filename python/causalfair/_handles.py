@@ -17,7 +17,7 @@ from . import _engine
 from .schema import Schema
 
 __all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state", "fit", "abduct",
-           "phi", "phi_inverse", "counterfactual", "intervention_gradient", "twins", "factual_levels", "sample", "metric",
+           "phi", "phi_inverse", "counterfactual", "abduct_at", "intervention_gradient", "twins", "factual_levels", "sample", "metric",
            "ball"]
 
 
@@ -120,17 +120,26 @@ def counterfactual(handle: Any, data: np.ndarray, nodes: np.ndarray, values: np.
     return out
 
 
-def intervention_gradient(handle: Any, model: Any, data: np.ndarray, row_labels: np.ndarray, nodes: np.ndarray,
-                          values: np.ndarray) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
-    """Counterfactuals of ``data`` under do(``nodes`` = ``values``), row i abducted with the
-    posterior streams of row ``row_labels[i]`` of its table; the logits of ``model`` (a
-    model handle) there; and each logit's gradient in the latent layout, an intervened
-    node's columns holding d logit / d (its value) (``cf_scm_intervention_gradient``)."""
-    counterfactuals = np.empty_like(data)
-    logits = np.empty(data.shape[0])
-    gradient = np.empty_like(data)
-    _engine.scm_intervention_gradient(handle, model, data, np.ascontiguousarray(row_labels, dtype=np.int64), nodes,
-                                      values, counterfactuals, logits, gradient)
+def abduct_at(handle: Any, data: np.ndarray, row_labels: np.ndarray) -> np.ndarray:
+    """The noise of every row, row i abducted with the posterior streams of row
+    ``row_labels[i]`` of its table (``cf_scm_abduct_at``): what :func:`abduct` of the
+    whole table gives at that position."""
+    out = np.empty_like(data)
+    _engine.scm_abduct_at(handle, np.ascontiguousarray(data), np.ascontiguousarray(row_labels, dtype=np.int64), out)
+    return out
+
+
+def intervention_gradient(handle: Any, model: Any, latent: np.ndarray, nodes: np.ndarray, values: np.ndarray,
+                          n_threads: int) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
+    """From rows' noise ``latent``: their counterfactuals under do(``nodes`` = ``values``),
+    the logits of ``model`` (a model handle) there, and each logit's gradient in the latent
+    layout, an intervened node's columns holding d logit / d (its value)
+    (``cf_scm_intervention_gradient``, on up to ``n_threads`` threads: the same bits for any)."""
+    counterfactuals = np.empty_like(latent)
+    logits = np.empty(latent.shape[0])
+    gradient = np.empty_like(latent)
+    _engine.scm_intervention_gradient(handle, model, np.ascontiguousarray(latent), nodes,
+                                      np.ascontiguousarray(values), n_threads, counterfactuals, logits, gradient)
     return counterfactuals, logits, gradient
 
 

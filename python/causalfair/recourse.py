@@ -53,7 +53,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 import numpy as np
 import pandas as pd
 
-from . import _handles, _models, _scores
+from . import _handles, _models, _scores, _threads
+from ._threads import thread_limit
 from ._min_norm import cheapest_past_hyperplane
 from .classifier import FairRobustClassifier, _logit_threshold, _probability
 from .validation import Constraint, Interval, Options, check_node_list, check_parameters, seed_from
@@ -216,31 +217,42 @@ class _Problem:
         target: np.ndarray = (positive == self.want_positive) & within
         return target
 
-    def evaluate(self, rows: np.ndarray, subset: Sequence[int], a: np.ndarray, switch: "_Switch" = ((), ())
-                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Counterfactuals of the rows at positions ``rows`` of :attr:`x` (repeats
-        allowed) under do(V_I := v_I + a) (I = ``subset``, positions in the continuous
-        actionable list) and the ``switch`` (do(V_d := ℓ_d)); which rows the engine could
-        evaluate (an action beyond :data:`LARGEST_ACTION` or whose effects overflow is
-        not: such a row is left factual, with the gradient 0); the classifier's logits at
-        the counterfactuals; and ∂score/∂a (rows × |I|).
+    def rows(self, positions: np.ndarray) -> "_Rows":
+        """The rows at ``positions`` of :attr:`x` (repeats allowed), their noise abducted
+        once for the whole search (:func:`_abducted`)."""
+        latent, abducted = _abducted(self.scm._handle, self.x, positions)
+        return _Rows(positions, latent, abducted)
 
-        One engine pass (``cf_scm_intervention_gradient``): each row is abducted with the
-        posterior streams of its own position in the table, so a Gumbel-max node's draw
-        is the one ``scm.counterfactual(X, do=...)`` takes for that row, whichever rows
-        are searched together; the gradient is the hard intervention's derivative, the
-        model's input gradient pulled back through the recomputed descendants (through
-        a Gumbel-max descendant, its straight-through surrogate)."""
-        ok = np.isfinite(a).all(axis=1) & (np.abs(a).max(axis=1, initial=0.0) <= LARGEST_ACTION)
+    def evaluate(self, rows: "_Rows", subset: Sequence[int], a: np.ndarray, switch: "_Switch" = ((), ())
+                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Counterfactuals of ``rows`` under do(V_I := v_I + a) (I = ``subset``, positions
+        in the continuous actionable list) and the ``switch`` (do(V_d := ℓ_d)); which rows
+        the engine could evaluate (an action beyond :data:`LARGEST_ACTION`, or noise or
+        effects that overflow, is not: such a row is left factual, with its own logit and
+        the gradient 0); the classifier's logits at the counterfactuals; and ∂score/∂a
+        (rows × |I|).
+
+        One engine pass from the rows' noise (``cf_scm_intervention_gradient``), abducted
+        at their own positions, so a Gumbel-max node's draw is the one
+        ``scm.counterfactual(X, do=...)`` takes for that row, whichever rows are searched
+        together; the gradient is the hard intervention's derivative, the model's input
+        gradient pulled back through the recomputed descendants (through a Gumbel-max
+        descendant, its straight-through surrogate)."""
+        ok = rows.abducted & np.isfinite(a).all(axis=1) & (np.abs(a).max(axis=1, initial=0.0) <= LARGEST_ACTION)
         a = np.where(ok[:, None], a, 0.0)
-        nodes, values = self._interventions(self.x[rows], subset, a, switch)
-        out = self.x[rows].copy()
-        logits = np.empty(rows.size)
-        gradient = np.zeros((rows.size, len(self.x[0])))
+        factual = self.x[rows.positions]
+        nodes, values = self._interventions(factual, subset, a, switch)
         if not len(nodes):
-            return out, ok, self.logits(out), gradient[:, :0]
-        ok &= _evaluate_at(self.scm._handle, self.clf._handle, self.x, rows, nodes, values,
-                           (out, logits, gradient), np.arange(rows.size))
+            return factual.copy(), ok, self.logits(factual), np.zeros((factual.shape[0], 0))
+        out, logits, gradient = factual.copy(), np.empty(factual.shape[0]), np.zeros_like(factual)
+        evaluated = np.flatnonzero(rows.abducted)
+        done = _evaluate_at(self.scm._handle, self.clf._handle, rows.latent[evaluated], nodes, values[evaluated],
+                            (out, logits, gradient), evaluated)
+        failed = np.ones(factual.shape[0], dtype=bool)
+        failed[evaluated[done]] = False
+        ok &= ~failed
+        if failed.any():
+            logits[failed] = self.logits(factual[failed])
         return out, ok, logits, self.sign * gradient[:, self.columns[list(subset)]]
 
     def probe(self, x: np.ndarray, subset: Sequence[int], a: np.ndarray, switch: "_Switch") -> np.ndarray:
@@ -268,28 +280,48 @@ class _Problem:
 _Switch = Tuple[Tuple[int, ...], Tuple[int, ...]]
 
 
-def _evaluate_at(handle: Any, model: Any, table: np.ndarray, rows: np.ndarray, nodes: np.ndarray,
-                 values: np.ndarray, outputs: Tuple[np.ndarray, np.ndarray, np.ndarray], into: np.ndarray
-                 ) -> np.ndarray:
-    """The engine's counterfactuals, logits and gradient of ``table``'s rows at positions
-    ``rows`` (labelled by those positions) under do(``nodes`` := ``values``), written to
-    ``outputs[k][into]``; returns which rows succeeded. Rows whose counterfactual
-    overflows (the engine refuses the call) are isolated by halving and left factual,
-    with their own logits and the gradient 0."""
+@dataclass
+class _Rows:
+    """Rows of the table being searched: their positions (which label their posterior
+    draws), their abducted noise, and whether it could be abducted."""
+
+    positions: np.ndarray
+    latent: np.ndarray
+    abducted: np.ndarray
+
+
+def _abducted(handle: Any, table: np.ndarray, positions: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The noise of ``table``'s rows at ``positions``, each abducted with the posterior
+    streams of its own position (``cf_scm_abduct_at``), and which rows could be; a row
+    the engine refuses (its noise overflows) is isolated by halving and left at 0."""
+    try:
+        return _handles.abduct_at(handle, table[positions], positions), np.ones(positions.size, dtype=bool)
+    except ValueError:
+        if positions.size == 1:
+            return np.zeros((1, table.shape[1])), np.zeros(1, dtype=bool)
+        half = positions.size // 2
+        (first, first_ok), (second, second_ok) = (_abducted(handle, table, positions[:half]),
+                                                  _abducted(handle, table, positions[half:]))
+        return np.vstack([first, second]), np.concatenate([first_ok, second_ok])
+
+
+def _evaluate_at(handle: Any, model: Any, latent: np.ndarray, nodes: np.ndarray, values: np.ndarray,
+                 outputs: Tuple[np.ndarray, np.ndarray, np.ndarray], into: np.ndarray) -> np.ndarray:
+    """The engine's counterfactuals, logits and gradient from the rows' noise ``latent``
+    under do(``nodes`` := ``values``), written to ``outputs[k][into]``; returns which rows
+    succeeded. Rows whose counterfactual overflows (the engine refuses the call) are
+    isolated by halving and left as they are."""
     counterfactuals, logits, gradient = outputs
     try:
         counterfactuals[into], logits[into], gradient[into] = _handles.intervention_gradient(
-            handle, model, table[rows], rows, nodes, values)
+            handle, model, latent, nodes, values, _threads.get_threads())
     except ValueError:
-        if rows.size == 1:
-            counterfactuals[into] = table[rows]
-            logits[into] = _models.logits(model, table[rows])
-            gradient[into] = 0.0
+        if into.size == 1:
             return np.zeros(1, dtype=bool)
-        half = rows.size // 2
-        return np.concatenate([_evaluate_at(handle, model, table, rows[:half], nodes, values[:half], outputs, into[:half]),
-                               _evaluate_at(handle, model, table, rows[half:], nodes, values[half:], outputs, into[half:])])
-    return np.ones(rows.size, dtype=bool)
+        half = into.size // 2
+        return np.concatenate([_evaluate_at(handle, model, latent[:half], nodes, values[:half], outputs, into[:half]),
+                               _evaluate_at(handle, model, latent[half:], nodes, values[half:], outputs, into[half:])])
+    return np.ones(into.size, dtype=bool)
 
 
 # ---------------------------------------------------------------------- checks
@@ -499,11 +531,12 @@ def _exact(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]]
     best_set = np.full(rows, -1)
     best_a = np.full((rows, len(problem.actionable)), np.nan)
     reference = x[:1]
+    searched = problem.rows(positions)
     for number, subset in enumerate(sets):
         k = len(subset)
         # The margin at a = 0 (the switch alone), and the logit change per unit of each
         # a_i: exact, as the logit is linear in a_I.
-        _, ok, logits, _ = problem.evaluate(positions, subset, np.zeros((rows, k)), switch)
+        _, ok, logits, _ = problem.evaluate(searched, subset, np.zeros((rows, k)), switch)
         margin = MARGIN - problem.score(logits)
         steps = np.vstack([np.zeros((1, k)), np.eye(k)])
         probe = problem.probe(np.repeat(reference, k + 1, axis=0), subset, steps, switch)
@@ -528,7 +561,7 @@ def _attack(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]
     best_set = np.full(rows, -1)
     best_a = np.full((rows, len(problem.actionable)), np.nan)
     rng = np.random.default_rng(seed)
-    stacked = np.repeat(positions, restarts)  # row r's starts at r*restarts ... r*restarts + restarts - 1
+    stacked = problem.rows(np.repeat(positions, restarts))  # row r's starts at r*restarts ... r*restarts + restarts - 1
     for number, subset in enumerate(sets):
         k = len(subset)
         lower, upper = problem.lower[list(subset)], problem.upper[list(subset)]
@@ -570,7 +603,7 @@ def _attack(problem: _Problem, positions: np.ndarray, sets: List[Tuple[int, ...]
 def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optional[Mapping[str, float]] = None,
              bounds: Optional[Mapping[str, Tuple[Optional[float], Optional[float]]]] = None,
              method: str = "auto", target: Any = 1, steps: int = 20, restarts: int = 3,
-             random_state: Any = None) -> RecourseResult:
+             random_state: Any = None, n_threads: Optional[int] = None) -> RecourseResult:
     """Causal algorithmic recourse (Karimi, Schölkopf & Valera 2021) for every row.
 
     For each row whose decision is not ``target``, the cheapest action
@@ -613,6 +646,9 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
         normal draws clipped to the bounds.
     random_state : None, int or numpy.random.Generator
         Seeds the random starts; the same int gives the same result.
+    n_threads : int >= 1 or None, default=None
+        The engine's threads for the search (None: :func:`causalfair.get_threads`); the
+        result does not depend on it.
 
     Returns
     -------
@@ -631,6 +667,13 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
     >>> result.to_frame()  # doctest: +SKIP
     """
     settings = check_parameters(_PARAMETERS, dict(method=method, steps=steps, restarts=restarts))
+    with thread_limit(_threads.resolve(n_threads)):
+        return _recourse(clf, scm, X, actionable, cost_weights, bounds, target, settings, random_state)
+
+
+def _recourse(clf: Any, scm: Any, X: Any, actionable: Any, cost_weights: Any, bounds: Any, target: Any,
+              settings: Dict[str, Any], random_state: Any) -> RecourseResult:
+    """:func:`recourse` with checked settings, on the threads set for the call."""
     problem = _check_problem(clf, scm, X, actionable, cost_weights, bounds, target)
     chosen = _chosen_method(settings["method"], problem)
     seed = seed_from(random_state)
@@ -662,7 +705,8 @@ def recourse(clf: Any, scm: Any, X: Any, *, actionable: Any, cost_weights: Optio
             members = np.flatnonzero((best_set == number) & ~(total >= np.nan_to_num(cost[eligible], nan=np.inf)))
             if not members.size:
                 continue
-            cf, ok, logits, _ = problem.evaluate(eligible[members], subset, best_a[np.ix_(members, subset)], switch)
+            cf, ok, logits, _ = problem.evaluate(problem.rows(eligible[members]), subset,
+                                                 best_a[np.ix_(members, subset)], switch)
             ok &= problem.has_target(cf, logits)
             target_rows = eligible[members[ok]]
             counterfactuals[target_rows] = cf[ok]

@@ -195,13 +195,16 @@ CHILD = textwrap.dedent(r'''
             nodes = draw(st.sampled_from([nodes, np.array([5], dtype=np.int64), np.array([-1], dtype=np.int64),
                                           np.array([0, 0], dtype=np.int64), np.empty(0, dtype=np.int64)]))
             return [scm_handle(draw), draw(m(d)), draw(m(nodes)), draw(m(values)), draw(m(out_like(n)))], True
-        if name == "scm_intervention_gradient":
+        if name == "scm_abduct_at":
             labels = draw(st.sampled_from([np.arange(n), np.arange(n)[::-1], -np.ones(n), np.arange(n + 1),
                                            np.full(n, 2 ** 62)])).astype(np.int64)
+            return [scm_handle(draw), draw(m(d)), draw(m(labels)), draw(m(out_like(n)))], True
+        if name == "scm_intervention_gradient":
             nodes = np.array(draw(st.sampled_from([[0], [5], [0, 0], []])), dtype=np.int64)
             values = np.ones((1, nodes.size))
-            return [scm_handle(draw), model_handle(draw), draw(m(d)), draw(m(labels)), draw(m(nodes)),
-                    draw(m(values)), draw(m(out_like(n))), draw(m(np.empty(n))), draw(m(out_like(n)))], True
+            return [scm_handle(draw), model_handle(draw), draw(m(d)), draw(m(nodes)), draw(m(values)),
+                    draw(st.sampled_from([1, 2, 0, -1, 2 ** 40])), draw(m(out_like(n))), draw(m(np.empty(n))),
+                    draw(m(out_like(n)))], True
         if name == "scm_sample":
             nodes = np.empty(0, dtype=np.int64)
             values = np.empty((1, 0))
@@ -292,7 +295,7 @@ CHILD = textwrap.dedent(r'''
         raise AssertionError(name)
 
     NAMES = ["scm_new", "scm_info", "scm_fit", "scm_abduct", "scm_twins", "scm_phi", "scm_phi_inverse",
-             "scm_factual_levels", "scm_counterfactual", "scm_intervention_gradient", "scm_sample", "scm_twin_levels", "scm_perturbable",
+             "scm_factual_levels", "scm_counterfactual", "scm_abduct_at", "scm_intervention_gradient", "scm_sample", "scm_twin_levels", "scm_perturbable",
              "scm_phi_inverse_vjp", "scm_metric", "scm_ball", "scm_export", "scm_import", "model_new",
              "model_info", "model_widths", "model_input_limit", "model_get_parameters", "model_set_parameters", "model_logits",
              "model_input_gradient", "model_train", "audit", "audit_ball", "threshold_mcc", "matrix_multiply", "limits", "graph_order"]

@@ -616,22 +616,37 @@ def test_proposals_are_the_scms_counterfactual_of_the_whole_table(switch_problem
 
 
 def test_a_row_the_engine_refuses_does_not_spoil_the_others(switch_problem, monkeypatch):
-    """The positions of the rows searched are kept without passing the rows not searched
-    to the engine: one row whose counterfactual the engine refuses (here made to) leaves
-    every other row's recourse as it was."""
+    """A row whose noise the engine refuses to abduct (here made to) gets no recourse;
+    every other row's search — abducted and evaluated with it in the same calls — is as
+    it was, bit for bit."""
     from causalfair import _handles
     X, scm, clf = switch_problem
     rows = X.head(60)
     expected = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0)
-    poison = scm.encode(rows).to_numpy()[int(np.flatnonzero(~expected.needed.to_numpy())[0])]
-    original = _handles.counterfactual
+    victim = int(np.flatnonzero((expected.needed & expected.found).to_numpy())[0])
+    poison = scm.encode(rows).to_numpy()[victim]
+    original = _handles.abduct_at
 
-    def refusing(handle, data, nodes, values):
+    def refusing(handle, data, labels):
         if (np.abs(data - poison).max(axis=1) == 0).any():
-            raise ValueError("counterfactual: refused")
-        return original(handle, data, nodes, values)
+            raise ValueError("abduction: refused")
+        return original(handle, data, labels)
 
-    monkeypatch.setattr(_handles, "counterfactual", refusing)
+    monkeypatch.setattr(_handles, "abduct_at", refusing)
     again = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0)
-    assert again.found.equals(expected.found)
-    pd.testing.assert_frame_equal(again.counterfactuals, expected.counterfactuals)
+    assert not again.found.iloc[victim] and np.isnan(again.cost.iloc[victim])
+    others = np.arange(len(rows)) != victim
+    assert again.found[others].equals(expected.found[others])
+    pd.testing.assert_frame_equal(again.counterfactuals[others], expected.counterfactuals[others])
+    pd.testing.assert_series_equal(again.cost[others], expected.cost[others])
+
+
+def test_the_search_is_the_same_on_any_thread_count(switch_problem):
+    """The engine's step runs in pieces fixed by the row count: one thread or two, the
+    same proposals, costs and counterfactuals, bit for bit."""
+    X, scm, clf = switch_problem
+    rows = X.head(200)
+    one = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0, n_threads=1)
+    two = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0, n_threads=2)
+    pd.testing.assert_frame_equal(one.to_frame(), two.to_frame(), check_exact=True)
+    pd.testing.assert_frame_equal(one.counterfactuals, two.counterfactuals, check_exact=True)

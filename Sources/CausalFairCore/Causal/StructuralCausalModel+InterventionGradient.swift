@@ -1,14 +1,30 @@
-/// What the recourse search (DESIGN §4 "Recourse") needs at each step, in one pass.
+/// What the recourse search (DESIGN §4 "Recourse") needs: each row's noise abducted once
+/// at its own position, then at every step the counterfactual, a classifier's logit and
+/// its gradient with respect to the intervened values, in one pass.
 extension StructuralCausalModel {
-    /// Counterfactuals of `data`'s rows under `interventions`, a classifier's logits
-    /// there, and the gradient of each logit with respect to the intervened values.
-    ///
-    /// Row i is abducted with the posterior streams of row `rowLabels[i]` of the table it
-    /// came from (`PosteriorStreams.rows`), so its counterfactual is, bit for bit, the row
-    /// `counterfactual(_:interventions:)` gives at that position of the table, whichever
-    /// rows are gathered and in whatever order (repeats included). Then one propagation
-    /// recording its pullback, one forward and one backward pass of `classifier`
-    /// (one output), and one reverse pass through the mechanisms.
+    /// The noise of `data`'s rows, row i abducted with the posterior streams of row
+    /// `rowLabels[i]` of the table it came from (`PosteriorStreams.rows`): bit for bit the
+    /// row `abduct(_:)` gives at that position of the table, whichever rows are gathered
+    /// and in whatever order (repeats included), so counterfactuals propagated from it
+    /// are those `counterfactual(_:interventions:)` gives there.
+    public func abduct(_ data: Matrix, rowLabels: [Int]) throws -> Matrix {
+        guard rowLabels.count == data.rows else {
+            throw CausalFairError.invalidArgument("row labels: \(rowLabels.count) for \(data.rows) rows")
+        }
+        guard rowLabels.allSatisfy({ $0 >= 0 }) else { throw CausalFairError.invalidArgument("row labels must be >= 0") }
+        return try abduct(data, streams: PosteriorStreams.rows(seed: 0, labels: rowLabels))
+    }
+
+    /// Rows per piece of `interventionGradient`: pieces fixed by the row count only, so
+    /// the result is the same bits for any thread count.
+    static let interventionPieceRows = 512
+
+    /// The counterfactuals of rows whose noise is `latent` (as `abduct` gives it) under
+    /// `interventions`, `classifier`'s logits there, and the gradient of each logit with
+    /// respect to the intervened values: one propagation recording its pullback, one
+    /// forward and one backward pass of `classifier` (one output), and one reverse pass
+    /// through the mechanisms, in pieces of `interventionPieceRows` rows on up to
+    /// `threads` threads (every row's results depend on that row only).
     ///
     /// The gradient has the latent layout (rows x columns): an intervened node's columns
     /// hold ∂logit/∂(its value) — the other intervened nodes held at theirs, every
@@ -17,23 +33,27 @@ extension StructuralCausalModel {
     /// cotangent of their noise. Through a Gumbel-max node the reverse pass takes its
     /// straight-through surrogate (as `phiInverseVJP`), so the gradient is then a search
     /// direction; through continuous nodes it is exact (tested against finite differences).
-    public func interventionGradient(_ data: Matrix, rowLabels: [Int], interventions: [(node: Int, values: Matrix)],
-                                     classifier: MultilayerPerceptron) throws
+    public func interventionGradient(latent: Matrix, interventions: [(node: Int, values: Matrix)],
+                                     classifier: MultilayerPerceptron, threads: Int = 1) throws
         -> (counterfactuals: Matrix, logits: [Double], gradient: Matrix) {
-        guard rowLabels.count == data.rows else {
-            throw CausalFairError.invalidArgument("row labels: \(rowLabels.count) for \(data.rows) rows")
-        }
-        guard rowLabels.allSatisfy({ $0 >= 0 }) else { throw CausalFairError.invalidArgument("row labels must be >= 0") }
+        try checkData(latent, name: "latent")
         guard classifier.widths.first == columnCount, classifier.widths.last == 1 else {
             throw CausalFairError.invalidArgument(
                 "the classifier takes \(classifier.widths.first ?? 0) inputs and gives \(classifier.widths.last ?? 0) "
                 + "outputs; expected \(columnCount) and 1")
         }
-        let fixed = try checkInterventions(interventions, rows: data.rows)
-        let latent = try abduct(data, streams: PosteriorStreams.rows(seed: 0, labels: rowLabels))
-        let (counterfactuals, pullback) = try propagateWithPullback(latent, fixed: fixed)
-        let layers = classifier.forwardPass(counterfactuals)
-        let inputGradient = classifier.inputGradient(layers, outputGradient: Matrix(rows: data.rows, cols: 1, repeating: 1))
-        return (counterfactuals, layers[layers.count - 1].storage, pullback(inputGradient))
+        let fixed = try checkInterventions(interventions, rows: latent.rows)
+        let ranges = ParallelPieces.pieceRanges(latent.rows, pieceSize: Self.interventionPieceRows)
+        let pieces = try ParallelPieces.map(ranges.count, threads: threads) { [self] p in
+            let rows = Array(ranges[p])
+            let (counterfactuals, pullback) = try propagateWithPullback(
+                latent.gatherRows(rows), fixed: fixed.mapValues { $0.rows == 1 ? $0 : $0.gatherRows(rows) })
+            let layers = classifier.forwardPass(counterfactuals)
+            let ones = Matrix(rows: rows.count, cols: 1, repeating: 1)
+            return (counterfactuals, layers[layers.count - 1], pullback(classifier.inputGradient(layers, outputGradient: ones)))
+        }
+        return (Matrix(stackingRowsOf: pieces.map(\.0), cols: columnCount),
+                pieces.flatMap { $0.1.storage },
+                Matrix(stackingRowsOf: pieces.map(\.2), cols: columnCount))
     }
 }

@@ -35,6 +35,17 @@ public struct Matrix: Equatable, Sendable {
         self.storage = Array(UnsafeBufferPointer(start: pointer, count: rows * cols))
     }
 
+    /// The rows of `parts` one after the other (every part with `cols` columns): how
+    /// results computed in pieces of consecutive rows are joined.
+    init(stackingRowsOf parts: [Matrix], cols: Int) {
+        self.rows = parts.reduce(0) { $0 + $1.rows }
+        self.cols = cols
+        var storage: [Double] = []
+        storage.reserveCapacity(rows * cols)
+        for part in parts { storage += part.storage }
+        self.storage = storage
+    }
+
     /// Element access.
     @inlinable
     public subscript(row: Int, col: Int) -> Double {

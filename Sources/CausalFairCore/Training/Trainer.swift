@@ -202,10 +202,7 @@ public enum Trainer {
         let parts = try ParallelPieces.map(ranges.count, threads: threads) { p in
             try twins(of: latent.gatherRows(Array(ranges[p])), space: space)
         }
-        var storage: [Double] = []
-        storage.reserveCapacity(parts.reduce(0) { $0 + $1.storage.count })
-        for part in parts { storage += part.storage }
-        return try Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: parts[0].cols, storage: storage)
+        return Matrix(stackingRowsOf: parts, cols: parts[0].cols)
     }
 
     /// The twins of one piece of rows (see `allTwins`).

@@ -241,20 +241,27 @@ int32_t cf_scm_counterfactual(void *scm, const double *data, int64_t rows, int64
                               const double *do_values, int64_t do_rows, int64_t do_cols,
                               double *out, int64_t out_len, char *err, int64_t err_len);
 
-/* One step of the recourse search: the counterfactual of each row under the
-   interventions, row i abducted with the posterior streams of row row_labels[i] of the
-   table it came from (so it equals cf_scm_counterfactual's row at that position, for
-   rows gathered in any order, repeats included; labels >= 0, one per row), the logits
-   of the classifier (a model handle, one output, columns inputs) there, and the
-   gradient of each logit in the latent layout: an intervened node's columns hold
+/* The noise of each row (rows x columns, as cf_scm_abduct), row i abducted with the
+   posterior streams of row row_labels[i] of the table it came from: the row
+   cf_scm_abduct gives at that position, for rows gathered in any order, repeats
+   included (labels >= 0, one per row). */
+int32_t cf_scm_abduct_at(void *scm, const double *data, int64_t rows, int64_t cols,
+                         const int64_t *row_labels, int64_t n_labels, double *out, int64_t out_len,
+                         char *err, int64_t err_len);
+
+/* One step of the recourse search, from rows' noise (latent, as cf_scm_abduct_at gives
+   it): the counterfactual of each row under the interventions, the logits of the
+   classifier (a model handle, one output, columns inputs) there, and the gradient of
+   each logit in the latent layout: an intervened node's columns hold
    d logit / d (its value), the other intervened nodes held, every other node
    recomputed (through a Gumbel-max node: its straight-through surrogate).
-   counterfactuals, gradient: rows x columns; logits: rows. */
-int32_t cf_scm_intervention_gradient(void *scm, void *model, const double *data, int64_t rows,
-                                     int64_t cols, const int64_t *row_labels, int64_t n_labels,
-                                     const int64_t *do_nodes, int64_t n_do,
+   counterfactuals, gradient: rows x columns; logits: rows; every length checked
+   before anything is computed. Rows are computed in pieces fixed by the row count on
+   up to n_threads threads (0: every core): the same bits for any n_threads. */
+int32_t cf_scm_intervention_gradient(void *scm, void *model, const double *latent, int64_t rows,
+                                     int64_t cols, const int64_t *do_nodes, int64_t n_do,
                                      const double *do_values, int64_t do_rows, int64_t do_cols,
-                                     double *counterfactuals, int64_t counterfactuals_len,
+                                     int64_t n_threads, double *counterfactuals, int64_t counterfactuals_len,
                                      double *logits, int64_t logits_len, double *gradient,
                                      int64_t gradient_len, char *err, int64_t err_len);
 
