@@ -491,7 +491,7 @@ static const Field LIMIT_FIELDS[] = {
     ROW_I64(cf_limits, max_mechanism_hidden_layers), ROW_I64(cf_limits, max_mechanism_hidden_width),
     ROW_I64(cf_limits, max_mechanism_epochs), ROW_I64(cf_limits, max_program_length),
     ROW_I64(cf_limits, max_power), ROW_I64(cf_limits, max_draws),
-    ROW_I64(cf_limits, max_threads), END_FIELDS};
+    ROW_I64(cf_limits, max_threads), ROW_I64(cf_limits, audit_sample_block), END_FIELDS};
 
 static const struct {
     const char *name;

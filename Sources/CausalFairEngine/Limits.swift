@@ -42,7 +42,8 @@ enum EngineLimits {
                   max_mechanism_epochs: Int64(StructuralCausalModel.maximumMechanismEpochs),
                   max_program_length: Int64(programLength), max_power: Int64(power),
                   max_draws: Int64(StructuralCausalModel.maximumDrawCount),
-                  max_threads: Int64(ParallelPieces.maximumThreads))
+                  max_threads: Int64(ParallelPieces.maximumThreads),
+                  audit_sample_block: Int64(UnfairnessAudit.sampleBlock))
     }
 }
 

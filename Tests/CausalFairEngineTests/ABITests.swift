@@ -257,6 +257,7 @@ struct ABITests {
         #expect(limits.max_power == Int64(Expression.maximumPower))
         #expect(limits.max_draws == Int64(StructuralCausalModel.maximumDrawCount))
         #expect(limits.max_threads == Int64(ParallelPieces.maximumThreads))
+        #expect(limits.audit_sample_block == Int64(UnfairnessAudit.sampleBlock))
         var out = cf_limits()
         let result = Self.call { cf_get_limits(&out, Int64(MemoryLayout<cf_limits>.size - 8), $0, $1) }
         #expect(result.status == Int32(CF_VALUE_ERROR))

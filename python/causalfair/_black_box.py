@@ -23,11 +23,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _models
-from .validation import check_output_size
+from .validation import LIMITS, check_output_size
 
 #: Samples per ball between two checks for flips: the engine's sample block
-#: (``UnfairnessAudit.sampleBlock``), so that witnesses are the engine's.
-SAMPLE_BLOCK = 64
+#: (``cf_limits.audit_sample_block``), so that witnesses are the engine's.
+SAMPLE_BLOCK = int(LIMITS["audit_sample_block"])
 #: The most points one ``predict`` call receives.
 PREDICT_POINTS = 1 << 20
 #: The most encoded values one engine draw returns (a block of rows per call).

@@ -303,6 +303,13 @@ def limit_max_threads(limit, fitted):
     refused(lambda: engine_audit(fitted, n_threads=limit + 1), limit)
 
 
+def limit_audit_sample_block(limit, fitted):
+    """Not a limit, a layout: the black-box audit samples each ball in the engine's
+    blocks, so the points it predicts are the ones the engine's sample method draws."""
+    from causalfair import _black_box
+    assert _black_box.SAMPLE_BLOCK == limit > 0
+
+
 CASES = {name[len("limit_"):]: case for name, case in globals().items() if name.startswith("limit_")}
 
 

@@ -30,7 +30,7 @@ public struct UnfairnessAudit: Sendable {
 
     /// Sample draws per ball between two checks for flips: balls whose point is
     /// flagged stop drawing.
-    static let sampleBlock = 64
+    public static let sampleBlock = 64
 
     /// Bound propagation is tried only on balls of at most this many perturbable
     /// dimensions (its cost grows with them).

@@ -135,6 +135,10 @@ typedef struct cf_limits {
     int64_t max_power;           /* largest CF_OP_POWER exponent */
     int64_t max_draws;           /* n_draws of cf_scm_*_draws */
     int64_t max_threads;         /* n_threads of training and audits */
+    int64_t audit_sample_block;  /* not a limit: the samples per ball that the sample method
+                                    draws together (cf_audit_ball's first_sample is a
+                                    multiple), so a caller sampling a black box in blocks
+                                    draws the same points */
 } cf_limits;
 
 /* Writes the engine's limits; `size` is sizeof(cf_limits) as the caller compiled it
