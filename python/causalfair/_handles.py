@@ -17,8 +17,7 @@ from . import _engine
 from .schema import Schema
 
 __all__ = ["EngineInfo", "new_handle", "info", "export_state", "import_state", "fit", "abduct",
-           "phi", "phi_inverse", "counterfactual", "abduct_at", "intervention_gradient", "twins", "factual_levels", "sample", "metric",
-           "ball"]
+           "phi", "phi_inverse", "counterfactual", "abduct_at", "intervention_gradient", "twins", "factual_levels", "sample", "metric"]
 
 
 class EngineInfo(NamedTuple):
@@ -183,14 +182,5 @@ def metric(handle: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The causal fair distance between the rows of ``a`` and ``b``, pairwise."""
     out = np.empty(a.shape[0])
     _engine.scm_metric(handle, a, b, out)
-    return out
-
-
-def ball(handle: Any, data: np.ndarray, radius: float, n_samples: int, factual_only: bool, levels: int,
-         seed: int) -> np.ndarray:
-    """``n_samples`` uniform points of each of the ``levels`` twin balls of every row (row,
-    level, sample order); ``levels`` is 1 with ``factual_only``."""
-    out = np.empty((data.shape[0] * levels * n_samples, data.shape[1]))
-    _engine.scm_ball(handle, data, radius, n_samples, int(bool(factual_only)), seed, out)
     return out
 

@@ -822,7 +822,8 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         radius : float
             Δ >= 0 (in encoded, i.e. standardized latent, units).
         n_samples : int
-            Samples per row and twin level, > 0.
+            Samples per row and twin level, in [1, max_audit_samples] (the limit of
+            the audits, whose points these are).
         random_state : None, int or numpy.random.Generator
         factual_only : bool, default=False
         encoded : bool, default=False
@@ -833,8 +834,11 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
             ``random_state`` makes it), ``n_samples`` points each. They are the points
             :func:`causalfair.audit`'s ``"sample"`` method draws with the posterior
             seed and the indicator seed both equal to ``random_state``'s seed (its
-            samples ``0..n_samples-1`` of every ball's own stream). ``None``: the single
-            draw of seed 0, and one stream over all points (as before draws existed).
+            samples ``0..n_samples-1`` of every ball's own stream). ``None``: the balls
+            of :meth:`twins` ``(X)`` (posterior draw 0 of seed 0), the points the audit
+            draws around them with ``random_state``'s seed, and no draw level in the
+            index — the same points as ``n_draws=1`` on an SCM without Gumbel-max
+            nodes.
 
         Returns
         -------
@@ -850,7 +854,7 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         """
         data, index = self._data(X, "X", levels=True)
         radius = check_radius(radius)
-        n_samples = check_positive_int(n_samples, "n_samples")
+        n_samples = check_parameter("n_samples", n_samples, [Interval(int, 1, "max_audit_samples")])
         if not isinstance(factual_only, (bool, np.bool_)):
             raise TypeError(f"factual_only: expected a bool, got {factual_only!r}")
         draws = 1 if n_draws is None else check_parameter("n_draws", n_draws, [Interval(int, 1, "max_draws")])
@@ -858,11 +862,8 @@ class SCM(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # untyped bas
         check_output_size(data.shape[0] * draws * levels * n_samples, data.shape[1],
                           "perturbation_ball")
         seed = seed_from(random_state)
-        if n_draws is None:
-            out = _handles.ball(self._handle, data, radius, n_samples, factual_only, levels, seed)
-        else:
-            out = _models.audit_ball(self._handle, data, radius, bool(factual_only), levels, range(n_samples), seed,
-                                     n_draws=draws, posterior_seed=seed)
+        out = _models.audit_ball(self._handle, data, radius, bool(factual_only), levels, range(n_samples), seed,
+                                 n_draws=draws, posterior_seed=0 if n_draws is None else seed)
         if index is None:
             return out
         twin = np.empty(len(self._twin_labels), dtype=object)

@@ -210,6 +210,7 @@ def limit_max_audit_samples(limit, fitted):
     assert cf.validation.check_parameter("n_samples", limit, parameters["n_samples"]) == limit
     refused(lambda: cf.audit(clf, scm, X, n_samples=limit + 1, verbose=False), limit)
     refused(lambda: cf.metrics.unfair_area(clf, scm, X, 0.05, n_samples=limit + 1), limit)
+    refused(lambda: scm.perturbation_ball(X.head(1), 0.05, limit + 1), limit)
 
 
 def engine_audit(fitted, **changes):

@@ -31,7 +31,7 @@ def test_scm_results_that_overflow_are_a_clear_error_not_nan(lin):
     x[:, 1:] = 1.7e308
     calls = {"abduction": lambda: scm.abduct(x), "twins": lambda: scm.twins(x),
              "counterfactual": lambda: scm.counterfactual(x, do={"S": 1}),
-             "perturbation ball": lambda: scm.perturbation_ball(x, 0.05, 2, random_state=0),
+             "audit ball": lambda: scm.perturbation_ball(x, 0.05, 2, random_state=0),
              "latent values": lambda: scm.metric(x, x)}
     for what, call in calls.items():
         with pytest.raises(ValueError, match=f"{what}: a value overflows .*too large for the SCM's mechanisms"):
