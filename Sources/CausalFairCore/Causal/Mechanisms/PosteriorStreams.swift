@@ -57,9 +57,10 @@ struct PosteriorStreams: Sendable, Equatable {
     /// for draw d of row r (this value's `draw` must be 0 and its `drawCount` the
     /// draws'). Batch row i = r·R + d takes stream firstRow·R + i = (firstRow + r)·R + d
     /// (mod 2⁶⁴, as `generator(row:)` wraps): the stream of draw d of row firstRow + r,
-    /// so the batch draws what R separate batches, one per draw, would.
+    /// so the batch draws what R separate batches, one per draw, would: the pair streams
+    /// (`pairs`) from pair firstRow·R.
     func inline(drawCount: Int) -> PosteriorStreams {
-        PosteriorStreams(seed: seed, draw: 0, drawCount: 1, firstRow: firstRow &* drawCount, node: node)
+        Self.pairs(seed: seed, firstPair: firstRow &* drawCount).forNode(node)
     }
 
     /// The generator of row `row` of the batch (the data's row `firstRow + row`) for
