@@ -45,8 +45,12 @@ def _fit(scm, method, X, y):
 
 def test_attack_witnesses_switch_b_and_reproduce(setting):
     """erm leans on B; the attack's witnesses are hard individuals (S and B exactly 0
-    or 1) that `predict` classifies differently from their row, many with B switched
-    (flips that need B to switch: found through the surrogate or a twin)."""
+    or 1) that `predict` classifies differently from their row, many with B switched.
+    What this checks is the end to end path (hard, reproducing witnesses); it would also
+    hold with a zero pullback through B (the twins switch B through S, and X moves B at
+    the hard point). That the surrogate itself finds the switches is tested in Swift
+    with a classifier that reads B only, where a zero pullback finds none
+    (``DiscreteSearchTests``, "attack through a Gumbel-max node")."""
     X, y, X_test, y_test, scm = setting
     erm = _fit(scm, "erm", X, y)
     report = cf.audit(erm, scm, X_test, y_test, radii=(RADIUS,), method="attack", random_state=0)
