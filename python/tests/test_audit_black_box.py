@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -41,24 +42,52 @@ class Counting:
         return self.clf.predict(X)
 
 
-def exhaustive(clf, scm, X, plan, n_samples):
+def exhaustive(clf, scm, X, plan, n_samples, posterior=Posterior()):
     """The flags of predicting every point of every ball (all samples at once, no
-    blocks): the reference the black-box audit must equal."""
-    rows, levels = len(X), len(scm._twin_labels)
+    blocks), per (row, draw) pair: the reference the black-box audit must equal."""
+    rows, levels, draws = len(X), len(scm._twin_labels), posterior.n_draws
     x = np.ascontiguousarray(scm.encode(X).to_numpy(), dtype=np.float64)
-    own = clf.predict(X)
-    twins = clf.predict(scm.decode(_models.audit_ball(scm._handle, x, 0.0, False, levels, range(1), 0)))
-    twins = twins.reshape(rows, levels) != own[:, None]
-    factual = scm.factual_levels(X)
+    own = np.repeat(clf.predict(X), draws)  # the row is its factual twin in every draw
+    twins = clf.predict(scm.decode(_models.audit_ball(scm._handle, x, 0.0, False, levels, range(1), 0,
+                                                      n_draws=draws, posterior_seed=posterior.seed)))
+    twins = twins.reshape(rows * draws, levels) != own[:, None]
+    factual = np.repeat(scm.factual_levels(X), draws)
     flags = {}
     for radius, factual_only, seed in plan:
         balls = 1 if factual_only else levels
-        found = twins[np.arange(rows), factual] if factual_only else twins.any(axis=1)
+        found = twins[np.arange(rows * draws), factual] if factual_only else twins.any(axis=1)
         if radius > 0:
-            points = _models.audit_ball(scm._handle, x, radius, factual_only, balls, range(n_samples), seed)
-            found = found | (clf.predict(scm.decode(points)).reshape(rows, -1) != own[:, None]).any(axis=1)
+            points = _models.audit_ball(scm._handle, x, radius, factual_only, balls, range(n_samples), seed,
+                                        n_draws=draws, posterior_seed=posterior.seed)
+            found = found | (clf.predict(scm.decode(points)).reshape(rows * draws, -1) != own[:, None]).any(axis=1)
         flags[(radius, factual_only)] = found
     return flags
+
+
+def test_flags_equal_predicting_every_point_under_posterior_draws():
+    """With a Gumbel-max child of S and 4 posterior draws per row, every (row, draw)
+    pair's flags equal predicting every point of that draw's balls; the draws matter
+    (some rows are flagged in some draws only)."""
+    rng = np.random.default_rng(3)
+    n = 400
+    s = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    b = (rng.random(n) < 1 / (1 + np.exp(-(1.5 * s - 0.5 + x)))).astype(int)
+    w = x + 1.2 * b + 0.3 * rng.normal(size=n)
+    df = pd.DataFrame({"S": s, "X": x, "B": b, "W": w})
+    y = (w + 0.5 * rng.normal(size=n) > 0.8).astype(int)
+    scm = cf.SCM({"B": ["S", "X"], "W": ["B", "X"]}, sensitive="S", discrete="gumbel", random_state=0).fit(df)
+    clf = LogisticRegression().fit(df, y)
+    X = df.iloc[:80]
+    plan = [(0.0, False, 3), (0.2, False, 11), (0.2, True, 12)]
+    posterior = Posterior(4, 7)
+    adaptive = BlackBoxPath(clf, scm, X).run_all(plan, 70, posterior, None)
+    reference = exhaustive(clf, scm, X, plan, 70, posterior)
+    for key, expected in reference.items():
+        assert adaptive[key][0].shape == (80 * 4,)
+        np.testing.assert_array_equal(adaptive[key][0], expected, err_msg=str(key))
+    per_row = reference[(0.0, False)].reshape(80, 4)
+    assert (per_row.any(axis=1) & ~per_row.all(axis=1)).any()
 
 
 @pytest.mark.parametrize("radii, n_samples, small", [((0.05, 0.2), 40, False), ((0.3,), 100, False),
