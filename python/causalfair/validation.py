@@ -259,7 +259,11 @@ def check_radius(value: Any, name: str = "radius") -> float:
 def check_sample_weight(sample_weight: Any, rows: int) -> Optional[np.ndarray]:
     """``sample_weight`` as float64 (None stays None; a scalar is every row's weight),
     checked before any work: numbers, one finite weight >= 0 per row of X, with a
-    positive sum. Raises TypeError or ValueError naming ``sample_weight``."""
+    positive sum. Raises TypeError or ValueError naming ``sample_weight``.
+
+    Only the weights' ratios matter to every fit, so weights whose sum overflows
+    (e.g. [1e308, 1e308]) are divided by their largest, which the engine then accepts
+    (it refuses a sum beyond the largest float); other weights are returned as given."""
     if sample_weight is None:
         return None
     try:
@@ -272,9 +276,11 @@ def check_sample_weight(sample_weight: Any, rows: int) -> Optional[np.ndarray]:
         raise ValueError(f"sample_weight: expected {rows} weights (one per row of X), got shape {weights.shape}")
     if not np.isfinite(weights).all() or (weights < 0).any():
         raise ValueError("sample_weight: expected finite weights >= 0 (no NaN, inf or negative weight)")
-    if not weights.sum() > 0:
+    with np.errstate(over="ignore"):
+        total = weights.sum()
+    if not total > 0:
         raise ValueError("sample_weight: expected a positive sum, got all zeros")
-    return weights
+    return weights if np.isfinite(total) else weights / weights.max()
 
 
 def mean_and_std(x: np.ndarray, weights: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:

@@ -90,6 +90,15 @@ def test_bad_weights_are_refused(weights, message):
     assert not hasattr(clf, "classes_")
 
 
+def test_weights_whose_sum_overflows_are_their_ratios():
+    """[1e308] * n sums beyond the largest float: Python divides by the largest weight
+    (the engine would refuse the sum), and the fit is the one of equal weights."""
+    x, y = features()
+    huge = newton().fit(x, y, sample_weight=np.full(len(y), 1e308))
+    ones = newton().fit(x, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_array_equal(huge.decision_function(x), ones.decision_function(x))
+
+
 def test_weights_with_an_scm_and_a_causal_method(lin_dataset, lin_scm):
     """With an SCM (encoding its own) and causal_at: integer weights give the repeated
     rows' Newton-free full-batch run up to rounding."""
