@@ -70,7 +70,7 @@ struct TrainingPrivacyTests {
         let privacy = DifferentialPrivacy(noiseMultiplier: 0, maxGradNorm: ghost.sorted()[4])
         let matrix = try Matrix(rows: 9, cols: network.parameters.count, storage: perRow.flatMap { $0 })
         let expected = privacy.clippedSum(matrix)
-        let batched = privacy.clippedSum(network, layers: layers, outputGradient: g)
+        let batched = network.scaledParameterGradientSum(layers, outputGradient: g, factor: privacy.clippingFactor(norm:))
         #expect(maxAbsDifference(batched, expected) <= 1e-13 * norm(expected))
         #expect(privacy.clippingFactors(matrix).contains { $0 < 1 })
     }

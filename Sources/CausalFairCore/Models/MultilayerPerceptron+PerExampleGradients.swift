@@ -17,4 +17,17 @@ extension MultilayerPerceptron {
         }
         return squared.map { $0.squareRoot() }
     }
+
+    /// Σᵣ factor(‖gᵣ‖₂) · gᵣ of the rows' own parameter gradients, gᵣ = ∂/∂θ Σⱼ G[r, j] ·
+    /// outputⱼ(row r), without forming them: the norms by `perExampleGradientNorms`, then
+    /// one ordinary backward pass of G with each row scaled by its factor (a row's
+    /// gradient is linear in its row of G). With `factor` = min(1, C / norm)
+    /// (`DifferentialPrivacy.clippingFactor`) it is DP-SGD's clipped sum. Equals scaling
+    /// the per-row gradients and summing them, to rounding (tested); costs two backward
+    /// passes over the batch.
+    public func scaledParameterGradientSum(_ layers: [Matrix], outputGradient: Matrix,
+                                           factor: (Double) -> Double) -> [Double] {
+        let factors = perExampleGradientNorms(layers, outputGradient: outputGradient).map(factor)
+        return parameterGradient(layers, outputGradient: Rows.scaled(outputGradient, by: factors))
+    }
 }

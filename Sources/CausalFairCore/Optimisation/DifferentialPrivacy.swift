@@ -65,17 +65,6 @@ public struct DifferentialPrivacy: Sendable, Equatable {
         BLAS.multiply(perExample, clippingFactors(perExample), transposeA: true)
     }
 
-    /// Σᵣ clip(gᵣ) of a network's per-example parameter gradients, gᵣ = ∂/∂θ Σⱼ G[r, j] ·
-    /// outputⱼ(row r), without forming them: the norms by
-    /// `MultilayerPerceptron.perExampleGradientNorms`, then one ordinary backward pass of
-    /// G with each row scaled by its factor (a row's gradient is linear in its row of G).
-    /// Equals `clippedSum` of the per-row gradients, to rounding (tested); costs two
-    /// backward passes over the batch.
-    func clippedSum(_ network: MultilayerPerceptron, layers: [Matrix], outputGradient: Matrix) -> [Double] {
-        let factors = network.perExampleGradientNorms(layers, outputGradient: outputGradient).map(clippingFactor)
-        return network.parameterGradient(layers, outputGradient: Rows.scaled(outputGradient, by: factors))
-    }
-
     /// The privatised gradient (`clippedSum` + N(0, σ²C²I)) / `expectedBatchSize`. The
     /// noise takes two uniforms of `generator` per parameter, none when σ = 0: with σ = 0
     /// and C = ∞ the result is the plain sum of the gradients over `expectedBatchSize`.

@@ -34,7 +34,7 @@ protocol TrainingObjective {
     /// that row only), clipped by `privacy` to norm at most C. The default
     /// (`TrainingObjective+PerExampleGradients.swift`) forms every gᵣ by evaluating the
     /// one-row batches in turn; an objective whose row gradients have a batched form
-    /// overrides it (erm: `DifferentialPrivacy.clippedSum(_:layers:outputGradient:)`).
+    /// overrides it (erm: `MultilayerPerceptron.scaledParameterGradientSum`).
     static func clippedGradientSum(_ batch: TrainingBatch, in context: ObjectiveContext, privacy: DifferentialPrivacy,
                                    generator: inout Xoshiro256StarStar) throws -> [Double]
 }

@@ -31,8 +31,9 @@ extension MultilayerPerceptron {
                 let rows = DifferentialPrivacy.poissonSample(order, rate: expectedBatchSize / Double(inputs.rows),
                                                              generator: &generator)
                 let layers = network.forwardPass(inputs.gatherRows(rows))
-                let sum = privacy.clippedSum(network, layers: layers,
-                                             outputGradient: outputGradient(layers[layers.count - 1], rows, 1))
+                let sum = network.scaledParameterGradientSum(
+                    layers, outputGradient: outputGradient(layers[layers.count - 1], rows, 1),
+                    factor: privacy.clippingFactor(norm:))
                 optimiser.update(&network.parameters, gradient: privacy.noisedMean(
                     sum, expectedBatchSize: expectedBatchSize, generator: &generator))
             }

@@ -10,12 +10,13 @@ enum EmpiricalRisk: TrainingObjective {
     }
 
     /// Batched: one forward pass, and the two backward passes of
-    /// `DifferentialPrivacy.clippedSum(_:layers:outputGradient:)` with the rows' own
-    /// loss derivatives; no per-row gradient is formed.
+    /// `MultilayerPerceptron.scaledParameterGradientSum` with the rows' own loss
+    /// derivatives and the clipping factors; no per-row gradient is formed.
     static func clippedGradientSum(_ batch: TrainingBatch, in context: ObjectiveContext, privacy: DifferentialPrivacy,
                                    generator: inout Xoshiro256StarStar) throws -> [Double] {
         let evaluation = Evaluation(context.model, batch.x, labels: batch.labels)
-        return privacy.clippedSum(context.model, layers: evaluation.layers,
-                                  outputGradient: evaluation.lossDerivatives(labels: batch.labels, scale: 1))
+        return context.model.scaledParameterGradientSum(
+            evaluation.layers, outputGradient: evaluation.lossDerivatives(labels: batch.labels, scale: 1),
+            factor: privacy.clippingFactor(norm:))
     }
 }
