@@ -294,6 +294,8 @@ def _abducted(handle: Any, table: np.ndarray, positions: np.ndarray) -> Tuple[np
     """The noise of ``table``'s rows at ``positions``, each abducted with the posterior
     streams of its own position (``cf_scm_abduct_at``), and which rows could be; a row
     the engine refuses (its noise overflows) is isolated by halving and left at 0."""
+    if not positions.size:
+        return np.zeros((0, table.shape[1])), np.zeros(0, dtype=bool)
     try:
         return _handles.abduct_at(handle, table[positions], positions), np.ones(positions.size, dtype=bool)
     except ValueError:
@@ -312,6 +314,8 @@ def _evaluate_at(handle: Any, model: Any, latent: np.ndarray, nodes: np.ndarray,
     succeeded. Rows whose counterfactual overflows (the engine refuses the call) are
     isolated by halving and left as they are."""
     counterfactuals, logits, gradient = outputs
+    if not into.size:
+        return np.zeros(0, dtype=bool)
     try:
         counterfactuals[into], logits[into], gradient[into] = _handles.intervention_gradient(
             handle, model, latent, nodes, values, _threads.get_threads())

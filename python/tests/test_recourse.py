@@ -641,6 +641,21 @@ def test_a_row_the_engine_refuses_does_not_spoil_the_others(switch_problem, monk
     pd.testing.assert_series_equal(again.cost[others], expected.cost[others])
 
 
+def test_rows_whose_noise_cannot_be_abducted_get_no_recourse_and_nothing_hangs(switch_problem, monkeypatch):
+    """Every row refused by the abduction: no recourse for any row needing one, in finite
+    time (the halving stops at single rows and at empty halves)."""
+    from causalfair import _handles
+    X, scm, clf = switch_problem
+    rows = X.head(30)
+
+    def refusing(handle, data, labels):
+        raise ValueError("abduction: refused")
+
+    monkeypatch.setattr(_handles, "abduct_at", refusing)
+    result = cf.recourse(clf, scm, rows, actionable=["a"], random_state=0)
+    assert result.needed.any() and not (result.found & result.needed).any()
+
+
 def test_the_search_is_the_same_on_any_thread_count(switch_problem):
     """The engine's step runs in pieces fixed by the row count: one thread or two, the
     same proposals, costs and counterfactuals, bit for bit."""
