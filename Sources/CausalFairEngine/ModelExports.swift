@@ -113,7 +113,7 @@ public func cf_model_input_gradient(_ handle: UnsafeMutableRawPointer?, _ x: Uns
                                     _ err: ErrorBuffer, _ errLength: Int64) -> Int32 {
     guarded(err, errLength) {
         let (model, input) = try modelInputs(handle, x, rows, cols)
-        try Buffers.write(model.inputGradientPass(model.forwardPass(input)).gradient.storage, to: out, length: outLength)
+        try Buffers.write(model.logitInputGradient(model.forwardPass(input)).storage, to: out, length: outLength)
     }
 }
 

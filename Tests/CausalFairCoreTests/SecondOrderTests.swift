@@ -17,6 +17,15 @@ struct SecondOrderTests {
         return total
     }
 
+    @Test("logitInputGradient (one backward pass) is inputGradientPass's gradient bit for bit",
+          arguments: [Activation.tanh, .relu], architectures)
+    func plainBackwardIsThePass(activation: Activation, widths: [Int]) throws {
+        let model = try trainingNetwork(widths, activation, seed: 7 + UInt64(widths.count))
+        var generator = Xoshiro256StarStar(seed: 8)
+        let layers = model.forwardPass(randomMatrix(rows: 300, cols: widths[0], generator: &generator))
+        #expect(bitIdentical(model.logitInputGradient(layers).storage, model.inputGradientPass(layers).gradient.storage))
+    }
+
     @Test("inputGradientPass matches finite differences of g in x",
           arguments: [Activation.tanh, .relu], architectures)
     func inputGradient(activation: Activation, widths: [Int]) throws {

@@ -518,6 +518,27 @@ struct ABITests {
         #expect(untouched == [Double](repeating: -9, count: 6))
     }
 
+    @Test("cf_model_input_gradient is dg/dx by central differences of cf_model_logits")
+    func modelInputGradient() {
+        let model = Self.newModel([2, 5, 1])
+        defer { cf_model_free(model.handle) }
+        var gradient = [Double](repeating: 0, count: 40)
+        #expect(Self.call { cf_model_input_gradient(model.handle, Self.x, 20, 2, &gradient, 40, $0, $1) }.status == CF_OK)
+        let h = 1e-6
+        for column in 0..<2 {
+            var up = Self.x, down = Self.x
+            for r in 0..<20 { up[2 * r + column] += h; down[2 * r + column] -= h }
+            var high = [Double](repeating: 0, count: 20), low = [Double](repeating: 0, count: 20)
+            #expect(Self.call { cf_model_logits(model.handle, up, 20, 2, &high, 20, $0, $1) }.status == CF_OK)
+            #expect(Self.call { cf_model_logits(model.handle, down, 20, 2, &low, 20, $0, $1) }.status == CF_OK)
+            for r in 0..<20 {
+                let difference = (high[r] - low[r]) / (2 * h)
+                #expect(abs(gradient[2 * r + column] - difference) <= 1e-8 * max(1, abs(difference)))
+            }
+        }
+        #expect(gradient.contains { abs($0) > 1e-3 })
+    }
+
     @Test("CF_DISCRETE_GUMBEL: the draws functions give hard codes, the row as its factual twin, n_draws checked")
     func gumbelDraws() {
         var sensitive = Self.root()

@@ -49,8 +49,7 @@ extension StructuralCausalModel {
             let (counterfactuals, pullback) = try propagateWithPullback(
                 latent.gatherRows(rows), fixed: fixed.mapValues { $0.rows == 1 ? $0 : $0.gatherRows(rows) })
             let layers = classifier.forwardPass(counterfactuals)
-            let ones = Matrix(rows: rows.count, cols: 1, repeating: 1)
-            return (counterfactuals, layers[layers.count - 1], pullback(classifier.inputGradient(layers, outputGradient: ones)))
+            return (counterfactuals, layers[layers.count - 1], pullback(classifier.logitInputGradient(layers)))
         }
         return (Matrix(stackingRowsOf: pieces.map(\.0), cols: columnCount),
                 pieces.flatMap { $0.1.storage },

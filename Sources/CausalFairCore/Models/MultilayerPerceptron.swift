@@ -127,6 +127,13 @@ public struct MultilayerPerceptron: Sendable, Equatable {
         backpropagate(layers, outputGradient: outputGradient, throughInput: true) { _, _, _ in }
     }
 
+    /// ∇ₓg of a scalar-output network at the inputs of `layers`: one backward pass of 1,
+    /// the same bits as `inputGradientPass(layers).gradient` (the same products in the
+    /// same order; tested) without keeping the products the second-order pass reuses.
+    public func logitInputGradient(_ layers: [Matrix]) -> Matrix {
+        inputGradient(layers, outputGradient: Matrix(rows: layers[0].rows, cols: 1, repeating: 1))
+    }
+
     /// Writes layer `layer`'s weight gradient (a_{l-1}ᵀ G, straight into the flat
     /// vector) and bias gradient (column sums of G).
     private func writeParameterGradient(_ target: inout [Double], layers: [Matrix], layer: Int, offset: Int,

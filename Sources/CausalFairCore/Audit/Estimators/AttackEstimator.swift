@@ -35,7 +35,7 @@ struct AttackEstimator: AuditEstimator {
             let (points, pullback) = try audit.space.decodeWithPullback(latent.gatherRows(ball) + delta, levels: level)
             audit.recordFlips(&found, own: own, candidates: points, owner: owner, level: level)
             guard iteration < steps else { break }
-            let inputGradient = audit.model.inputGradientPass(audit.model.forwardPass(points)).gradient
+            let inputGradient = audit.model.logitInputGradient(audit.model.forwardPass(points))
             let direction = pullback(Rows.scaled(inputGradient, by: owner.map { own[$0] ? -1.0 : 1.0 }))
             let keep = ball.indices.filter { !found.flags[owner[$0]] }
             delta = ascent.normalisedGradientAscent(from: delta.gatherRows(keep), steps: 1, stepSize: step) { _ in

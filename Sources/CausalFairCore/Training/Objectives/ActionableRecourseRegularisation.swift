@@ -30,7 +30,7 @@ enum ActionableRecourseRegularisation: TrainingObjective {
     }
 
     private static func step(_ batch: TrainingBatch, clean: Evaluation, in context: ObjectiveContext) -> Matrix {
-        var direction = context.model.inputGradientPass(clean.layers).gradient
+        var direction = context.model.logitInputGradient(clean.layers)
         let perturbable = context.space.perturbable
         for r in 0..<direction.rows { for c in 0..<direction.cols where !perturbable[c] { direction[r, c] = 0 } }
         let norms = Rows.dot(direction, direction).map { $0.squareRoot() }

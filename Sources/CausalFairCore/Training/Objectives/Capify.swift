@@ -28,7 +28,7 @@ enum Capify: LinearityRegularisedObjective {
         return ascent.adamAscent(rows: batch.rows, steps: configuration.steps,
                                  learningRate: configuration.innerLearningRate, generator: &generator) { delta in
             let (values, shifted) = gap(batch, delta: delta, in: context, base: base, logitGradient: logitGradient)
-            let shiftedGradient = model.inputGradientPass(shifted).gradient
+            let shiftedGradient = model.logitInputGradient(shifted)
             return Rows.scaled(shiftedGradient - logitGradient, by: values.map(Rows.sign))
         }
     }
