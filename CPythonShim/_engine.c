@@ -457,7 +457,8 @@ static const Field TRAINING_FIELDS[] = {
     ROW_F64(cf_training_config, twin_penalty), ROW_F64(cf_training_config, tol),
     ROW_FLAG(cf_training_config, dp), ROW_F64(cf_training_config, noise_multiplier),
     ROW_F64(cf_training_config, max_grad_norm), ROW_F64(cf_training_config, beta),
-    ROW_I64(cf_training_config, n_threads), END_FIELDS};
+    ROW_I64(cf_training_config, n_threads), ROW_LIST(cf_training_config, actionable, FIELD_I64_LIST, n_actionable),
+    END_FIELDS};
 
 static const Field AUDIT_FIELDS[] = {
     ROW_CODE(cf_audit_options, method, AUDIT_CODES), ROW_FLAG(cf_audit_options, factual_only),
@@ -1294,12 +1295,19 @@ static PyObject *py_model_train(PyObject *self, PyObject *args) {
                           &weights_o, &config_o, &seed_o, &progress_o, &history_o))
         return NULL;
     if (!parse_seed(seed_o, &seed)) return NULL;
-    cf_training_config config;
-    if (!fill_struct(config_o, TRAINING_FIELDS, &config, "config", NULL)) return NULL;
     if (progress_o != Py_None && !PyCallable_Check(progress_o))
         return PyErr_Format(PyExc_TypeError, "progress must be callable or None");
+    cf_training_config config;
+    Arena arena = {NULL, 0, 0};  /* holds the actionable list until the call returns */
+    if (!fill_struct(config_o, TRAINING_FIELDS, &config, "config", &arena)) {
+        arena_free(&arena);
+        return NULL;
+    }
     Call c;
-    if (!call_begin_writing(&c, h, CF_HANDLE_MODEL)) return NULL;
+    if (!call_begin_writing(&c, h, CF_HANDLE_MODEL)) {
+        arena_free(&arena);
+        return NULL;
+    }
     call_also(&c, scm_o, CF_HANDLE_SCM, "scm");
     const Py_buffer *x = acquire(&c, x_o, "x", F64, 2);
     const Py_buffer *y = acquire(&c, y_o, "y", F64, 1);
@@ -1315,6 +1323,7 @@ static PyObject *py_model_train(PyObject *self, PyObject *args) {
                               &config, seed,
                               progress_trampoline, &progress, history->buf, LEN(history), &ran,
                               &converged, c.err, ERR_LEN));
+    arena_free(&arena);
     if (call_end(&c) != 0) return NULL;
     return Py_BuildValue("(Li)", (long long)ran, (int)converged);
 }

@@ -162,6 +162,8 @@ private func trainingConfiguration(_ config: cf_training_config, seed: UInt64) t
     configuration.tolerance = config.tol
     configuration.beta = config.beta
     configuration.threads = Int(clamping: config.n_threads)
+    configuration.actionableColumns = try Buffers.array(config.actionable, count: config.n_actionable,
+                                                        name: "actionable").map { Int(clamping: $0) }
     if config.dp != 0 {
         configuration.privacy = DifferentialPrivacy(noiseMultiplier: config.noise_multiplier,
                                                     maxGradNorm: config.max_grad_norm)

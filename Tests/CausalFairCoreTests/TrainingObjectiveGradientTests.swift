@@ -150,6 +150,27 @@ struct TrainingObjectiveGradientTests {
 
     // MARK: capify
 
+    @Test("capify with actionable columns named: the penalty drops the columns left out, μ · mean (∂g/∂x_c)² each; naming every perturbable column is the default")
+    func capifyActionable() throws {
+        let f = try Fixture(nonlinear: true)
+        var configuration = TrainingConfiguration()
+        configuration.objective = .capify
+        configuration.mu = 0.6
+        configuration.nu = 0
+        var generator = Xoshiro256StarStar(seed: 207)
+        let delta = randomMatrix(rows: f.batch.rows, cols: f.x.cols, scale: 0.3, generator: &generator)
+        let every = Capify.loss(f.batch, delta: delta, in: try trainingObjective(f.model, configuration, space: f.space))
+        configuration.actionableColumns = [2, 3]
+        let named = Capify.loss(f.batch, delta: delta, in: try trainingObjective(f.model, configuration, space: f.space))
+        #expect(every.loss == named.loss && bitIdentical(every.gradient, named.gradient))
+        configuration.actionableColumns = [3]
+        let fewer = Capify.loss(f.batch, delta: delta, in: try trainingObjective(f.model, configuration, space: f.space))
+        let (_, inputGradient) = Self.logitsAndInputGradients(f.model, f.batch.x)
+        let dropped = 0.6 * (0..<f.batch.rows).reduce(0) { $0 + inputGradient[$1, 2] * inputGradient[$1, 2] } / Double(f.batch.rows)
+        #expect(dropped > 1e-6)
+        #expect(abs((every.loss - fewer.loss) - dropped) <= 1e-12 * max(1, every.loss))
+    }
+
     @Test("capify: loss at a fixed δ follows its definition (μ on actionable columns only, ν over twins); gradient matches finite differences",
           arguments: [(false, Activation.tanh), (true, .tanh), (true, .relu)])
     func capify(nonlinear: Bool, activation: Activation) throws {

@@ -40,6 +40,43 @@ struct TrainingRossTests {
         }
     }
 
+    @Test("with actionable columns named, δ moves only them (a perturbable column left out stays), with length ε along their part of ∇ₓg")
+    func namedActionableColumns() throws {
+        let f = try Fixture(nonlinear: true, rows: Array(0..<12))
+        var configuration = Self.configuration(epsilon: 1e-3)
+        configuration.actionableColumns = [3]
+        let context = try trainingObjective(f.model, configuration, space: f.space)
+        #expect(f.space.perturbable[2] && context.actionable == [false, false, false, true])
+        let delta = ActionableRecourseRegularisation.step(f.batch, in: context)
+        let (_, gradient) = TrainingObjectiveGradientTests.logitsAndInputGradients(f.model, f.batch.x)
+        for r in 0..<f.batch.rows {
+            #expect(delta[r, 0] == 0 && delta[r, 1] == 0 && delta[r, 2] == 0)
+            #expect(abs(delta[r, 3] - 1e-3 * (gradient[r, 3] > 0 ? 1 : -1)) <= 1e-15)
+        }
+        // Naming every perturbable column is the default, bit for bit.
+        configuration.actionableColumns = [2, 3]
+        let every = ActionableRecourseRegularisation.step(f.batch, in: try trainingObjective(f.model, configuration, space: f.space))
+        #expect(bitIdentical(every.storage, ActionableRecourseRegularisation.step(
+            f.batch, in: try trainingObjective(f.model, Self.configuration(epsilon: 1e-3), space: f.space)).storage))
+    }
+
+    @Test("the trainer refuses actionable columns that are not perturbable, out of range or repeated")
+    func actionableChecked() throws {
+        let (scm, x, labels) = try TrainingLIN.fitted(rows: 60, seed: 31)
+        for columns in [[0], [3], [-1], [1, 1]] {  // LIN [S, X1, X2]: S is sensitive
+            var configuration = Self.configuration()
+            configuration.actionableColumns = columns
+            #expect(trainingThrows(CausalFairError.invalidArgument("")) {
+                try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm, configuration: configuration)
+            }, "\(columns)")
+        }
+        var configuration = Self.configuration()
+        configuration.actionableColumns = [2]
+        #expect(!trainingThrows(CausalFairError.invalidArgument("")) {
+            try Trainer.train(TrainingTrainerTests.smallMLP(), x: x, labels: labels, scm: scm, configuration: configuration)
+        })
+    }
+
     @Test("a row whose actionable gradient vanishes is not moved")
     func zeroGradientStep() throws {
         let f = try Fixture(nonlinear: false, linearModel: true)

@@ -77,7 +77,7 @@ struct ABITests {
             weight_decay: d.weightDecay, validation_fraction: d.validationFraction, radius: d.radius,
             epsilon: d.epsilon, step_size: d.stepSize, inner_learning_rate: d.innerLearningRate, lambda: d.lambda,
             mu: d.mu, nu: d.nu, twin_penalty: d.twinPenalty, tol: d.tolerance, dp: 0, noise_multiplier: 0,
-            max_grad_norm: .infinity, beta: d.beta, n_threads: Int64(d.threads))
+            max_grad_norm: .infinity, beta: d.beta, n_threads: Int64(d.threads), actionable: nil, n_actionable: 0)
     }
 
     static let x: [Double] = (0..<40).map { Double($0 % 7) / 7 - 0.4 }  // 20 rows x 2
@@ -330,6 +330,45 @@ struct ABITests {
         defer { cf_model_free(model.handle) }
         config.beta = -1
         #expect(Self.train(model.handle, config).message == "beta: expected a finite number >= 0, got -1.0")
+    }
+
+    @Test("the actionable columns reach the core: ross trains the same bits as Trainer.train with them, other bits than without; a bad column is a ValueError")
+    func actionableColumnsReachTheCore() throws {
+        func trained(_ columns: [Int64]) -> (status: Int32, message: String, parameters: [Double], start: [Double]) {
+            let model = Self.newModel([2, 3, 1])
+            defer { cf_model_free(model.handle) }
+            var before = [Double](repeating: 0, count: 13)
+            _ = Self.call { cf_model_get_parameters(model.handle, &before, 13, $0, $1) }
+            var config = Self.config()
+            config.objective = Int32(CF_OBJECTIVE_ROSS)
+            config.epochs = 3
+            config.batch_size = 7
+            config.epsilon = 0.4
+            let result = columns.withUnsafeBufferPointer { pointer in
+                config.actionable = pointer.baseAddress
+                config.n_actionable = Int64(columns.count)
+                return Self.train(model.handle, config)
+            }
+            var after = before
+            _ = Self.call { cf_model_get_parameters(model.handle, &after, 13, $0, $1) }
+            return (result.status, result.message, after, before)
+        }
+        let one = trained([1])
+        #expect(one.status == CF_OK)
+        var configuration = TrainingConfiguration()
+        configuration.objective = .ross
+        configuration.epochs = 3
+        configuration.batchSize = 7
+        configuration.epsilon = 0.4
+        configuration.seed = 3
+        configuration.actionableColumns = [1]
+        let start = try MultilayerPerceptron(widths: [2, 3, 1], activation: .tanh, parameters: one.start)
+        let expected = try Trainer.train(start, x: Matrix(rows: 20, cols: 2, storage: Self.x), labels: Self.y,
+                                         scm: nil, configuration: configuration)
+        #expect(one.parameters.map(\.bitPattern) == expected.model.parameters.map(\.bitPattern))
+        #expect(trained([]).parameters != one.parameters)
+        let bad = trained([2])
+        #expect(bad.status == Int32(CF_VALUE_ERROR) && bad.message.contains("actionable"))
     }
 
     @Test("DP-SGD's fields reach the core: the same bits as Trainer.train with the same DifferentialPrivacy")

@@ -77,7 +77,8 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
     it stops training. With ``settings["noise_multiplier"]`` not None the run is
     DP-SGD with that σ and clipping norm ``settings["max_grad_norm"]``. The engine uses
     ``settings["n_threads"]`` threads (None: :func:`causalfair.get_threads`); the result
-    does not depend on how many.
+    does not depend on how many. ``settings["actionable_columns"]``: the encoded columns
+    ross's step and capify's penalty take (absent or []: every perturbable column).
     """
     config = {
         "objective": settings["method"], "optimizer": settings["optimizer"], "epochs": settings["epochs"],
@@ -93,6 +94,7 @@ def train(handle: Any, scm_handle: Optional[Any], x: np.ndarray, y: np.ndarray,
         "max_grad_norm": settings.get("max_grad_norm") or float("inf"),
         "beta": settings["beta"],
         "n_threads": _threads.resolve(settings.get("n_threads")),
+        "actionable": list(settings.get("actionable_columns", [])),
     }
     history = np.full((settings["epochs"], 2), np.nan)
     labels = np.ascontiguousarray(y, dtype=np.float64)

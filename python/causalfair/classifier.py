@@ -21,8 +21,8 @@ from sklearn.utils.validation import (_num_samples, check_is_fitted,  # type: ig
 from . import _models, privacy as _privacy
 from ._progress import EpochBar
 from ._threads import THREADS
-from .validation import (LIMITS, Boolean, Interval, Options, check_frame, check_parameter, check_parameters,
-                         check_sample_weight, mean_and_std, seed_from)
+from .validation import (LIMITS, Boolean, Interval, Options, check_frame, check_node_list, check_parameter,
+                         check_parameters, check_sample_weight, mean_and_std, seed_from)
 
 if TYPE_CHECKING:
     from sklearn.utils import Tags  # type: ignore[import-untyped]  # untyped library
@@ -189,6 +189,12 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
     beta : float, default=6.0
         Weight of the KL term of ``trades`` (TRADES' default, 6); ``beta=0`` trains
         exactly as ``"erm"`` (the same bits for the same ``random_state``).
+    actionable : str, list of str or None, default=None
+        The SCM nodes a person can act on: ``ross``'s step toward the favourable class
+        moves only their columns, and ``capify``'s gradient penalty covers only them.
+        Each must be perturbable (not sensitive, not immutable, not a hard-coded discrete
+        node); None: every perturbable node. The data sets name the reference code's
+        (:attr:`causalfair.datasets.Dataset.actionable`). Needs an SCM.
     n_threads : int >= 1 or None, default=None
         Engine threads for training: each minibatch is cut into pieces of at most 50
         rows (fixed by the batch, not by the threads) whose inner maximisations run in
@@ -271,7 +277,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
                  lambda_: float = 1.0, mu: float = 1.0, beta: float = 6.0,
                  nu: float = 1.0, twin_penalty: float = 0.0, exact: Any = "auto", random_state: Any = None,
                  verbose: bool = False, tol: float = 1e-8, privacy: Optional[Dict[str, Any]] = None,
-                 n_threads: Optional[int] = None):
+                 actionable: Any = None, n_threads: Optional[int] = None):
         self.scm = scm
         self.model = model
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -301,6 +307,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         self.tol = tol
         self.privacy = privacy
         self.beta = beta
+        self.actionable = actionable
         self.n_threads = n_threads
 
     def __sklearn_tags__(self) -> Tags:
@@ -387,6 +394,26 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         return settings
 
     # ------------------------------------------------------------------ data
+    def _actionable_columns(self) -> List[int]:
+        """The encoded columns of the ``actionable`` nodes ([] for None: the engine then
+        takes every perturbable column), each checked to be perturbable."""
+        if self.actionable is None:
+            return []
+        if self.scm_ is None:
+            raise ValueError("actionable: names nodes of the SCM, and there is none (scm=None); without an SCM "
+                             "every input column is actionable")
+        scm: SCM = self.scm_
+        perturbable = set(scm.perturbable_)
+        columns: List[int] = []
+        for node in check_node_list(self.actionable, "actionable", scm.nodes_):
+            own = [i for i in range(scm.schema_.slices[node].start, scm.schema_.slices[node].stop)
+                   if scm.columns_[i] in perturbable]
+            if not own:
+                raise ValueError(f"actionable: {node!r} is not perturbable (a sensitive or immutable node, or a "
+                                 "binary or categorical node the SCM keeps at hard codes): nobody can act on it here")
+            columns += own
+        return columns
+
     def _encode(self, X: Any, *, fitting: bool, encoded: bool = False,
                 sample_weight: Optional[np.ndarray] = None) -> np.ndarray:
         """The engine's float64 feature matrix for ``X`` (checked in range of the
@@ -600,6 +627,7 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
                              "first, or pass X as a DataFrame of the SCM's nodes")
         weights = None if sample_weight is None else check_sample_weight(sample_weight, _num_samples(X))
         self.scm_ = self._fitted_scm(X, weights)
+        settings["actionable_columns"] = self._actionable_columns()
         x = self._encode(X, fitting=True, encoded=encoded, sample_weight=weights)
         newton_features = LIMITS["max_newton_features"]
         if settings["optimizer"] == "newton" and x.shape[1] > newton_features:

@@ -92,6 +92,7 @@ def test_adult_encodings_and_graph(loaded):
         "sex", "age", "native-country-US", "married"]
     assert (ds.X["education-num"].between(1, 16)).all() and ds.X["age"].min() == 17
     assert "Nabi & Shpitser" in ds.description
+    assert ds.actionable == ("education-num", "hours-per-week")  # the CAPIFY reference code's
 
 
 @needs_data
@@ -101,6 +102,7 @@ def test_compas_encodings_and_sensitive_choice(loaded):
     assert ds.graph == {"age": [], "sex": [], "race": ["age", "sex"],
                         "priors_count": ["age", "sex", "race"]}
     assert 16 < ds.X["age"].min() < 17  # age at jail entry, in fractional years
+    assert ds.actionable == ("priors_count",)
     only_sex = cf.datasets.load_compas(DATA, download_if_missing=False, sensitive="sex")
     assert only_sex.sensitive == ("sex",) and only_sex.X.equals(ds.X)
     for bad in [(), ["age"], "priors_count", ("race", "income")]:

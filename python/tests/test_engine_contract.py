@@ -103,7 +103,7 @@ def config(**changes):
             "validation_fraction": 0.0, "radius": 0.0, "epsilon": 0.0, "step_size": 0.0,
             "inner_learning_rate": 0.1, "lambda": 0.0, "mu": 0.0, "nu": 0.0, "twin_penalty": 0.0, "tol": 0.0,
             "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0,
-            "beta": 0.0, "n_threads": 1}
+            "beta": 0.0, "n_threads": 1, "actionable": []}
     base.update(changes)
     return base
 

@@ -51,7 +51,8 @@ CHILD = textwrap.dedent(r'''
               "n_samples": 2, "exact_when_linear": False, "learning_rate": 0.01, "weight_decay": 0.0,
               "validation_fraction": 0.0, "radius": 0.05, "epsilon": 0.05, "step_size": 0.01,
               "inner_learning_rate": 0.1, "lambda": 1.0, "mu": 1.0, "nu": 1.0, "twin_penalty": 0.0, "tol": 1e-8,
-              "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0, "beta": 6.0}
+              "dp": False, "noise_multiplier": 0.0, "max_grad_norm": 1.0, "beta": 6.0, "n_threads": 1,
+              "actionable": []}
     DP_CONFIG = {**CONFIG, "dp": True, "noise_multiplier": 1.0}  # DP-SGD: its fields are read
     OPTIONS = {"method": "sample", "factual_only": False, "logit_threshold": 0.0, "radius": 0.05, "n_samples": 3,
                "steps": 2, "restarts": 1, "step_size": 0.0, "first_row": 0, "n_draws": 1, "posterior_seed": 0}

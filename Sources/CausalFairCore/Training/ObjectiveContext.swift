@@ -12,6 +12,15 @@ struct ObjectiveContext: Sendable {
     /// The fair metric fitted on the training rows (sensei), else nil.
     var fairMetric: SensitiveSubspaceMetric? = nil
 
+    /// Per column, whether a person can act on it (`TrainingConfiguration.actionableColumns`;
+    /// none given: the perturbable columns): ross's step and capify's penalty.
+    var actionable: [Bool] {
+        guard !configuration.actionableColumns.isEmpty else { return space.perturbable }
+        var mask = [Bool](repeating: false, count: space.perturbable.count)
+        for column in configuration.actionableColumns { mask[column] = true }
+        return mask
+    }
+
     /// Mean BCE at `points` and its parameter gradient.
     func crossEntropy(at points: Matrix, labels: [Double], weights: [Double]? = nil) -> (loss: Double, gradient: [Double]) {
         crossEntropy(of: Evaluation(model, points, labels: labels), labels: labels, weights: weights)

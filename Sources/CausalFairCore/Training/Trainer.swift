@@ -75,6 +75,7 @@ public enum Trainer {
                                    progress: progress)
         }
         let space = try LatentSpace(scm: scm, columns: x.cols)
+        try checkActionable(configuration.actionableColumns, space: space)
         let threads = try ParallelPieces.threads(configuration.threads)
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var order = Array(0..<x.rows)
@@ -153,6 +154,17 @@ public enum Trainer {
         }
         result.model = validation.isEmpty || !best.loss.isFinite ? current : best.model
         return result
+    }
+
+    /// Throws unless every actionable column is a distinct perturbable column of `space`.
+    private static func checkActionable(_ columns: [Int], space: LatentSpace) throws {
+        for column in columns where !(space.perturbable.indices.contains(column) && space.perturbable[column]) {
+            throw CausalFairError.invalidArgument(
+                "actionable: expected perturbable columns in [0, \(space.perturbable.count)), got \(column)")
+        }
+        guard Set(columns).count == columns.count else {
+            throw CausalFairError.invalidArgument("actionable: a column is given twice: \(columns)")
+        }
     }
 
     private static func checkInputs(_ model: MultilayerPerceptron, x: Matrix, labels: [Double]) throws {

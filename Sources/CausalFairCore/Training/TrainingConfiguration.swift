@@ -15,7 +15,7 @@ public enum Objective: Int, Sendable, CaseIterable {
     /// Causal TRADES: BCE + β·KL(h(x) ‖ h(x′)), x′ the point of B_Δ(x) maximising the KL.
     case trades = 6
     /// Ross et al. 2021: BCE + λ·BCE(g(x + δ), 1), δ the ε-step toward the favourable
-    /// class on the actionable (perturbable) columns.
+    /// class on the actionable columns (`actionableColumns`).
     case ross = 7
     /// SenSeI (Yurochkin & Sun 2021): BCE + λ·(g(x) − g(x′))², x′ the auditor's point
     /// under the sensitive-subspace fair metric (transport cost μ).
@@ -82,6 +82,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var privacy: DifferentialPrivacy? = nil
     /// Seed of initialisation-independent randomness (shuffling, inner starts, samples).
     public var seed: UInt64 = 0
+    /// The columns a person can act on: ross's recourse step moves only them and capify's
+    /// gradient penalty covers only them. Each must be perturbable; empty: every
+    /// perturbable column (checked against the run's space by `Trainer.train`).
+    public var actionableColumns: [Int] = []
     /// Engine threads a minibatch's pieces run on (`ObjectiveContext.evaluateInPieces`);
     /// 0: every available core. The result does not depend on it, bit for bit.
     public var threads = 0

@@ -407,6 +407,10 @@ typedef struct cf_training_config {
     double beta;                 /* >= 0: weight of the KL term (trades) */
     int64_t n_threads;           /* 0..max_threads engine threads (0: every core online); the
                                     result is the same, bit for bit, for any value */
+    const int64_t *actionable;   /* the columns ross's step moves and capify's gradient penalty
+                                    covers, each perturbable and given once; n_actionable 0
+                                    (actionable may be NULL): every perturbable column */
+    int64_t n_actionable;
 } cf_training_config;
 
 /* Trains the model in place (only on success), as `config` says.

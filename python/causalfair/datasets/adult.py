@@ -126,4 +126,4 @@ def load_adult(data_home: Optional[PathLike] = None, download_if_missing: bool =
     y = pd.concat([y for _, y in parts], ignore_index=True)
     return Dataset(X=X, y=y, graph={k: list(v) for k, v in GRAPH.items()},
                    sensitive=("sex",), kinds=dict(KINDS), description=DESCRIPTION,
-                   name="adult")
+                   name="adult", actionable=("education-num", "hours-per-week"))

@@ -99,7 +99,7 @@ def load_compas(data_home: Optional[PathLike] = None, download_if_missing: bool 
     })
     y = (raw["two_year_recid"] == 0).astype("int64").rename("no_two_year_recid")
     return Dataset(X=X, y=y, graph={k: list(v) for k, v in GRAPH.items()}, sensitive=chosen,
-                   kinds=dict(KINDS), description=DESCRIPTION, name="compas")
+                   kinds=dict(KINDS), description=DESCRIPTION, name="compas", actionable=("priors_count",))
 
 
 def _check_sensitive(sensitive: Union[str, Sequence[str]]) -> Tuple[str, ...]:

@@ -36,6 +36,12 @@ class Dataset:
         with :meth:`make_scm`).
     name : str
         Short name, e.g. ``"adult"``.
+    actionable : tuple of str
+        The nodes a person can act on, as the CAPIFY reference code names them for
+        this data set (Adult: education-num and hours-per-week; COMPAS: priors_count;
+        LIN, NLM, IMF: X1 and X2; Loan: E, I and S); empty where it names none. For
+        :class:`~causalfair.FairRobustClassifier`'s ``actionable`` (``ross``'s step,
+        ``capify``'s penalty) and :func:`causalfair.recourse`.
 
     Examples
     --------
@@ -53,6 +59,7 @@ class Dataset:
     description: str = ""
     scm: Any = None
     name: str = ""
+    actionable: Tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.X, pd.DataFrame):
@@ -69,6 +76,10 @@ class Dataset:
         missing = [n for n in self.graph if n not in self.X.columns]
         if missing:
             raise ValueError(f"graph: nodes {missing} are not columns of X")
+        self.actionable = tuple(self.actionable)
+        wrong = [n for n in self.actionable if n not in self.graph or n in self.sensitive]
+        if wrong:
+            raise ValueError(f"actionable: {wrong} are not non-sensitive nodes of the graph")
 
     @property
     def nodes(self) -> List[str]:

@@ -35,7 +35,8 @@ def _sigmoid(t: np.ndarray) -> np.ndarray:
 
 def _build(name: str, n: int, random_state: Any, sample: Callable[[np.random.Generator, int], Tuple[Dict[str, np.ndarray], np.ndarray]],
            graph: Dict[str, List[str]], sensitive: str, mechanisms: Dict[str, str], noise: Dict[str, Any],
-           equations: str, outer: Optional[Dict[str, Dict[str, Any]]] = None) -> Dataset:
+           equations: str, outer: Optional[Dict[str, Dict[str, Any]]] = None,
+           actionable: Optional[Tuple[str, ...]] = None) -> Dataset:
     from ..scm import SCM
 
     n = check_positive_int(n, "n")
@@ -50,8 +51,10 @@ def _build(name: str, n: int, random_state: Any, sample: Callable[[np.random.Gen
     description = (f"{name}: synthetic reference SCM of the CAPIFY paper ({_REFERENCE}), {n} rows sampled "
                    f"with numpy from its exact equations:\n{equations}\nThe SCM in `.scm` is the ground "
                    "truth (exact mechanisms and noise laws, no fitting, standardize=False).")
+    # The reference code's actionable nodes: every non-sensitive node unless named.
+    actionable = tuple(node for node in graph if node != sensitive) if actionable is None else actionable
     return Dataset(X=X, y=y, graph=graph, sensitive=(sensitive,), kinds=dict(scm.kinds_), description=description,
-                   scm=scm, name=name.lower())
+                   scm=scm, name=name.lower(), actionable=actionable)
 
 
 def _binary_root(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -152,4 +155,5 @@ def make_loan(n: int = 10_000, random_state: Any = None) -> Dataset:
     noise = {"G": Bernoulli(0.5), "A": Gamma(10, 3.5, loc=-35), "E": Normal(0, 0.5), "L": Normal(0, 2),
              "D": Normal(0, 3), "I": Normal(0, 2), "S": Normal(0, 5)}
     return _build("Loan", n, random_state, sample, graph, "G", mechanisms, noise,
-                  (make_loan.__doc__ or "").split("\n\n")[1].strip(), outer={"E": {"outer": "sigmoid", "offset": -0.5}})
+                  (make_loan.__doc__ or "").split("\n\n")[1].strip(), outer={"E": {"outer": "sigmoid", "offset": -0.5}},
+                  actionable=("E", "I", "S"))

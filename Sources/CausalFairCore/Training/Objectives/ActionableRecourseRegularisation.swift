@@ -1,8 +1,9 @@
 /// ross (Ross, Lakkaraju & Bastani 2021, "Learning models for actionable recourse"):
-/// BCE(g(x), y) + λ·BCE(g(x + δ), 1), δ the ε-step on the actionable (perturbable)
-/// columns toward the favourable class,
+/// BCE(g(x), y) + λ·BCE(g(x + δ), 1), δ the ε-step on the actionable columns toward
+/// the favourable class,
 ///     δ = ε · m⊙∇ₓg(x) / ‖m⊙∇ₓg(x)‖   (δ = 0 where m⊙∇ₓg(x) = 0),
-/// m the perturbable mask. This is the one-step (FGSM) minimiser of the linearised
+/// m the actionable mask (`ObjectiveContext.actionable`: the columns the configuration
+/// names, by default every perturbable one; the data sets name the reference code's). This is the one-step (FGSM) minimiser of the linearised
 /// BCE(g(x + δ), 1) over the ε-ball of the actionable columns: ∇ₓBCE(g, 1) =
 /// −σ(−g)∇ₓg with σ(−g) > 0, so its normalised descent direction is that of ∇ₓg. The
 /// regulariser asks every row to reach the favourable class with an actionable change
@@ -31,8 +32,8 @@ enum ActionableRecourseRegularisation: TrainingObjective {
 
     private static func step(_ batch: TrainingBatch, clean: Evaluation, in context: ObjectiveContext) -> Matrix {
         var direction = context.model.logitInputGradient(clean.layers)
-        let perturbable = context.space.perturbable
-        for r in 0..<direction.rows { for c in 0..<direction.cols where !perturbable[c] { direction[r, c] = 0 } }
+        let actionable = context.actionable
+        for r in 0..<direction.rows { for c in 0..<direction.cols where !actionable[c] { direction[r, c] = 0 } }
         let norms = Rows.dot(direction, direction).map { $0.squareRoot() }
         let epsilon = context.configuration.epsilon
         return Rows.scaled(direction, by: norms.map { $0 > 0 ? epsilon / $0 : 0 })

@@ -1,5 +1,6 @@
-/// capify: BCE + λ·|g(x+δ) − g(x) − δᵀ∇g(x)| + μ·‖∇ₓg‖² on the actionable
-/// (perturbable) columns + ν·max over twins of BCE; δ the inner maximiser of the
+/// capify: BCE + λ·|g(x+δ) − g(x) − δᵀ∇g(x)| + μ·‖∇ₓg‖² on the actionable columns
+/// (`ObjectiveContext.actionable`: by default every perturbable one) + ν·max over twins
+/// of BCE; δ the inner maximiser of the
 /// logit's linearity gap (Adam from ε·N(0, I), projected on the input-space ε-ball).
 /// The gradient is exact at the maximiser, second-order terms included; the pass at x
 /// is computed once per batch for the maximiser and the loss.
@@ -44,7 +45,8 @@ enum Capify: LinearityRegularisedObjective {
         let (gaps, shifted) = gap(batch, delta: delta, in: context, base: base, logitGradient: logitGradient)
         let lambda = configuration.lambda, mu = configuration.mu, scale = batch.coefficients
         var actionable = logitGradient
-        for r in 0..<batch.rows { for c in 0..<batch.x.cols where !space.perturbable[c] { actionable[r, c] = 0 } }
+        let mask = context.actionable
+        for r in 0..<batch.rows { for c in 0..<batch.x.cols where !mask[c] { actionable[r, c] = 0 } }
         let squaredNorms = Rows.dot(actionable, actionable)
         let signs = gaps.map(Rows.sign)
         var loss = 0.0
