@@ -758,7 +758,11 @@ def _partitioned_audit(clf: Any, scm: Any, X: Any, y: Any, *, plan: List[Tuple[s
     sensitive = None if parts[0][3] is None else pd.concat([part[3] for part in parts])
     index = parts[0][4].append([part[4] for part in parts[1:]])
     metrics_scm = None if sensitive is None else (scm if scm is not None else clf.scm_)
-    return AuditReport(indicators, _performance_and_group_metrics(clf, metrics_scm, sensitive, y_true, y_pred), index)
+    names = [] if sensitive is None else [str(c) for c in sensitive.columns]
+    coded = [] if metrics_scm is None else metrics_scm.schema_.continuous_codes(names)
+    # the sensitive columns are the rows' data it keeps: by_group's default grouping works
+    return AuditReport(indicators, _performance_and_group_metrics(clf, metrics_scm, sensitive, y_true, y_pred), index,
+                       sensitive, names, (), coded)
 
 
 def _plan(radii: Sequence[float]) -> List[Tuple[str, float, bool]]:

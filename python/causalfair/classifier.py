@@ -173,7 +173,8 @@ class FairRobustClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         ``optimizer="newton"``: stop when every entry of the objective's gradient is at
         most this in absolute value (the other optimisers ignore it).
     privacy : None or dict, default=None
-        Train with DP-SGD (:mod:`causalfair.privacy`, any ``method``):
+        Train with DP-SGD (:mod:`causalfair.privacy`, any ``method`` but sensei, whose
+        fair metric is fitted on the training rows without noise):
         ``dict(target_epsilon=ε, delta=δ, max_grad_norm=C)`` — ε > 0 required; δ in
         (0, 1), default 1 / (10 n); C > 0, default 1.0. Each step samples rows with
         probability ``batch_size`` / n, clips each sampled row's gradient of the full

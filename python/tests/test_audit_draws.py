@@ -120,6 +120,7 @@ def test_partitioned_audit_with_draws_equals_in_memory(adult):
     for name, ind in whole.indicators.items():
         np.testing.assert_array_equal(parts.indicators[name].flags, ind.flags, err_msg=name)
         pd.testing.assert_frame_equal(parts.indicators[name].witnesses, ind.witnesses, obj=name)
+    pd.testing.assert_frame_equal(parts.by_group(), whole.by_group(), check_exact=True)
 
 
 def test_exact_says_why_it_does_not_apply_to_gumbel_nodes(adult):

@@ -89,8 +89,10 @@ def lin_mlp():
 
 
 def same_audit(whole: cf.AuditReport, parts: cf.AuditReport) -> None:
-    """The same table, and the same flags and witnesses for every indicator."""
+    """The same table, per group too, and the same flags and witnesses for every indicator."""
     pd.testing.assert_frame_equal(whole.to_frame(), parts.to_frame(), check_exact=True)
+    pd.testing.assert_frame_equal(whole.by_group(), parts.by_group(), check_exact=True)
+    assert parts.continuous_codes == whole.continuous_codes
     for indicator in whole.indicators.values():
         kind = "non_robust" if indicator.factual_only else "unfair"
         pd.testing.assert_series_equal(whole.flags(indicator.radius, kind), parts.flags(indicator.radius, kind))
