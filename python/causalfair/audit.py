@@ -360,7 +360,8 @@ class AuditReport:
         by : None, str, list of str, or array-like / Series / DataFrame
             How rows are grouped: ``None`` (default) by the levels of the SCM's
             sensitive node(s); a column name or list of column names of the audited
-            ``X`` (any column, e.g. ``"race"`` or ``"workclass"``); or values with one
+            ``X`` (any column, e.g. ``"race"`` or ``"workclass"``; a partitioned audit keeps
+            only the sensitive ones); or values with one
             entry (or row) per audited row. Several columns group by their
             combinations.
 
@@ -417,8 +418,9 @@ class AuditReport:
                                  "group value per row instead")
             missing = [c for c in names if c not in self._data.columns]
             if missing:
-                raise ValueError(f"by: {missing} are not columns of the audited X (columns: "
-                                 f"{[str(c) for c in self._data.columns]})")
+                raise ValueError(f"by: {missing} are not columns of the audited rows the report keeps (columns: "
+                                 f"{[str(c) for c in self._data.columns]}; a partitioned audit keeps only the "
+                                 "sensitive ones: pass one group value per row instead)")
             keys = self._data[names]
         elif isinstance(by, pd.DataFrame):
             keys = by
@@ -708,12 +710,11 @@ def _audit_in_scope(clf: Any, scm: Any, X: Any, y: Any, *, radii: Union[float, S
             if progress is not None:
                 progress(0, 1, len(X), len(X), float("nan"), float("nan"))
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(indicators[0].flags))
-    sensitive = [] if path.scm is None else [node.name for node in path.scm.schema_.sensitive]
+    sensitive, coded = _sensitive_and_coded(path.scm)
     scores = _performance_and_group_metrics(clf, path.scm, X, y, path.predict(X))
     if recourse is not None:
         fairness = _recourse.recourse_fairness(clf, path.scm, X, **recourse)
         scores.update(cast(Dict[str, Dict[str, Any]], fairness.to_dict("index")))  # rows named by metric
-    coded = [] if path.scm is None else path.scm.schema_.continuous_codes(sensitive)
     return AuditReport(indicators, scores, index, X if isinstance(X, pd.DataFrame) else None, sensitive,
                        getattr(path, "passthrough", ()), coded)
 
@@ -758,11 +759,19 @@ def _partitioned_audit(clf: Any, scm: Any, X: Any, y: Any, *, plan: List[Tuple[s
     sensitive = None if parts[0][3] is None else pd.concat([part[3] for part in parts])
     index = parts[0][4].append([part[4] for part in parts[1:]])
     metrics_scm = None if sensitive is None else (scm if scm is not None else clf.scm_)
-    names = [] if sensitive is None else [str(c) for c in sensitive.columns]
-    coded = [] if metrics_scm is None else metrics_scm.schema_.continuous_codes(names)
-    # the sensitive columns are the rows' data it keeps: by_group's default grouping works
+    names, coded = _sensitive_and_coded(metrics_scm)
+    # the sensitive columns are the only columns of the rows it keeps: by_group groups by them
     return AuditReport(indicators, _performance_and_group_metrics(clf, metrics_scm, sensitive, y_true, y_pred), index,
                        sensitive, names, (), coded)
+
+
+def _sensitive_and_coded(scm: Any) -> Tuple[List[str], List[str]]:
+    """The SCM's sensitive nodes and the continuous codes that descend from them (empty
+    without an SCM): what a report groups by and warns of."""
+    if scm is None:
+        return [], []
+    sensitive = [node.name for node in scm.schema_.sensitive]
+    return sensitive, scm.schema_.continuous_codes(sensitive)
 
 
 def _plan(radii: Sequence[float]) -> List[Tuple[str, float, bool]]:

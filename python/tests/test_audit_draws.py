@@ -182,6 +182,11 @@ def test_anm_refuses_black_boxes_and_says_codes_are_not_labels(adult_anm):
     report = cf.audit(clf, scm, X, radii=(DELTA,), random_state=0)
     assert report.continuous_codes == ["married"]
     assert "continuous codes, not labels (discrete='anm'): married" in repr(report)
+    parts = cf.audit(clf, scm, [X.iloc[:40], X.iloc[40:]], radii=(DELTA,), random_state=0)
+    assert parts.continuous_codes == ["married"] and repr(parts) == repr(report)
+    pd.testing.assert_frame_equal(parts.by_group(), report.by_group(), check_exact=True)
+    with pytest.raises(ValueError, match="partitioned audit keeps only the sensitive"):
+        parts.by_group("married")
 
 
 def test_gumbel_says_nothing_of_codes(adult):
